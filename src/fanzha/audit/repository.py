@@ -1,0 +1,109 @@
+"""Appending to and reading the audit chain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fanzha.audit.domain import GENESIS, AuditEntry
+from fanzha.audit.tables import AuditHead, AuditRecord
+
+_HEAD_ID = 1
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What an audit admin searches by."""
+
+    action: str | None = None
+    actor: str | None = None
+    org_id: int | None = None
+    result: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def append(session: Session, entry_fields: dict[str, object]) -> AuditRecord:
+    """Lock the chain head, link the new entry to it and move the head."""
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == _HEAD_ID).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=_HEAD_ID, seq=0, hash=GENESIS)
+        session.add(head)
+    entry = AuditEntry(seq=head.seq + 1, prev_hash=head.hash, **entry_fields)  # type: ignore[arg-type]
+    digest = entry.digest()
+    record = AuditRecord(**{**entry.__dict__, "hash": digest})
+    session.add(record)
+    head.seq, head.hash = entry.seq, digest
+    session.flush()
+    return record
+
+
+def to_entry(record: AuditRecord) -> AuditEntry:
+    """The domain view of a stored row."""
+    return AuditEntry(
+        seq=record.seq,
+        at=record.at,
+        actor=record.actor,
+        actor_user_id=record.actor_user_id,
+        org_id=record.org_id,
+        action=record.action,
+        object_type=record.object_type,
+        object_id=record.object_id,
+        result=record.result,
+        source_ip=record.source_ip,
+        detail=record.detail,
+        prev_hash=record.prev_hash,
+    )
+
+
+def iter_chain(session: Session, batch: int = 5000) -> Iterator[tuple[AuditEntry, str]]:
+    """Every entry in sequence order with its stored hash, read in batches."""
+    last = 0
+    while True:
+        rows = session.scalars(
+            select(AuditRecord).where(AuditRecord.seq > last).order_by(AuditRecord.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield to_entry(row), row.hash
+        last = rows[-1].seq
+
+
+def head(session: Session) -> tuple[int, str]:
+    """The chain head's sequence and hash."""
+    row = session.get(AuditHead, _HEAD_ID)
+    return (0, GENESIS) if row is None else (row.seq, row.hash)
+
+
+def search(
+    session: Session, where: AuditFilter, before_seq: int | None, limit: int
+) -> list[AuditRecord]:
+    """Newest first, keyset-paginated by sequence."""
+    query = select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(limit)
+    if before_seq is not None:
+        query = query.where(AuditRecord.seq < before_seq)
+    if where.action:
+        query = query.where(AuditRecord.action == where.action)
+    if where.actor:
+        query = query.where(AuditRecord.actor == where.actor)
+    if where.org_id is not None:
+        query = query.where(AuditRecord.org_id == where.org_id)
+    if where.result:
+        query = query.where(AuditRecord.result == where.result)
+    if where.since:
+        query = query.where(AuditRecord.at >= where.since)
+    if where.until:
+        query = query.where(AuditRecord.at < where.until)
+    return list(session.scalars(query).all())
+
+
+def count(session: Session) -> int:
+    """How many entries the table holds."""
+    return int(session.scalar(select(func.count()).select_from(AuditRecord)) or 0)

@@ -1,0 +1,124 @@
+"""The `fanzha` command line."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+import typer
+
+from fanzha.core.errors import FanzhaError
+from fanzha.core.settings import Settings
+
+app = typer.Typer(help="反诈协同平台命令行 / Fanzha platform command line", no_args_is_help=True)
+db_app = typer.Typer(help="数据库迁移 / database migrations", no_args_is_help=True)
+users_app = typer.Typer(help="用户管理 / user administration", no_args_is_help=True)
+audit_app = typer.Typer(help="审计日志 / audit log", no_args_is_help=True)
+demo_app = typer.Typer(help="演示数据 / demo data", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+app.add_typer(demo_app, name="demo")
+
+
+def _fail(error: FanzhaError) -> None:
+    typer.secho(f"错误 {error.code}: {error.message_zh} / {error.message_en}"
+                + (f" [{error.field}]" if error.field else ""), fg="red", err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="监听地址 / address to listen on"),
+    port: int = typer.Option(8000, help="端口 / port"),
+    workers: int = typer.Option(1, help="工作进程数 / worker processes"),
+) -> None:
+    """启动平台（API 与控制台）/ Serve the platform: API and console."""
+    import uvicorn
+
+    Settings()  # refuse insecure settings before binding a port
+    uvicorn.run("fanzha.web.main:app", host=host, port=port, workers=workers, proxy_headers=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="目标版本 / target revision")) -> None:
+    """把数据库迁移到最新结构 / Migrate the database to the latest schema."""
+    from fanzha.db.engine import build_engine
+    from fanzha.db.migrate import upgrade
+
+    engine = build_engine(Settings().database_url)
+    upgrade(engine, revision)
+    typer.echo(f"数据库已迁移到 {revision} / database at {revision}: {engine.url.render_as_string()}")
+
+
+@users_app.command("create")
+def users_create(
+    username: str = typer.Argument(..., help="登录名 / log-in name"),
+    org: str = typer.Option(..., help="单位编码 / organisation code"),
+    role: str = typer.Option(..., help="角色 / role: platform_admin, security_admin, audit_admin, "
+                             "analyst, commander, institution_operator, institution_admin"),
+    name: str = typer.Option("", help="姓名 / display name"),
+    password: str = typer.Option("", help="密码；留空则交互输入 / password; prompted when empty"),
+) -> None:
+    """创建用户（例如第一位管理员）/ Create a user, e.g. the first administrator."""
+    from fanzha.bootstrap import build_platform
+    from fanzha.identity.domain import Role
+    from fanzha.identity.service import bootstrap_user
+
+    if role not in {r.value for r in Role}:
+        _fail(FanzhaError("未知角色", "Unknown role", field="role", code="validation_failed"))
+    secret = password or (getpass.getpass("密码 / password: ") if sys.stdin.isatty() else sys.stdin.readline().strip())
+    platform = build_platform(Settings())
+    try:
+        user = bootstrap_user(platform.sessions, platform.clock, platform.auditor, username=username,
+                              display_name=name or username, org_code=org, role=Role(role), password=secret)
+    except FanzhaError as error:
+        _fail(error)
+    typer.echo(f"已创建用户 {user.username}（{role}）/ created user {user.username} ({role})")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """校验审计日志哈希链，报告第一条被改动或删除的记录 / Verify the audit hash chain."""
+    from fanzha.bootstrap import build_platform
+
+    entries, broken = build_platform(Settings()).auditor.verify()
+    if broken is None:
+        typer.secho(f"审计链完整：{entries} 条 / audit chain intact: {entries} entries", fg="green")
+        return
+    typer.secho(f"审计链被破坏：第 {broken.seq} 条，{broken.reason_zh} / chain broken at entry "
+                f"{broken.seq}: {broken.reason_en}", fg="red", err=True)
+    raise typer.Exit(1)
+
+
+@demo_app.command("seed")
+def demo_seed() -> None:
+    """写入演示省份的单位与每个角色一个用户，并一次性打印密码 / Seed the demo province."""
+    from fanzha.bootstrap import build_platform
+    from fanzha.demo import seed_organisations, seed_users
+
+    platform = build_platform(Settings())
+    added = seed_organisations(platform)
+    created = seed_users(platform)
+    typer.echo(f"单位 +{added} / organisations +{added}")
+    if not created:
+        typer.echo("演示用户已存在（密码只在首次显示）/ demo users exist (passwords were shown once)")
+        return
+    typer.echo("演示用户（密码仅显示这一次）/ demo users (passwords shown this once):")
+    for username, role, password in created:
+        typer.echo(f"  {username:<12} {role:<22} {password}")
+
+
+def _mount_optional() -> None:
+    """Sub-commands of areas that may not be installed in every build."""
+    try:
+        from fanzha.sim.cli import app as sim_app
+    except ImportError:
+        return
+    app.add_typer(sim_app, name="sim", help="合成省份 / synthetic province")
+
+
+_mount_optional()
+
+if __name__ == "__main__":
+    app()

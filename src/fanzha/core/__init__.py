@@ -1,0 +1,1 @@
+"""Cross-cutting pieces every business area uses: settings, clock, errors, crypto."""

@@ -1,0 +1,1 @@
+"""Storage: engine, table metadata, unit of work and migrations (SQLite and PostgreSQL alike)."""

@@ -1,0 +1,9 @@
+"""Import every area's tables so the metadata (and Alembic) sees the whole schema."""
+
+from __future__ import annotations
+
+from fanzha.audit import tables as audit_tables
+from fanzha.db.base import Base
+from fanzha.identity import tables as identity_tables
+
+__all__ = ["Base", "audit_tables", "identity_tables"]

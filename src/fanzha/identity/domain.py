@@ -1,0 +1,231 @@
+"""Organisations, roles and the rules of access: pure, no I/O."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from fanzha.core.errors import AccountLocked, PermissionDenied, ValidationFailed
+
+
+class OrgKind(StrEnum):
+    """Kinds of organisation; police units carry their level in the region tree (Art 4)."""
+
+    POLICE_PROVINCE = "police_province"
+    POLICE_CITY = "police_city"
+    POLICE_COUNTY = "police_county"
+    POLICE_TOWNSHIP = "police_township"
+    BANK = "bank"
+    PAYMENT = "payment"
+    TELECOM = "telecom"
+    INTERNET = "internet"
+    REGULATOR = "regulator"
+
+    @property
+    def is_police(self) -> bool:
+        """True for anti-fraud centres at any level."""
+        return self.value.startswith("police_")
+
+    @property
+    def is_institution(self) -> bool:
+        """True for the institutions that receive samples and orders."""
+        return self in INSTITUTION_KINDS
+
+
+INSTITUTION_KINDS = frozenset({OrgKind.BANK, OrgKind.PAYMENT, OrgKind.TELECOM, OrgKind.INTERNET})
+
+ORG_KIND_LABELS: dict[OrgKind, tuple[str, str]] = {
+    OrgKind.POLICE_PROVINCE: ("省级反诈中心", "Provincial anti-fraud centre"),
+    OrgKind.POLICE_CITY: ("市级反诈中心", "City anti-fraud centre"),
+    OrgKind.POLICE_COUNTY: ("县级反诈中心", "County anti-fraud centre"),
+    OrgKind.POLICE_TOWNSHIP: ("乡镇派出所", "Township police station"),
+    OrgKind.BANK: ("银行", "Bank"),
+    OrgKind.PAYMENT: ("支付机构", "Payment institution"),
+    OrgKind.TELECOM: ("电信业务经营者", "Telecom operator"),
+    OrgKind.INTERNET: ("互联网服务提供者", "Internet platform"),
+    OrgKind.REGULATOR: ("行业主管部门", "Regulator"),
+}
+
+# Region codes follow GB/T 2260 (6 digits) and, for townships, 9 digits.
+_REGION_DIGITS = {
+    OrgKind.POLICE_PROVINCE: 6,
+    OrgKind.POLICE_CITY: 6,
+    OrgKind.POLICE_COUNTY: 6,
+    OrgKind.POLICE_TOWNSHIP: 9,
+}
+
+
+class Role(StrEnum):
+    """Roles; the three administrators are kept apart (graded protection level 3)."""
+
+    PLATFORM_ADMIN = "platform_admin"
+    SECURITY_ADMIN = "security_admin"
+    AUDIT_ADMIN = "audit_admin"
+    ANALYST = "analyst"
+    COMMANDER = "commander"
+    INSTITUTION_OPERATOR = "institution_operator"
+    INSTITUTION_ADMIN = "institution_admin"
+
+
+ROLE_LABELS: dict[Role, tuple[str, str]] = {
+    Role.PLATFORM_ADMIN: ("系统管理员", "Platform administrator"),
+    Role.SECURITY_ADMIN: ("安全管理员", "Security administrator"),
+    Role.AUDIT_ADMIN: ("审计管理员", "Audit administrator"),
+    Role.ANALYST: ("研判分析员", "Analyst"),
+    Role.COMMANDER: ("指挥员", "Commander"),
+    Role.INSTITUTION_OPERATOR: ("机构操作员", "Institution operator"),
+    Role.INSTITUTION_ADMIN: ("机构管理员", "Institution administrator"),
+}
+
+POLICE_ROLES = frozenset({Role.ANALYST, Role.COMMANDER})
+INSTITUTION_ROLES = frozenset({Role.INSTITUTION_OPERATOR, Role.INSTITUTION_ADMIN})
+ADMIN_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+
+
+class Permission(StrEnum):
+    """What an endpoint demands; each role holds a fixed set (least privilege)."""
+
+    HOME = "home"
+    ORG_READ = "org.read"
+    ORG_MANAGE = "org.manage"
+    USER_READ = "user.read"
+    USER_MANAGE = "user.manage"
+    USER_SECURITY = "user.security"
+    APIKEY_MANAGE = "apikey.manage"
+    AUDIT_READ = "audit.read"
+
+
+_P = Permission
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.PLATFORM_ADMIN: frozenset({_P.HOME, _P.ORG_READ, _P.ORG_MANAGE, _P.USER_READ, _P.USER_MANAGE}),
+    Role.SECURITY_ADMIN: frozenset({_P.HOME, _P.ORG_READ, _P.USER_READ, _P.USER_SECURITY, _P.APIKEY_MANAGE}),
+    Role.AUDIT_ADMIN: frozenset({_P.HOME, _P.AUDIT_READ}),
+    Role.ANALYST: frozenset({_P.HOME, _P.ORG_READ}),
+    Role.COMMANDER: frozenset({_P.HOME, _P.ORG_READ, _P.USER_READ}),
+    Role.INSTITUTION_OPERATOR: frozenset({_P.HOME}),
+    Role.INSTITUTION_ADMIN: frozenset({_P.HOME, _P.USER_READ, _P.USER_MANAGE, _P.APIKEY_MANAGE}),
+}
+
+# Roles whose scope is the whole platform; every other role sees its own organisation only.
+PLATFORM_WIDE = frozenset({Role.PLATFORM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: a logged-in user or an institution's system with an API key."""
+
+    user_id: int | None
+    username: str
+    org_id: int
+    org_kind: OrgKind
+    role: Role
+    api_key_id: int | None = None
+    source_ip: str = ""
+
+    def can(self, permission: Permission) -> bool:
+        """Whether the role holds `permission`."""
+        return permission in ROLE_PERMISSIONS[self.role]
+
+    def require(self, permission: Permission) -> None:
+        """Raise PermissionDenied unless the role holds `permission`."""
+        if not self.can(permission):
+            raise PermissionDenied(field=str(permission))
+
+    def sees_org(self, org_id: int) -> bool:
+        """Whether this principal may see another organisation's private records."""
+        return self.role in PLATFORM_WIDE or org_id == self.org_id
+
+
+def roles_allowed_for(kind: OrgKind) -> frozenset[Role]:
+    """Which roles a user of an organisation of `kind` may hold."""
+    if kind.is_police:
+        # Platform administration sits with the provincial centre only.
+        return POLICE_ROLES | (ADMIN_ROLES if kind is OrgKind.POLICE_PROVINCE else frozenset())
+    if kind.is_institution:
+        return INSTITUTION_ROLES
+    return frozenset({Role.ANALYST})  # regulators read statistics
+
+
+def check_role_fits_org(role: Role, kind: OrgKind) -> None:
+    """Refuse a role that does not belong in this kind of organisation."""
+    if role not in roles_allowed_for(kind):
+        raise ValidationFailed(
+            f"角色「{ROLE_LABELS[role][0]}」不适用于「{ORG_KIND_LABELS[kind][0]}」",
+            f"Role {role} is not allowed in an organisation of kind {kind}",
+            field="role",
+        )
+
+
+def check_region_code(kind: OrgKind, region_code: str | None) -> None:
+    """Police units need a region code of the right length; others may omit it."""
+    digits = _REGION_DIGITS.get(kind)
+    if digits is None:
+        if region_code and not re.fullmatch(r"\d{6}|\d{9}", region_code):
+            raise ValidationFailed("行政区划代码应为 6 或 9 位数字", "Region code must be 6 or 9 digits", field="region_code")
+        return
+    if not region_code or not re.fullmatch(rf"\d{{{digits}}}", region_code):
+        raise ValidationFailed(
+            f"公安单位须填写 {digits} 位行政区划代码",
+            f"A police unit needs a {digits}-digit region code",
+            field="region_code",
+        )
+
+
+USERNAME_RE = re.compile(r"[a-z][a-z0-9_.-]{2,31}")
+
+
+def check_username(username: str) -> str:
+    """Lower-case log-in names of 3-32 characters."""
+    name = username.strip().lower()
+    if not USERNAME_RE.fullmatch(name):
+        raise ValidationFailed(
+            "用户名须为 3-32 位小写字母、数字或 _.-，以字母开头",
+            "Username must be 3-32 lower-case letters, digits or _.-, starting with a letter",
+            field="username",
+        )
+    return name
+
+
+def check_password_strength(password: str) -> None:
+    """At least 12 characters from three of four classes (GB/T 22239 level 3 practice)."""
+    classes = sum(
+        bool(re.search(pattern, password)) for pattern in (r"[a-z]", r"[A-Z]", r"\d", r"[^a-zA-Z\d]")
+    )
+    if len(password) < 12 or classes < 3:
+        raise ValidationFailed(
+            "密码至少 12 位，且包含大写、小写、数字、符号中的三类",
+            "Password needs 12+ characters from three of: upper, lower, digit, symbol",
+            field="password",
+        )
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    """Lock an account after repeated failures; unlock after a pause."""
+
+    max_failures: int
+    lock_for: timedelta
+
+    def check_not_locked(self, locked_until: datetime | None, now: datetime) -> None:
+        """Raise AccountLocked while the lock lasts."""
+        if locked_until is not None and locked_until > now:
+            raise AccountLocked(field="username")
+
+    def after_failure(self, failures: int, now: datetime) -> tuple[int, datetime | None]:
+        """The new failure count and the lock end, if this failure locks the account."""
+        failures += 1
+        return failures, (now + self.lock_for if failures >= self.max_failures else None)
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    """Idle and absolute session time-outs."""
+
+    idle: timedelta
+    absolute: timedelta
+
+    def is_alive(self, created: datetime, last_seen: datetime, now: datetime) -> bool:
+        """Whether a session may still be used."""
+        return now - last_seen < self.idle and now - created < self.absolute

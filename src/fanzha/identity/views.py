@@ -1,0 +1,167 @@
+"""Console pages for organisation, user and API-key administration."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ValidationError
+
+from fanzha.core.errors import FanzhaError, ValidationFailed
+from fanzha.identity.domain import ORG_KIND_LABELS, ROLE_LABELS, Permission, Principal
+from fanzha.identity.schemas import OrganisationCreate, UserCreate
+from fanzha.web.deps import authorize, platform_of
+from fanzha.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+M = TypeVar("M", bound=BaseModel)
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    """The posted form without the CSRF field and with blanks as missing."""
+    form = await request.form()
+    return {k: v for k, v in form.items() if k != "csrf_token" and v != ""}
+
+
+def _parse(model: type[M], data: dict[str, Any]) -> M:
+    """Validate a form into an API model; the first problem becomes a ValidationFailed."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise ValidationFailed(
+            f"字段「{field}」不符合要求：{first['msg']}", f"Field '{field}' is invalid: {first['msg']}", field=field
+        ) from None
+
+
+def _chosen_org(request: Request, principal: Principal) -> int:
+    """The organisation a page is about: chosen by platform-wide roles, else the user's own."""
+    asked = request.query_params.get("org_id", "")
+    return int(asked) if asked.isdigit() and principal.sees_org(int(asked)) else principal.org_id
+
+
+# Organisations ---------------------------------------------------------------------------
+
+def _orgs_page(request: Request, principal: Principal, **extra: Any) -> HTMLResponse:
+    orgs = platform_of(request).identity.list_organisations(principal)
+    return render(request, "identity/organisations.html", orgs=orgs, kinds=ORG_KIND_LABELS, **extra)
+
+
+@router.get("/admin/organisations", response_class=HTMLResponse)
+def organisations(request: Request, principal: Annotated[Principal, Depends(authorize(Permission.ORG_READ))]) -> HTMLResponse:
+    """The organisation directory, with a form for platform administrators."""
+    return _orgs_page(request, principal)
+
+
+@router.post("/admin/organisations", response_class=HTMLResponse)
+async def organisation_create(
+    request: Request, principal: Annotated[Principal, Depends(authorize(Permission.ORG_MANAGE))]
+) -> HTMLResponse:
+    """Create an organisation from the console form."""
+    try:
+        data = _parse(OrganisationCreate, await _form(request))
+        platform_of(request).identity.create_organisation(principal, data)
+    except FanzhaError as error:
+        return _orgs_page(request, principal, error=error)
+    return _orgs_page(request, principal, created=data.code)
+
+
+# Users -----------------------------------------------------------------------------------
+
+def _users_page(request: Request, principal: Principal, org_id: int, **extra: Any) -> HTMLResponse:
+    platform = platform_of(request)
+    users = platform.identity.list_users(principal, org_id)
+    orgs = platform.identity.list_organisations(principal) if principal.sees_org(-1) else []
+    return render(request, "identity/users.html", users=users, orgs=orgs, org_id=org_id,
+                  roles=ROLE_LABELS, now=platform.clock.now(), **extra)
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users(request: Request, principal: Annotated[Principal, Depends(authorize(Permission.USER_READ))]) -> HTMLResponse:
+    """Users of one organisation."""
+    return _users_page(request, principal, _chosen_org(request, principal))
+
+
+@router.post("/admin/users", response_class=HTMLResponse)
+async def user_create(
+    request: Request, principal: Annotated[Principal, Depends(authorize(Permission.USER_MANAGE))]
+) -> HTMLResponse:
+    """Create a user from the console; the generated password shows once."""
+    fields = await _form(request)
+    org_id = int(fields["org_id"]) if str(fields.get("org_id", "")).isdigit() else principal.org_id
+    try:
+        _user, password = platform_of(request).identity.create_user(
+            principal, _parse(UserCreate, {**fields, "org_id": org_id})
+        )
+    except FanzhaError as error:
+        return _users_page(request, principal, org_id, error=error)
+    return _users_page(request, principal, org_id, password_once=password)
+
+
+@router.post("/admin/users/{user_id}/{action}", response_class=HTMLResponse)
+async def user_security(
+    request: Request, user_id: int, action: str,
+    principal: Annotated[Principal, Depends(authorize(Permission.USER_SECURITY))],
+) -> HTMLResponse:
+    """Unlock, disable, enable or reset a user's password."""
+    identity = platform_of(request).identity
+    extra: dict[str, Any] = {}
+    try:
+        if action == "unlock":
+            user = identity.unlock(principal, user_id)
+        elif action in ("disable", "enable"):
+            user = identity.set_active(principal, user_id, action == "enable")
+        elif action == "reset":
+            user, extra["password_once"] = identity.reset_password(principal, user_id)
+        else:
+            raise ValidationFailed("未知操作", "Unknown action", field="action")
+    except FanzhaError as error:
+        return _users_page(request, principal, _chosen_org(request, principal), error=error)
+    return _users_page(request, principal, user.org_id, **extra)
+
+
+# API keys --------------------------------------------------------------------------------
+
+def _keys_page(request: Request, principal: Principal, org_id: int, **extra: Any) -> HTMLResponse:
+    platform = platform_of(request)
+    keys = platform.auth.list_api_keys(principal, org_id)
+    orgs = platform.identity.list_organisations(principal) if principal.sees_org(-1) else []
+    return render(request, "identity/api_keys.html", keys=keys, orgs=orgs, org_id=org_id,
+                  now=platform.clock.now(), **extra)
+
+
+@router.get("/admin/api-keys", response_class=HTMLResponse)
+def api_keys(request: Request, principal: Annotated[Principal, Depends(authorize(Permission.APIKEY_MANAGE))]) -> HTMLResponse:
+    """An organisation's API keys."""
+    return _keys_page(request, principal, _chosen_org(request, principal))
+
+
+@router.post("/admin/api-keys", response_class=HTMLResponse)
+async def api_key_create(
+    request: Request, principal: Annotated[Principal, Depends(authorize(Permission.APIKEY_MANAGE))]
+) -> HTMLResponse:
+    """Issue a key from the console; the secret shows once."""
+    fields = await _form(request)
+    org_id = int(fields["org_id"]) if str(fields.get("org_id", "")).isdigit() else principal.org_id
+    days = str(fields.get("days", ""))
+    try:
+        name = str(fields.get("name", "")).strip()
+        if not name:
+            raise ValidationFailed("请填写密钥名称", "Name the key", field="name")
+        _key, secret = platform_of(request).auth.create_api_key(
+            principal, org_id, name, int(days) if days.isdigit() else None
+        )
+    except FanzhaError as error:
+        return _keys_page(request, principal, org_id, error=error)
+    return _keys_page(request, principal, org_id, secret_once=secret)
+
+
+@router.post("/admin/api-keys/{key_id}/revoke", response_class=HTMLResponse)
+def api_key_revoke(
+    request: Request, key_id: int, principal: Annotated[Principal, Depends(authorize(Permission.APIKEY_MANAGE))]
+) -> HTMLResponse:
+    """Revoke a key from the console."""
+    key = platform_of(request).auth.revoke_api_key(principal, key_id)
+    return _keys_page(request, principal, key.org_id)

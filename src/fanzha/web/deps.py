@@ -1,0 +1,73 @@
+"""Who is calling and whether they may: the dependencies every route declares."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+
+from fastapi import Request
+
+from fanzha.bootstrap import Platform
+from fanzha.core.errors import NotAuthenticated, PermissionDenied
+from fanzha.identity.auth import KEY_PREFIX
+from fanzha.identity.domain import Permission, Principal
+
+SESSION_COOKIE = "fanzha_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def platform_of(request: Request) -> Platform:
+    """The platform wired into this app."""
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+def client_ip(request: Request) -> str:
+    """The caller's address (behind a proxy, uvicorn's --proxy-headers fills it in)."""
+    return request.client.host if request.client else ""
+
+
+async def _check_csrf(request: Request, expected: str) -> None:
+    """Cookie-authenticated writes must echo the session's CSRF token."""
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and "form" in request.headers.get("content-type", ""):
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    if not sent or not hmac.compare_digest(sent, expected):
+        raise PermissionDenied("跨站请求校验失败，请刷新页面后重试", "CSRF check failed; reload the page", field="csrf_token")
+
+
+async def current_principal(request: Request) -> Principal:
+    """Resolve an API key (Authorization: Bearer fz_…) or a session cookie."""
+    if hasattr(request.state, "principal"):
+        principal: Principal = request.state.principal
+        return principal
+    platform, ip = platform_of(request), client_ip(request)
+    header = request.headers.get("authorization", "")
+    key = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("x-api-key", "")
+    if key.startswith(KEY_PREFIX):
+        principal = platform.auth.resolve_api_key(key, ip)
+    else:
+        token = request.cookies.get(SESSION_COOKIE)
+        if not token:
+            raise NotAuthenticated()
+        principal, csrf = platform.auth.resolve_session(token, ip)
+        request.state.csrf_token = csrf
+        if request.method not in SAFE_METHODS:
+            await _check_csrf(request, csrf)
+    request.state.principal = principal
+    return principal
+
+
+def authorize(permission: Permission) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency that admits principals holding `permission` and audits refusals."""
+
+    async def dependency(request: Request) -> Principal:
+        principal = await current_principal(request)
+        platform_of(request).identity.authorise(principal, permission, f"{request.method} {request.url.path}")
+        return principal
+
+    dependency.permission = permission  # type: ignore[attr-defined]  # read by the access-matrix test
+    return dependency
