@@ -24,6 +24,8 @@ class FanzhaError(Exception):
         self.message_zh = message_zh or type(self).message_zh  # type: ignore[misc]
         self.message_en = message_en or type(self).message_en  # type: ignore[misc]
         self.field = field
+        # (action, object type, object id) of a refusal to audit once the transaction is over.
+        self.denial: tuple[str, str, str] | None = None
         if code:
             self.code = code  # type: ignore[misc]
         super().__init__(f"{self.code}: {self.message_en}" + (f" ({field})" if field else ""))

@@ -23,7 +23,7 @@ from fanzha.identity.domain import (
     Role,
     SessionPolicy,
 )
-from fanzha.identity.service import IdentityService, actor_of
+from fanzha.identity.service import IdentityService, actor_of, refused
 from fanzha.identity.tables import ApiKey, LoginSession, Organisation, User
 
 KEY_PREFIX = "fz_"
@@ -139,7 +139,7 @@ class AuthService:
         """Issue a key for an organisation's system; the secret is returned once only."""
         self._identity.authorise(principal, Permission.APIKEY_MANAGE, "apikey.create")
         now = self._clock.now()
-        with self._uow() as uow:
+        with self._identity.guarded(principal), self._uow() as uow:
             org = self._identity.visible_org(uow.session, principal, org_id, "apikey.create")
             kind = OrgKind(org.kind)
             prefix = secrets.token_hex(4)
@@ -160,18 +160,17 @@ class AuthService:
     def list_api_keys(self, principal: Principal, org_id: int) -> list[ApiKey]:
         """An organisation's keys (metadata only)."""
         self._identity.authorise(principal, Permission.APIKEY_MANAGE, "apikey.list")
-        with self._sessions() as session:
+        with self._identity.guarded(principal), self._sessions() as session:
             self._identity.visible_org(session, principal, org_id, "apikey.list")
             return list(session.scalars(select(ApiKey).where(ApiKey.org_id == org_id).order_by(ApiKey.id)).all())
 
     def revoke_api_key(self, principal: Principal, key_id: int) -> ApiKey:
         """Revoke a key at once."""
         self._identity.authorise(principal, Permission.APIKEY_MANAGE, "apikey.revoke")
-        with self._uow() as uow:
+        with self._identity.guarded(principal), self._uow() as uow:
             key = uow.session.get(ApiKey, key_id)
             if key is None or not principal.sees_org(key.org_id):
-                self._identity.deny(principal, "apikey.revoke", "api_key", key_id)
-                raise NotFound(field="key_id")
+                raise refused(NotFound(field="key_id"), "apikey.revoke", "api_key", key_id)
             if key.revoked_at is None:
                 key.revoked_at = self._clock.now()
                 self._audit.record(uow.session, actor_of(principal), "apikey.revoke", object_type="api_key",

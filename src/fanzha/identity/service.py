@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fanzha.audit.domain import Outcome
 from fanzha.audit.service import Actor, Auditor
 from fanzha.core.clock import Clock
-from fanzha.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from fanzha.core.errors import Conflict, FanzhaError, NotFound, PermissionDenied, ValidationFailed
 from fanzha.db.uow import UnitOfWork
 from fanzha.identity import passwords
 from fanzha.identity.domain import (
@@ -27,6 +28,12 @@ from fanzha.identity.domain import (
 )
 from fanzha.identity.schemas import OrganisationCreate, UserCreate
 from fanzha.identity.tables import Organisation, User
+
+
+def refused(error: FanzhaError, action: str, object_type: str, object_id: object) -> FanzhaError:
+    """Mark `error` as a refusal that `guarded` will audit."""
+    error.denial = (action, object_type, str(object_id))
+    return error
 
 
 def actor_of(principal: Principal) -> Actor:
@@ -56,6 +63,16 @@ class IdentityService:
             source_ip=principal.source_ip,
         )
 
+    @contextmanager
+    def guarded(self, principal: Principal) -> Iterator[None]:
+        """Audit refusals raised inside, after their transaction has rolled back."""
+        try:
+            yield
+        except FanzhaError as error:
+            if error.denial is not None:
+                self.deny(principal, *error.denial)
+            raise
+
     def authorise(self, principal: Principal, permission: Permission, action: str) -> None:
         """Raise PermissionDenied, audited, unless the role holds `permission`."""
         if not principal.can(permission):
@@ -66,9 +83,8 @@ class IdentityService:
         """An organisation whose private records the principal may see; 404 otherwise."""
         org = session.get(Organisation, org_id)
         if org is None or not principal.sees_org(org_id):
-            self.deny(principal, action, "organisation", org_id)
             # Same answer for "absent" and "not yours": existence is not leaked.
-            raise NotFound(field="org_id")
+            raise refused(NotFound(field="org_id"), action, "organisation", org_id)
         return org
 
     # Organisations -----------------------------------------------------------------------
@@ -97,14 +113,14 @@ class IdentityService:
     def list_organisations(self, principal: Principal) -> list[Organisation]:
         """The directory of organisations (names and kinds are not private)."""
         if not principal.can(Permission.ORG_READ):
-            with self._sessions() as session:
+            with self.guarded(principal), self._sessions() as session:
                 return [self.visible_org(session, principal, principal.org_id, "org.list")]
         with self._sessions() as session:
             return list(session.scalars(select(Organisation).order_by(Organisation.code)).all())
 
     def get_organisation(self, principal: Principal, org_id: int) -> Organisation:
         """One organisation, if the directory or membership lets the principal see it."""
-        with self._sessions() as session:
+        with self.guarded(principal), self._sessions() as session:
             if principal.can(Permission.ORG_READ) and session.get(Organisation, org_id):
                 return session.get_one(Organisation, org_id)
             return self.visible_org(session, principal, org_id, "org.read")
@@ -117,11 +133,11 @@ class IdentityService:
         username = check_username(data.username)
         password = data.password or passwords.generate_password()
         check_password_strength(password)
-        with self._uow() as uow:
+        with self.guarded(principal), self._uow() as uow:
             org = self.visible_org(uow.session, principal, data.org_id, "user.create")
             check_role_fits_org(data.role, OrgKind(org.kind))
             if principal.role not in PLATFORM_WIDE and data.role in PLATFORM_WIDE:
-                raise PermissionDenied(field="role")
+                raise refused(PermissionDenied(field="role"), "user.create", "role", data.role)
             user = User(
                 username=username, display_name=data.display_name.strip(), org_id=org.id,
                 role=str(data.role), password_hash=passwords.hash_password(password),
@@ -143,7 +159,7 @@ class IdentityService:
     def list_users(self, principal: Principal, org_id: int) -> list[User]:
         """Users of one organisation: private to it and to the platform administrators."""
         self.authorise(principal, Permission.USER_READ, "user.list")
-        with self._uow() as uow:
+        with self.guarded(principal), self._uow() as uow:
             self.visible_org(uow.session, principal, org_id, "user.list")
             users = list(
                 uow.session.scalars(select(User).where(User.org_id == org_id).order_by(User.username)).all()
@@ -159,11 +175,10 @@ class IdentityService:
     def get_user(self, principal: Principal, user_id: int) -> User:
         """One user, if the principal may see that user's organisation."""
         self.authorise(principal, Permission.USER_READ, "user.read")
-        with self._uow() as uow:
+        with self.guarded(principal), self._uow() as uow:
             user = uow.session.get(User, user_id)
             if user is None or not principal.sees_org(user.org_id):
-                self.deny(principal, "user.read", "user", user_id)
-                raise NotFound(field="user_id")
+                raise refused(NotFound(field="user_id"), "user.read", "user", user_id)
             self._audit.record(
                 uow.session, actor_of(principal), "user.read", object_type="user",
                 object_id=user_id, source_ip=principal.source_ip,
