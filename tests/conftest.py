@@ -56,7 +56,7 @@ def pg_engine() -> Iterator[Engine]:
         admin = build_engine(PG_URL)
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as error:  # noqa: BLE001 - any connection failure means "service missing"
+    except Exception as error:
         service_missing("PostgreSQL", f"{type(error).__name__}: {error}")
     engine = build_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
     upgrade(engine)
@@ -74,7 +74,9 @@ def _truncate_pg(engine: Engine) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
+def engine(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[Engine]:
     """Each test runs once on a fresh SQLite file and once on an emptied PostgreSQL schema."""
     if request.param == "sqlite":
         path = tmp_path / "fanzha.db"

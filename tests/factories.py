@@ -22,13 +22,25 @@ class Person:
     principal: Principal
 
 
-def make_org(platform: Platform, code: str, kind: OrgKind, region: str | None = None,
-             parent_id: int | None = None) -> Organisation:
+def make_org(
+    platform: Platform,
+    code: str,
+    kind: OrgKind,
+    region: str | None = None,
+    parent_id: int | None = None,
+) -> Organisation:
     """Insert an organisation."""
     with platform.sessions() as session:
-        org = Organisation(code=code, name_zh=f"单位{code}", name_en=code, kind=str(kind),
-                           region_code=region, parent_id=parent_id, active=True,
-                           created_at=platform.clock.now())
+        org = Organisation(
+            code=code,
+            name_zh=f"单位{code}",
+            name_en=code,
+            kind=str(kind),
+            region_code=region,
+            parent_id=parent_id,
+            active=True,
+            created_at=platform.clock.now(),
+        )
         session.add(org)
         session.commit()
         return org
@@ -37,11 +49,21 @@ def make_org(platform: Platform, code: str, kind: OrgKind, region: str | None = 
 def make_user(platform: Platform, username: str, org: Organisation, role: Role) -> Person:
     """Insert a user whose password is PASSWORD."""
     with platform.sessions() as session:
-        user = User(username=username, display_name=username, org_id=org.id, role=str(role),
-                    password_hash=_HASH, failed_logins=0, active=True, created_at=platform.clock.now())
+        user = User(
+            username=username,
+            display_name=username,
+            org_id=org.id,
+            role=str(role),
+            password_hash=_HASH,
+            failed_logins=0,
+            active=True,
+            created_at=platform.clock.now(),
+        )
         session.add(user)
         session.commit()
-        principal = Principal(user.id, username, org.id, OrgKind(org.kind), role, source_ip="10.0.0.1")
+        principal = Principal(
+            user.id, username, org.id, OrgKind(org.kind), role, source_ip="10.0.0.1"
+        )
         return Person(user, org, principal)
 
 
@@ -71,7 +93,11 @@ def make_world(platform: Platform) -> World:
     bank_a = make_org(platform, "bank-a", OrgKind.BANK)
     bank_b = make_org(platform, "bank-b", OrgKind.BANK)
     return World(
-        centre, county_x, county_y, bank_a, bank_b,
+        centre,
+        county_x,
+        county_y,
+        bank_a,
+        bank_b,
         admin=make_user(platform, "admin", centre, Role.PLATFORM_ADMIN),
         security=make_user(platform, "secadmin", centre, Role.SECURITY_ADMIN),
         auditor=make_user(platform, "auditor", centre, Role.AUDIT_ADMIN),

@@ -34,7 +34,9 @@ class Platform:
         self.engine.dispose()
 
 
-def build_platform(settings: Settings, clock: Clock | None = None, engine: Engine | None = None) -> Platform:
+def build_platform(
+    settings: Settings, clock: Clock | None = None, engine: Engine | None = None
+) -> Platform:
     """Build the services; the engine connects lazily, on first use."""
     clock = clock or SystemClock()
     engine = engine or build_engine(settings.database_url)
@@ -42,10 +44,15 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
     auditor = Auditor(sessions, clock)
     identity = IdentityService(sessions, clock, auditor)
     auth = AuthService(
-        sessions, clock, auditor, identity,
+        sessions,
+        clock,
+        auditor,
+        identity,
         LockoutPolicy(settings.max_failed_logins, timedelta(minutes=settings.lockout_minutes)),
-        SessionPolicy(timedelta(minutes=settings.session_idle_minutes),
-                      timedelta(hours=settings.session_absolute_hours)),
+        SessionPolicy(
+            timedelta(minutes=settings.session_idle_minutes),
+            timedelta(hours=settings.session_absolute_hours),
+        ),
         settings.api_key_default_days,
     )
     return Platform(settings, clock, engine, sessions, auditor, identity, auth)

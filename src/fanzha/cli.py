@@ -22,8 +22,12 @@ app.add_typer(demo_app, name="demo")
 
 
 def _fail(error: FanzhaError) -> None:
-    typer.secho(f"错误 {error.code}: {error.message_zh} / {error.message_en}"
-                + (f" [{error.field}]" if error.field else ""), fg="red", err=True)
+    typer.secho(
+        f"错误 {error.code}: {error.message_zh} / {error.message_en}"
+        + (f" [{error.field}]" if error.field else ""),
+        fg="red",
+        err=True,
+    )
     raise typer.Exit(2)
 
 
@@ -48,15 +52,20 @@ def db_upgrade(revision: str = typer.Argument("head", help="目标版本 / targe
 
     engine = build_engine(Settings().database_url)
     upgrade(engine, revision)
-    typer.echo(f"数据库已迁移到 {revision} / database at {revision}: {engine.url.render_as_string()}")
+    typer.echo(
+        f"数据库已迁移到 {revision} / database at {revision}: {engine.url.render_as_string()}"
+    )
 
 
 @users_app.command("create")
 def users_create(
     username: str = typer.Argument(..., help="登录名 / log-in name"),
     org: str = typer.Option(..., help="单位编码 / organisation code"),
-    role: str = typer.Option(..., help="角色 / role: platform_admin, security_admin, audit_admin, "
-                             "analyst, commander, institution_operator, institution_admin"),
+    role: str = typer.Option(
+        ...,
+        help="角色 / role: platform_admin, security_admin, audit_admin, "
+        "analyst, commander, institution_operator, institution_admin",
+    ),
     name: str = typer.Option("", help="姓名 / display name"),
     password: str = typer.Option("", help="密码；留空则交互输入 / password; prompted when empty"),
 ) -> None:
@@ -67,11 +76,21 @@ def users_create(
 
     if role not in {r.value for r in Role}:
         _fail(FanzhaError("未知角色", "Unknown role", field="role", code="validation_failed"))
-    secret = password or (getpass.getpass("密码 / password: ") if sys.stdin.isatty() else sys.stdin.readline().strip())
+    secret = password or (
+        getpass.getpass("密码 / password: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+    )
     platform = build_platform(Settings())
     try:
-        user = bootstrap_user(platform.sessions, platform.clock, platform.auditor, username=username,
-                              display_name=name or username, org_code=org, role=Role(role), password=secret)
+        user = bootstrap_user(
+            platform.sessions,
+            platform.clock,
+            platform.auditor,
+            username=username,
+            display_name=name or username,
+            org_code=org,
+            role=Role(role),
+            password=secret,
+        )
     except FanzhaError as error:
         _fail(error)
     typer.echo(f"已创建用户 {user.username}（{role}）/ created user {user.username} ({role})")
@@ -86,8 +105,12 @@ def audit_verify() -> None:
     if broken is None:
         typer.secho(f"审计链完整：{entries} 条 / audit chain intact: {entries} entries", fg="green")
         return
-    typer.secho(f"审计链被破坏：第 {broken.seq} 条，{broken.reason_zh} / chain broken at entry "
-                f"{broken.seq}: {broken.reason_en}", fg="red", err=True)
+    typer.secho(
+        f"审计链被破坏：第 {broken.seq} 条，{broken.reason_zh} / chain broken at entry "
+        f"{broken.seq}: {broken.reason_en}",
+        fg="red",
+        err=True,
+    )
     raise typer.Exit(1)
 
 
@@ -102,7 +125,9 @@ def demo_seed() -> None:
     created = seed_users(platform)
     typer.echo(f"单位 +{added} / organisations +{added}")
     if not created:
-        typer.echo("演示用户已存在（密码只在首次显示）/ demo users exist (passwords were shown once)")
+        typer.echo(
+            "演示用户已存在（密码只在首次显示）/ demo users exist (passwords were shown once)"
+        )
         return
     typer.echo("演示用户（密码仅显示这一次）/ demo users (passwords shown this once):")
     for username, role, password in created:

@@ -28,11 +28,45 @@ class OrgSeed:
 
 # Region codes are real GB/T 2260 codes of Hunan (430000) and its capital Changsha (430100).
 DEMO_ORGS: tuple[OrgSeed, ...] = (
-    OrgSeed("hn-fzzx", "湖南省反诈中心", "Hunan Provincial Anti-Fraud Centre", OrgKind.POLICE_PROVINCE, "430000"),
-    OrgSeed("cs-fzzx", "长沙市反诈中心", "Changsha Anti-Fraud Centre", OrgKind.POLICE_CITY, "430100", "hn-fzzx"),
-    OrgSeed("yy-fzzx", "岳阳市反诈中心", "Yueyang Anti-Fraud Centre", OrgKind.POLICE_CITY, "430600", "hn-fzzx"),
-    OrgSeed("cs-yl-fzzx", "长沙市岳麓区反诈中心", "Yuelu District Anti-Fraud Centre", OrgKind.POLICE_COUNTY, "430104", "cs-fzzx"),
-    OrgSeed("cs-fr-fzzx", "长沙市芙蓉区反诈中心", "Furong District Anti-Fraud Centre", OrgKind.POLICE_COUNTY, "430102", "cs-fzzx"),
+    OrgSeed(
+        "hn-fzzx",
+        "湖南省反诈中心",
+        "Hunan Provincial Anti-Fraud Centre",
+        OrgKind.POLICE_PROVINCE,
+        "430000",
+    ),
+    OrgSeed(
+        "cs-fzzx",
+        "长沙市反诈中心",
+        "Changsha Anti-Fraud Centre",
+        OrgKind.POLICE_CITY,
+        "430100",
+        "hn-fzzx",
+    ),
+    OrgSeed(
+        "yy-fzzx",
+        "岳阳市反诈中心",
+        "Yueyang Anti-Fraud Centre",
+        OrgKind.POLICE_CITY,
+        "430600",
+        "hn-fzzx",
+    ),
+    OrgSeed(
+        "cs-yl-fzzx",
+        "长沙市岳麓区反诈中心",
+        "Yuelu District Anti-Fraud Centre",
+        OrgKind.POLICE_COUNTY,
+        "430104",
+        "cs-fzzx",
+    ),
+    OrgSeed(
+        "cs-fr-fzzx",
+        "长沙市芙蓉区反诈中心",
+        "Furong District Anti-Fraud Centre",
+        OrgKind.POLICE_COUNTY,
+        "430102",
+        "cs-fzzx",
+    ),
     OrgSeed("bank-hnnx", "湖南农村信用社", "Hunan Rural Credit Union", OrgKind.BANK),
     OrgSeed("bank-cscb", "长沙银行", "Bank of Changsha", OrgKind.BANK),
     OrgSeed("pay-demo", "示例支付机构", "Demo Payment Institution", OrgKind.PAYMENT),
@@ -64,15 +98,22 @@ def seed_organisations(platform: Platform, seeds: tuple[OrgSeed, ...] = DEMO_ORG
             if seed.code in by_code:
                 continue
             org = Organisation(
-                code=seed.code, name_zh=seed.name_zh, name_en=seed.name_en, kind=str(seed.kind),
-                region_code=seed.region_code, active=True, created_at=platform.clock.now(),
+                code=seed.code,
+                name_zh=seed.name_zh,
+                name_en=seed.name_en,
+                kind=str(seed.kind),
+                region_code=seed.region_code,
+                active=True,
+                created_at=platform.clock.now(),
                 parent_id=by_code[seed.parent].id if seed.parent else None,
             )
             uow.session.add(org)
             uow.session.flush()
             by_code[seed.code] = org
             added += 1
-        platform.auditor.record(uow.session, Actor("demo-seed"), "org.seed", detail={"added": added})
+        platform.auditor.record(
+            uow.session, Actor("demo-seed"), "org.seed", detail={"added": added}
+        )
         uow.commit()
     return added
 
@@ -87,13 +128,24 @@ def seed_users(platform: Platform) -> list[tuple[str, str, str]]:
             if username in existing:
                 continue
             password = passwords.generate_password()
-            uow.session.add(User(
-                username=username, display_name=name, org_id=orgs[org_code].id, role=str(role),
-                password_hash=passwords.hash_password(password), failed_logins=0, active=True,
-                created_at=platform.clock.now(),
-            ))
+            uow.session.add(
+                User(
+                    username=username,
+                    display_name=name,
+                    org_id=orgs[org_code].id,
+                    role=str(role),
+                    password_hash=passwords.hash_password(password),
+                    failed_logins=0,
+                    active=True,
+                    created_at=platform.clock.now(),
+                )
+            )
             created.append((username, str(role), password))
-        platform.auditor.record(uow.session, Actor("demo-seed"), "user.seed",
-                                detail={"created": [u for u, _, _ in created]})
+        platform.auditor.record(
+            uow.session,
+            Actor("demo-seed"),
+            "user.seed",
+            detail={"created": [u for u, _, _ in created]},
+        )
         uow.commit()
     return created

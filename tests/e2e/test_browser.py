@@ -30,13 +30,25 @@ def _free_port() -> int:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     """A migrated, seeded demo platform served by `fanzha serve`; yields (base URL, passwords)."""
     home = tmp_path_factory.mktemp("served")
-    env = {**os.environ, "FANZHA_DATABASE_URL": f"sqlite:///{home}/fanzha.db", "FANZHA_ENVIRONMENT": "test"}
+    env = {
+        **os.environ,
+        "FANZHA_DATABASE_URL": f"sqlite:///{home}/fanzha.db",
+        "FANZHA_ENVIRONMENT": "test",
+    }
     subprocess.run([BIN / "fanzha", "db", "upgrade"], env=env, check=True, capture_output=True)
-    seeded = subprocess.run([BIN / "fanzha", "demo", "seed"], env=env, check=True, capture_output=True, text=True)
-    passwords = {line.split()[0]: line.split()[2] for line in seeded.stdout.splitlines() if line.startswith("  ")}
+    seeded = subprocess.run(
+        [BIN / "fanzha", "demo", "seed"], env=env, check=True, capture_output=True, text=True
+    )
+    passwords = {
+        line.split()[0]: line.split()[2]
+        for line in seeded.stdout.splitlines()
+        if line.startswith("  ")
+    }
     port = _free_port()
     log = (home / "serve.log").open("w")
-    server = subprocess.Popen([BIN / "fanzha", "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
+    server = subprocess.Popen(
+        [BIN / "fanzha", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -54,13 +66,23 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
 
 def test_served_login_page_answers_in_chinese(served: tuple[str, dict[str, str]]) -> None:
     base, passwords = served
-    assert set(passwords) >= {"admin", "secadmin", "auditor", "analyst", "commander", "bankop", "bankadmin"}
+    assert set(passwords) >= {
+        "admin",
+        "secadmin",
+        "auditor",
+        "analyst",
+        "commander",
+        "bankop",
+        "bankadmin",
+    }
     page = httpx.get(f"{base}/login")
     assert page.status_code == 200 and "登录" in page.text
 
 
 @pytest.mark.browser
-def test_log_in_in_chromium_and_screenshot_the_home_page(served: tuple[str, dict[str, str]]) -> None:
+def test_log_in_in_chromium_and_screenshot_the_home_page(
+    served: tuple[str, dict[str, str]],
+) -> None:
     if not Path(CHROMIUM).exists():
         service_missing("Chromium", f"{CHROMIUM} not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -70,8 +92,16 @@ def test_log_in_in_chromium_and_screenshot_the_home_page(served: tuple[str, dict
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-dev-shm-usage", "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-dev-shm-usage",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         errors: list[str] = []

@@ -17,10 +17,14 @@ Login = Callable[[str], TestClient]
 
 def _denials(platform: Platform) -> list[AuditRecord]:
     with platform.sessions() as session:
-        return list(session.scalars(select(AuditRecord).where(AuditRecord.result == "denied")).all())
+        return list(
+            session.scalars(select(AuditRecord).where(AuditRecord.result == "denied")).all()
+        )
 
 
-def test_bank_a_cannot_read_bank_b_records_over_http(login: Login, world: World, platform: Platform) -> None:
+def test_bank_a_cannot_read_bank_b_records_over_http(
+    login: Login, world: World, platform: Platform
+) -> None:
     bank_a = login("aadmin")
     assert bank_a.get(f"/api/v1/organisations/{world.bank_a.id}/users").status_code == 200
     for path in (
@@ -34,7 +38,9 @@ def test_bank_a_cannot_read_bank_b_records_over_http(login: Login, world: World,
     assert len([d for d in _denials(platform) if d.actor == "aadmin"]) == 3
 
 
-def test_operator_lacking_a_permission_gets_403_with_a_bilingual_error(login: Login, platform: Platform) -> None:
+def test_operator_lacking_a_permission_gets_403_with_a_bilingual_error(
+    login: Login, platform: Platform
+) -> None:
     response = login("aop").get("/api/v1/audit")
     assert response.status_code == 403
     body = response.json()
@@ -46,7 +52,10 @@ def test_operator_lacking_a_permission_gets_403_with_a_bilingual_error(login: Lo
 def test_anonymous_calls_are_refused(client: TestClient, world: World) -> None:
     response = client.get(f"/api/v1/organisations/{world.bank_a.id}/users")
     assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
-    assert client.get("/", headers={"accept": "text/html"}, follow_redirects=False).headers["location"] == "/login"
+    assert (
+        client.get("/", headers={"accept": "text/html"}, follow_redirects=False).headers["location"]
+        == "/login"
+    )
 
 
 def test_five_wrong_passwords_lock_the_account_over_http(client: TestClient, world: World) -> None:
@@ -57,16 +66,50 @@ def test_five_wrong_passwords_lock_the_account_over_http(client: TestClient, wor
     assert response.status_code == 423 and response.json()["code"] == "account_locked"
 
 
-def test_bad_input_names_the_field_and_changes_nothing(login: Login, world: World, platform: Platform) -> None:
+def test_bad_input_names_the_field_and_changes_nothing(
+    login: Login, world: World, platform: Platform
+) -> None:
     admin = login("admin")
     with platform.sessions() as session:
         before = session.scalar(select(func.count()).select_from(User))
     cases = [
-        ({"username": "x", "display_name": "a", "org_id": world.bank_a.id, "role": "institution_operator"}, "username"),
-        ({"username": "okname", "display_name": "a", "org_id": world.bank_a.id, "role": "emperor"}, "role"),
-        ({"username": "okname", "display_name": "a", "org_id": world.bank_a.id, "role": "analyst"}, "role"),
-        ({"username": "okname", "display_name": "a", "org_id": world.bank_a.id,
-          "role": "institution_operator", "password": "short"}, "password"),
+        (
+            {
+                "username": "x",
+                "display_name": "a",
+                "org_id": world.bank_a.id,
+                "role": "institution_operator",
+            },
+            "username",
+        ),
+        (
+            {
+                "username": "okname",
+                "display_name": "a",
+                "org_id": world.bank_a.id,
+                "role": "emperor",
+            },
+            "role",
+        ),
+        (
+            {
+                "username": "okname",
+                "display_name": "a",
+                "org_id": world.bank_a.id,
+                "role": "analyst",
+            },
+            "role",
+        ),
+        (
+            {
+                "username": "okname",
+                "display_name": "a",
+                "org_id": world.bank_a.id,
+                "role": "institution_operator",
+                "password": "short",
+            },
+            "password",
+        ),
         ({"username": "okname", "display_name": "a", "org_id": 99999, "role": "analyst"}, "org_id"),
     ]
     for body, field in cases:
@@ -88,9 +131,13 @@ def test_cookie_writes_need_the_csrf_token(login: Login, world: World) -> None:
     assert admin.post("/api/v1/organisations", json=body).status_code == 201
 
 
-def test_api_key_flow_for_an_institution_system(login: Login, world: World, client: TestClient) -> None:
+def test_api_key_flow_for_an_institution_system(
+    login: Login, world: World, client: TestClient
+) -> None:
     bank_admin = login("aadmin")
-    created = bank_admin.post("/api/v1/api-keys", json={"name": "核心系统", "org_id": world.bank_a.id, "days": 30})
+    created = bank_admin.post(
+        "/api/v1/api-keys", json={"name": "核心系统", "org_id": world.bank_a.id, "days": 30}
+    )
     assert created.status_code == 201
     secret = created.json()["secret"]
     listed = bank_admin.get(f"/api/v1/organisations/{world.bank_a.id}/api-keys").json()
@@ -98,11 +145,19 @@ def test_api_key_flow_for_an_institution_system(login: Login, world: World, clie
     me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"})
     assert me.status_code == 200 and me.json()["org_id"] == world.bank_a.id
     # A key is not a cookie: no CSRF token needed, but it carries only the operator's rights.
-    assert client.get(f"/api/v1/organisations/{world.bank_b.id}/users",
-                      headers={"Authorization": f"Bearer {secret}"}).status_code == 403
+    assert (
+        client.get(
+            f"/api/v1/organisations/{world.bank_b.id}/users",
+            headers={"Authorization": f"Bearer {secret}"},
+        ).status_code
+        == 403
+    )
     key_id = created.json()["key"]["id"]
     assert bank_admin.post(f"/api/v1/api-keys/{key_id}/revoke").status_code == 200
-    assert client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    assert (
+        client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"}).status_code
+        == 401
+    )
 
 
 def test_nobody_can_edit_the_audit_log_through_the_api(login: Login) -> None:
@@ -113,7 +168,9 @@ def test_nobody_can_edit_the_audit_log_through_the_api(login: Login) -> None:
         assert response.status_code == 405 and response.json()["code"] == "method_not_allowed"
     page = auditor.get("/api/v1/audit", params={"limit": 2})
     assert page.status_code == 200 and len(page.json()["items"]) == 2
-    older = auditor.get("/api/v1/audit", params={"limit": 2, "before": page.json()["next_cursor"]}).json()
+    older = auditor.get(
+        "/api/v1/audit", params={"limit": 2, "before": page.json()["next_cursor"]}
+    ).json()
     assert older["items"][0]["seq"] < page.json()["items"][-1]["seq"]
     assert auditor.get("/api/v1/audit/verify").json()["intact"] is True
 

@@ -16,8 +16,14 @@ runner = CliRunner()
 
 def _fill(platform: Platform, n: int) -> None:
     for i in range(n):
-        platform.auditor.record_apart(Actor(f"user{i}", i, 1), "sample.read", object_type="sample",
-                                      object_id=i, source_ip="10.0.0.1", detail={"i": i})
+        platform.auditor.record_apart(
+            Actor(f"user{i}", i, 1),
+            "sample.read",
+            object_type="sample",
+            object_id=i,
+            source_ip="10.0.0.1",
+            detail={"i": i},
+        )
 
 
 def _cli_url(engine: Engine) -> str:
@@ -52,9 +58,16 @@ def test_chain_verifies_when_untouched(platform: Platform) -> None:
     assert (entries, broken) == (20, None)
 
 
-@pytest.mark.parametrize("verb", ["UPDATE audit_log SET result = 'success' WHERE seq = 3",
-                                  "DELETE FROM audit_log WHERE seq = 3"])
-def test_the_database_refuses_to_change_the_log(platform: Platform, engine: Engine, verb: str) -> None:
+@pytest.mark.parametrize(
+    "verb",
+    [
+        "UPDATE audit_log SET result = 'success' WHERE seq = 3",
+        "DELETE FROM audit_log WHERE seq = 3",
+    ],
+)
+def test_the_database_refuses_to_change_the_log(
+    platform: Platform, engine: Engine, verb: str
+) -> None:
     _fill(platform, 5)
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
         conn.execute(text(verb))
@@ -71,7 +84,11 @@ def test_the_database_refuses_to_change_the_log(platform: Platform, engine: Engi
     ],
 )
 def test_audit_verify_reports_the_first_altered_or_removed_row(
-    platform: Platform, engine: Engine, statement: str, first_bad: int, reason: str,
+    platform: Platform,
+    engine: Engine,
+    statement: str,
+    first_bad: int,
+    reason: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _fill(platform, 15)

@@ -1,4 +1,4 @@
-"""Identity on SQLite and PostgreSQL: organisations, users, lock-out, sessions, API keys, isolation."""
+"""Identity on SQLite and PostgreSQL: organisations, users, lock-out, sessions, keys, isolation."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from fanzha.audit.tables import AuditRecord
 from fanzha.bootstrap import Platform
+from fanzha.core.clock import FrozenClock
 from fanzha.core.errors import (
     AccountLocked,
     Conflict,
@@ -17,7 +18,6 @@ from fanzha.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from fanzha.core.clock import FrozenClock
 from fanzha.identity.domain import OrgKind, Role
 from fanzha.identity.schemas import OrganisationCreate, UserCreate
 from fanzha.identity.tables import Organisation, User
@@ -38,7 +38,9 @@ def test_bank_a_cannot_read_bank_b_users_and_the_refusal_is_audited(platform: Pl
     with pytest.raises(NotFound):
         platform.identity.get_user(w.bank_a_admin.principal, w.bank_b_op.user.id)
     denied = [r for r in _audit(platform, "user.list") if r.result == "denied"]
-    assert len(denied) == 1 and denied[0].actor == "aadmin" and denied[0].object_id == str(w.bank_b.id)
+    assert (
+        len(denied) == 1 and denied[0].actor == "aadmin" and denied[0].object_id == str(w.bank_b.id)
+    )
     assert [r.result for r in _audit(platform, "user.read")] == ["denied"]
 
 
@@ -47,7 +49,10 @@ def test_reading_users_is_audited_as_personal_information(platform: Platform) ->
     platform.identity.list_users(w.admin.principal, w.bank_b.id)
     (entry,) = _audit(platform, "user.list")
     assert (entry.actor, entry.result, entry.object_id, entry.source_ip) == (
-        "admin", "success", str(w.bank_b.id), "10.0.0.1",
+        "admin",
+        "success",
+        str(w.bank_b.id),
+        "10.0.0.1",
     )
 
 
@@ -55,12 +60,24 @@ def test_institution_admin_manages_only_own_org_and_no_admin_roles(platform: Pla
     w = make_world(platform)
     p = w.bank_a_admin.principal
     user, password = platform.identity.create_user(
-        p, UserCreate(username="newop", display_name="新操作员", org_id=w.bank_a.id, role=Role.INSTITUTION_OPERATOR)
+        p,
+        UserCreate(
+            username="newop",
+            display_name="新操作员",
+            org_id=w.bank_a.id,
+            role=Role.INSTITUTION_OPERATOR,
+        ),
     )
     assert user.org_id == w.bank_a.id and password and len(password) >= 12
     with pytest.raises(NotFound):
         platform.identity.create_user(
-            p, UserCreate(username="intruder", display_name="x", org_id=w.bank_b.id, role=Role.INSTITUTION_OPERATOR)
+            p,
+            UserCreate(
+                username="intruder",
+                display_name="x",
+                org_id=w.bank_b.id,
+                role=Role.INSTITUTION_OPERATOR,
+            ),
         )
     with pytest.raises(ValidationFailed) as bad_role:
         platform.identity.create_user(
@@ -68,7 +85,12 @@ def test_institution_admin_manages_only_own_org_and_no_admin_roles(platform: Pla
         )
     assert bad_role.value.field == "role"
     with platform.sessions() as session:
-        assert session.scalars(select(User.username).where(User.username.in_(["intruder", "boss"]))).all() == []
+        assert (
+            session.scalars(
+                select(User.username).where(User.username.in_(["intruder", "boss"]))
+            ).all()
+            == []
+        )
 
 
 def test_three_administrators_are_kept_apart(platform: Platform) -> None:
@@ -76,12 +98,19 @@ def test_three_administrators_are_kept_apart(platform: Platform) -> None:
     with pytest.raises(PermissionDenied):
         platform.identity.list_users(w.auditor.principal, w.centre.id)  # audit admin: no user reads
     with pytest.raises(PermissionDenied):
-        platform.identity.unlock(w.admin.principal, w.bank_a_op.user.id)  # platform admin: no security ops
+        platform.identity.unlock(
+            w.admin.principal, w.bank_a_op.user.id
+        )  # platform admin: no security ops
     with pytest.raises(PermissionDenied):
         platform.identity.create_organisation(
             w.security.principal, OrganisationCreate(code="x1", name_zh="x", kind=OrgKind.BANK)
         )
-    denied = {r.action for r in _audit(platform, "user.list") + _audit(platform, "user.unlock") + _audit(platform, "org.create")}
+    denied = {
+        r.action
+        for r in _audit(platform, "user.list")
+        + _audit(platform, "user.unlock")
+        + _audit(platform, "org.create")
+    }
     assert denied == {"user.list", "user.unlock", "org.create"}
 
 
@@ -89,7 +118,8 @@ def test_organisation_rules(platform: Platform) -> None:
     w = make_world(platform)
     with pytest.raises(ValidationFailed) as no_region:
         platform.identity.create_organisation(
-            w.admin.principal, OrganisationCreate(code="city9", name_zh="某市", kind=OrgKind.POLICE_CITY)
+            w.admin.principal,
+            OrganisationCreate(code="city9", name_zh="某市", kind=OrgKind.POLICE_CITY),
         )
     assert no_region.value.field == "region_code"
     with pytest.raises(Conflict):
@@ -98,14 +128,21 @@ def test_organisation_rules(platform: Platform) -> None:
         )
     org = platform.identity.create_organisation(
         w.admin.principal,
-        OrganisationCreate(code="yy", name_zh="岳阳市反诈中心", kind=OrgKind.POLICE_CITY, region_code="430600",
-                           parent_id=w.centre.id),
+        OrganisationCreate(
+            code="yy",
+            name_zh="岳阳市反诈中心",
+            kind=OrgKind.POLICE_CITY,
+            region_code="430600",
+            parent_id=w.centre.id,
+        ),
     )
     with platform.sessions() as session:
         assert session.get_one(Organisation, org.id).parent_id == w.centre.id
 
 
-def test_five_wrong_passwords_lock_the_account_until_it_expires(platform: Platform, clock: FrozenClock) -> None:
+def test_five_wrong_passwords_lock_the_account_until_it_expires(
+    platform: Platform, clock: FrozenClock
+) -> None:
     make_world(platform)
     for _ in range(5):
         with pytest.raises(NotAuthenticated):
@@ -163,19 +200,31 @@ def test_api_keys_are_shown_once_stored_hashed_scoped_expiring_and_revocable(
     platform: Platform, clock: FrozenClock
 ) -> None:
     w = make_world(platform)
-    key, secret = platform.auth.create_api_key(w.bank_a_admin.principal, w.bank_a.id, "核心系统", days=30)
+    key, secret = platform.auth.create_api_key(
+        w.bank_a_admin.principal, w.bank_a.id, "核心系统", days=30
+    )
     assert secret.startswith("fz_") and secret not in key.key_hash
     system = platform.auth.resolve_api_key(secret, "10.9.9.9")
-    assert (system.org_id, system.role, system.api_key_id) == (w.bank_a.id, Role.INSTITUTION_OPERATOR, key.id)
+    assert (system.org_id, system.role, system.api_key_id) == (
+        w.bank_a.id,
+        Role.INSTITUTION_OPERATOR,
+        key.id,
+    )
     with pytest.raises(NotFound):
         platform.auth.create_api_key(w.bank_a_admin.principal, w.bank_b.id, "偷用", days=30)
     with pytest.raises(NotFound):
-        platform.auth.revoke_api_key(w.bank_b_op.principal.__class__(
-            w.bank_b_op.user.id, "bop", w.bank_b.id, OrgKind.BANK, Role.INSTITUTION_ADMIN), key.id)
+        platform.auth.revoke_api_key(
+            w.bank_b_op.principal.__class__(
+                w.bank_b_op.user.id, "bop", w.bank_b.id, OrgKind.BANK, Role.INSTITUTION_ADMIN
+            ),
+            key.id,
+        )
     clock.advance(timedelta(days=31))
     with pytest.raises(NotAuthenticated):
         platform.auth.resolve_api_key(secret, "10.9.9.9")
-    key2, secret2 = platform.auth.create_api_key(w.bank_a_admin.principal, w.bank_a.id, "备用", days=None)
+    key2, secret2 = platform.auth.create_api_key(
+        w.bank_a_admin.principal, w.bank_a.id, "备用", days=None
+    )
     platform.auth.revoke_api_key(w.bank_a_admin.principal, key2.id)
     with pytest.raises(NotAuthenticated):
         platform.auth.resolve_api_key(secret2, "10.9.9.9")

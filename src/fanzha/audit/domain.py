@@ -43,7 +43,9 @@ class AuditEntry:
         """The bytes the hash covers: sorted-key JSON with the time in UTC."""
         fields = asdict(self)
         fields["at"] = as_utc(self.at).isoformat(timespec="microseconds")
-        return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+        return json.dumps(
+            fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        ).encode()
 
     def digest(self) -> str:
         """SM3 over the canonical bytes."""

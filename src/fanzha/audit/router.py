@@ -23,21 +23,34 @@ def verify_report(request: Request, principal: Principal) -> ChainReport:
     platform = platform_of(request)
     entries, broken = platform.auditor.verify()
     platform.auditor.record_apart(
-        actor_of(principal), "audit.verify", source_ip=principal.source_ip,
+        actor_of(principal),
+        "audit.verify",
+        source_ip=principal.source_ip,
         detail={"entries": entries, "intact": broken is None},
     )
     if broken is None:
         return ChainReport(entries=entries, intact=True)
-    return ChainReport(entries=entries, intact=False, first_broken_seq=broken.seq,
-                       reason_zh=broken.reason_zh, reason_en=broken.reason_en)
+    return ChainReport(
+        entries=entries,
+        intact=False,
+        first_broken_seq=broken.seq,
+        reason_zh=broken.reason_zh,
+        reason_en=broken.reason_en,
+    )
 
 
-def search(request: Request, principal: Principal, where: AuditFilter, before: int | None, limit: int) -> AuditPage:
+def search(
+    request: Request, principal: Principal, where: AuditFilter, before: int | None, limit: int
+) -> AuditPage:
     """A page of the log; reading the log is itself audited."""
     platform = platform_of(request)
     rows, cursor = read_page(platform.sessions, where, before, limit)
-    platform.auditor.record_apart(actor_of(principal), "audit.read", source_ip=principal.source_ip,
-                                  detail={"before": before, "count": len(rows)})
+    platform.auditor.record_apart(
+        actor_of(principal),
+        "audit.read",
+        source_ip=principal.source_ip,
+        detail={"before": before, "count": len(rows)},
+    )
     return AuditPage(items=[AuditRead.model_validate(r) for r in rows], next_cursor=cursor)
 
 
@@ -45,7 +58,9 @@ def search(request: Request, principal: Principal, where: AuditFilter, before: i
 def list_entries(
     request: Request,
     principal: AuditAdmin,
-    before: Annotated[int | None, Query(ge=1, description="cursor: entries older than this sequence")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, description="cursor: entries older than this sequence")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     action: Annotated[str | None, Query(max_length=64)] = None,
     actor: Annotated[str | None, Query(max_length=64)] = None,
@@ -55,7 +70,9 @@ def list_entries(
     until: datetime | None = None,
 ) -> AuditPage:
     """Search the audit log, newest first."""
-    where = AuditFilter(action=action, actor=actor, org_id=org_id, result=result, since=since, until=until)
+    where = AuditFilter(
+        action=action, actor=actor, org_id=org_id, result=result, since=since, until=until
+    )
     return search(request, principal, where, before, limit)
 
 

@@ -85,7 +85,10 @@ class Auditor:
 
 
 def read_page(
-    auditor_sessions: sessionmaker[Session], where: repository.AuditFilter, before: int | None, limit: int
+    auditor_sessions: sessionmaker[Session],
+    where: repository.AuditFilter,
+    before: int | None,
+    limit: int,
 ) -> tuple[list[Any], int | None]:
     """A page of entries newest first and the cursor for the next one."""
     with auditor_sessions() as session:

@@ -25,12 +25,17 @@ def audit_page(request: Request, principal: AuditAdmin) -> HTMLResponse:
     where = AuditFilter(
         action=params.get("action") or None,
         actor=params.get("actor") or None,
-        result=params.get("result") if params.get("result") in ("success", "denied", "failed") else None,
+        result=params.get("result")
+        if params.get("result") in ("success", "denied", "failed")
+        else None,
     )
     before = params.get("before", "")
     page = search(request, principal, where, int(before) if before.isdigit() else None, PAGE)
-    query = "&".join(f"{k}={v}" for k, v in (("action", where.action), ("actor", where.actor),
-                                               ("result", where.result)) if v)
+    query = "&".join(
+        f"{k}={v}"
+        for k, v in (("action", where.action), ("actor", where.actor), ("result", where.result))
+        if v
+    )
     template = "audit/_rows.html" if request.headers.get("HX-Request") else "audit/index.html"
     return render(request, template, page=page, where=where, query=query)
 

@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from fanzha.core.errors import InsecureSettings
 
 # Development-only keys: known to everyone, so refused outside development.
-DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production
 DEV_TOKEN_KEY = "00" * 32
 DEV_ENCRYPTION_KEY = "11" * 16
 

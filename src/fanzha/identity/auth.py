@@ -35,7 +35,9 @@ def _sha256(text: str) -> str:
 
 
 def _principal(user: User, org: Organisation, source_ip: str) -> Principal:
-    return Principal(user.id, user.username, org.id, OrgKind(org.kind), Role(user.role), source_ip=source_ip)
+    return Principal(
+        user.id, user.username, org.id, OrgKind(org.kind), Role(user.role), source_ip=source_ip
+    )
 
 
 class AuthService:
@@ -67,31 +69,55 @@ class AuthService:
         name = username.strip().lower()
         now = self._clock.now()
         with self._uow() as uow:
-            user = uow.session.scalars(select(User).where(User.username == name).with_for_update()).first()
+            user = uow.session.scalars(
+                select(User).where(User.username == name).with_for_update()
+            ).first()
             if user is not None and user.locked_until is not None and user.locked_until > now:
-                self._audit.record(uow.session, Actor(name, user.id, user.org_id), "auth.login",
-                                   result=Outcome.DENIED, source_ip=source_ip, detail={"locked": True})
+                self._audit.record(
+                    uow.session,
+                    Actor(name, user.id, user.org_id),
+                    "auth.login",
+                    result=Outcome.DENIED,
+                    source_ip=source_ip,
+                    detail={"locked": True},
+                )
                 uow.commit()
                 self._lockout.check_not_locked(user.locked_until, now)
             ok = passwords.verify_password(user.password_hash if user else None, password)
             if user is None or not ok or not user.active:
                 detail: dict[str, object] = {"username": name[:64]}
                 if user is not None and user.active and not ok:
-                    user.failed_logins, user.locked_until = self._lockout.after_failure(user.failed_logins, now)
+                    user.failed_logins, user.locked_until = self._lockout.after_failure(
+                        user.failed_logins, now
+                    )
                     detail["failures"] = user.failed_logins
                     if user.locked_until:
                         detail["locked_until"] = user.locked_until.isoformat()
                 actor = Actor(name[:64], user.id if user else None, user.org_id if user else None)
-                self._audit.record(uow.session, actor, "auth.login", result=Outcome.FAILED,
-                                   source_ip=source_ip, detail=detail)
+                self._audit.record(
+                    uow.session,
+                    actor,
+                    "auth.login",
+                    result=Outcome.FAILED,
+                    source_ip=source_ip,
+                    detail=detail,
+                )
                 uow.commit()
-                raise NotAuthenticated("用户名或密码错误", "Wrong username or password", field="password")
+                raise NotAuthenticated(
+                    "用户名或密码错误", "Wrong username or password", field="password"
+                )
             user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
             token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
-            uow.session.add(LoginSession(
-                token_hash=_sha256(token), user_id=user.id, csrf_token=csrf,
-                created_at=now, last_seen_at=now, source_ip=source_ip,
-            ))
+            uow.session.add(
+                LoginSession(
+                    token_hash=_sha256(token),
+                    user_id=user.id,
+                    csrf_token=csrf,
+                    created_at=now,
+                    last_seen_at=now,
+                    source_ip=source_ip,
+                )
+            )
             org = uow.session.get_one(Organisation, user.org_id)
             principal = _principal(user, org, source_ip)
             self._audit.record(uow.session, actor_of(principal), "auth.login", source_ip=source_ip)
@@ -108,7 +134,10 @@ class AuthService:
             if row is None or row.ended_at is not None:
                 raise NotAuthenticated()
             user = uow.session.get_one(User, row.user_id)
-            if not self._session_policy.is_alive(row.created_at, row.last_seen_at, now) or not user.active:
+            if (
+                not self._session_policy.is_alive(row.created_at, row.last_seen_at, now)
+                or not user.active
+            ):
                 row.ended_at = now
                 uow.commit()
                 raise NotAuthenticated("会话已超时，请重新登录", "Session expired; log in again")
@@ -129,13 +158,19 @@ class AuthService:
                 return
             row.ended_at = self._clock.now()
             user = uow.session.get_one(User, row.user_id)
-            self._audit.record(uow.session, Actor(user.username, user.id, user.org_id), "auth.logout",
-                               source_ip=source_ip)
+            self._audit.record(
+                uow.session,
+                Actor(user.username, user.id, user.org_id),
+                "auth.logout",
+                source_ip=source_ip,
+            )
             uow.commit()
 
     # API keys ----------------------------------------------------------------------------
 
-    def create_api_key(self, principal: Principal, org_id: int, name: str, days: int | None) -> tuple[ApiKey, str]:
+    def create_api_key(
+        self, principal: Principal, org_id: int, name: str, days: int | None
+    ) -> tuple[ApiKey, str]:
         """Issue a key for an organisation's system; the secret is returned once only."""
         self._identity.authorise(principal, Permission.APIKEY_MANAGE, "apikey.create")
         now = self._clock.now()
@@ -145,15 +180,26 @@ class AuthService:
             prefix = secrets.token_hex(4)
             secret = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
             key = ApiKey(
-                org_id=org.id, name=name.strip(), prefix=prefix, key_hash=_sha256(secret),
+                org_id=org.id,
+                name=name.strip(),
+                prefix=prefix,
+                key_hash=_sha256(secret),
                 role=str(Role.INSTITUTION_OPERATOR if kind.is_institution else Role.ANALYST),
-                created_by=principal.user_id, created_at=now,
+                created_by=principal.user_id,
+                created_at=now,
                 expires_at=now + timedelta(days=days or self._api_key_days),
             )
             uow.session.add(key)
             uow.session.flush()
-            self._audit.record(uow.session, actor_of(principal), "apikey.create", object_type="api_key",
-                               object_id=key.id, source_ip=principal.source_ip, detail={"org_id": org.id})
+            self._audit.record(
+                uow.session,
+                actor_of(principal),
+                "apikey.create",
+                object_type="api_key",
+                object_id=key.id,
+                source_ip=principal.source_ip,
+                detail={"org_id": org.id},
+            )
             uow.commit()
             return key, secret
 
@@ -162,7 +208,11 @@ class AuthService:
         self._identity.authorise(principal, Permission.APIKEY_MANAGE, "apikey.list")
         with self._identity.guarded(principal), self._sessions() as session:
             self._identity.visible_org(session, principal, org_id, "apikey.list")
-            return list(session.scalars(select(ApiKey).where(ApiKey.org_id == org_id).order_by(ApiKey.id)).all())
+            return list(
+                session.scalars(
+                    select(ApiKey).where(ApiKey.org_id == org_id).order_by(ApiKey.id)
+                ).all()
+            )
 
     def revoke_api_key(self, principal: Principal, key_id: int) -> ApiKey:
         """Revoke a key at once."""
@@ -173,8 +223,14 @@ class AuthService:
                 raise refused(NotFound(field="key_id"), "apikey.revoke", "api_key", key_id)
             if key.revoked_at is None:
                 key.revoked_at = self._clock.now()
-                self._audit.record(uow.session, actor_of(principal), "apikey.revoke", object_type="api_key",
-                                   object_id=key.id, source_ip=principal.source_ip)
+                self._audit.record(
+                    uow.session,
+                    actor_of(principal),
+                    "apikey.revoke",
+                    object_type="api_key",
+                    object_id=key.id,
+                    source_ip=principal.source_ip,
+                )
             uow.commit()
             return key
 
@@ -182,16 +238,32 @@ class AuthService:
         """The organisation's system behind a key; refuses revoked and expired keys."""
         now = self._clock.now()
         with self._uow() as uow:
-            key = uow.session.scalars(select(ApiKey).where(ApiKey.key_hash == _sha256(secret))).first()
+            key = uow.session.scalars(
+                select(ApiKey).where(ApiKey.key_hash == _sha256(secret))
+            ).first()
             if key is None or key.revoked_at is not None or key.expires_at <= now:
-                self._audit.record(uow.session, ANONYMOUS, "auth.api_key", result=Outcome.FAILED,
-                                   source_ip=source_ip,
-                                   detail={"key_id": key.id if key else None})
+                self._audit.record(
+                    uow.session,
+                    ANONYMOUS,
+                    "auth.api_key",
+                    result=Outcome.FAILED,
+                    source_ip=source_ip,
+                    detail={"key_id": key.id if key else None},
+                )
                 uow.commit()
-                raise NotAuthenticated("API 密钥无效、已过期或已吊销", "API key invalid, expired or revoked")
+                raise NotAuthenticated(
+                    "API 密钥无效、已过期或已吊销", "API key invalid, expired or revoked"
+                )
             if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
                 key.last_used_at = now
                 uow.commit()
             org = uow.session.get_one(Organisation, key.org_id)
-            return Principal(None, f"apikey:{key.prefix}", org.id, OrgKind(org.kind), Role(key.role),
-                             api_key_id=key.id, source_ip=source_ip)
+            return Principal(
+                None,
+                f"apikey:{key.prefix}",
+                org.id,
+                OrgKind(org.kind),
+                Role(key.role),
+                api_key_id=key.id,
+                source_ip=source_ip,
+            )

@@ -99,8 +99,12 @@ class Permission(StrEnum):
 
 _P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.PLATFORM_ADMIN: frozenset({_P.HOME, _P.ORG_READ, _P.ORG_MANAGE, _P.USER_READ, _P.USER_MANAGE}),
-    Role.SECURITY_ADMIN: frozenset({_P.HOME, _P.ORG_READ, _P.USER_READ, _P.USER_SECURITY, _P.APIKEY_MANAGE}),
+    Role.PLATFORM_ADMIN: frozenset(
+        {_P.HOME, _P.ORG_READ, _P.ORG_MANAGE, _P.USER_READ, _P.USER_MANAGE}
+    ),
+    Role.SECURITY_ADMIN: frozenset(
+        {_P.HOME, _P.ORG_READ, _P.USER_READ, _P.USER_SECURITY, _P.APIKEY_MANAGE}
+    ),
     Role.AUDIT_ADMIN: frozenset({_P.HOME, _P.AUDIT_READ}),
     Role.ANALYST: frozenset({_P.HOME, _P.ORG_READ}),
     Role.COMMANDER: frozenset({_P.HOME, _P.ORG_READ, _P.USER_READ}),
@@ -163,7 +167,11 @@ def check_region_code(kind: OrgKind, region_code: str | None) -> None:
     digits = _REGION_DIGITS.get(kind)
     if digits is None:
         if region_code and not re.fullmatch(r"\d{6}|\d{9}", region_code):
-            raise ValidationFailed("行政区划代码应为 6 或 9 位数字", "Region code must be 6 or 9 digits", field="region_code")
+            raise ValidationFailed(
+                "行政区划代码应为 6 或 9 位数字",
+                "Region code must be 6 or 9 digits",
+                field="region_code",
+            )
         return
     if not region_code or not re.fullmatch(rf"\d{{{digits}}}", region_code):
         raise ValidationFailed(
@@ -191,7 +199,8 @@ def check_username(username: str) -> str:
 def check_password_strength(password: str) -> None:
     """At least 12 characters from three of four classes (GB/T 22239 level 3 practice)."""
     classes = sum(
-        bool(re.search(pattern, password)) for pattern in (r"[a-z]", r"[A-Z]", r"\d", r"[^a-zA-Z\d]")
+        bool(re.search(pattern, password))
+        for pattern in (r"[a-z]", r"[A-Z]", r"\d", r"[^a-zA-Z\d]")
     )
     if len(password) < 12 or classes < 3:
         raise ValidationFailed(

@@ -79,7 +79,9 @@ class IdentityService:
             self.deny(principal, action, "permission", permission)
             raise PermissionDenied(field=str(permission))
 
-    def visible_org(self, session: Session, principal: Principal, org_id: int, action: str) -> Organisation:
+    def visible_org(
+        self, session: Session, principal: Principal, org_id: int, action: str
+    ) -> Organisation:
         """An organisation whose private records the principal may see; 404 otherwise."""
         org = session.get(Organisation, org_id)
         if org is None or not principal.sees_org(org_id):
@@ -95,17 +97,26 @@ class IdentityService:
         check_region_code(data.kind, data.region_code)
         with self._uow() as uow:
             if data.parent_id is not None and uow.session.get(Organisation, data.parent_id) is None:
-                raise ValidationFailed("上级单位不存在", "Parent organisation not found", field="parent_id")
+                raise ValidationFailed(
+                    "上级单位不存在", "Parent organisation not found", field="parent_id"
+                )
             org = Organisation(**data.model_dump(), active=True, created_at=self._clock.now())
             org.kind = str(data.kind)
             uow.session.add(org)
             try:
                 uow.session.flush()
             except IntegrityError:
-                raise Conflict("单位编码已存在", "Organisation code already exists", field="code") from None
+                raise Conflict(
+                    "单位编码已存在", "Organisation code already exists", field="code"
+                ) from None
             self._audit.record(
-                uow.session, actor_of(principal), "org.create", object_type="organisation",
-                object_id=org.id, source_ip=principal.source_ip, detail={"code": org.code},
+                uow.session,
+                actor_of(principal),
+                "org.create",
+                object_type="organisation",
+                object_id=org.id,
+                source_ip=principal.source_ip,
+                detail={"code": org.code},
             )
             uow.commit()
             return org
@@ -121,9 +132,8 @@ class IdentityService:
     def get_organisation(self, principal: Principal, org_id: int) -> Organisation:
         """One organisation, if the directory or membership lets the principal see it."""
         with self.guarded(principal), self._sessions() as session:
-            if principal.can(Permission.ORG_READ) and session.get(Organisation, org_id):
-                return session.get_one(Organisation, org_id)
-            return self.visible_org(session, principal, org_id, "org.read")
+            org = session.get(Organisation, org_id) if principal.can(Permission.ORG_READ) else None
+            return org or self.visible_org(session, principal, org_id, "org.read")
 
     # Users -------------------------------------------------------------------------------
 
@@ -139,18 +149,29 @@ class IdentityService:
             if principal.role not in PLATFORM_WIDE and data.role in PLATFORM_WIDE:
                 raise refused(PermissionDenied(field="role"), "user.create", "role", data.role)
             user = User(
-                username=username, display_name=data.display_name.strip(), org_id=org.id,
-                role=str(data.role), password_hash=passwords.hash_password(password),
-                failed_logins=0, active=True, created_at=self._clock.now(),
+                username=username,
+                display_name=data.display_name.strip(),
+                org_id=org.id,
+                role=str(data.role),
+                password_hash=passwords.hash_password(password),
+                failed_logins=0,
+                active=True,
+                created_at=self._clock.now(),
             )
             uow.session.add(user)
             try:
                 uow.session.flush()
             except IntegrityError:
-                raise Conflict("用户名已存在", "Username already exists", field="username") from None
+                raise Conflict(
+                    "用户名已存在", "Username already exists", field="username"
+                ) from None
             self._audit.record(
-                uow.session, actor_of(principal), "user.create", object_type="user",
-                object_id=user.id, source_ip=principal.source_ip,
+                uow.session,
+                actor_of(principal),
+                "user.create",
+                object_type="user",
+                object_id=user.id,
+                source_ip=principal.source_ip,
                 detail={"username": username, "role": str(data.role), "org_id": org.id},
             )
             uow.commit()
@@ -162,12 +183,19 @@ class IdentityService:
         with self.guarded(principal), self._uow() as uow:
             self.visible_org(uow.session, principal, org_id, "user.list")
             users = list(
-                uow.session.scalars(select(User).where(User.org_id == org_id).order_by(User.username)).all()
+                uow.session.scalars(
+                    select(User).where(User.org_id == org_id).order_by(User.username)
+                ).all()
             )
             # Art 26: names of staff are personal information; every read is audited.
             self._audit.record(
-                uow.session, actor_of(principal), "user.list", object_type="organisation",
-                object_id=org_id, source_ip=principal.source_ip, detail={"count": len(users)},
+                uow.session,
+                actor_of(principal),
+                "user.list",
+                object_type="organisation",
+                object_id=org_id,
+                source_ip=principal.source_ip,
+                detail={"count": len(users)},
             )
             uow.commit()
             return users
@@ -180,21 +208,31 @@ class IdentityService:
             if user is None or not principal.sees_org(user.org_id):
                 raise refused(NotFound(field="user_id"), "user.read", "user", user_id)
             self._audit.record(
-                uow.session, actor_of(principal), "user.read", object_type="user",
-                object_id=user_id, source_ip=principal.source_ip,
+                uow.session,
+                actor_of(principal),
+                "user.read",
+                object_type="user",
+                object_id=user_id,
+                source_ip=principal.source_ip,
             )
             uow.commit()
             return user
 
     def set_active(self, principal: Principal, user_id: int, active: bool) -> User:
         """Disable or re-enable a user (security administrator)."""
-        return self._security_change(principal, user_id, "user.disable" if not active else "user.enable",
-                                     lambda u: setattr(u, "active", active))
+        return self._security_change(
+            principal,
+            user_id,
+            "user.disable" if not active else "user.enable",
+            lambda u: setattr(u, "active", active),
+        )
 
     def unlock(self, principal: Principal, user_id: int) -> User:
         """Lift a lock-out early (security administrator)."""
+
         def _clear(user: User) -> None:
             user.failed_logins, user.locked_until = 0, None
+
         return self._security_change(principal, user_id, "user.unlock", _clear)
 
     def reset_password(self, principal: Principal, user_id: int) -> tuple[User, str]:
@@ -204,28 +242,46 @@ class IdentityService:
         def _reset(user: User) -> None:
             user.password_hash = passwords.hash_password(new_password)
             user.failed_logins, user.locked_until = 0, None
-        return self._security_change(principal, user_id, "user.reset_password", _reset), new_password
 
-    def _security_change(self, principal: Principal, user_id: int, action: str, change: Callable[[User], None]) -> User:
+        return self._security_change(
+            principal, user_id, "user.reset_password", _reset
+        ), new_password
+
+    def _security_change(
+        self, principal: Principal, user_id: int, action: str, change: Callable[[User], None]
+    ) -> User:
         self.authorise(principal, Permission.USER_SECURITY, action)
         with self._uow() as uow:
             user = uow.session.get(User, user_id)
             if user is None:
                 raise NotFound(field="user_id")
             if user.id == principal.user_id:
-                raise PermissionDenied("不能对自己执行此操作", "Not allowed on your own account", field="user_id")
+                raise PermissionDenied(
+                    "不能对自己执行此操作", "Not allowed on your own account", field="user_id"
+                )
             change(user)
             self._audit.record(
-                uow.session, actor_of(principal), action, object_type="user",
-                object_id=user_id, source_ip=principal.source_ip,
+                uow.session,
+                actor_of(principal),
+                action,
+                object_type="user",
+                object_id=user_id,
+                source_ip=principal.source_ip,
             )
             uow.commit()
             return user
 
 
 def bootstrap_user(
-    sessions: sessionmaker[Session], clock: Clock, auditor: Auditor, *, username: str,
-    display_name: str, org_code: str, role: Role, password: str,
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    auditor: Auditor,
+    *,
+    username: str,
+    display_name: str,
+    org_code: str,
+    role: Role,
+    password: str,
 ) -> User:
     """Create a user from the command line (no principal yet, e.g. the first admin)."""
     name = check_username(username)
@@ -238,13 +294,24 @@ def bootstrap_user(
         if uow.session.scalars(select(User).where(User.username == name)).first():
             raise Conflict("用户名已存在", "Username already exists", field="username")
         user = User(
-            username=name, display_name=display_name, org_id=org.id, role=str(role),
-            password_hash=passwords.hash_password(password), failed_logins=0, active=True,
+            username=name,
+            display_name=display_name,
+            org_id=org.id,
+            role=str(role),
+            password_hash=passwords.hash_password(password),
+            failed_logins=0,
+            active=True,
             created_at=clock.now(),
         )
         uow.session.add(user)
         uow.session.flush()
-        auditor.record(uow.session, Actor("cli"), "user.create", object_type="user", object_id=user.id,
-                       detail={"username": name, "role": str(role), "org_id": org.id})
+        auditor.record(
+            uow.session,
+            Actor("cli"),
+            "user.create",
+            object_type="user",
+            object_id=user.id,
+            detail={"username": name, "role": str(role), "org_id": org.id},
+        )
         uow.commit()
         return user

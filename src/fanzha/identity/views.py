@@ -32,7 +32,9 @@ def _parse(model: type[M], data: dict[str, Any]) -> M:
         first = error.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         raise ValidationFailed(
-            f"字段「{field}」不符合要求：{first['msg']}", f"Field '{field}' is invalid: {first['msg']}", field=field
+            f"字段「{field}」不符合要求：{first['msg']}",
+            f"Field '{field}' is invalid: {first['msg']}",
+            field=field,
         ) from None
 
 
@@ -44,13 +46,16 @@ def _chosen_org(request: Request, principal: Principal) -> int:
 
 # Organisations ---------------------------------------------------------------------------
 
+
 def _orgs_page(request: Request, principal: Principal, **extra: Any) -> HTMLResponse:
     orgs = platform_of(request).identity.list_organisations(principal)
     return render(request, "identity/organisations.html", orgs=orgs, kinds=ORG_KIND_LABELS, **extra)
 
 
 @router.get("/admin/organisations", response_class=HTMLResponse)
-def organisations(request: Request, principal: Annotated[Principal, Depends(authorize(Permission.ORG_READ))]) -> HTMLResponse:
+def organisations(
+    request: Request, principal: Annotated[Principal, Depends(authorize(Permission.ORG_READ))]
+) -> HTMLResponse:
     """The organisation directory, with a form for platform administrators."""
     return _orgs_page(request, principal)
 
@@ -70,16 +75,27 @@ async def organisation_create(
 
 # Users -----------------------------------------------------------------------------------
 
+
 def _users_page(request: Request, principal: Principal, org_id: int, **extra: Any) -> HTMLResponse:
     platform = platform_of(request)
     users = platform.identity.list_users(principal, org_id)
     orgs = platform.identity.list_organisations(principal) if principal.sees_org(-1) else []
-    return render(request, "identity/users.html", users=users, orgs=orgs, org_id=org_id,
-                  roles=ROLE_LABELS, now=platform.clock.now(), **extra)
+    return render(
+        request,
+        "identity/users.html",
+        users=users,
+        orgs=orgs,
+        org_id=org_id,
+        roles=ROLE_LABELS,
+        now=platform.clock.now(),
+        **extra,
+    )
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
-def users(request: Request, principal: Annotated[Principal, Depends(authorize(Permission.USER_READ))]) -> HTMLResponse:
+def users(
+    request: Request, principal: Annotated[Principal, Depends(authorize(Permission.USER_READ))]
+) -> HTMLResponse:
     """Users of one organisation."""
     return _users_page(request, principal, _chosen_org(request, principal))
 
@@ -102,7 +118,9 @@ async def user_create(
 
 @router.post("/admin/users/{user_id}/{action}", response_class=HTMLResponse)
 async def user_security(
-    request: Request, user_id: int, action: str,
+    request: Request,
+    user_id: int,
+    action: str,
     principal: Annotated[Principal, Depends(authorize(Permission.USER_SECURITY))],
 ) -> HTMLResponse:
     """Unlock, disable, enable or reset a user's password."""
@@ -124,16 +142,26 @@ async def user_security(
 
 # API keys --------------------------------------------------------------------------------
 
+
 def _keys_page(request: Request, principal: Principal, org_id: int, **extra: Any) -> HTMLResponse:
     platform = platform_of(request)
     keys = platform.auth.list_api_keys(principal, org_id)
     orgs = platform.identity.list_organisations(principal) if principal.sees_org(-1) else []
-    return render(request, "identity/api_keys.html", keys=keys, orgs=orgs, org_id=org_id,
-                  now=platform.clock.now(), **extra)
+    return render(
+        request,
+        "identity/api_keys.html",
+        keys=keys,
+        orgs=orgs,
+        org_id=org_id,
+        now=platform.clock.now(),
+        **extra,
+    )
 
 
 @router.get("/admin/api-keys", response_class=HTMLResponse)
-def api_keys(request: Request, principal: Annotated[Principal, Depends(authorize(Permission.APIKEY_MANAGE))]) -> HTMLResponse:
+def api_keys(
+    request: Request, principal: Annotated[Principal, Depends(authorize(Permission.APIKEY_MANAGE))]
+) -> HTMLResponse:
     """An organisation's API keys."""
     return _keys_page(request, principal, _chosen_org(request, principal))
 
@@ -160,7 +188,9 @@ async def api_key_create(
 
 @router.post("/admin/api-keys/{key_id}/revoke", response_class=HTMLResponse)
 def api_key_revoke(
-    request: Request, key_id: int, principal: Annotated[Principal, Depends(authorize(Permission.APIKEY_MANAGE))]
+    request: Request,
+    key_id: int,
+    principal: Annotated[Principal, Depends(authorize(Permission.APIKEY_MANAGE))],
 ) -> HTMLResponse:
     """Revoke a key from the console."""
     key = platform_of(request).auth.revoke_api_key(principal, key_id)

@@ -36,7 +36,11 @@ async def _check_csrf(request: Request, expected: str) -> None:
         value = form.get("csrf_token")
         sent = value if isinstance(value, str) else None
     if not sent or not hmac.compare_digest(sent, expected):
-        raise PermissionDenied("跨站请求校验失败，请刷新页面后重试", "CSRF check failed; reload the page", field="csrf_token")
+        raise PermissionDenied(
+            "跨站请求校验失败，请刷新页面后重试",
+            "CSRF check failed; reload the page",
+            field="csrf_token",
+        )
 
 
 async def current_principal(request: Request) -> Principal:
@@ -46,7 +50,11 @@ async def current_principal(request: Request) -> Principal:
         return principal
     platform, ip = platform_of(request), client_ip(request)
     header = request.headers.get("authorization", "")
-    key = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("x-api-key", "")
+    key = (
+        header[7:].strip()
+        if header.lower().startswith("bearer ")
+        else request.headers.get("x-api-key", "")
+    )
     if key.startswith(KEY_PREFIX):
         principal = platform.auth.resolve_api_key(key, ip)
     else:
@@ -66,7 +74,9 @@ def authorize(permission: Permission) -> Callable[[Request], Awaitable[Principal
 
     async def dependency(request: Request) -> Principal:
         principal = await current_principal(request)
-        platform_of(request).identity.authorise(principal, permission, f"{request.method} {request.url.path}")
+        platform_of(request).identity.authorise(
+            principal, permission, f"{request.method} {request.url.path}"
+        )
         return principal
 
     dependency.permission = permission  # type: ignore[attr-defined]  # read by the access-matrix test

@@ -16,7 +16,9 @@ log = logging.getLogger("fanzha.web")
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
 
 
 def _respond(request: Request, error: FanzhaError, status: int) -> Response:
@@ -53,9 +55,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:
-        codes = {404: ("not_found", "页面或对象不存在", "Not found"),
-                 405: ("method_not_allowed", "不支持该请求方法", "Method not allowed")}
-        code, zh, en = codes.get(error.status_code, ("http_error", "请求无法处理", str(error.detail)))
+        codes = {
+            404: ("not_found", "页面或对象不存在", "Not found"),
+            405: ("method_not_allowed", "不支持该请求方法", "Method not allowed"),
+        }
+        code, zh, en = codes.get(
+            error.status_code, ("http_error", "请求无法处理", str(error.detail))
+        )
         return _respond(request, FanzhaError(zh, en, code=code), error.status_code)
 
     @app.exception_handler(Exception)

@@ -31,8 +31,13 @@ TILES: list[tuple[Permission, str, str]] = [
 def _set_session_cookie(request: Request, response: Response, token: str) -> None:
     settings = platform_of(request).settings
     response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="strict", secure=settings.cookie_secure,
-        max_age=settings.session_absolute_hours * 3600, path="/",
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookie_secure,
+        max_age=settings.session_absolute_hours * 3600,
+        path="/",
     )
 
 
@@ -54,9 +59,13 @@ def login_form(
 ) -> Response:
     """Log in from the console form."""
     try:
-        token, _csrf, _principal = platform_of(request).auth.login(username, password, client_ip(request))
+        token, _csrf, _principal = platform_of(request).auth.login(
+            username, password, client_ip(request)
+        )
     except FanzhaError as error:
-        return render(request, "login.html", status_code=error.status, error=error, username=username)
+        return render(
+            request, "login.html", status_code=error.status, error=error, username=username
+        )
     response = RedirectResponse("/", status_code=303)
     _set_session_cookie(request, response, token)
     return response
@@ -65,14 +74,18 @@ def login_form(
 @router.post("/api/v1/auth/login", response_model=Me, tags=["auth"])
 def login_api(request: Request, body: LoginRequest, response: Response) -> Me:
     """Log in over the API; sets the session cookie and returns the CSRF token in a header."""
-    token, csrf, principal = platform_of(request).auth.login(body.username, body.password, client_ip(request))
+    token, csrf, principal = platform_of(request).auth.login(
+        body.username, body.password, client_ip(request)
+    )
     _set_session_cookie(request, response, token)
     response.headers["X-CSRF-Token"] = csrf
     return _me(principal)
 
 
 @router.post("/logout", include_in_schema=False)
-def logout(request: Request, _p: Annotated[Principal, Depends(authorize(Permission.HOME))]) -> Response:
+def logout(
+    request: Request, _p: Annotated[Principal, Depends(authorize(Permission.HOME))]
+) -> Response:
     """End the session."""
     token = request.cookies.get(SESSION_COOKIE, "")
     platform_of(request).auth.logout(token, client_ip(request))
@@ -83,8 +96,11 @@ def logout(request: Request, _p: Annotated[Principal, Depends(authorize(Permissi
 
 def _me(principal: Principal) -> Me:
     return Me(
-        username=principal.username, role=principal.role, org_id=principal.org_id,
-        org_kind=principal.org_kind, permissions=sorted(ROLE_PERMISSIONS[principal.role]),
+        username=principal.username,
+        role=principal.role,
+        org_id=principal.org_id,
+        org_kind=principal.org_kind,
+        permissions=sorted(ROLE_PERMISSIONS[principal.role]),
     )
 
 
@@ -98,14 +114,18 @@ def me(principal: Annotated[Principal, Depends(authorize(Permission.HOME))]) -> 
 def switch_language(lang: str, request: Request) -> Response:
     """Remember the chosen console language."""
     back = request.headers.get("referer") or "/"
-    response = RedirectResponse(back if back.startswith(str(request.base_url)) else "/", status_code=303)
+    response = RedirectResponse(
+        back if back.startswith(str(request.base_url)) else "/", status_code=303
+    )
     if lang in LANGUAGES:
         response.set_cookie(LANG_COOKIE, lang, samesite="lax", max_age=365 * 86400, path="/")
     return response
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def home(request: Request, principal: Annotated[Principal, Depends(authorize(Permission.HOME))]) -> HTMLResponse:
+def home(
+    request: Request, principal: Annotated[Principal, Depends(authorize(Permission.HOME))]
+) -> HTMLResponse:
     """The home page: what this role can do, and a glance at the platform."""
     platform = platform_of(request)
     with platform.sessions() as session:
@@ -113,13 +133,17 @@ def home(request: Request, principal: Annotated[Principal, Depends(authorize(Per
         user = session.get(User, principal.user_id) if principal.user_id else None
         stats: dict[str, int] = {}
         if principal.can(Permission.ORG_READ):
-            stats["home.org_count"] = session.scalar(select(func.count()).select_from(Organisation)) or 0
+            stats["home.org_count"] = (
+                session.scalar(select(func.count()).select_from(Organisation)) or 0
+            )
         if principal.can(Permission.USER_READ):
             query = select(func.count()).select_from(User)
             if not principal.sees_org(-1):
                 query = query.where(User.org_id == principal.org_id)
             stats["home.user_count"] = session.scalar(query) or 0
         if principal.can(Permission.AUDIT_READ):
-            stats["home.audit_count"] = session.scalar(select(func.count()).select_from(AuditRecord)) or 0
+            stats["home.audit_count"] = (
+                session.scalar(select(func.count()).select_from(AuditRecord)) or 0
+            )
     tiles = [(href, key) for permission, href, key in TILES if principal.can(permission)]
     return render(request, "home.html", org=org, user=user, tiles=tiles, stats=stats)
