@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 import fanzha
@@ -22,6 +23,15 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+
+
+# Every area's routers, in the order they are matched.
+ROUTER_MODULES = (pages, identity_router, identity_views, audit_router, audit_views)
+
+
+def all_routes() -> list[APIRoute]:
+    """Every HTTP route the app serves (for the access-matrix and fuzzing gates)."""
+    return [r for module in ROUTER_MODULES for r in module.router.routes if isinstance(r, APIRoute)]
 
 
 def _security_headers(
@@ -61,6 +71,6 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.middleware("http")(_security_headers(settings))
     errors.install(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (pages, identity_router, identity_views, audit_router, audit_views):
+    for module in ROUTER_MODULES:
         app.include_router(module.router)
     return app

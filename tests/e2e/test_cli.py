@@ -1,0 +1,47 @@
+"""The `fanzha` command line: help, migrations, creating a user, demo seed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fanzha.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path}/cli.db"
+    monkeypatch.setenv("FANZHA_DATABASE_URL", url)
+    return url
+
+
+def test_help_explains_each_command() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("serve", "db", "users", "audit", "demo"):
+        assert command in result.output
+    verify_help = runner.invoke(app, ["audit", "verify", "--help"], env={"COLUMNS": "200"}).output
+    assert "Verify the audit hash chain" in verify_help
+
+
+def test_upgrade_seed_create_user_and_verify(database: str) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    seeded = runner.invoke(app, ["demo", "seed"])
+    assert seeded.exit_code == 0 and "admin" in seeded.output
+    again = runner.invoke(app, ["demo", "seed"])
+    assert "+0" in again.output and "shown once" in again.output  # passwords never printed twice
+    created = runner.invoke(app, ["users", "create", "wang.fang", "--org", "bank-cscb", "--role",
+                                  "institution_admin", "--password", "Strong-Pass-2026"])
+    assert created.exit_code == 0, created.output
+    duplicate = runner.invoke(app, ["users", "create", "wang.fang", "--org", "bank-cscb", "--role",
+                                    "institution_admin", "--password", "Strong-Pass-2026"])
+    assert duplicate.exit_code == 2 and "conflict" in duplicate.output
+    wrong_role = runner.invoke(app, ["users", "create", "li.lei", "--org", "bank-cscb", "--role", "analyst",
+                                     "--password", "Strong-Pass-2026"])
+    assert wrong_role.exit_code == 2 and "[role]" in wrong_role.output
+    verified = runner.invoke(app, ["audit", "verify"])
+    assert verified.exit_code == 0 and "intact" in verified.output

@@ -1,0 +1,54 @@
+"""Every route declares who may call it; anonymous callers get nothing from any protected one."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from fanzha.bootstrap import Platform
+from fanzha.identity.domain import Permission
+from fanzha.web.app import all_routes, create_app
+
+# Routes open to anyone, each for a reason.
+PUBLIC = {
+    ("GET", "/healthz"),  # liveness probe
+    ("GET", "/login"),  # the log-in form
+    ("POST", "/login"),
+    ("POST", "/api/v1/auth/login"),
+    ("GET", "/lang/{lang}"),  # language cookie only
+}
+
+
+def _permission_of(route: APIRoute) -> Permission | None:
+    for dependency in route.dependant.dependencies:
+        permission = getattr(dependency.call, "permission", None)
+        if permission is not None:
+            return Permission(permission)
+    return None
+
+
+def test_every_route_declares_a_permission_or_is_public() -> None:
+    undeclared = [
+        (method, route.path)
+        for route in all_routes()
+        for method in route.methods
+        if (method, route.path) not in PUBLIC and _permission_of(route) is None
+    ]
+    assert undeclared == []
+    assert len(all_routes()) >= 20  # the enumeration really sees the app
+
+
+def test_anonymous_callers_are_refused_everywhere_but_public_routes(platform: Platform) -> None:
+    client = TestClient(create_app(platform=platform))
+    checked = 0
+    for route in all_routes():
+        path = re.sub(r"\{[^}]+\}", "1", route.path)
+        for method in route.methods:
+            if (method, route.path) in PUBLIC:
+                continue
+            response = client.request(method, path, follow_redirects=False)
+            assert response.status_code == 401, (method, route.path, response.status_code)
+            checked += 1
+    assert checked >= 15
