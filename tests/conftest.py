@@ -74,9 +74,7 @@ def _truncate_pg(engine: Engine) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def engine(
-    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
-) -> Iterator[Engine]:
+def engine(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
     """Each test runs once on a fresh SQLite file and once on an emptied PostgreSQL schema."""
     if request.param == "sqlite":
         path = tmp_path / "fanzha.db"

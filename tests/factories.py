@@ -61,9 +61,7 @@ def make_user(platform: Platform, username: str, org: Organisation, role: Role) 
         )
         session.add(user)
         session.commit()
-        principal = Principal(
-            user.id, username, org.id, OrgKind(org.kind), role, source_ip="10.0.0.1"
-        )
+        principal = Principal(user.id, username, org.id, OrgKind(org.kind), role, source_ip="10.0.0.1")
         return Person(user, org, principal)
 
 

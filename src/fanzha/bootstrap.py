@@ -34,9 +34,7 @@ class Platform:
         self.engine.dispose()
 
 
-def build_platform(
-    settings: Settings, clock: Clock | None = None, engine: Engine | None = None
-) -> Platform:
+def build_platform(settings: Settings, clock: Clock | None = None, engine: Engine | None = None) -> Platform:
     """Build the services; the engine connects lazily, on first use."""
     clock = clock or SystemClock()
     engine = engine or build_engine(settings.database_url)

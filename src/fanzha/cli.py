@@ -15,10 +15,12 @@ db_app = typer.Typer(help="数据库迁移 / database migrations", no_args_is_he
 users_app = typer.Typer(help="用户管理 / user administration", no_args_is_help=True)
 audit_app = typer.Typer(help="审计日志 / audit log", no_args_is_help=True)
 demo_app = typer.Typer(help="演示数据 / demo data", no_args_is_help=True)
+events_app = typer.Typer(help="事件投递 / event delivery", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(demo_app, name="demo")
+app.add_typer(events_app, name="events")
 
 
 def _fail(error: FanzhaError) -> None:
@@ -52,9 +54,7 @@ def db_upgrade(revision: str = typer.Argument("head", help="目标版本 / targe
 
     engine = build_engine(Settings().database_url)
     upgrade(engine, revision)
-    typer.echo(
-        f"数据库已迁移到 {revision} / database at {revision}: {engine.url.render_as_string()}"
-    )
+    typer.echo(f"数据库已迁移到 {revision} / database at {revision}: {engine.url.render_as_string()}")
 
 
 @users_app.command("create")
@@ -125,13 +125,53 @@ def demo_seed() -> None:
     created = seed_users(platform)
     typer.echo(f"单位 +{added} / organisations +{added}")
     if not created:
-        typer.echo(
-            "演示用户已存在（密码只在首次显示）/ demo users exist (passwords were shown once)"
-        )
+        typer.echo("演示用户已存在（密码只在首次显示）/ demo users exist (passwords were shown once)")
         return
     typer.echo("演示用户（密码仅显示这一次）/ demo users (passwords shown this once):")
     for username, role, password in created:
         typer.echo(f"  {username:<12} {role:<22} {password}")
+
+
+@events_app.command("dispatch")
+def events_dispatch(
+    once: bool = typer.Option(False, help="只投递一批后退出 / deliver one batch and exit"),
+) -> None:
+    """把发件箱事件投递到 NATS JetStream（需设置 FANZHA_NATS_URL）/ Deliver outbox events to NATS."""
+    import asyncio
+    import os
+    import socket
+
+    from fanzha.bootstrap import build_platform
+    from fanzha.events.dispatcher import Dispatcher
+    from fanzha.events.nats_sink import JetStreamPublisher
+
+    settings = Settings()
+    if not settings.nats_url:
+        _fail(
+            FanzhaError(
+                "未设置 FANZHA_NATS_URL",
+                "FANZHA_NATS_URL is not set",
+                field="FANZHA_NATS_URL",
+                code="validation_failed",
+            )
+        )
+    platform = build_platform(settings)
+    publisher = JetStreamPublisher(settings.nats_url or "")
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    dispatcher = Dispatcher(platform.sessions, platform.clock, publisher, worker)
+
+    async def main() -> int:
+        await publisher.connect()
+        try:
+            if once:
+                return await dispatcher.run_once()
+            await dispatcher.run(asyncio.Event())
+            return 0
+        finally:
+            await publisher.close()
+
+    sent = asyncio.run(main())
+    typer.echo(f"已投递 {sent} 条事件 / delivered {sent} events")
 
 
 def _mount_optional() -> None:

@@ -111,9 +111,7 @@ def seed_organisations(platform: Platform, seeds: tuple[OrgSeed, ...] = DEMO_ORG
             uow.session.flush()
             by_code[seed.code] = org
             added += 1
-        platform.auditor.record(
-            uow.session, Actor("demo-seed"), "org.seed", detail={"added": added}
-        )
+        platform.auditor.record(uow.session, Actor("demo-seed"), "org.seed", detail={"added": added})
         uow.commit()
     return added
 

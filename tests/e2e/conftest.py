@@ -30,9 +30,7 @@ def login(platform: Platform, world: World) -> Callable[[str], TestClient]:
 
     def _login(username: str) -> TestClient:
         client = TestClient(create_app(platform=platform))
-        response = client.post(
-            "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
-        )
+        response = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
         assert response.status_code == 200, response.text
         client.headers["X-CSRF-Token"] = response.headers["X-CSRF-Token"]
         return client

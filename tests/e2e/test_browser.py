@@ -40,15 +40,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
         [BIN / "fanzha", "demo", "seed"], env=env, check=True, capture_output=True, text=True
     )
     passwords = {
-        line.split()[0]: line.split()[2]
-        for line in seeded.stdout.splitlines()
-        if line.startswith("  ")
+        line.split()[0]: line.split()[2] for line in seeded.stdout.splitlines() if line.startswith("  ")
     }
     port = _free_port()
     log = (home / "serve.log").open("w")
-    server = subprocess.Popen(
-        [BIN / "fanzha", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
-    )
+    server = subprocess.Popen([BIN / "fanzha", "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:

@@ -34,14 +34,50 @@ def test_upgrade_seed_create_user_and_verify(database: str) -> None:
     assert seeded.exit_code == 0 and "admin" in seeded.output
     again = runner.invoke(app, ["demo", "seed"])
     assert "+0" in again.output and "shown once" in again.output  # passwords never printed twice
-    created = runner.invoke(app, ["users", "create", "wang.fang", "--org", "bank-cscb", "--role",
-                                  "institution_admin", "--password", "Strong-Pass-2026"])
+    created = runner.invoke(
+        app,
+        [
+            "users",
+            "create",
+            "wang.fang",
+            "--org",
+            "bank-cscb",
+            "--role",
+            "institution_admin",
+            "--password",
+            "Strong-Pass-2026",
+        ],
+    )
     assert created.exit_code == 0, created.output
-    duplicate = runner.invoke(app, ["users", "create", "wang.fang", "--org", "bank-cscb", "--role",
-                                    "institution_admin", "--password", "Strong-Pass-2026"])
+    duplicate = runner.invoke(
+        app,
+        [
+            "users",
+            "create",
+            "wang.fang",
+            "--org",
+            "bank-cscb",
+            "--role",
+            "institution_admin",
+            "--password",
+            "Strong-Pass-2026",
+        ],
+    )
     assert duplicate.exit_code == 2 and "conflict" in duplicate.output
-    wrong_role = runner.invoke(app, ["users", "create", "li.lei", "--org", "bank-cscb", "--role", "analyst",
-                                     "--password", "Strong-Pass-2026"])
+    wrong_role = runner.invoke(
+        app,
+        [
+            "users",
+            "create",
+            "li.lei",
+            "--org",
+            "bank-cscb",
+            "--role",
+            "analyst",
+            "--password",
+            "Strong-Pass-2026",
+        ],
+    )
     assert wrong_role.exit_code == 2 and "[role]" in wrong_role.output
     verified = runner.invoke(app, ["audit", "verify"])
     assert verified.exit_code == 0 and "intact" in verified.output

@@ -17,14 +17,10 @@ Login = Callable[[str], TestClient]
 
 def _denials(platform: Platform) -> list[AuditRecord]:
     with platform.sessions() as session:
-        return list(
-            session.scalars(select(AuditRecord).where(AuditRecord.result == "denied")).all()
-        )
+        return list(session.scalars(select(AuditRecord).where(AuditRecord.result == "denied")).all())
 
 
-def test_bank_a_cannot_read_bank_b_records_over_http(
-    login: Login, world: World, platform: Platform
-) -> None:
+def test_bank_a_cannot_read_bank_b_records_over_http(login: Login, world: World, platform: Platform) -> None:
     bank_a = login("aadmin")
     assert bank_a.get(f"/api/v1/organisations/{world.bank_a.id}/users").status_code == 200
     for path in (
@@ -131,9 +127,7 @@ def test_cookie_writes_need_the_csrf_token(login: Login, world: World) -> None:
     assert admin.post("/api/v1/organisations", json=body).status_code == 201
 
 
-def test_api_key_flow_for_an_institution_system(
-    login: Login, world: World, client: TestClient
-) -> None:
+def test_api_key_flow_for_an_institution_system(login: Login, world: World, client: TestClient) -> None:
     bank_admin = login("aadmin")
     created = bank_admin.post(
         "/api/v1/api-keys", json={"name": "核心系统", "org_id": world.bank_a.id, "days": 30}
@@ -154,10 +148,7 @@ def test_api_key_flow_for_an_institution_system(
     )
     key_id = created.json()["key"]["id"]
     assert bank_admin.post(f"/api/v1/api-keys/{key_id}/revoke").status_code == 200
-    assert (
-        client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"}).status_code
-        == 401
-    )
+    assert client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
 
 
 def test_nobody_can_edit_the_audit_log_through_the_api(login: Login) -> None:
@@ -168,9 +159,7 @@ def test_nobody_can_edit_the_audit_log_through_the_api(login: Login) -> None:
         assert response.status_code == 405 and response.json()["code"] == "method_not_allowed"
     page = auditor.get("/api/v1/audit", params={"limit": 2})
     assert page.status_code == 200 and len(page.json()["items"]) == 2
-    older = auditor.get(
-        "/api/v1/audit", params={"limit": 2, "before": page.json()["next_cursor"]}
-    ).json()
+    older = auditor.get("/api/v1/audit", params={"limit": 2, "before": page.json()["next_cursor"]}).json()
     assert older["items"][0]["seq"] < page.json()["items"][-1]["seq"]
     assert auditor.get("/api/v1/audit/verify").json()["intact"] is True
 

@@ -65,9 +65,7 @@ def test_chain_verifies_when_untouched(platform: Platform) -> None:
         "DELETE FROM audit_log WHERE seq = 3",
     ],
 )
-def test_the_database_refuses_to_change_the_log(
-    platform: Platform, engine: Engine, verb: str
-) -> None:
+def test_the_database_refuses_to_change_the_log(platform: Platform, engine: Engine, verb: str) -> None:
     _fill(platform, 5)
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
         conn.execute(text(verb))

@@ -38,9 +38,7 @@ def test_bank_a_cannot_read_bank_b_users_and_the_refusal_is_audited(platform: Pl
     with pytest.raises(NotFound):
         platform.identity.get_user(w.bank_a_admin.principal, w.bank_b_op.user.id)
     denied = [r for r in _audit(platform, "user.list") if r.result == "denied"]
-    assert (
-        len(denied) == 1 and denied[0].actor == "aadmin" and denied[0].object_id == str(w.bank_b.id)
-    )
+    assert len(denied) == 1 and denied[0].actor == "aadmin" and denied[0].object_id == str(w.bank_b.id)
     assert [r.result for r in _audit(platform, "user.read")] == ["denied"]
 
 
@@ -86,10 +84,7 @@ def test_institution_admin_manages_only_own_org_and_no_admin_roles(platform: Pla
     assert bad_role.value.field == "role"
     with platform.sessions() as session:
         assert (
-            session.scalars(
-                select(User.username).where(User.username.in_(["intruder", "boss"]))
-            ).all()
-            == []
+            session.scalars(select(User.username).where(User.username.in_(["intruder", "boss"]))).all() == []
         )
 
 
@@ -98,9 +93,7 @@ def test_three_administrators_are_kept_apart(platform: Platform) -> None:
     with pytest.raises(PermissionDenied):
         platform.identity.list_users(w.auditor.principal, w.centre.id)  # audit admin: no user reads
     with pytest.raises(PermissionDenied):
-        platform.identity.unlock(
-            w.admin.principal, w.bank_a_op.user.id
-        )  # platform admin: no security ops
+        platform.identity.unlock(w.admin.principal, w.bank_a_op.user.id)  # platform admin: no security ops
     with pytest.raises(PermissionDenied):
         platform.identity.create_organisation(
             w.security.principal, OrganisationCreate(code="x1", name_zh="x", kind=OrgKind.BANK)
@@ -200,9 +193,7 @@ def test_api_keys_are_shown_once_stored_hashed_scoped_expiring_and_revocable(
     platform: Platform, clock: FrozenClock
 ) -> None:
     w = make_world(platform)
-    key, secret = platform.auth.create_api_key(
-        w.bank_a_admin.principal, w.bank_a.id, "核心系统", days=30
-    )
+    key, secret = platform.auth.create_api_key(w.bank_a_admin.principal, w.bank_a.id, "核心系统", days=30)
     assert secret.startswith("fz_") and secret not in key.key_hash
     system = platform.auth.resolve_api_key(secret, "10.9.9.9")
     assert (system.org_id, system.role, system.api_key_id) == (
@@ -222,9 +213,7 @@ def test_api_keys_are_shown_once_stored_hashed_scoped_expiring_and_revocable(
     clock.advance(timedelta(days=31))
     with pytest.raises(NotAuthenticated):
         platform.auth.resolve_api_key(secret, "10.9.9.9")
-    key2, secret2 = platform.auth.create_api_key(
-        w.bank_a_admin.principal, w.bank_a.id, "备用", days=None
-    )
+    key2, secret2 = platform.auth.create_api_key(w.bank_a_admin.principal, w.bank_a.id, "备用", days=None)
     platform.auth.revoke_api_key(w.bank_a_admin.principal, key2.id)
     with pytest.raises(NotAuthenticated):
         platform.auth.resolve_api_key(secret2, "10.9.9.9")

@@ -46,9 +46,7 @@ def test_an_intact_chain_verifies() -> None:
 def test_any_altered_field_is_found_at_its_entry(n: int, data: st.DataObject) -> None:
     chain = build(n)
     victim = data.draw(st.integers(0, n - 1))
-    field = data.draw(
-        st.sampled_from(["actor", "action", "object_id", "result", "source_ip", "detail"])
-    )
+    field = data.draw(st.sampled_from(["actor", "action", "object_id", "result", "source_ip", "detail"]))
     entry, stored = chain[victim]
     chain[victim] = (dataclasses.replace(entry, **{field: getattr(entry, field) + "x"}), stored)
     broken = verify_chain(chain, n, chain[-1][1])

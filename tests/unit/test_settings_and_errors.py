@@ -28,17 +28,13 @@ def test_production_refuses_each_default_secret(missing: str) -> None:
 def test_production_needs_secure_cookies_and_then_starts() -> None:
     with pytest.raises(InsecureSettings):
         Settings(environment="production", **STRONG)  # type: ignore[arg-type]
-    assert (
-        Settings(environment="production", cookie_secure=True, **STRONG).environment == "production"
-    )  # type: ignore[arg-type]
+    assert Settings(environment="production", cookie_secure=True, **STRONG).environment == "production"  # type: ignore[arg-type]
 
 
 def test_secrets_do_not_print(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FANZHA_SECRET_KEY", "super-secret-value-123")
     settings = Settings()
-    assert "super-secret-value-123" not in repr(settings) and "super-secret-value-123" not in str(
-        settings
-    )
+    assert "super-secret-value-123" not in repr(settings) and "super-secret-value-123" not in str(settings)
     assert settings.secret_key.get_secret_value() == "super-secret-value-123"
 
 

@@ -43,9 +43,7 @@ class AuditEntry:
         """The bytes the hash covers: sorted-key JSON with the time in UTC."""
         fields = asdict(self)
         fields["at"] = as_utc(self.at).isoformat(timespec="microseconds")
-        return json.dumps(
-            fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")
-        ).encode()
+        return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
     def digest(self) -> str:
         """SM3 over the canonical bytes."""
@@ -61,9 +59,7 @@ class ChainBreak:
     reason_en: str
 
 
-def verify_chain(
-    rows: Iterable[tuple[AuditEntry, str]], head_seq: int, head_hash: str
-) -> ChainBreak | None:
+def verify_chain(rows: Iterable[tuple[AuditEntry, str]], head_seq: int, head_hash: str) -> ChainBreak | None:
     """Walk (entry, stored hash) in sequence order; return the first break, or None."""
     expected_seq, expected_prev = 1, GENESIS
     for entry, stored_hash in rows:

@@ -82,9 +82,7 @@ def head(session: Session) -> tuple[int, str]:
     return (0, GENESIS) if row is None else (row.seq, row.hash)
 
 
-def search(
-    session: Session, where: AuditFilter, before_seq: int | None, limit: int
-) -> list[AuditRecord]:
+def search(session: Session, where: AuditFilter, before_seq: int | None, limit: int) -> list[AuditRecord]:
     """Newest first, keyset-paginated by sequence."""
     query = select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(limit)
     if before_seq is not None:

@@ -58,9 +58,7 @@ def search(
 def list_entries(
     request: Request,
     principal: AuditAdmin,
-    before: Annotated[
-        int | None, Query(ge=1, description="cursor: entries older than this sequence")
-    ] = None,
+    before: Annotated[int | None, Query(ge=1, description="cursor: entries older than this sequence")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     action: Annotated[str | None, Query(max_length=64)] = None,
     actor: Annotated[str | None, Query(max_length=64)] = None,
@@ -70,9 +68,7 @@ def list_entries(
     until: datetime | None = None,
 ) -> AuditPage:
     """Search the audit log, newest first."""
-    where = AuditFilter(
-        action=action, actor=actor, org_id=org_id, result=result, since=since, until=until
-    )
+    where = AuditFilter(action=action, actor=actor, org_id=org_id, result=result, since=since, until=until)
     return search(request, principal, where, before, limit)
 
 

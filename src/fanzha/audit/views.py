@@ -25,9 +25,7 @@ def audit_page(request: Request, principal: AuditAdmin) -> HTMLResponse:
     where = AuditFilter(
         action=params.get("action") or None,
         actor=params.get("actor") or None,
-        result=params.get("result")
-        if params.get("result") in ("success", "denied", "failed")
-        else None,
+        result=params.get("result") if params.get("result") in ("success", "denied", "failed") else None,
     )
     before = params.get("before", "")
     page = search(request, principal, where, int(before) if before.isdigit() else None, PAGE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fanzha.audit import tables as audit_tables
 from fanzha.db.base import Base
+from fanzha.events import tables as event_tables
 from fanzha.identity import tables as identity_tables
 
-__all__ = ["Base", "audit_tables", "identity_tables"]
+__all__ = ["Base", "audit_tables", "event_tables", "identity_tables"]

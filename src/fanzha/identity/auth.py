@@ -35,9 +35,7 @@ def _sha256(text: str) -> str:
 
 
 def _principal(user: User, org: Organisation, source_ip: str) -> Principal:
-    return Principal(
-        user.id, user.username, org.id, OrgKind(org.kind), Role(user.role), source_ip=source_ip
-    )
+    return Principal(user.id, user.username, org.id, OrgKind(org.kind), Role(user.role), source_ip=source_ip)
 
 
 class AuthService:
@@ -69,9 +67,7 @@ class AuthService:
         name = username.strip().lower()
         now = self._clock.now()
         with self._uow() as uow:
-            user = uow.session.scalars(
-                select(User).where(User.username == name).with_for_update()
-            ).first()
+            user = uow.session.scalars(select(User).where(User.username == name).with_for_update()).first()
             if user is not None and user.locked_until is not None and user.locked_until > now:
                 self._audit.record(
                     uow.session,
@@ -103,9 +99,7 @@ class AuthService:
                     detail=detail,
                 )
                 uow.commit()
-                raise NotAuthenticated(
-                    "用户名或密码错误", "Wrong username or password", field="password"
-                )
+                raise NotAuthenticated("用户名或密码错误", "Wrong username or password", field="password")
             user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
             token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
             uow.session.add(
@@ -134,10 +128,7 @@ class AuthService:
             if row is None or row.ended_at is not None:
                 raise NotAuthenticated()
             user = uow.session.get_one(User, row.user_id)
-            if (
-                not self._session_policy.is_alive(row.created_at, row.last_seen_at, now)
-                or not user.active
-            ):
+            if not self._session_policy.is_alive(row.created_at, row.last_seen_at, now) or not user.active:
                 row.ended_at = now
                 uow.commit()
                 raise NotAuthenticated("会话已超时，请重新登录", "Session expired; log in again")
@@ -209,9 +200,7 @@ class AuthService:
         with self._identity.guarded(principal), self._sessions() as session:
             self._identity.visible_org(session, principal, org_id, "apikey.list")
             return list(
-                session.scalars(
-                    select(ApiKey).where(ApiKey.org_id == org_id).order_by(ApiKey.id)
-                ).all()
+                session.scalars(select(ApiKey).where(ApiKey.org_id == org_id).order_by(ApiKey.id)).all()
             )
 
     def revoke_api_key(self, principal: Principal, key_id: int) -> ApiKey:
@@ -238,9 +227,7 @@ class AuthService:
         """The organisation's system behind a key; refuses revoked and expired keys."""
         now = self._clock.now()
         with self._uow() as uow:
-            key = uow.session.scalars(
-                select(ApiKey).where(ApiKey.key_hash == _sha256(secret))
-            ).first()
+            key = uow.session.scalars(select(ApiKey).where(ApiKey.key_hash == _sha256(secret))).first()
             if key is None or key.revoked_at is not None or key.expires_at <= now:
                 self._audit.record(
                     uow.session,
@@ -251,9 +238,7 @@ class AuthService:
                     detail={"key_id": key.id if key else None},
                 )
                 uow.commit()
-                raise NotAuthenticated(
-                    "API 密钥无效、已过期或已吊销", "API key invalid, expired or revoked"
-                )
+                raise NotAuthenticated("API 密钥无效、已过期或已吊销", "API key invalid, expired or revoked")
             if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
                 key.last_used_at = now
                 uow.commit()

@@ -99,12 +99,8 @@ class Permission(StrEnum):
 
 _P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.PLATFORM_ADMIN: frozenset(
-        {_P.HOME, _P.ORG_READ, _P.ORG_MANAGE, _P.USER_READ, _P.USER_MANAGE}
-    ),
-    Role.SECURITY_ADMIN: frozenset(
-        {_P.HOME, _P.ORG_READ, _P.USER_READ, _P.USER_SECURITY, _P.APIKEY_MANAGE}
-    ),
+    Role.PLATFORM_ADMIN: frozenset({_P.HOME, _P.ORG_READ, _P.ORG_MANAGE, _P.USER_READ, _P.USER_MANAGE}),
+    Role.SECURITY_ADMIN: frozenset({_P.HOME, _P.ORG_READ, _P.USER_READ, _P.USER_SECURITY, _P.APIKEY_MANAGE}),
     Role.AUDIT_ADMIN: frozenset({_P.HOME, _P.AUDIT_READ}),
     Role.ANALYST: frozenset({_P.HOME, _P.ORG_READ}),
     Role.COMMANDER: frozenset({_P.HOME, _P.ORG_READ, _P.USER_READ}),
@@ -199,8 +195,7 @@ def check_username(username: str) -> str:
 def check_password_strength(password: str) -> None:
     """At least 12 characters from three of four classes (GB/T 22239 level 3 practice)."""
     classes = sum(
-        bool(re.search(pattern, password))
-        for pattern in (r"[a-z]", r"[A-Z]", r"\d", r"[^a-zA-Z\d]")
+        bool(re.search(pattern, password)) for pattern in (r"[a-z]", r"[A-Z]", r"\d", r"[^a-zA-Z\d]")
     )
     if len(password) < 12 or classes < 3:
         raise ValidationFailed(

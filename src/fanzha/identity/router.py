@@ -41,26 +41,19 @@ def create_organisation(
     request: Request, body: OrganisationCreate, principal: OrgManager
 ) -> OrganisationRead:
     """Register an organisation."""
-    return OrganisationRead.model_validate(
-        platform_of(request).identity.create_organisation(principal, body)
-    )
+    return OrganisationRead.model_validate(platform_of(request).identity.create_organisation(principal, body))
 
 
 @router.get("/organisations/{org_id}", response_model=OrganisationRead)
 def get_organisation(request: Request, org_id: int, principal: Anyone) -> OrganisationRead:
     """One organisation."""
-    return OrganisationRead.model_validate(
-        platform_of(request).identity.get_organisation(principal, org_id)
-    )
+    return OrganisationRead.model_validate(platform_of(request).identity.get_organisation(principal, org_id))
 
 
 @router.get("/organisations/{org_id}/users", response_model=list[UserRead])
 def list_users(request: Request, org_id: int, principal: UserReader) -> list[UserRead]:
     """An organisation's users (private to it; every read audited)."""
-    return [
-        UserRead.model_validate(u)
-        for u in platform_of(request).identity.list_users(principal, org_id)
-    ]
+    return [UserRead.model_validate(u) for u in platform_of(request).identity.list_users(principal, org_id)]
 
 
 @router.post("/users", response_model=UserCreated, status_code=201)
@@ -85,17 +78,13 @@ def unlock_user(request: Request, user_id: int, principal: SecurityAdmin) -> Use
 @router.post("/users/{user_id}/disable", response_model=UserRead)
 def disable_user(request: Request, user_id: int, principal: SecurityAdmin) -> UserRead:
     """Disable a user; their sessions end at the next request."""
-    return UserRead.model_validate(
-        platform_of(request).identity.set_active(principal, user_id, False)
-    )
+    return UserRead.model_validate(platform_of(request).identity.set_active(principal, user_id, False))
 
 
 @router.post("/users/{user_id}/enable", response_model=UserRead)
 def enable_user(request: Request, user_id: int, principal: SecurityAdmin) -> UserRead:
     """Re-enable a user."""
-    return UserRead.model_validate(
-        platform_of(request).identity.set_active(principal, user_id, True)
-    )
+    return UserRead.model_validate(platform_of(request).identity.set_active(principal, user_id, True))
 
 
 @router.post("/users/{user_id}/reset-password", response_model=UserCreated)
@@ -108,18 +97,13 @@ def reset_password(request: Request, user_id: int, principal: SecurityAdmin) -> 
 @router.get("/organisations/{org_id}/api-keys", response_model=list[ApiKeyRead])
 def list_api_keys(request: Request, org_id: int, principal: KeyManager) -> list[ApiKeyRead]:
     """An organisation's API keys (never the secrets)."""
-    return [
-        ApiKeyRead.model_validate(k)
-        for k in platform_of(request).auth.list_api_keys(principal, org_id)
-    ]
+    return [ApiKeyRead.model_validate(k) for k in platform_of(request).auth.list_api_keys(principal, org_id)]
 
 
 @router.post("/api-keys", response_model=ApiKeyCreated, status_code=201)
 def create_api_key(request: Request, body: ApiKeyCreate, principal: KeyManager) -> ApiKeyCreated:
     """Issue an API key; the secret is in this response only."""
-    key, secret = platform_of(request).auth.create_api_key(
-        principal, body.org_id, body.name, body.days
-    )
+    key, secret = platform_of(request).auth.create_api_key(principal, body.org_id, body.name, body.days)
     return ApiKeyCreated(key=ApiKeyRead.model_validate(key), secret=secret)
 
 

@@ -14,6 +14,7 @@ from fanzha.audit.service import Actor, Auditor
 from fanzha.core.clock import Clock
 from fanzha.core.errors import Conflict, FanzhaError, NotFound, PermissionDenied, ValidationFailed
 from fanzha.db.uow import UnitOfWork
+from fanzha.events import outbox
 from fanzha.identity import passwords
 from fanzha.identity.domain import (
     PLATFORM_WIDE,
@@ -79,9 +80,7 @@ class IdentityService:
             self.deny(principal, action, "permission", permission)
             raise PermissionDenied(field=str(permission))
 
-    def visible_org(
-        self, session: Session, principal: Principal, org_id: int, action: str
-    ) -> Organisation:
+    def visible_org(self, session: Session, principal: Principal, org_id: int, action: str) -> Organisation:
         """An organisation whose private records the principal may see; 404 otherwise."""
         org = session.get(Organisation, org_id)
         if org is None or not principal.sees_org(org_id):
@@ -97,18 +96,21 @@ class IdentityService:
         check_region_code(data.kind, data.region_code)
         with self._uow() as uow:
             if data.parent_id is not None and uow.session.get(Organisation, data.parent_id) is None:
-                raise ValidationFailed(
-                    "上级单位不存在", "Parent organisation not found", field="parent_id"
-                )
+                raise ValidationFailed("上级单位不存在", "Parent organisation not found", field="parent_id")
             org = Organisation(**data.model_dump(), active=True, created_at=self._clock.now())
             org.kind = str(data.kind)
             uow.session.add(org)
             try:
                 uow.session.flush()
             except IntegrityError:
-                raise Conflict(
-                    "单位编码已存在", "Organisation code already exists", field="code"
-                ) from None
+                raise Conflict("单位编码已存在", "Organisation code already exists", field="code") from None
+            # Institutions' systems learn of new organisations from the event feed.
+            outbox.record(
+                uow.session,
+                self._clock,
+                "identity.organisation_created",
+                {"id": org.id, "code": org.code, "kind": org.kind, "region_code": org.region_code},
+            )
             self._audit.record(
                 uow.session,
                 actor_of(principal),
@@ -162,9 +164,7 @@ class IdentityService:
             try:
                 uow.session.flush()
             except IntegrityError:
-                raise Conflict(
-                    "用户名已存在", "Username already exists", field="username"
-                ) from None
+                raise Conflict("用户名已存在", "Username already exists", field="username") from None
             self._audit.record(
                 uow.session,
                 actor_of(principal),
@@ -183,9 +183,7 @@ class IdentityService:
         with self.guarded(principal), self._uow() as uow:
             self.visible_org(uow.session, principal, org_id, "user.list")
             users = list(
-                uow.session.scalars(
-                    select(User).where(User.org_id == org_id).order_by(User.username)
-                ).all()
+                uow.session.scalars(select(User).where(User.org_id == org_id).order_by(User.username)).all()
             )
             # Art 26: names of staff are personal information; every read is audited.
             self._audit.record(
@@ -243,9 +241,7 @@ class IdentityService:
             user.password_hash = passwords.hash_password(new_password)
             user.failed_logins, user.locked_until = 0, None
 
-        return self._security_change(
-            principal, user_id, "user.reset_password", _reset
-        ), new_password
+        return self._security_change(principal, user_id, "user.reset_password", _reset), new_password
 
     def _security_change(
         self, principal: Principal, user_id: int, action: str, change: Callable[[User], None]

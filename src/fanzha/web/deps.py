@@ -50,11 +50,7 @@ async def current_principal(request: Request) -> Principal:
         return principal
     platform, ip = platform_of(request), client_ip(request)
     header = request.headers.get("authorization", "")
-    key = (
-        header[7:].strip()
-        if header.lower().startswith("bearer ")
-        else request.headers.get("x-api-key", "")
-    )
+    key = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("x-api-key", "")
     if key.startswith(KEY_PREFIX):
         principal = platform.auth.resolve_api_key(key, ip)
     else:
@@ -74,9 +70,7 @@ def authorize(permission: Permission) -> Callable[[Request], Awaitable[Principal
 
     async def dependency(request: Request) -> Principal:
         principal = await current_principal(request)
-        platform_of(request).identity.authorise(
-            principal, permission, f"{request.method} {request.url.path}"
-        )
+        platform_of(request).identity.authorise(principal, permission, f"{request.method} {request.url.path}")
         return principal
 
     dependency.permission = permission  # type: ignore[attr-defined]  # read by the access-matrix test

@@ -16,9 +16,7 @@ log = logging.getLogger("fanzha.web")
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
-        "accept", ""
-    )
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
 
 def _respond(request: Request, error: FanzhaError, status: int) -> Response:
@@ -59,9 +57,7 @@ def install(app: FastAPI) -> None:
             404: ("not_found", "页面或对象不存在", "Not found"),
             405: ("method_not_allowed", "不支持该请求方法", "Method not allowed"),
         }
-        code, zh, en = codes.get(
-            error.status_code, ("http_error", "请求无法处理", str(error.detail))
-        )
+        code, zh, en = codes.get(error.status_code, ("http_error", "请求无法处理", str(error.detail)))
         return _respond(request, FanzhaError(zh, en, code=code), error.status_code)
 
     @app.exception_handler(Exception)

@@ -59,13 +59,9 @@ def login_form(
 ) -> Response:
     """Log in from the console form."""
     try:
-        token, _csrf, _principal = platform_of(request).auth.login(
-            username, password, client_ip(request)
-        )
+        token, _csrf, _principal = platform_of(request).auth.login(username, password, client_ip(request))
     except FanzhaError as error:
-        return render(
-            request, "login.html", status_code=error.status, error=error, username=username
-        )
+        return render(request, "login.html", status_code=error.status, error=error, username=username)
     response = RedirectResponse("/", status_code=303)
     _set_session_cookie(request, response, token)
     return response
@@ -74,18 +70,14 @@ def login_form(
 @router.post("/api/v1/auth/login", response_model=Me, tags=["auth"])
 def login_api(request: Request, body: LoginRequest, response: Response) -> Me:
     """Log in over the API; sets the session cookie and returns the CSRF token in a header."""
-    token, csrf, principal = platform_of(request).auth.login(
-        body.username, body.password, client_ip(request)
-    )
+    token, csrf, principal = platform_of(request).auth.login(body.username, body.password, client_ip(request))
     _set_session_cookie(request, response, token)
     response.headers["X-CSRF-Token"] = csrf
     return _me(principal)
 
 
 @router.post("/logout", include_in_schema=False)
-def logout(
-    request: Request, _p: Annotated[Principal, Depends(authorize(Permission.HOME))]
-) -> Response:
+def logout(request: Request, _p: Annotated[Principal, Depends(authorize(Permission.HOME))]) -> Response:
     """End the session."""
     token = request.cookies.get(SESSION_COOKIE, "")
     platform_of(request).auth.logout(token, client_ip(request))
@@ -114,9 +106,7 @@ def me(principal: Annotated[Principal, Depends(authorize(Permission.HOME))]) -> 
 def switch_language(lang: str, request: Request) -> Response:
     """Remember the chosen console language."""
     back = request.headers.get("referer") or "/"
-    response = RedirectResponse(
-        back if back.startswith(str(request.base_url)) else "/", status_code=303
-    )
+    response = RedirectResponse(back if back.startswith(str(request.base_url)) else "/", status_code=303)
     if lang in LANGUAGES:
         response.set_cookie(LANG_COOKIE, lang, samesite="lax", max_age=365 * 86400, path="/")
     return response
@@ -133,17 +123,13 @@ def home(
         user = session.get(User, principal.user_id) if principal.user_id else None
         stats: dict[str, int] = {}
         if principal.can(Permission.ORG_READ):
-            stats["home.org_count"] = (
-                session.scalar(select(func.count()).select_from(Organisation)) or 0
-            )
+            stats["home.org_count"] = session.scalar(select(func.count()).select_from(Organisation)) or 0
         if principal.can(Permission.USER_READ):
             query = select(func.count()).select_from(User)
             if not principal.sees_org(-1):
                 query = query.where(User.org_id == principal.org_id)
             stats["home.user_count"] = session.scalar(query) or 0
         if principal.can(Permission.AUDIT_READ):
-            stats["home.audit_count"] = (
-                session.scalar(select(func.count()).select_from(AuditRecord)) or 0
-            )
+            stats["home.audit_count"] = session.scalar(select(func.count()).select_from(AuditRecord)) or 0
     tiles = [(href, key) for permission, href, key in TILES if principal.can(permission)]
     return render(request, "home.html", org=org, user=user, tiles=tiles, stats=stats)

@@ -1,0 +1,48 @@
+"""NATS JetStream sink: one subject per topic, deduplicated by event id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import nats
+from nats.js.api import StreamConfig
+from nats.js.errors import BadRequestError
+
+from fanzha.events.domain import DomainEvent
+
+
+class JetStreamPublisher:
+    """Publishes `fanzha.<topic>` with `Nats-Msg-Id`, so a re-send after a crash is dropped."""
+
+    name = "nats"
+
+    def __init__(self, url: str, stream: str = "FANZHA", prefix: str = "fanzha") -> None:
+        self._url = url
+        self._stream = stream
+        self.prefix = prefix
+        self._nc: Any = None
+        self._js: Any = None
+
+    async def connect(self) -> None:
+        """Connect and make sure the stream exists."""
+        self._nc = await nats.connect(self._url, connect_timeout=5, max_reconnect_attempts=3)
+        self._js = self._nc.jetstream()
+        config = StreamConfig(name=self._stream, subjects=[f"{self.prefix}.>"], duplicate_window=600.0)
+        try:
+            await self._js.add_stream(config)
+        except BadRequestError:
+            await self._js.update_stream(config)
+
+    async def publish(self, event: DomainEvent) -> None:
+        """Publish and wait for JetStream's acknowledgement."""
+        if self._js is None:
+            await self.connect()
+        await self._js.publish(
+            f"{self.prefix}.{event.topic}", event.body(), headers={"Nats-Msg-Id": event.event_id}
+        )
+
+    async def close(self) -> None:
+        """Drain and disconnect."""
+        if self._nc is not None:
+            await self._nc.drain()
+            self._nc = self._js = None

@@ -1,0 +1,52 @@
+"""Recording events inside the caller's transaction, and reading them back in order."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fanzha.core.clock import Clock
+from fanzha.events.domain import DomainEvent, check_topic
+from fanzha.events.tables import OutboxEvent, OutboxHead
+
+_HEAD_ID = 1
+
+
+def record(session: Session, clock: Clock, topic: str, payload: dict[str, Any]) -> DomainEvent:
+    """Append an event; it becomes visible, and deliverable, only if the transaction commits."""
+    head = session.execute(
+        select(OutboxHead).where(OutboxHead.id == _HEAD_ID).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = OutboxHead(id=_HEAD_ID, last_position=0)
+        session.add(head)
+    head.last_position += 1
+    row = OutboxEvent(
+        id=head.last_position,
+        event_id=str(uuid.uuid4()),
+        topic=check_topic(topic),
+        payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+        occurred_at=clock.now(),
+    )
+    session.add(row)
+    session.flush()
+    return to_event(row)
+
+
+def to_event(row: OutboxEvent) -> DomainEvent:
+    """The domain view of a stored event."""
+    return DomainEvent(row.id, row.event_id, row.topic, row.occurred_at, json.loads(row.payload))
+
+
+def read_after(
+    session: Session, position: int, limit: int, topic_prefix: str | None = None
+) -> list[DomainEvent]:
+    """Events after `position`, oldest first (the pull feed and the dispatchers read this)."""
+    query = select(OutboxEvent).where(OutboxEvent.id > position).order_by(OutboxEvent.id).limit(limit)
+    if topic_prefix:
+        query = query.where(OutboxEvent.topic.startswith(topic_prefix))
+    return [to_event(row) for row in session.scalars(query).all()]
