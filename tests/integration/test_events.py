@@ -98,7 +98,7 @@ def stream() -> Iterator[tuple[str, str]]:
 
     try:
         asyncio.run(ping())
-    except Exception as error:  # noqa: BLE001 - any failure to connect means "service missing"
+    except Exception as error:
         service_missing("NATS", f"{type(error).__name__}: {error}")
     yield name, prefix
 
@@ -125,7 +125,7 @@ def test_jetstream_gets_each_event_once_even_when_resent_after_a_crash(
         with platform.sessions() as session:
             for event in outbox.read_after(session, 0, 10):
                 await publisher.publish(event)
-        js = publisher._nc.jetstream()  # noqa: SLF001 - reading back what the sink wrote
+        js = publisher._nc.jetstream()
         info = await js.stream_info(name)
         sub = await js.pull_subscribe(f"{prefix}.>", durable=f"reader{uuid.uuid4().hex[:6]}", stream=name)
         messages = await sub.fetch(info.state.messages, timeout=5)
@@ -147,7 +147,7 @@ def test_stream_config_is_idempotent(stream: tuple[str, str]) -> None:
         for _ in range(2):
             publisher = JetStreamPublisher(NATS_URL, stream=name, prefix=prefix)
             await publisher.connect()
-            info = await publisher._nc.jetstream().stream_info(name)  # noqa: SLF001
+            info = await publisher._nc.jetstream().stream_info(name)
             await publisher.close()
         return info.config
 
