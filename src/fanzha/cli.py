@@ -176,11 +176,13 @@ def events_dispatch(
 
 def _mount_optional() -> None:
     """Sub-commands of areas that may not be installed in every build."""
+    import importlib
+
     try:
-        from fanzha.sim.cli import app as sim_app
+        sim_cli = importlib.import_module("fanzha.sim.cli")
     except ImportError:
         return
-    app.add_typer(sim_app, name="sim", help="合成省份 / synthetic province")
+    app.add_typer(sim_cli.app, name="sim", help="合成省份 / synthetic province")
 
 
 _mount_optional()
