@@ -56,7 +56,7 @@ def pg_engine() -> Iterator[Engine]:
         admin = build_engine(PG_URL)
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any failure to connect means "service missing"
         service_missing("PostgreSQL", f"{type(error).__name__}: {error}")
     engine = build_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
     upgrade(engine)

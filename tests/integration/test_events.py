@@ -15,7 +15,7 @@ from fanzha.bootstrap import Platform
 from fanzha.core.clock import FrozenClock
 from fanzha.db.uow import UnitOfWork
 from fanzha.events import outbox
-from fanzha.events.dispatcher import Dispatcher
+from fanzha.events.dispatcher import Dispatcher, RetryPolicy
 from fanzha.events.domain import DomainEvent
 from fanzha.events.nats_sink import JetStreamPublisher
 from fanzha.identity.domain import OrgKind
@@ -31,15 +31,25 @@ class FlakySink:
 
     name = "memory"
 
-    def __init__(self, fail_at: set[int] | None = None) -> None:
+    def __init__(self, fail_at: set[int] | None = None, always_fail: set[int] | None = None) -> None:
         self.received: list[DomainEvent] = []
         self.fail_at = fail_at or set()
+        self.always_fail = always_fail or set()
+        self.dead: list[tuple[int, int]] = []
+
+    def wants(self, event: DomainEvent) -> bool:
+        return event.payload.get("skip") is None
 
     async def publish(self, event: DomainEvent) -> None:
+        if event.position in self.always_fail:
+            raise ConnectionError("receiver rejects this one")
         if event.position in self.fail_at:
             self.fail_at.discard(event.position)
             raise ConnectionError("receiver down")
         self.received.append(event)
+
+    def dead_letter(self, event: DomainEvent, attempts: int, error: str) -> None:
+        self.dead.append((event.position, attempts))
 
 
 def _record(platform: Platform, n: int, commit: bool = True) -> None:
@@ -50,17 +60,47 @@ def _record(platform: Platform, n: int, commit: bool = True) -> None:
             uow.commit()
 
 
-def test_only_committed_events_are_delivered_in_order_and_failures_resend(platform: Platform) -> None:
+def test_only_committed_events_are_delivered_in_order_and_failures_resend(
+    platform: Platform, clock: FrozenClock
+) -> None:
     _record(platform, 3)
     _record(platform, 2, commit=False)  # rolled back: must never be seen
     _record(platform, 2)
     sink = FlakySink(fail_at={4})
     dispatcher = Dispatcher(platform.sessions, platform.clock, sink, "w1")
     assert asyncio.run(dispatcher.run_once()) == 3  # stops at the failure, cursor after event 3
+    assert asyncio.run(dispatcher.run_once()) == 0  # backing off
+    clock.advance(timedelta(seconds=2))
     assert asyncio.run(dispatcher.run_once()) == 2
     assert [e.position for e in sink.received] == [1, 2, 3, 4, 5]
     assert [e.payload["i"] for e in sink.received] == [0, 1, 2, 0, 1]
     assert asyncio.run(dispatcher.run_once()) == 0
+
+
+def test_back_off_grows_and_a_poison_event_is_dead_lettered(platform: Platform, clock: FrozenClock) -> None:
+    _record(platform, 3)
+    sink = FlakySink(always_fail={2})
+    dispatcher = Dispatcher(platform.sessions, platform.clock, sink, "w1", retry=RetryPolicy(max_attempts=4))
+    assert asyncio.run(dispatcher.run_once()) == 1
+    waits = []
+    for _ in range(3):
+        for second in range(1, 100):
+            clock.advance(timedelta(seconds=1))
+            if asyncio.run(dispatcher.run_once()):
+                waits.append(second)
+                break
+    assert sink.dead == [(2, 4)] and [e.position for e in sink.received] == [1, 3]
+    assert waits[-1] >= 4  # 1 s, 2 s, 4 s between attempts
+
+
+def test_sinks_skip_events_they_do_not_want(platform: Platform) -> None:
+    with UnitOfWork(platform.sessions, platform.clock) as uow:
+        outbox.record(uow.session, platform.clock, "samples.published.url", {"skip": True})
+        outbox.record(uow.session, platform.clock, "samples.published.url", {"i": 1})
+        uow.commit()
+    sink = FlakySink()
+    assert asyncio.run(Dispatcher(platform.sessions, platform.clock, sink, "w1").run_once()) == 2
+    assert [e.position for e in sink.received] == [2]
 
 
 def test_a_second_worker_waits_for_the_lease(platform: Platform, clock: FrozenClock) -> None:
@@ -68,7 +108,7 @@ def test_a_second_worker_waits_for_the_lease(platform: Platform, clock: FrozenCl
     first, second = FlakySink(), FlakySink()
     d1 = Dispatcher(platform.sessions, platform.clock, first, "w1")
     d2 = Dispatcher(platform.sessions, platform.clock, second, "w2")
-    assert d1.take_lease() == 0
+    assert d1.take_lease() == (0, 0)
     assert asyncio.run(d2.run_once()) == 0 and second.received == []
     clock.advance(timedelta(seconds=31))  # w1 died holding the lease; it expires
     assert asyncio.run(d2.run_once()) == 2
@@ -98,7 +138,7 @@ def stream() -> Iterator[tuple[str, str]]:
 
     try:
         asyncio.run(ping())
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any failure to connect means "service missing"
         service_missing("NATS", f"{type(error).__name__}: {error}")
     yield name, prefix
 

@@ -33,6 +33,14 @@ class JetStreamPublisher:
         except BadRequestError:
             await self._js.update_stream(config)
 
+    def wants(self, event: DomainEvent) -> bool:
+        """Every event goes to the stream; consumers filter by subject."""
+        return True
+
+    def dead_letter(self, event: DomainEvent, attempts: int, error: str) -> None:
+        """JetStream failures are transient: the dispatcher keeps retrying instead."""
+        raise RuntimeError(f"NATS refused event {event.event_id} {attempts} times: {error}")
+
     async def publish(self, event: DomainEvent) -> None:
         """Publish and wait for JetStream's acknowledgement."""
         if self._js is None:
