@@ -12,9 +12,15 @@ from fanzha.audit.service import Auditor
 from fanzha.core.clock import Clock, SystemClock
 from fanzha.core.settings import Settings
 from fanzha.db.engine import build_engine, session_factory
+from fanzha.db.idempotency import IdempotencyStore
+from fanzha.identifiers import IdentifierKind, IdentifierVault
 from fanzha.identity.auth import AuthService
 from fanzha.identity.domain import LockoutPolicy, SessionPolicy
 from fanzha.identity.service import IdentityService
+from fanzha.samples.bulk import BulkImporter
+from fanzha.samples.domain import DEFAULT_EXPIRY_DAYS, Expiry
+from fanzha.samples.lookup import Lookup, RateLimiter
+from fanzha.samples.service import SampleService
 
 
 @dataclass
@@ -28,6 +34,11 @@ class Platform:
     auditor: Auditor
     identity: IdentityService
     auth: AuthService
+    idempotency: IdempotencyStore
+    samples: SampleService
+    bulk: BulkImporter
+    lookup: Lookup
+    public_limiter: RateLimiter
 
     def close(self) -> None:
         """Release the database connections."""
@@ -53,4 +64,23 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         ),
         settings.api_key_default_days,
     )
-    return Platform(settings, clock, engine, sessions, auditor, identity, auth)
+    vault = IdentifierVault(settings.token_key, settings.encryption_key)
+    expiry_days = {
+        **DEFAULT_EXPIRY_DAYS,
+        **{IdentifierKind(k): v for k, v in settings.sample_expiry_days.items()},
+    }
+    samples = SampleService(sessions, clock, auditor, identity, vault, Expiry(expiry_days))
+    return Platform(
+        settings,
+        clock,
+        engine,
+        sessions,
+        auditor,
+        identity,
+        auth,
+        idempotency=IdempotencyStore(sessions, clock),
+        samples=samples,
+        bulk=BulkImporter(samples),
+        lookup=Lookup(sessions, auditor, vault),
+        public_limiter=RateLimiter(settings.public_check_per_minute, 60.0),
+    )

@@ -18,6 +18,7 @@ PUBLIC = {
     ("POST", "/login"),
     ("POST", "/api/v1/auth/login"),
     ("GET", "/lang/{lang}"),  # language cookie only
+    ("POST", "/api/v1/public/check"),  # the public risk check: coarse answer, rate-limited per client
 }
 
 

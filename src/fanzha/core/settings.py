@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(default=12, ge=1)
     api_key_default_days: int = Field(default=365, ge=1)
     cookie_secure: bool = False
+    # The public risk check: checks per client per minute (and the pull feed's page size cap).
+    public_check_per_minute: int = Field(default=10, ge=1)
+    # Per-kind sample lifetime overrides in days, e.g. FANZHA_SAMPLE_EXPIRY_DAYS='{"ip": 14}'.
+    sample_expiry_days: dict[str, int] = Field(default_factory=dict)
     data_dir: Path = Path("./var")
     log_level: str = "INFO"
 

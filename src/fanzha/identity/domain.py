@@ -95,17 +95,25 @@ class Permission(StrEnum):
     USER_SECURITY = "user.security"
     APIKEY_MANAGE = "apikey.manage"
     AUDIT_READ = "audit.read"
+    SAMPLE_READ = "sample.read"
+    SAMPLE_PUBLISH = "sample.publish"
+    SAMPLE_DECIDE = "sample.decide"
+    SAMPLE_LOOKUP = "sample.lookup"
+    SUBSCRIPTION_MANAGE = "subscription.manage"
 
 
 _P = Permission
+SAMPLE_WORK = frozenset({_P.SAMPLE_READ, _P.SAMPLE_PUBLISH, _P.SAMPLE_LOOKUP})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PLATFORM_ADMIN: frozenset({_P.HOME, _P.ORG_READ, _P.ORG_MANAGE, _P.USER_READ, _P.USER_MANAGE}),
     Role.SECURITY_ADMIN: frozenset({_P.HOME, _P.ORG_READ, _P.USER_READ, _P.USER_SECURITY, _P.APIKEY_MANAGE}),
     Role.AUDIT_ADMIN: frozenset({_P.HOME, _P.AUDIT_READ}),
-    Role.ANALYST: frozenset({_P.HOME, _P.ORG_READ}),
-    Role.COMMANDER: frozenset({_P.HOME, _P.ORG_READ, _P.USER_READ}),
-    Role.INSTITUTION_OPERATOR: frozenset({_P.HOME}),
-    Role.INSTITUTION_ADMIN: frozenset({_P.HOME, _P.USER_READ, _P.USER_MANAGE, _P.APIKEY_MANAGE}),
+    Role.ANALYST: frozenset({_P.HOME, _P.ORG_READ, _P.SAMPLE_DECIDE, _P.SUBSCRIPTION_MANAGE} | SAMPLE_WORK),
+    Role.COMMANDER: frozenset({_P.HOME, _P.ORG_READ, _P.USER_READ, _P.SAMPLE_DECIDE} | SAMPLE_WORK),
+    Role.INSTITUTION_OPERATOR: frozenset({_P.HOME} | SAMPLE_WORK),
+    Role.INSTITUTION_ADMIN: frozenset(
+        {_P.HOME, _P.USER_READ, _P.USER_MANAGE, _P.APIKEY_MANAGE, _P.SUBSCRIPTION_MANAGE} | SAMPLE_WORK
+    ),
 }
 
 # Roles whose scope is the whole platform; every other role sees its own organisation only.

@@ -16,6 +16,7 @@ from fanzha.bootstrap import Platform, build_platform
 from fanzha.core.settings import Settings
 from fanzha.identity import router as identity_router
 from fanzha.identity import views as identity_views
+from fanzha.samples import router as samples_router
 from fanzha.web import errors, pages
 
 # No inline script anywhere: the CSP forbids it, and HTMX is served from the package.
@@ -26,7 +27,7 @@ CSP = (
 
 
 # Every area's routers, in the order they are matched.
-ROUTER_MODULES = (pages, identity_router, identity_views, audit_router, audit_views)
+ROUTER_MODULES = (pages, identity_router, identity_views, audit_router, audit_views, samples_router)
 
 
 def all_routes() -> list[APIRoute]:

@@ -1,0 +1,158 @@
+"""Looking samples up: batches for institutions, a coarse and rate-limited check for the public."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from fanzha.audit.service import ANONYMOUS, Auditor
+from fanzha.core.errors import FanzhaError
+from fanzha.identifiers import IdentifierVault, normalise
+from fanzha.identity.domain import Principal
+from fanzha.identity.service import actor_of
+from fanzha.samples.domain import RiskLevel, SampleStatus
+from fanzha.samples.schemas import LookupItem, LookupResult, PublicAnswer
+from fanzha.samples.tables import Sample
+
+_CHUNK = 5000  # tokens per IN (...) query: well under every driver's parameter limit
+
+
+def _rows_by_token(session: Session, tokens: Sequence[str]) -> dict[str, Sample]:
+    found: dict[str, Sample] = {}
+    unique = list(dict.fromkeys(tokens))
+    for start in range(0, len(unique), _CHUNK):
+        chunk = unique[start : start + _CHUNK]
+        for row in session.scalars(select(Sample).where(Sample.token.in_(chunk))):
+            found[row.token] = row
+    return found
+
+
+class Lookup:
+    """Answers 'is this a fraud sample?' without revealing anything else."""
+
+    def __init__(self, sessions: sessionmaker[Session], auditor: Auditor, vault: IdentifierVault) -> None:
+        self._sessions = sessions
+        self._audit = auditor
+        self._vault = vault
+
+    def batch(self, principal: Principal, items: Sequence[LookupItem]) -> list[LookupResult]:
+        """Look up to 100,000 identifiers by raw value or token; bad items answer with their error."""
+        tokens: list[str | None] = []
+        errors: dict[int, FanzhaError] = {}
+        for index, item in enumerate(items):
+            try:
+                tokens.append(self._token_of(item, index))
+            except FanzhaError as error:
+                tokens.append(None)
+                errors[index] = error
+        with self._sessions() as session:
+            rows = _rows_by_token(session, [t for t in tokens if t])
+            results = [self._result(i, t, rows, errors) for i, t in enumerate(tokens)]
+            hits = sum(r.found for r in results)
+            # Art 26: a lookup touches personal information; one entry per batch keeps it readable.
+            self._audit.record(
+                session,
+                actor_of(principal),
+                "sample.lookup",
+                source_ip=principal.source_ip,
+                detail={"items": len(items), "hits": hits, "errors": len(errors)},
+            )
+            session.commit()
+        return results
+
+    def _token_of(self, item: LookupItem, index: int) -> str:
+        if item.token:
+            return item.token
+        if not item.kind or item.value is None:
+            raise FanzhaError(
+                "每一项须给出 kind 和 value，或 token",
+                "Give kind and value, or token",
+                field=f"items.{index}",
+                code="validation_failed",
+            )
+        return self._vault.token(normalise(item.kind, item.value, field=f"items.{index}.value"))
+
+    @staticmethod
+    def _result(
+        index: int, token: str | None, rows: dict[str, Sample], errors: dict[int, FanzhaError]
+    ) -> LookupResult:
+        if token is None:
+            return LookupResult(index=index, found=False, error=errors[index].to_dict())
+        row = rows.get(token)
+        # Pending, rejected and revoked samples are not fraud findings yet (or any more).
+        if row is None or row.status not in (SampleStatus.ACTIVE, SampleStatus.EXPIRED):
+            return LookupResult(index=index, found=False, token=token)
+        return LookupResult(
+            index=index,
+            found=row.status == SampleStatus.ACTIVE,
+            token=token,
+            kind=row.kind,
+            sample_id=row.id,
+            status=SampleStatus(row.status),
+            risk_level=RiskLevel(row.risk_level),
+            fraud_type=row.fraud_type,
+            first_seen=row.first_seen,
+        )
+
+    def public_check(self, kind: str, value: str, client: str) -> PublicAnswer:
+        """One identifier, answered with a coarse level only (the portal's risk check)."""
+        token = self._vault.token(normalise(kind, value, field="value"))
+        with self._sessions() as session:
+            row = session.scalars(select(Sample).where(Sample.token == token)).first()
+            level = row.risk_level if row is not None and row.status == SampleStatus.ACTIVE else "unknown"
+            self._audit.record(
+                session,
+                ANONYMOUS,
+                "sample.public_check",
+                source_ip=client,
+                detail={"kind": kind, "found": level != "unknown"},
+            )
+            session.commit()
+        return PublicAnswer(level=level, **ADVICE[level])
+
+
+ADVICE: dict[str, dict[str, str]] = {
+    "high": {
+        "advice_zh": "高风险！已被公安机关认定为涉诈，请立即停止联系或转账，并拨打 96110 咨询。",
+        "advice_en": "High risk: identified by the police as used for fraud. Stop now and call 96110.",
+    },
+    "medium": {
+        "advice_zh": "中风险：存在涉诈嫌疑，请勿转账，如有疑问拨打 96110。",
+        "advice_en": "Medium risk: suspected of fraud. Do not pay; call 96110 if unsure.",
+    },
+    "low": {
+        "advice_zh": "低风险：曾有涉诈线索，请提高警惕。",
+        "advice_en": "Low risk: there were fraud reports; stay alert.",
+    },
+    "unknown": {
+        "advice_zh": "暂未发现风险记录，但这不代表安全；凡是要求转账的都请先核实。",
+        "advice_en": "No record found, which does not mean safe: verify anyone who asks for money.",
+    },
+}
+
+
+class RateLimiter:
+    """A per-client sliding window held in memory (per process; put Redis behind it to share)."""
+
+    def __init__(self, limit: int, window_seconds: float, max_clients: int = 100_000) -> None:
+        self.limit = limit
+        self.window = window_seconds
+        self._hits: OrderedDict[str, list[float]] = OrderedDict()
+        self._max_clients = max_clients
+
+    def retry_after(self, client: str, now: float | None = None) -> int:
+        """0 when the call may go ahead (and counts it), else seconds to wait."""
+        now = time.monotonic() if now is None else now
+        recent = [t for t in self._hits.pop(client, []) if now - t < self.window]
+        if len(recent) >= self.limit:
+            self._hits[client] = recent
+            return max(1, int(self.window - (now - recent[0])) + 1)
+        recent.append(now)
+        self._hits[client] = recent
+        while len(self._hits) > self._max_clients:
+            self._hits.popitem(last=False)  # forget the least recently seen client
+        return 0

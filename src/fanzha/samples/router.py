@@ -1,0 +1,176 @@
+"""HTTP API of the sample library."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from fanzha.core.errors import FanzhaError
+from fanzha.db.idempotency import request_hash
+from fanzha.events import outbox
+from fanzha.identity.domain import Permission, Principal
+from fanzha.samples.schemas import (
+    LookupRequest,
+    LookupResponse,
+    PublicAnswer,
+    PublicCheck,
+    PublishResult,
+    SampleDetail,
+    SamplePage,
+    SamplePublish,
+    SampleRead,
+    SightingCreate,
+    StatusChange,
+)
+from fanzha.web.deps import authorize, client_ip, platform_of
+
+router = APIRouter(prefix="/api/v1", tags=["samples"])
+Reader = Annotated[Principal, Depends(authorize(Permission.SAMPLE_READ))]
+Publisher = Annotated[Principal, Depends(authorize(Permission.SAMPLE_PUBLISH))]
+Decider = Annotated[Principal, Depends(authorize(Permission.SAMPLE_DECIDE))]
+Looker = Annotated[Principal, Depends(authorize(Permission.SAMPLE_LOOKUP))]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)]
+
+
+@router.post("/samples", response_model=PublishResult, status_code=201)
+def publish(request: Request, body: SamplePublish, principal: Publisher, key: IdempotencyKey = None) -> Any:
+    """Publish a sample (police) or report one for confirmation (institutions); retries are safe."""
+    platform = platform_of(request)
+    fingerprint = request_hash(body.model_dump(mode="json"))
+    if key and (replayed := platform.idempotency.replay(principal.org_id, key, fingerprint)):
+        return JSONResponse(replayed[1], status_code=replayed[0], headers={"Idempotent-Replayed": "true"})
+    sample, created = platform.samples.publish(principal, body)
+    result = PublishResult(sample=SampleRead.model_validate(sample), created=created).model_dump(mode="json")
+    status = 201 if created else 200
+    if key:
+        platform.idempotency.remember(principal.org_id, key, fingerprint, status, result)
+    return JSONResponse(result, status_code=status)
+
+
+@router.post("/samples/import", status_code=201)
+async def bulk_import(request: Request, principal: Publisher, file: Annotated[UploadFile, File()]) -> Any:
+    """Import a CSV or JSON-lines file: all rows, or none with every bad row's line number."""
+    data = await file.read()
+    report = platform_of(request).bulk.run(principal, data, file.filename or "upload.csv")
+    body = {
+        "ok": report.ok,
+        "rows": report.rows,
+        "created": report.created,
+        "merged": report.merged,
+        "error_count": report.error_count,
+        "errors": report.errors,
+    }
+    return JSONResponse(body, status_code=201 if report.ok else 422)
+
+
+@router.get("/samples", response_model=SamplePage)
+def search(
+    request: Request,
+    principal: Reader,
+    kind: str | None = None,
+    status: str | None = None,
+    fraud_type: str | None = None,
+    token: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None,
+    before: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> SamplePage:
+    """Search samples, newest first."""
+    rows = platform_of(request).samples.search(
+        principal, kind=kind, status=status, fraud_type=fraud_type, token=token, before=before, limit=limit
+    )
+    return SamplePage(
+        items=[SampleRead.model_validate(r) for r in rows],
+        next_cursor=rows[-1].id if len(rows) == limit else None,
+    )
+
+
+@router.get("/samples/feed")
+def feed(
+    request: Request,
+    principal: Reader,
+    after: Annotated[int, Query(ge=0, description="the last position you processed")] = 0,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    kind: str | None = None,
+) -> dict[str, Any]:
+    """Sample changes after a position, oldest first; positions never skip a committed event."""
+    prefix = "samples." if kind is None else None
+    with platform_of(request).sessions() as session:
+        events = outbox.read_after(session, after, limit * 4 if kind else limit, prefix)
+    if kind is not None:
+        events = [e for e in events if e.topic.startswith("samples.") and e.payload.get("kind") == kind][
+            :limit
+        ]
+    events = [e for e in events if e.topic != "samples.pending"]  # pending reports are not shared
+    items = [
+        {
+            "position": e.position,
+            "event_id": e.event_id,
+            "topic": e.topic,
+            "occurred_at": e.occurred_at.isoformat(),
+            "payload": e.payload,
+        }
+        for e in events
+    ]
+    return {"items": items, "next_after": items[-1]["position"] if items else after}
+
+
+@router.get("/samples/{sample_id}", response_model=SampleDetail)
+def detail(request: Request, sample_id: int, principal: Reader, reveal: bool = False) -> SampleDetail:
+    """A sample with its sources, sightings and history; `reveal` shows the raw value to police."""
+    sample, extra = platform_of(request).samples.get(principal, sample_id, reveal)
+    return SampleDetail.model_validate(
+        {"sample": SampleRead.model_validate(sample), **extra}, from_attributes=True
+    )
+
+
+@router.post("/samples/{sample_id}/confirm", response_model=SampleRead)
+def confirm(request: Request, sample_id: int, body: StatusChange, principal: Decider) -> SampleRead:
+    """Confirm an institution's report: the sample becomes active and is pushed to subscribers."""
+    return SampleRead.model_validate(
+        platform_of(request).samples.decide(principal, sample_id, True, body.reason)
+    )
+
+
+@router.post("/samples/{sample_id}/reject", response_model=SampleRead)
+def reject(request: Request, sample_id: int, body: StatusChange, principal: Decider) -> SampleRead:
+    """Reject an institution's report."""
+    return SampleRead.model_validate(
+        platform_of(request).samples.decide(principal, sample_id, False, body.reason)
+    )
+
+
+@router.post("/samples/{sample_id}/revoke", response_model=SampleRead)
+def revoke(request: Request, sample_id: int, body: StatusChange, principal: Decider) -> SampleRead:
+    """Revoke a sample; subscribers are told at once."""
+    return SampleRead.model_validate(platform_of(request).samples.revoke(principal, sample_id, body.reason))
+
+
+@router.post("/samples/lookup", response_model=LookupResponse)
+def lookup(request: Request, body: LookupRequest, principal: Looker) -> LookupResponse:
+    """Look up to 100,000 identifiers (raw or tokens); answers keep the request order."""
+    results = platform_of(request).lookup.batch(principal, body.items)
+    return LookupResponse(results=results, hits=sum(r.found for r in results))
+
+
+@router.post("/samples/sightings", response_model=SampleRead, status_code=201)
+def sighting(request: Request, body: SightingCreate, principal: Looker) -> SampleRead:
+    """Report a hit or a false positive; it shows on the sample and moves its confidence."""
+    return SampleRead.model_validate(platform_of(request).samples.record_sighting(principal, body))
+
+
+@router.post("/public/check", response_model=PublicAnswer, tags=["public"])
+def public_check(request: Request, body: PublicCheck) -> Any:
+    """The portal's risk check for anyone: one identifier, a coarse answer, rate-limited per client."""
+    platform, client = platform_of(request), client_ip(request)
+    wait = platform.public_limiter.retry_after(client)
+    if wait:
+        error = FanzhaError(
+            "查询过于频繁，请稍后再试",
+            "Too many checks; try again later",
+            field="client",
+            code="rate_limited",
+        )
+        return JSONResponse(error.to_dict(), status_code=429, headers={"Retry-After": str(wait)})
+    return platform.lookup.public_check(body.kind, body.value, client)

@@ -1,0 +1,183 @@
+"""API models of the sample library."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from fanzha.samples.domain import FraudType, RiskLevel, SampleStatus
+
+KindName = Literal[
+    "phone",
+    "bank_card",
+    "payment_account",
+    "internet_account",
+    "url",
+    "domain",
+    "app",
+    "imei",
+    "ip",
+    "wallet",
+    "resident_id",
+]
+
+
+class SamplePublish(BaseModel):
+    """Publish (police) or report (institution) one identifier as a fraud sample."""
+
+    kind: KindName
+    value: str = Field(min_length=1, max_length=2048)
+    fraud_type: FraudType
+    confidence: int = Field(default=80, ge=0, le=100)
+    evidence: str = Field(default="", max_length=4000)
+    case_ref: str = Field(default="", max_length=100)
+    region_code: str | None = Field(default=None, pattern=r"^\d{6}(\d{3})?$")
+
+
+class SampleRead(BaseModel):
+    """A sample as institutions see it: token and mask, never the raw value."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    token: str
+    masked: str
+    fraud_type: FraudType
+    status: SampleStatus
+    confidence: int
+    risk_level: RiskLevel
+    region_code: str | None
+    first_seen: datetime
+    last_seen: datetime
+    expires_at: datetime
+    status_reason: str
+    hits: int
+    false_positives: int
+
+
+class PublishResult(BaseModel):
+    """What publishing did: a new sample, or a merge into an existing one."""
+
+    sample: SampleRead
+    created: bool
+
+
+class SourceRead(BaseModel):
+    """One report behind a sample."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    org_id: int
+    fraud_type: str
+    confidence: int
+    evidence: str
+    case_ref: str
+    reported_at: datetime
+
+
+class SightingRead(BaseModel):
+    """One hit or false positive."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    org_id: int
+    outcome: str
+    note: str
+    seen_at: datetime
+
+
+class HistoryRead(BaseModel):
+    """One change of a sample."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    actor: str
+    change: str
+    detail: str
+
+
+class SampleDetail(BaseModel):
+    """A sample with its sources, sightings and history."""
+
+    sample: SampleRead
+    sources: list[SourceRead]
+    sightings: list[SightingRead]
+    history: list[HistoryRead]
+    raw_value: str | None = None
+
+
+class SamplePage(BaseModel):
+    """Newest first; pass `next_cursor` as `before` for the next page."""
+
+    items: list[SampleRead]
+    next_cursor: int | None
+
+
+class StatusChange(BaseModel):
+    """Revoke, confirm or reject, with the reason."""
+
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class LookupItem(BaseModel):
+    """One identifier to look up, raw or as a token."""
+
+    kind: KindName | None = None
+    value: str | None = Field(default=None, max_length=2048)
+    token: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+
+class LookupRequest(BaseModel):
+    """Up to 100,000 identifiers in one request."""
+
+    items: list[LookupItem] = Field(min_length=1, max_length=100_000)
+
+
+class LookupResult(BaseModel):
+    """The answer for one item, in request order."""
+
+    index: int
+    found: bool
+    token: str | None = None
+    kind: str | None = None
+    sample_id: int | None = None
+    status: SampleStatus | None = None
+    risk_level: RiskLevel | None = None
+    fraud_type: FraudType | None = None
+    first_seen: datetime | None = None
+    measures_in_force: list[str] = Field(default_factory=list)
+    error: dict[str, str | None] | None = None
+
+
+class LookupResponse(BaseModel):
+    """All answers, and how many were hits."""
+
+    results: list[LookupResult]
+    hits: int
+
+
+class SightingCreate(BaseModel):
+    """An institution reports meeting a sample: a confirmed hit or a false positive."""
+
+    token: str = Field(pattern=r"^[0-9a-f]{64}$")
+    outcome: Literal["hit", "false_positive"]
+    note: str = Field(default="", max_length=500)
+
+
+class PublicCheck(BaseModel):
+    """What a member of the public types into the portal."""
+
+    kind: Literal["phone", "bank_card", "payment_account", "url", "domain", "wallet"]
+    value: str = Field(min_length=1, max_length=2048)
+
+
+class PublicAnswer(BaseModel):
+    """Only a coarse level; nothing that lists or identifies samples."""
+
+    level: Literal["high", "medium", "low", "unknown"]
+    advice_zh: str
+    advice_en: str
