@@ -131,6 +131,8 @@ def _phone(raw: str, field: str) -> str:
         return "+86" + national
     if _LANDLINE.fullmatch(national):
         return "+86" + national[1:]
+    if text.startswith(("+86", "86")) and _LANDLINE.fullmatch("0" + national):
+        return "+86" + national  # a landline already in international form
     if _SERVICE.fullmatch(national) and not text.startswith("+"):
         return national
     if national.startswith("1") and len(national) == 11:
