@@ -21,6 +21,7 @@ from fanzha.samples.bulk import BulkImporter
 from fanzha.samples.domain import DEFAULT_EXPIRY_DAYS, Expiry
 from fanzha.samples.lookup import Lookup, RateLimiter
 from fanzha.samples.service import SampleService
+from fanzha.samples.subscriptions import SubscriptionService
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Platform:
     bulk: BulkImporter
     lookup: Lookup
     public_limiter: RateLimiter
+    subscriptions: SubscriptionService
 
     def close(self) -> None:
         """Release the database connections."""
@@ -83,4 +85,5 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         bulk=BulkImporter(samples),
         lookup=Lookup(sessions, auditor, vault),
         public_limiter=RateLimiter(settings.public_check_per_minute, 60.0),
+        subscriptions=SubscriptionService(sessions, clock, auditor, identity, settings.encryption_key),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import httpx
 from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
@@ -12,6 +13,8 @@ from fanzha.db.idempotency import request_hash
 from fanzha.events import outbox
 from fanzha.identity.domain import Permission, Principal
 from fanzha.samples.schemas import (
+    DeadLetterRead,
+    DeliveryHealth,
     LookupRequest,
     LookupResponse,
     PublicAnswer,
@@ -23,7 +26,11 @@ from fanzha.samples.schemas import (
     SampleRead,
     SightingCreate,
     StatusChange,
+    SubscriptionCreate,
+    SubscriptionCreated,
+    SubscriptionRead,
 )
+from fanzha.samples.webhooks import WebhookPublisher
 from fanzha.web.deps import authorize, client_ip, platform_of
 
 router = APIRouter(prefix="/api/v1", tags=["samples"])
@@ -174,3 +181,64 @@ def public_check(request: Request, body: PublicCheck) -> Any:
         )
         return JSONResponse(error.to_dict(), status_code=429, headers={"Retry-After": str(wait)})
     return platform.lookup.public_check(body.kind, body.value, client)
+
+
+# Subscriptions and delivery health ------------------------------------------------------------
+
+Subscriber = Annotated[Principal, Depends(authorize(Permission.SUBSCRIPTION_MANAGE))]
+
+
+@router.post("/subscriptions", response_model=SubscriptionCreated, status_code=201)
+def subscribe(request: Request, body: SubscriptionCreate, principal: Subscriber) -> SubscriptionCreated:
+    """Subscribe to sample changes by kind and region; a webhook's signing secret is shown once."""
+    subscription, secret = platform_of(request).subscriptions.create(
+        principal, list(map(str, body.kinds)), body.region_prefix, body.webhook_url
+    )
+    return SubscriptionCreated(subscription=SubscriptionRead.model_validate(subscription), secret=secret)
+
+
+@router.get("/subscriptions/health", response_model=list[DeliveryHealth])
+def delivery_health(request: Request, principal: Subscriber) -> list[DeliveryHealth]:
+    """Per subscription: last delivered position, lag, failures, dead letters."""
+    return [DeliveryHealth.from_health(h) for h in platform_of(request).subscriptions.health(principal)]
+
+
+@router.post("/subscriptions/{subscription_id}/deactivate", response_model=SubscriptionRead)
+def unsubscribe(request: Request, subscription_id: int, principal: Subscriber) -> SubscriptionRead:
+    """Stop deliveries."""
+    return SubscriptionRead.model_validate(
+        platform_of(request).subscriptions.deactivate(principal, subscription_id)
+    )
+
+
+@router.get("/subscriptions/{subscription_id}/dead-letters", response_model=list[DeadLetterRead])
+def dead_letters(request: Request, subscription_id: int, principal: Subscriber) -> list[DeadLetterRead]:
+    """Events a receiver kept refusing."""
+    rows = platform_of(request).subscriptions.dead_letters(principal, subscription_id)
+    return [DeadLetterRead.model_validate(r) for r in rows]
+
+
+@router.post("/dead-letters/{dead_letter_id}/replay", response_model=DeadLetterRead)
+async def replay(request: Request, dead_letter_id: int, principal: Subscriber) -> DeadLetterRead:
+    """Send a dead-lettered event again now."""
+    platform = platform_of(request)
+    target, event = platform.subscriptions.replay_target(principal, dead_letter_id)
+    try:
+        async with httpx.AsyncClient(timeout=10) as http:
+            await WebhookPublisher(target, platform.sessions, platform.clock, http).publish(event)
+    except (httpx.HTTPError, ConnectionError) as failure:
+        raise DeliveryFailed(
+            f"接收方仍未接收：{type(failure).__name__}",
+            f"The receiver still refused: {failure}",
+            field="webhook_url",
+        ) from None
+    return DeadLetterRead.model_validate(platform.subscriptions.mark_replayed(principal, dead_letter_id))
+
+
+class DeliveryFailed(FanzhaError):
+    """A receiver refused a hand-triggered delivery."""
+
+    code = "delivery_failed"
+    status = 502
+    message_zh = "投递失败"
+    message_en = "Delivery failed"

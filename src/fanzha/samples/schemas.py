@@ -181,3 +181,67 @@ class PublicAnswer(BaseModel):
     level: Literal["high", "medium", "low", "unknown"]
     advice_zh: str
     advice_en: str
+
+
+class SubscriptionCreate(BaseModel):
+    """Which sample changes to receive, and where."""
+
+    kinds: list[KindName] = Field(default_factory=list, description="empty: every kind")
+    region_prefix: str = Field(default="", pattern=r"^\d{0,9}$", description="e.g. 4306 for Yueyang")
+    webhook_url: str = Field(default="", max_length=500, description="empty: pull feed or NATS only")
+
+
+class SubscriptionRead(BaseModel):
+    """A subscription (never its secret)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    org_id: int
+    kinds: str
+    region_prefix: str
+    webhook_url: str
+    active: int
+    created_at: datetime
+
+
+class SubscriptionCreated(BaseModel):
+    """The subscription and, once only, the webhook signing secret."""
+
+    subscription: SubscriptionRead
+    secret: str | None
+
+
+class DeliveryHealth(BaseModel):
+    """How deliveries to one subscription are going."""
+
+    subscription: SubscriptionRead
+    position: int
+    lag: int
+    delivered: int
+    failures: int
+    last_error: str
+    updated_at: datetime | None
+    dead_letters: int
+
+    @classmethod
+    def from_health(cls, health: object) -> DeliveryHealth:
+        """Build from the service's Health record."""
+        fields = dict(vars(health))
+        fields["subscription"] = SubscriptionRead.model_validate(fields["subscription"])
+        return cls.model_validate(fields)
+
+
+class DeadLetterRead(BaseModel):
+    """An event set aside after repeated refusals."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    subscription_id: int
+    position: int
+    event_id: str
+    attempts: int
+    last_error: str
+    created_at: datetime
+    replayed_at: datetime | None

@@ -13,6 +13,7 @@ from fanzha.audit.service import Auditor
 from fanzha.core.clock import Clock
 from fanzha.core.errors import NotFound, ValidationFailed
 from fanzha.core.sm import sm4_gcm_decrypt, sm4_gcm_encrypt
+from fanzha.events.domain import DomainEvent
 from fanzha.events.outbox import read_after
 from fanzha.events.tables import OutboxHead, SinkCursor
 from fanzha.identifiers import IdentifierKind
@@ -189,14 +190,25 @@ class SubscriptionService:
                 )
             )
 
-    def replay_event(self, principal: Principal, dead_letter_id: int) -> tuple[Target, object]:
-        """The target and event of a dead letter, marked replayed (the caller re-sends it)."""
+    def replay_target(self, principal: Principal, dead_letter_id: int) -> tuple[Target, DomainEvent]:
+        """Where and what to re-send for a dead letter the caller may see."""
         with self._identity.guarded(principal), self._sessions() as session:
             letter = session.get(DeadLetter, dead_letter_id)
             if letter is None:
                 raise NotFound(field="dead_letter_id")
             self._own(session, principal, letter.subscription_id)
             events = read_after(session, letter.position - 1, 1)
+        targets = [t for t in self.targets() if t.subscription_id == letter.subscription_id]
+        if not targets or not events:
+            raise NotFound(
+                "订阅已停用或事件不存在", "Subscription inactive or event gone", field="dead_letter_id"
+            )
+        return targets[0], events[0]
+
+    def mark_replayed(self, principal: Principal, dead_letter_id: int) -> DeadLetter:
+        """Record that a dead letter was delivered by hand."""
+        with self._sessions() as session:
+            letter = session.get_one(DeadLetter, dead_letter_id)
             letter.replayed_at = self._clock.now()
             self._audit.record(
                 session,
@@ -207,5 +219,4 @@ class SubscriptionService:
                 source_ip=principal.source_ip,
             )
             session.commit()
-            target = next(t for t in self.targets() if t.subscription_id == letter.subscription_id)
-            return target, events[0]
+            return letter

@@ -1,0 +1,58 @@
+"""Running the sinks: every webhook subscription and, when configured, NATS JetStream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import sys
+
+import httpx
+
+from fanzha.bootstrap import Platform
+from fanzha.events.dispatcher import Dispatcher, RetryPolicy
+from fanzha.events.nats_sink import JetStreamPublisher
+from fanzha.samples.webhooks import WebhookPublisher
+
+
+def worker_id() -> str:
+    """Names this process in the sink leases."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Delivery:
+    """One pass over all sinks at a time; each sink keeps its own cursor, lease and back-off."""
+
+    def __init__(
+        self,
+        platform: Platform,
+        http: httpx.AsyncClient,
+        nats: JetStreamPublisher | None = None,
+        worker: str | None = None,
+    ) -> None:
+        self._platform = platform
+        self._http = http
+        self._nats = nats
+        self._worker = worker or worker_id()
+
+    async def run_once(self) -> int:
+        """Deliver one batch to every sink; returns how many events moved in all."""
+        p = self._platform
+        moved = 0
+        if self._nats is not None:
+            # JetStream outages are transient: never dead-letter, keep retrying.
+            nats = Dispatcher(p.sessions, p.clock, self._nats, self._worker, retry=RetryPolicy(sys.maxsize))
+            moved += await nats.run_once()
+        sinks = [WebhookPublisher(t, p.sessions, p.clock, self._http) for t in p.subscriptions.targets()]
+        results = await asyncio.gather(
+            *(Dispatcher(p.sessions, p.clock, sink, self._worker).run_once() for sink in sinks)
+        )
+        return moved + sum(results)
+
+    async def run(self, stop: asyncio.Event, idle_seconds: float = 0.1) -> None:
+        """Deliver until `stop` is set; a short idle keeps publish-to-receipt under a second."""
+        while not stop.is_set():
+            if await self.run_once() == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), idle_seconds)
