@@ -9,6 +9,7 @@ import typer
 
 from fanzha.core.errors import FanzhaError
 from fanzha.core.settings import Settings
+from fanzha.samples import cli as samples_cli
 
 app = typer.Typer(help="反诈协同平台命令行 / Fanzha platform command line", no_args_is_help=True)
 db_app = typer.Typer(help="数据库迁移 / database migrations", no_args_is_help=True)
@@ -21,6 +22,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(demo_app, name="demo")
 app.add_typer(events_app, name="events")
+app.add_typer(samples_cli.app, name="samples")
 
 
 def _fail(error: FanzhaError) -> None:
@@ -136,39 +138,32 @@ def demo_seed() -> None:
 def events_dispatch(
     once: bool = typer.Option(False, help="只投递一批后退出 / deliver one batch and exit"),
 ) -> None:
-    """把发件箱事件投递到 NATS JetStream（需设置 FANZHA_NATS_URL）/ Deliver outbox events to NATS."""
+    """把发件箱事件投递给 Webhook 订阅方和 NATS JetStream / Deliver outbox events to webhooks and NATS."""
     import asyncio
-    import os
-    import socket
+
+    import httpx
 
     from fanzha.bootstrap import build_platform
-    from fanzha.events.dispatcher import Dispatcher
     from fanzha.events.nats_sink import JetStreamPublisher
+    from fanzha.samples.delivery import Delivery
 
     settings = Settings()
-    if not settings.nats_url:
-        _fail(
-            FanzhaError(
-                "未设置 FANZHA_NATS_URL",
-                "FANZHA_NATS_URL is not set",
-                field="FANZHA_NATS_URL",
-                code="validation_failed",
-            )
-        )
     platform = build_platform(settings)
-    publisher = JetStreamPublisher(settings.nats_url or "")
-    worker = f"{socket.gethostname()}:{os.getpid()}"
-    dispatcher = Dispatcher(platform.sessions, platform.clock, publisher, worker)
+    nats = JetStreamPublisher(settings.nats_url) if settings.nats_url else None
 
     async def main() -> int:
-        await publisher.connect()
+        if nats is not None:
+            await nats.connect()
         try:
-            if once:
-                return await dispatcher.run_once()
-            await dispatcher.run(asyncio.Event())
-            return 0
+            async with httpx.AsyncClient(timeout=10) as http:
+                delivery = Delivery(platform, http, nats)
+                if once:
+                    return await delivery.run_once()
+                await delivery.run(asyncio.Event())
+                return 0
         finally:
-            await publisher.close()
+            if nats is not None:
+                await nats.close()
 
     sent = asyncio.run(main())
     typer.echo(f"已投递 {sent} 条事件 / delivered {sent} events")

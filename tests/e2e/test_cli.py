@@ -81,3 +81,20 @@ def test_upgrade_seed_create_user_and_verify(database: str) -> None:
     assert wrong_role.exit_code == 2 and "[role]" in wrong_role.output
     verified = runner.invoke(app, ["audit", "verify"])
     assert verified.exit_code == 0 and "intact" in verified.output
+
+
+def test_samples_import_all_or_nothing_and_expire(database: str, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["demo", "seed"]).exit_code == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "kind,value,fraud_type\nphone,13800138000,fake_police\nphone,110,fake_police\n", encoding="utf-8"
+    )
+    refused = runner.invoke(app, ["samples", "import", str(bad), "--user", "analyst"])
+    assert refused.exit_code == 1 and "line 3" in refused.output and "nothing imported" in refused.output
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"kind":"phone","value":"13800138000","fraud_type":"fake_police"}\n', encoding="utf-8")
+    done = runner.invoke(app, ["samples", "import", str(good), "--user", "analyst"])
+    assert done.exit_code == 0 and "1 new" in done.output
+    assert "expired 0" in runner.invoke(app, ["samples", "expire"]).output
+    assert runner.invoke(app, ["samples", "import", str(good), "--user", "ghost"]).exit_code == 2
