@@ -17,6 +17,7 @@ from fanzha.core.settings import Settings
 from fanzha.identity import router as identity_router
 from fanzha.identity import views as identity_views
 from fanzha.samples import router as samples_router
+from fanzha.samples import views as samples_views
 from fanzha.web import errors, pages
 
 # No inline script anywhere: the CSP forbids it, and HTMX is served from the package.
@@ -27,7 +28,15 @@ CSP = (
 
 
 # Every area's routers, in the order they are matched.
-ROUTER_MODULES = (pages, identity_router, identity_views, audit_router, audit_views, samples_router)
+ROUTER_MODULES = (
+    pages,
+    identity_router,
+    identity_views,
+    audit_router,
+    audit_views,
+    samples_router,
+    samples_views,
+)
 
 
 def all_routes() -> list[APIRoute]:

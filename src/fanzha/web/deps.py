@@ -31,7 +31,7 @@ def client_ip(request: Request) -> str:
 async def _check_csrf(request: Request, expected: str) -> None:
     """Cookie-authenticated writes must echo the session's CSRF token."""
     sent = request.headers.get(CSRF_HEADER)
-    if sent is None and "form" in request.headers.get("content-type", ""):
+    if not sent and "form" in request.headers.get("content-type", ""):
         form = await request.form()
         value = form.get("csrf_token")
         sent = value if isinstance(value, str) else None

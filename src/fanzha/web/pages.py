@@ -21,6 +21,10 @@ router = APIRouter()
 
 # Console destinations per permission, shown as work tiles on the home page.
 TILES: list[tuple[Permission, str, str]] = [
+    (Permission.SAMPLE_READ, "/samples", "nav.samples"),
+    (Permission.SAMPLE_PUBLISH, "/samples/new", "samples.publish"),
+    (Permission.SAMPLE_DECIDE, "/samples/queue", "samples.queue"),
+    (Permission.SUBSCRIPTION_MANAGE, "/samples/subscriptions", "samples.subscriptions"),
     (Permission.ORG_READ, "/admin/organisations", "nav.organisations"),
     (Permission.USER_READ, "/admin/users", "nav.users"),
     (Permission.APIKEY_MANAGE, "/admin/api-keys", "nav.api_keys"),

@@ -1,0 +1,219 @@
+"""Console pages of the sample library: search, detail, publish, import, queue, subscriptions, stats."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import func, select
+
+from fanzha.core.errors import FanzhaError, ValidationFailed
+from fanzha.identifiers import KIND_LABELS, normalise
+from fanzha.identity.domain import Permission, Principal
+from fanzha.samples.domain import FRAUD_TYPE_LABELS, RISK_LABELS, STATUS_LABELS
+from fanzha.samples.schemas import SamplePublish
+from fanzha.samples.tables import Sample
+from fanzha.web.deps import authorize, platform_of
+from fanzha.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[Principal, Depends(authorize(Permission.SAMPLE_READ))]
+Publisher = Annotated[Principal, Depends(authorize(Permission.SAMPLE_PUBLISH))]
+Decider = Annotated[Principal, Depends(authorize(Permission.SAMPLE_DECIDE))]
+Subscriber = Annotated[Principal, Depends(authorize(Permission.SUBSCRIPTION_MANAGE))]
+PAGE = 50
+
+LABELS = {
+    "kinds": KIND_LABELS,
+    "fraud_types": FRAUD_TYPE_LABELS,
+    "statuses": STATUS_LABELS,
+    "risks": RISK_LABELS,
+}
+
+
+def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
+    return render(request, name, **LABELS, **context)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token" and v != ""}
+
+
+@router.get("/samples", response_class=HTMLResponse)
+def search(request: Request, principal: Reader) -> HTMLResponse:
+    """Search by kind, status, type, or by the identifier itself (matched by token)."""
+    q = request.query_params
+    platform = platform_of(request)
+    error, token = None, None
+    if q.get("value") and q.get("kind"):
+        try:
+            token = platform.samples.vault.token(normalise(q["kind"], q["value"]))
+        except FanzhaError as failure:
+            error = failure
+    before = q.get("before", "")
+    rows = (
+        []
+        if error
+        else platform.samples.search(
+            principal,
+            kind=q.get("kind") or None,
+            status=q.get("status") or None,
+            fraud_type=q.get("fraud_type") or None,
+            token=token,
+            before=int(before) if before.isdigit() else None,
+            limit=PAGE,
+        )
+    )
+    query = "&".join(f"{k}={v}" for k, v in q.items() if k != "before" and v)
+    return _page(
+        request,
+        "samples/search.html",
+        rows=rows,
+        q=q,
+        error=error,
+        query=query,
+        next_cursor=rows[-1].id if len(rows) == PAGE else None,
+    )
+
+
+@router.get("/samples/new", response_class=HTMLResponse)
+def new(request: Request, principal: Publisher) -> HTMLResponse:
+    """The publish form and the bulk-import form."""
+    return _page(request, "samples/new.html", form={}, error=None, report=None)
+
+
+@router.post("/samples/new", response_class=HTMLResponse)
+async def publish(request: Request, principal: Publisher) -> Response:
+    """Publish one sample from the form."""
+    fields = await _form(request)
+    try:
+        data = SamplePublish.model_validate(fields)
+        sample, _created = platform_of(request).samples.publish(principal, data)
+    except ValidationError as invalid:
+        first = invalid.errors()[0]
+        name = ".".join(str(p) for p in first["loc"])
+        error = ValidationFailed(
+            f"字段「{name}」不符合要求", f"Field '{name}' is invalid: {first['msg']}", field=name
+        )
+        return _page(request, "samples/new.html", form=fields, error=error, report=None, status_code=422)
+    except FanzhaError as failure:
+        return _page(
+            request, "samples/new.html", form=fields, error=failure, report=None, status_code=failure.status
+        )
+    return RedirectResponse(f"/samples/{sample.id}", status_code=303)
+
+
+@router.post("/samples/import", response_class=HTMLResponse)
+async def bulk_import(request: Request, principal: Publisher) -> HTMLResponse:
+    """Import a file; the report lists every bad row by line."""
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        error = ValidationFailed("请选择文件", "Choose a file", field="file")
+        return _page(request, "samples/new.html", form={}, error=error, report=None, status_code=422)
+    report = platform_of(request).bulk.run(principal, await upload.read(), upload.filename or "upload.csv")
+    return _page(
+        request, "samples/new.html", form={}, error=None, report=report, status_code=200 if report.ok else 422
+    )
+
+
+@router.get("/samples/queue", response_class=HTMLResponse)
+def queue(request: Request, principal: Decider) -> HTMLResponse:
+    """Institutions' reports waiting for police confirmation."""
+    rows = platform_of(request).samples.search(principal, status="pending", limit=200)
+    return _page(request, "samples/queue.html", rows=rows)
+
+
+@router.get("/samples/stats", response_class=HTMLResponse)
+def stats(request: Request, principal: Reader) -> HTMLResponse:
+    """Active samples by kind, type, city and month."""
+    active = Sample.status == "active"
+    with platform_of(request).sessions() as session:
+
+        def grouped(column: Any) -> list[tuple[Any, int]]:
+            return [
+                (k, int(n))
+                for k, n in session.execute(
+                    select(column, func.count()).where(active).group_by(column).order_by(func.count().desc())
+                )
+            ]
+
+        month = func.substr(func.cast(Sample.first_seen, type_=Sample.kind.type), 1, 7)
+        data = {
+            "by_kind": grouped(Sample.kind),
+            "by_type": grouped(Sample.fraud_type),
+            "by_city": grouped(func.substr(Sample.region_code, 1, 4)),
+            "by_month": sorted(grouped(month)),
+            "by_status": [
+                (k, int(n))
+                for k, n in session.execute(select(Sample.status, func.count()).group_by(Sample.status))
+            ],
+        }
+    return _page(request, "samples/stats.html", data=data)
+
+
+@router.get("/samples/subscriptions", response_class=HTMLResponse)
+def subscriptions(request: Request, principal: Subscriber) -> HTMLResponse:
+    """The organisation's subscriptions and their delivery health."""
+    return _page(
+        request,
+        "samples/subscriptions.html",
+        health=platform_of(request).subscriptions.health(principal),
+        secret=None,
+        error=None,
+    )
+
+
+@router.post("/samples/subscriptions", response_class=HTMLResponse)
+async def subscribe(request: Request, principal: Subscriber) -> HTMLResponse:
+    """Create a subscription from the form; the webhook secret shows once."""
+    form = await request.form()
+    kinds = [k for k in form.getlist("kinds") if isinstance(k, str)]
+    platform = platform_of(request)
+    secret, error = None, None
+    try:
+        _sub, secret = platform.subscriptions.create(
+            principal, kinds, str(form.get("region_prefix", "")), str(form.get("webhook_url", ""))
+        )
+    except FanzhaError as failure:
+        error = failure
+    return _page(
+        request,
+        "samples/subscriptions.html",
+        health=platform.subscriptions.health(principal),
+        secret=secret,
+        error=error,
+    )
+
+
+@router.get("/samples/{sample_id}", response_class=HTMLResponse)
+def detail(request: Request, sample_id: int, principal: Reader) -> HTMLResponse:
+    """A sample's facts, sources, sightings and history; police may reveal the raw value."""
+    reveal = request.query_params.get("reveal") == "1"
+    sample, extra = platform_of(request).samples.get(principal, sample_id, reveal)
+    return _page(request, "samples/detail.html", sample=sample, **extra, error=None)
+
+
+@router.post("/samples/{sample_id}/{action}", response_class=HTMLResponse)
+async def decide(request: Request, sample_id: int, action: str, principal: Decider) -> Response:
+    """Confirm, reject or revoke from the detail page."""
+    reason = (await _form(request)).get("reason", "")
+    samples = platform_of(request).samples
+    try:
+        if len(reason) < 2:
+            raise ValidationFailed("请填写理由", "Give a reason", field="reason")
+        if action == "revoke":
+            samples.revoke(principal, sample_id, reason)
+        elif action in ("confirm", "reject"):
+            samples.decide(principal, sample_id, action == "confirm", reason)
+        else:
+            raise ValidationFailed("未知操作", "Unknown action", field="action")
+    except FanzhaError as failure:
+        sample, extra = samples.get(principal, sample_id)
+        return _page(
+            request, "samples/detail.html", sample=sample, **extra, error=failure, status_code=failure.status
+        )
+    return RedirectResponse(f"/samples/{sample_id}", status_code=303)
