@@ -25,7 +25,7 @@ Decider = Annotated[Principal, Depends(authorize(Permission.SAMPLE_DECIDE))]
 Subscriber = Annotated[Principal, Depends(authorize(Permission.SUBSCRIPTION_MANAGE))]
 PAGE = 50
 
-LABELS = {
+LABELS: dict[str, Any] = {
     "kinds": KIND_LABELS,
     "fraud_types": FRAUD_TYPE_LABELS,
     "statuses": STATUS_LABELS,
@@ -33,8 +33,8 @@ LABELS = {
 }
 
 
-def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
-    return render(request, name, **LABELS, **context)
+def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return render(request, name, status_code, **LABELS, **context)
 
 
 async def _form(request: Request) -> dict[str, str]:
