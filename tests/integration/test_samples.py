@@ -73,12 +73,12 @@ def test_institutions_report_their_own_sector_and_police_confirm(platform: Platf
         platform.samples.publish(bank, _pub("phone", "13800138001"))  # a bank does not report numbers
     sample, _ = platform.samples.publish(bank, _pub("bank_card", "4111 1111 1111 1111"))
     assert sample.status == "pending"
-    assert platform.lookup.batch(bank, [LookupItem(token=sample.token)])[0].found is False
+    assert platform.lookup.batch(bank, [LookupItem(token=sample.token)])[0]["found"] is False
     with pytest.raises(PermissionDenied):
         platform.samples.decide(bank, sample.id, True, "自己确认")
     confirmed = platform.samples.decide(world.analyst.principal, sample.id, True, "核实为涉诈账户")
     assert confirmed.status == "active"
-    assert platform.lookup.batch(bank, [LookupItem(token=sample.token)])[0].found is True
+    assert platform.lookup.batch(bank, [LookupItem(token=sample.token)])[0]["found"] is True
     with pytest.raises(Conflict):
         platform.samples.decide(world.analyst.principal, sample.id, True, "再确认")
     assert _topics(platform) == ["samples.pending", "samples.published.bank_card"]
@@ -110,9 +110,9 @@ def test_lookup_by_raw_value_and_token_in_order_with_errors(platform: Platform, 
             LookupItem(kind="phone", value="13900139000"),
         ],
     )
-    assert [r.found for r in results] == [True, False, True, False]
-    assert results[0].risk_level == "high" and results[0].fraud_type == "fake_police"
-    assert results[1].error is not None and results[1].error["field"] == "items.1.value"
+    assert [r["found"] for r in results] == [True, False, True, False]
+    assert results[0]["risk_level"] == "high" and results[0]["fraud_type"] == "fake_police"
+    assert results[1]["error"]["field"] == "items.1.value"
 
 
 def test_sightings_move_confidence_and_show_only_own(platform: Platform, world: World) -> None:

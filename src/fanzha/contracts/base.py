@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 # Every instant is an absolute time; Arrow stores UTC and the zone only says how to show it.
-TS = pa.timestamp("s", tz="Asia/Shanghai")
+# Milliseconds, because Parquet has no second unit and would hand back milliseconds anyway.
+TS = pa.timestamp("ms", tz="Asia/Shanghai")
 STR = pa.string()
 I64 = pa.int64()
 I32 = pa.int32()

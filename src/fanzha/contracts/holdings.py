@@ -103,7 +103,8 @@ DEVICES = Contract(
         col("imei", STR, "15-digit IMEI"),
         col("kind", STR, "phone | sim_box"),
         col("brand", STR, "maker"),
-        col("owner_person_id", I64, "owner, if known", null=True),
+        col("owner_person_id", I64, "owning person, if known", null=True),
+        col("owner_business_id", I64, "owning business (call-centre gateways)", null=True),
         col("first_seen_at", TS, "first time the device was seen on a network"),
     ),
 )
@@ -178,9 +179,6 @@ ATMS = Contract(
         col("region_code", STR, "9-digit township code of the ATM"),
     ),
 )
-
-# Keep the type checker aware that I16 is part of the vocabulary used above.
-_ = I16
 
 TABLES: tuple[Contract, ...] = (
     PEOPLE,

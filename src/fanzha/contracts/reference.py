@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from fanzha.contracts.base import BOOL, F64, I8, STR, Contract, col
 
-# The ten main scam types (code, 中文, English, share of cases in public police releases).
+# The ten main scam types (code as in fanzha.samples FraudType, 中文, English, share of cases in
+# public police releases).
 SCAM_TYPES: tuple[tuple[str, str, str, float], ...] = (
-    ("task_rebate", "刷单返利", "Order-brushing / task rebate", 0.30),
+    ("order_brushing", "刷单返利", "Order-brushing / task rebate", 0.30),
     ("fake_investment", "虚假投资理财", "Fake investment", 0.15),
     ("fake_shopping", "虚假购物服务", "Fake shopping or service", 0.12),
     ("fake_customer_service", "冒充电商物流客服", "Impersonating e-commerce or courier support", 0.10),
     ("fake_loan", "虚假贷款", "Fake loan", 0.09),
-    ("fake_credit_repair", "虚假征信", "Fake credit-record repair", 0.07),
-    ("impersonate_acquaintance", "冒充领导熟人", "Impersonating a boss or acquaintance", 0.06),
-    ("impersonate_police", "冒充公检法", "Impersonating police, prosecutors or courts", 0.05),
+    ("fake_credit", "虚假征信", "Fake credit-record repair", 0.07),
+    ("fake_acquaintance", "冒充领导熟人", "Impersonating a boss or acquaintance", 0.06),
+    ("fake_police", "冒充公检法", "Impersonating police, prosecutors or courts", 0.05),
     ("romance", "网络婚恋交友", "Online romance", 0.04),
     ("game_trading", "网络游戏虚假交易", "Fake game-item trading", 0.02),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from cryptography.exceptions import InvalidTag
 
 from fanzha.core.errors import ValidationFailed
-from fanzha.core.sm import hmac_sm3, sm4_gcm_decrypt, sm4_gcm_encrypt
+from fanzha.core.sm import KeyedSM3, sm4_gcm_decrypt, sm4_gcm_encrypt
 from fanzha.identifiers.domain import Identifier, IdentifierKind, normalise
 
 _SEP = "\x1f"  # unit separator: cannot occur in a normalised value
@@ -19,7 +19,7 @@ class IdentifierVault:
             raise ValueError("token key must be 32 bytes")
         if len(encryption_key) != 16:
             raise ValueError("SM4 encryption key must be 16 bytes")
-        self._token_key = token_key
+        self._mac = KeyedSM3(token_key)
         self._encryption_key = encryption_key
 
     @classmethod
@@ -29,20 +29,17 @@ class IdentifierVault:
 
     def token(self, identifier: Identifier) -> str:
         """HMAC-SM3 over kind and value: equal identifiers give equal tokens, kinds never collide."""
-        return hmac_sm3(self._token_key, f"{identifier.kind.value}{_SEP}{identifier.value}".encode()).hex()
+        return self._mac.digest(f"{identifier.kind.value}{_SEP}{identifier.value}".encode()).hex()
 
     def token_of(self, kind: IdentifierKind | str, raw: str, field: str = "value") -> tuple[Identifier, str]:
         """Normalise, then tokenise."""
         identifier = normalise(kind, raw, field=field)
         return identifier, self.token(identifier)
 
-    def encrypt(self, identifier: Identifier) -> bytes:
+    def encrypt(self, identifier: Identifier, token: str | None = None) -> bytes:
         """SM4-GCM, bound to kind and token so a ciphertext cannot be moved to another row."""
-        return sm4_gcm_encrypt(
-            self._encryption_key,
-            identifier.value.encode(),
-            self._aad(identifier.kind, self.token(identifier)),
-        )
+        aad = self._aad(identifier.kind, token or self.token(identifier))
+        return sm4_gcm_encrypt(self._encryption_key, identifier.value.encode(), aad)
 
     def decrypt(self, kind: IdentifierKind | str, token: str, blob: bytes) -> Identifier:
         """The identifier behind a stored ciphertext; raises when it was altered or moved."""

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fanzha.core.errors import FanzhaError
+from fanzha.db.bulk import insert_rows
 from fanzha.events.domain import check_topic
 from fanzha.events.tables import OutboxEvent, OutboxHead
 from fanzha.identity.domain import Principal
@@ -137,7 +138,7 @@ class BulkImporter:
         return report
 
     def _write_chunk(self, session: Session, principal: Principal, items: list[Prepared]) -> tuple[int, int]:
-        """Merge the few that exist through the service; insert the rest set-based."""
+        """Merge the few that exist through the service; insert the rest with Core executemany."""
         existing = set(
             session.scalars(select(Sample.token).where(Sample.token.in_([p.token for p in items])))
         )
@@ -146,13 +147,13 @@ class BulkImporter:
         fresh = [p for p in items if p.token not in existing]
         if not fresh:
             return 0, len(existing)
-        clock, vault, expiry = self._samples.clock, self._samples.vault, self._samples.expiry
-        now = clock.now()
-        rows = [
+        vault, expiry = self._samples.vault, self._samples.expiry
+        now = self._samples.clock.now()
+        rows: list[dict[str, Any]] = [
             {
                 "kind": str(p.identifier.kind),
                 "token": p.token,
-                "ciphertext": vault.encrypt(p.identifier),
+                "ciphertext": vault.encrypt(p.identifier, p.token),
                 "masked": vault.mask(p.identifier),
                 "fraud_type": str(p.data.fraud_type),
                 "status": str(p.status_if_new),
@@ -170,12 +171,19 @@ class BulkImporter:
             }
             for p in fresh
         ]
-        ids = list(session.scalars(insert(Sample).returning(Sample.id, sort_by_parameter_order=True), rows))
-        session.execute(
-            insert(SampleSource),
+        connection = session.connection()
+        # Core executemany, no RETURNING: one statement for the chunk instead of one per row.
+        insert_rows(connection, Sample.__table__, rows)  # type: ignore[arg-type]
+        query = select(Sample.token, Sample.id).where(Sample.token.in_([p.token for p in fresh]))
+        ids = {token: sample_id for token, sample_id in connection.execute(query)}
+        for row in rows:
+            row["id"] = ids[row["token"]]
+        insert_rows(
+            connection,
+            SampleSource.__table__,  # type: ignore[arg-type]
             [
                 {
-                    "sample_id": i,
+                    "sample_id": row["id"],
                     "org_id": principal.org_id,
                     "fraud_type": str(p.data.fraud_type),
                     "confidence": p.data.confidence,
@@ -183,46 +191,45 @@ class BulkImporter:
                     "case_ref": p.data.case_ref,
                     "reported_at": now,
                 }
-                for i, p in zip(ids, fresh, strict=True)
+                for row, p in zip(rows, fresh, strict=True)
             ],
         )
         change = "published" if principal.org_kind.is_police else "reported"
-        session.execute(
-            insert(SampleHistory),
+        insert_rows(
+            connection,
+            SampleHistory.__table__,  # type: ignore[arg-type]
             [
                 {
-                    "sample_id": i,
+                    "sample_id": row["id"],
                     "at": now,
                     "actor": principal.username,
                     "change": change,
                     "detail": '{"bulk": true}',
                 }
-                for i in ids
+                for row in rows
             ],
         )
-        self._events(session, ids, rows, change)
+        self._events(session, rows, change)
         return len(fresh), len(existing)
 
-    def _events(self, session: Session, ids: list[int], rows: list[dict[str, Any]], change: str) -> None:
+    def _events(self, session: Session, rows: list[dict[str, Any]], change: str) -> None:
         """One outbox event per new sample, positions taken as a block under the head lock."""
-        clock = self._samples.clock
         head = session.execute(
             select(OutboxHead).where(OutboxHead.id == 1).with_for_update()
         ).scalar_one_or_none()
         if head is None:
             head = OutboxHead(id=1, last_position=0)
             session.add(head)
-            session.flush()
         first = head.last_position + 1
-        head.last_position += len(ids)
-        now = clock.now()
+        head.last_position += len(rows)
+        session.flush()
+        now = self._samples.clock.now()
         events = []
-        for offset, (sample_id, row) in enumerate(zip(ids, rows, strict=True)):
-            sample = Sample(id=sample_id, **row)
+        for offset, row in enumerate(rows):
             if change == "published":
-                topic, payload = f"samples.published.{row['kind']}", event_payload(sample)
+                topic, payload = f"samples.published.{row['kind']}", event_payload(row)
             else:
-                topic, payload = "samples.pending", {"sample_id": sample_id, "kind": row["kind"]}
+                topic, payload = "samples.pending", {"sample_id": row["id"], "kind": row["kind"]}
             events.append(
                 {
                     "id": first + offset,
@@ -232,4 +239,4 @@ class BulkImporter:
                     "occurred_at": now,
                 }
             )
-        session.execute(insert(OutboxEvent), events)
+        insert_rows(session.connection(), OutboxEvent.__table__, events)  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,19 +15,30 @@ from fanzha.core.errors import FanzhaError
 from fanzha.identifiers import IdentifierVault, normalise
 from fanzha.identity.domain import Principal
 from fanzha.identity.service import actor_of
-from fanzha.samples.domain import RiskLevel, SampleStatus
-from fanzha.samples.schemas import LookupItem, LookupResult, PublicAnswer
+from fanzha.samples.domain import SampleStatus
+from fanzha.samples.schemas import LookupItem, PublicAnswer
 from fanzha.samples.tables import Sample
 
 _CHUNK = 5000  # tokens per IN (...) query: well under every driver's parameter limit
+_COLUMNS = (
+    Sample.token,
+    Sample.id,
+    Sample.kind,
+    Sample.status,
+    Sample.risk_level,
+    Sample.fraud_type,
+    Sample.first_seen,
+)
+_FOUND = (SampleStatus.ACTIVE, SampleStatus.EXPIRED)
 
 
-def _rows_by_token(session: Session, tokens: Sequence[str]) -> dict[str, Sample]:
-    found: dict[str, Sample] = {}
+def _rows_by_token(session: Session, tokens: Sequence[str]) -> dict[str, Any]:
+    """Only the columns an answer needs, for every token that is a sample."""
+    found: dict[str, Any] = {}
     unique = list(dict.fromkeys(tokens))
     for start in range(0, len(unique), _CHUNK):
-        chunk = unique[start : start + _CHUNK]
-        for row in session.scalars(select(Sample).where(Sample.token.in_(chunk))):
+        query = select(*_COLUMNS).where(Sample.token.in_(unique[start : start + _CHUNK]))
+        for row in session.execute(query):
             found[row.token] = row
     return found
 
@@ -39,8 +51,12 @@ class Lookup:
         self._audit = auditor
         self._vault = vault
 
-    def batch(self, principal: Principal, items: Sequence[LookupItem]) -> list[LookupResult]:
-        """Look up to 100,000 identifiers by raw value or token; bad items answer with their error."""
+    def batch(self, principal: Principal, items: Sequence[LookupItem]) -> list[dict[str, Any]]:
+        """Look up to 100,000 identifiers by raw value or token; bad items answer with their error.
+
+        Answers are plain dicts shaped like `LookupResult`: building 100,000 models would cost more
+        than the lookup itself.
+        """
         tokens: list[str | None] = []
         errors: dict[int, FanzhaError] = {}
         for index, item in enumerate(items):
@@ -52,7 +68,7 @@ class Lookup:
         with self._sessions() as session:
             rows = _rows_by_token(session, [t for t in tokens if t])
             results = [self._result(i, t, rows, errors) for i, t in enumerate(tokens)]
-            hits = sum(r.found for r in results)
+            hits = sum(1 for r in results if r["found"])
             # Art 26: a lookup touches personal information; one entry per batch keeps it readable.
             self._audit.record(
                 session,
@@ -78,25 +94,26 @@ class Lookup:
 
     @staticmethod
     def _result(
-        index: int, token: str | None, rows: dict[str, Sample], errors: dict[int, FanzhaError]
-    ) -> LookupResult:
+        index: int, token: str | None, rows: dict[str, Any], errors: dict[int, FanzhaError]
+    ) -> dict[str, Any]:
         if token is None:
-            return LookupResult(index=index, found=False, error=errors[index].to_dict())
+            return {"index": index, "found": False, "error": errors[index].to_dict()}
         row = rows.get(token)
         # Pending, rejected and revoked samples are not fraud findings yet (or any more).
-        if row is None or row.status not in (SampleStatus.ACTIVE, SampleStatus.EXPIRED):
-            return LookupResult(index=index, found=False, token=token)
-        return LookupResult(
-            index=index,
-            found=row.status == SampleStatus.ACTIVE,
-            token=token,
-            kind=row.kind,
-            sample_id=row.id,
-            status=SampleStatus(row.status),
-            risk_level=RiskLevel(row.risk_level),
-            fraud_type=row.fraud_type,
-            first_seen=row.first_seen,
-        )
+        if row is None or row.status not in _FOUND:
+            return {"index": index, "found": False, "token": token}
+        return {
+            "index": index,
+            "found": row.status == SampleStatus.ACTIVE,
+            "token": token,
+            "kind": row.kind,
+            "sample_id": row.id,
+            "status": row.status,
+            "risk_level": row.risk_level,
+            "fraud_type": row.fraud_type,
+            "first_seen": row.first_seen.isoformat(),
+            "measures_in_force": [],
+        }
 
     def public_check(self, kind: str, value: str, client: str) -> PublicAnswer:
         """One identifier, answered with a coarse level only (the portal's risk check)."""

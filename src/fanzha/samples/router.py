@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from fanzha.core.errors import FanzhaError
 from fanzha.db.idempotency import request_hash
@@ -155,10 +156,14 @@ def revoke(request: Request, sample_id: int, body: StatusChange, principal: Deci
 
 
 @router.post("/samples/lookup", response_model=LookupResponse)
-def lookup(request: Request, body: LookupRequest, principal: Looker) -> LookupResponse:
+def lookup(request: Request, body: LookupRequest, principal: Looker) -> Response:
     """Look up to 100,000 identifiers (raw or tokens); answers keep the request order."""
     results = platform_of(request).lookup.batch(principal, body.items)
-    return LookupResponse(results=results, hits=sum(r.found for r in results))
+    payload = {"results": results, "hits": sum(1 for r in results if r["found"])}
+    # Serialised directly: re-validating 100,000 answers against the model would triple the time.
+    return Response(
+        json.dumps(payload, ensure_ascii=False, separators=(",", ":")), media_type="application/json"
+    )
 
 
 @router.post("/samples/sightings", response_model=SampleRead, status_code=201)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -41,19 +43,22 @@ class Prepared:
     status_if_new: SampleStatus
 
 
-def event_payload(sample: Sample) -> dict[str, Any]:
+def event_payload(sample: Sample | Mapping[str, Any]) -> dict[str, Any]:
     """What subscribers learn of a sample: its token and facts, never the raw value."""
+    get: Callable[[str], Any] = (
+        sample.__getitem__ if isinstance(sample, Mapping) else partial(getattr, sample)
+    )
     return {
-        "sample_id": sample.id,
-        "kind": sample.kind,
-        "token": sample.token,
-        "status": sample.status,
-        "fraud_type": sample.fraud_type,
-        "risk_level": sample.risk_level,
-        "confidence": sample.confidence,
-        "region_code": sample.region_code,
-        "first_seen": sample.first_seen.isoformat(),
-        "expires_at": sample.expires_at.isoformat(),
+        "sample_id": get("id"),
+        "kind": get("kind"),
+        "token": get("token"),
+        "status": get("status"),
+        "fraud_type": get("fraud_type"),
+        "risk_level": get("risk_level"),
+        "confidence": get("confidence"),
+        "region_code": get("region_code"),
+        "first_seen": get("first_seen").isoformat(),
+        "expires_at": get("expires_at").isoformat(),
     }
 
 
@@ -117,7 +122,7 @@ class SampleService:
             sample = Sample(
                 kind=str(prepared.identifier.kind),
                 token=prepared.token,
-                ciphertext=self.vault.encrypt(prepared.identifier),
+                ciphertext=self.vault.encrypt(prepared.identifier, prepared.token),
                 masked=self.vault.mask(prepared.identifier),
                 fraud_type=str(data.fraud_type),
                 status=str(prepared.status_if_new),

@@ -1,0 +1,107 @@
+"""Generate a province into a directory of Parquet files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from fanzha.sim import reference
+from fanzha.sim.blocks import Block, concat, take
+from fanzha.sim.broadcast import Broadcaster
+from fanzha.sim.cases import CaseRunner
+from fanzha.sim.config import SimConfig
+from fanzha.sim.emit import by_day, emit, emit_money
+from fanzha.sim.life import life_block
+from fanzha.sim.money import flow_blocks
+from fanzha.sim.truth import label_cases, label_groups, label_objects
+from fanzha.sim.world import World, build_world
+from fanzha.sim.writer import Sink, to_table
+
+Progress = Callable[[int], None]
+EVENT_TABLES = ("calls", "sms", "chats", "web_visits", "app_installs")
+
+
+def steps(cfg: SimConfig) -> int:
+    """Progress steps of a run: the world, every block of every day, the fraud of each day, labels."""
+    return 2 + cfg.days * (-(-cfg.people // cfg.block_people) + 1)
+
+
+def _standing(w: World) -> list[tuple[str, pa.Table]]:
+    """Reference and holdings tables."""
+    r = w.regions
+    wallets = to_table(
+        "wallets",
+        {"wallet_id": np.arange(len(w.wallets)), "address": w.wallets, "chain": ["TRON"] * len(w.wallets)},
+    )
+    return [
+        ("regions", r.table),
+        ("organisations", reference.organisation_table(r)),
+        ("phone_segments", reference.segment_table()),
+        ("bank_bins", reference.bin_table()),
+        ("platforms", reference.platform_table()),
+        ("scam_types", reference.scam_type_table()),
+        ("people", w.pop.table(r)),
+        ("businesses", w.biz.table(r)),
+        ("phone_cards", w.phones.card_table(r, w.pop)),
+        ("bank_cards", w.banks.table(r, w.pop, w.phones)),
+        ("payment_accounts", w.pay.payment_table(w.banks, w.phones)),
+        ("devices", w.phones.device_table()),
+        ("internet_accounts", w.net.internet_table(w.phones)),
+        ("urls", w.catalogue.urls),
+        ("apps", w.catalogue.apps),
+        ("wallets", wallets),
+        ("atms", w.atms.table(r)),
+    ]
+
+
+def _fraud_day(sink: Sink, cfg: SimConfig, day: int, cases: dict[str, Block], money: tuple[Block, Block],
+               daily: dict[str, Block]) -> None:  # fmt: skip
+    """The day's scripted cases, broadcasts and hard negatives, and the day's fraud money."""
+    for name in EVENT_TABLES:
+        today: Block = take(cases[name], by_day(cases[name], cfg.t0, day)) if name in cases else {}
+        emit(sink, name, concat([today, daily.get(name, {})]))
+    txn, atm = money
+    rows = by_day(txn, cfg.t0, day)
+    day_txn = take(txn, rows)
+    day_atm = take(atm, by_day(atm, cfg.t0, day))
+    if day_atm:
+        # An ATM event and its transaction share a time, hence a day: re-point into the day's slice.
+        day_atm["_txn_row"] = np.searchsorted(rows, day_atm["_txn_row"])
+    emit_money(sink, day_txn, day_atm)
+
+
+def generate(cfg: SimConfig, out: Path, progress: Progress | None = None) -> dict[str, int]:
+    """Write the whole province under `out`; returns rows per table."""
+    tick = progress or (lambda _n: None)
+    w = build_world(cfg)
+    sink = Sink(out)
+    for name, table in _standing(w):
+        sink.write_whole(name, to_table(name, {c: table.column(c) for c in table.column_names}))
+    run = CaseRunner(w)
+    run.run()
+    cases = run.blocks()
+    money = flow_blocks(w, run.layer)
+    broadcaster = Broadcaster(w, run.gear)
+    tick(1)
+    for day in range(cfg.days):
+        for lo in range(0, cfg.people, cfg.block_people):
+            block = life_block(w, day, lo, min(cfg.people, lo + cfg.block_people))
+            for name in EVENT_TABLES:
+                emit(sink, name, block[name])
+            emit_money(sink, block["transactions"], block["atm_events"])
+            tick(1)
+        _fraud_day(sink, cfg, day, cases, money, broadcaster.day(day))
+        tick(1)
+    for name, table in (
+        ("label_groups", label_groups(w)),
+        ("label_objects", label_objects(w, run)),
+        ("label_cases", label_cases(w, run)),
+    ):
+        sink.write_whole(name, table)
+    manifest = {"people": cfg.people, "days": cfg.days, "seed": cfg.seed, "start": cfg.start.isoformat()}
+    sink.close(manifest)
+    tick(1)
+    return dict(sink.rows)
