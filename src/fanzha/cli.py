@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import getpass
 import sys
+from pathlib import Path
 
 import typer
 
 from fanzha.core.errors import FanzhaError
 from fanzha.core.settings import Settings
 from fanzha.samples import cli as samples_cli
+from fanzha.sim import cli as sim_cli
 
 app = typer.Typer(help="反诈协同平台命令行 / Fanzha platform command line", no_args_is_help=True)
 db_app = typer.Typer(help="数据库迁移 / database migrations", no_args_is_help=True)
@@ -169,18 +171,24 @@ def events_dispatch(
     typer.echo(f"已投递 {sent} 条事件 / delivered {sent} events")
 
 
-def _mount_optional() -> None:
-    """Sub-commands of areas that may not be installed in every build."""
-    import importlib
+@demo_app.command("load")
+def demo_load(
+    directory: Path = typer.Argument(
+        ..., exists=True, file_okay=False, help="fanzha sim generate 的输出目录"
+    ),
+) -> None:
+    """把合成省份的单位与首批样本载入平台 / Load a synthetic province's organisations and samples."""
+    from fanzha.bootstrap import build_platform
+    from fanzha.demo_province import load_province
 
-    try:
-        sim_cli = importlib.import_module("fanzha.sim.cli")
-    except ImportError:
-        return
-    app.add_typer(sim_cli.app, name="sim", help="合成省份 / synthetic province")
+    loaded = load_province(build_platform(Settings()), directory)
+    typer.echo(
+        f"单位 +{loaded.organisations}，样本 +{loaded.samples}，待确认报送 +{loaded.reports} / "
+        f"organisations +{loaded.organisations}, samples +{loaded.samples}, pending reports +{loaded.reports}"
+    )
 
 
-_mount_optional()
+app.add_typer(sim_cli.app, name="sim", help="合成省份 / synthetic province")
 
 if __name__ == "__main__":
     app()

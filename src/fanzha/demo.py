@@ -26,66 +26,54 @@ class OrgSeed:
     parent: str | None = None
 
 
-# Region codes are real GB/T 2260 codes of Hunan (430000) and its capital Changsha (430100).
+# Codes match the synthetic province's (`fanzha sim`), so loading it later fills in the rest.
+# Region codes are real GB/T 2260 codes of Hunan (430000) and its cities and districts.
+AFC = "POL-430000-AFC"
 DEMO_ORGS: tuple[OrgSeed, ...] = (
+    OrgSeed(AFC, "湖南省反电信网络诈骗中心", "Hunan Anti-Fraud Centre", OrgKind.POLICE_PROVINCE, "430000"),
     OrgSeed(
-        "hn-fzzx",
-        "湖南省反诈中心",
-        "Hunan Provincial Anti-Fraud Centre",
-        OrgKind.POLICE_PROVINCE,
-        "430000",
+        "POL-430100", "长沙市公安局", "Changsha Public Security Bureau", OrgKind.POLICE_CITY, "430100", AFC
     ),
     OrgSeed(
-        "cs-fzzx",
-        "长沙市反诈中心",
-        "Changsha Anti-Fraud Centre",
-        OrgKind.POLICE_CITY,
-        "430100",
-        "hn-fzzx",
+        "POL-430600", "岳阳市公安局", "Yueyang Public Security Bureau", OrgKind.POLICE_CITY, "430600", AFC
     ),
     OrgSeed(
-        "yy-fzzx",
-        "岳阳市反诈中心",
-        "Yueyang Anti-Fraud Centre",
-        OrgKind.POLICE_CITY,
-        "430600",
-        "hn-fzzx",
-    ),
-    OrgSeed(
-        "cs-yl-fzzx",
-        "长沙市岳麓区反诈中心",
-        "Yuelu District Anti-Fraud Centre",
+        "POL-430104",
+        "长沙市公安局岳麓分局",
+        "Yuelu District Police",
         OrgKind.POLICE_COUNTY,
         "430104",
-        "cs-fzzx",
+        "POL-430100",
     ),
     OrgSeed(
-        "cs-fr-fzzx",
-        "长沙市芙蓉区反诈中心",
-        "Furong District Anti-Fraud Centre",
+        "POL-430102",
+        "长沙市公安局芙蓉分局",
+        "Furong District Police",
         OrgKind.POLICE_COUNTY,
         "430102",
-        "cs-fzzx",
+        "POL-430100",
     ),
-    OrgSeed("bank-hnnx", "湖南农村信用社", "Hunan Rural Credit Union", OrgKind.BANK),
-    OrgSeed("bank-cscb", "长沙银行", "Bank of Changsha", OrgKind.BANK),
-    OrgSeed("pay-demo", "示例支付机构", "Demo Payment Institution", OrgKind.PAYMENT),
-    OrgSeed("tel-cmcc-hn", "中国移动湖南公司", "China Mobile Hunan", OrgKind.TELECOM),
-    OrgSeed("tel-ct-hn", "中国电信湖南公司", "China Telecom Hunan", OrgKind.TELECOM),
-    OrgSeed("net-demo", "示例互联网平台", "Demo Internet Platform", OrgKind.INTERNET),
-    OrgSeed("reg-pbc-hn", "人民银行湖南省分行", "PBC Hunan Branch", OrgKind.REGULATOR),
+    OrgSeed("BANK-HNRCU", "湖南省农村信用社联合社", "Hunan Rural Credit Union", OrgKind.BANK, "430000"),
+    OrgSeed("BANK-BCS", "长沙银行", "Bank of Changsha", OrgKind.BANK, "430000"),
+    OrgSeed("PAY-ALIPAY", "支付宝（中国）网络技术有限公司", "Alipay", OrgKind.PAYMENT, "430000"),
+    OrgSeed("TEL-CMCC", "中国移动通信集团湖南有限公司", "China Mobile Hunan", OrgKind.TELECOM, "430000"),
+    OrgSeed("TEL-CTCC", "中国电信股份有限公司湖南分公司", "China Telecom Hunan", OrgKind.TELECOM, "430000"),
+    OrgSeed("NET-TENCENT", "深圳市腾讯计算机系统有限公司", "Tencent", OrgKind.INTERNET, "430000"),
+    OrgSeed(
+        "REG-PBC-HN", "中国人民银行湖南省分行", "People's Bank of China, Hunan", OrgKind.REGULATOR, "430000"
+    ),
 )
 
 # One user per role, in the organisation where that role belongs.
 DEMO_USERS: tuple[tuple[str, str, str, Role], ...] = (
-    ("admin", "系统管理员", "hn-fzzx", Role.PLATFORM_ADMIN),
-    ("secadmin", "安全管理员", "hn-fzzx", Role.SECURITY_ADMIN),
-    ("auditor", "审计管理员", "hn-fzzx", Role.AUDIT_ADMIN),
-    ("analyst", "研判员张敏", "cs-fzzx", Role.ANALYST),
-    ("commander", "指挥员李强", "hn-fzzx", Role.COMMANDER),
-    ("bankop", "长沙银行风控王芳", "bank-cscb", Role.INSTITUTION_OPERATOR),
-    ("bankadmin", "长沙银行管理员", "bank-cscb", Role.INSTITUTION_ADMIN),
-    ("otherbank", "农信社风控赵磊", "bank-hnnx", Role.INSTITUTION_OPERATOR),
+    ("admin", "系统管理员", AFC, Role.PLATFORM_ADMIN),
+    ("secadmin", "安全管理员", AFC, Role.SECURITY_ADMIN),
+    ("auditor", "审计管理员", AFC, Role.AUDIT_ADMIN),
+    ("analyst", "研判员张敏", "POL-430100", Role.ANALYST),
+    ("commander", "指挥员李强", AFC, Role.COMMANDER),
+    ("bankop", "长沙银行风控王芳", "BANK-BCS", Role.INSTITUTION_OPERATOR),
+    ("bankadmin", "长沙银行管理员", "BANK-BCS", Role.INSTITUTION_ADMIN),
+    ("otherbank", "农信社风控赵磊", "BANK-HNRCU", Role.INSTITUTION_OPERATOR),
 )
 
 

@@ -41,7 +41,7 @@ def test_upgrade_seed_create_user_and_verify(database: str) -> None:
             "create",
             "wang.fang",
             "--org",
-            "bank-cscb",
+            "BANK-BCS",
             "--role",
             "institution_admin",
             "--password",
@@ -56,7 +56,7 @@ def test_upgrade_seed_create_user_and_verify(database: str) -> None:
             "create",
             "wang.fang",
             "--org",
-            "bank-cscb",
+            "BANK-BCS",
             "--role",
             "institution_admin",
             "--password",
@@ -71,7 +71,7 @@ def test_upgrade_seed_create_user_and_verify(database: str) -> None:
             "create",
             "li.lei",
             "--org",
-            "bank-cscb",
+            "BANK-BCS",
             "--role",
             "analyst",
             "--password",
@@ -98,3 +98,29 @@ def test_samples_import_all_or_nothing_and_expire(database: str, tmp_path: Path)
     assert done.exit_code == 0 and "1 new" in done.output
     assert "expired 0" in runner.invoke(app, ["samples", "expire"]).output
     assert runner.invoke(app, ["samples", "import", str(good), "--user", "ghost"]).exit_code == 2
+
+
+def test_demo_loads_a_synthetic_province(database: str, tmp_path: Path) -> None:
+    from sqlalchemy import func, select
+
+    from fanzha.bootstrap import build_platform
+    from fanzha.core.settings import Settings
+    from fanzha.identity.tables import Organisation
+    from fanzha.samples.tables import Sample
+
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["demo", "seed"]).exit_code == 0
+    sim = tmp_path / "sim"
+    generated = runner.invoke(app, ["sim", "generate", "--people", "600", "--days", "3", "--out", str(sim)])
+    assert generated.exit_code == 0, generated.output
+    loaded = runner.invoke(app, ["demo", "load", str(sim)])
+    assert loaded.exit_code == 0 and "samples +" in loaded.output, loaded.output
+    platform = build_platform(Settings())
+    with platform.sessions() as session:
+        townships = session.scalar(select(func.count()).where(Organisation.kind == "police_township")) or 0
+        orphans = session.scalar(
+            select(func.count()).where(Organisation.kind == "police_county", Organisation.parent_id.is_(None))
+        )
+        statuses = dict(session.execute(select(Sample.status, func.count()).group_by(Sample.status)).all())
+    assert townships > 100 and orphans == 0
+    assert statuses["active"] > 50 and statuses["pending"] >= 1
