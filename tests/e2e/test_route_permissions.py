@@ -53,3 +53,22 @@ def test_anonymous_callers_are_refused_everywhere_but_public_routes(platform: Pl
             assert response.status_code == 401, (method, route.path, response.status_code)
             checked += 1
     assert checked >= 15
+
+
+def test_the_openapi_document_has_no_dangling_references(client: TestClient) -> None:
+    document = client.get("/api/openapi.json").json()
+    refs: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                refs.append(node["$ref"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(document)
+    schemas = document["components"]["schemas"]
+    assert refs and all(ref.removeprefix("#/components/schemas/") in schemas for ref in refs)

@@ -7,7 +7,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.audit.service import ANONYMOUS, Auditor
@@ -36,9 +37,17 @@ def _rows_by_token(session: Session, tokens: Sequence[str]) -> dict[str, Any]:
     """Only the columns an answer needs, for every token that is a sample."""
     found: dict[str, Any] = {}
     unique = list(dict.fromkeys(tokens))
-    for start in range(0, len(unique), _CHUNK):
-        query = select(*_COLUMNS).where(Sample.token.in_(unique[start : start + _CHUNK]))
-        for row in session.execute(query):
+    postgres = session.get_bind().dialect.name == "postgresql"
+    # PostgreSQL takes one array parameter (= ANY) twice as fast as thousands of IN parameters.
+    chunk = 20_000 if postgres else _CHUNK
+    for start in range(0, len(unique), chunk):
+        part = unique[start : start + chunk]
+        where = (
+            (Sample.token == any_(bindparam("tokens", part, type_=ARRAY(String))))
+            if postgres
+            else (Sample.token.in_(part))
+        )
+        for row in session.execute(select(*_COLUMNS).where(where)):
             found[row.token] = row
     return found
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import httpx
+import orjson
 from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from fanzha.core.errors import FanzhaError
 from fanzha.db.idempotency import request_hash
@@ -32,7 +33,7 @@ from fanzha.samples.schemas import (
     SubscriptionRead,
 )
 from fanzha.samples.webhooks import WebhookPublisher
-from fanzha.web.deps import authorize, client_ip, platform_of
+from fanzha.web.deps import authorize, client_ip, parse_body, platform_of
 
 router = APIRouter(prefix="/api/v1", tags=["samples"])
 Reader = Annotated[Principal, Depends(authorize(Permission.SAMPLE_READ))]
@@ -155,15 +156,24 @@ def revoke(request: Request, sample_id: int, body: StatusChange, principal: Deci
     return SampleRead.model_validate(platform_of(request).samples.revoke(principal, sample_id, body.reason))
 
 
-@router.post("/samples/lookup", response_model=LookupResponse)
-def lookup(request: Request, body: LookupRequest, principal: Looker) -> Response:
+@router.post(
+    "/samples/lookup",
+    response_model=LookupResponse,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LookupRequest"}}},
+        }
+    },
+)
+async def lookup(request: Request, principal: Looker) -> Response:
     """Look up to 100,000 identifiers (raw or tokens); answers keep the request order."""
-    results = platform_of(request).lookup.batch(principal, body.items)
+    # Parsed straight from bytes and answered with orjson: at 100,000 items, FastAPI's generic
+    # decode-validate-revalidate-encode path costs more than the lookup itself.
+    body = parse_body(LookupRequest, await request.body())
+    results = await run_in_threadpool(platform_of(request).lookup.batch, principal, body.items)
     payload = {"results": results, "hits": sum(1 for r in results if r["found"])}
-    # Serialised directly: re-validating 100,000 answers against the model would triple the time.
-    return Response(
-        json.dumps(payload, ensure_ascii=False, separators=(",", ":")), media_type="application/json"
-    )
+    return Response(orjson.dumps(payload), media_type="application/json")
 
 
 @router.post("/samples/sightings", response_model=SampleRead, status_code=201)

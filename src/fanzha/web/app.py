@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 
 import fanzha
 from fanzha.audit import router as audit_router
@@ -18,6 +20,7 @@ from fanzha.identity import router as identity_router
 from fanzha.identity import views as identity_views
 from fanzha.samples import router as samples_router
 from fanzha.samples import views as samples_views
+from fanzha.samples.schemas import LookupRequest
 from fanzha.web import errors, pages
 
 # No inline script anywhere: the CSP forbids it, and HTMX is served from the package.
@@ -62,6 +65,26 @@ def _security_headers(
     return middleware
 
 
+def _with_raw_body_models(app: FastAPI, models: tuple[type[BaseModel], ...]) -> None:
+    """Add the schemas of bodies that routes parse themselves, so the OpenAPI document is whole."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = generate()
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for model in models:
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in schema.pop("$defs", {}).items():
+                schemas.setdefault(name, definition)
+            schemas.setdefault(model.__name__, schema)
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
     """Build the FastAPI app around a platform (built from settings when not given)."""
     settings = settings or (platform.settings if platform else Settings())
@@ -81,4 +104,5 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for module in ROUTER_MODULES:
         app.include_router(module.router)
+    _with_raw_body_models(app, (LookupRequest,))
     return app

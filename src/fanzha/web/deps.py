@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from fastapi import Request
+from pydantic import BaseModel, ValidationError
 
 from fanzha.bootstrap import Platform
-from fanzha.core.errors import NotAuthenticated, PermissionDenied
+from fanzha.core.errors import NotAuthenticated, PermissionDenied, ValidationFailed
 from fanzha.identity.auth import KEY_PREFIX
 from fanzha.identity.domain import Permission, Principal
 
 SESSION_COOKIE = "fanzha_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+M = TypeVar("M", bound=BaseModel)
 
 
 def platform_of(request: Request) -> Platform:
@@ -75,3 +78,17 @@ def authorize(permission: Permission) -> Callable[[Request], Awaitable[Principal
 
     dependency.permission = permission  # type: ignore[attr-defined]  # read by the access-matrix test
     return dependency
+
+
+def parse_body(model: type[M], raw: bytes) -> M:
+    """Validate a JSON body into `model`; the first problem becomes a ValidationFailed naming its field."""
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "body"
+        raise ValidationFailed(
+            f"字段「{field}」不符合要求：{first['msg']}",
+            f"Field '{field}' is invalid: {first['msg']}",
+            field=field,
+        ) from None
