@@ -7,7 +7,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, LargeBinary, Table
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -31,7 +31,9 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
     converters = [
         (index, _memoised(processor, sqlite))
         for index, name in enumerate(columns)
-        if (processor := table.c[name].type.bind_processor(dialect)) is not None
+        # Both drivers take bytes as they are; memoising unique ciphertexts would only fill memory.
+        if not isinstance(table.c[name].type, LargeBinary)
+        and (processor := table.c[name].type.bind_processor(dialect)) is not None
     ]
     pick = itemgetter(*columns)
     params: list[Any] = []
