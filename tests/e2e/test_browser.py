@@ -75,6 +75,22 @@ def test_served_login_page_answers_in_chinese(served: tuple[str, dict[str, str]]
     assert page.status_code == 200 and "登录" in page.text
 
 
+def _browser(pw: object) -> object:
+    return pw.chromium.launch(  # type: ignore[attr-defined]
+        executable_path=CHROMIUM,
+        args=[
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-dev-shm-usage",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    )
+
+
 @pytest.mark.browser
 def test_log_in_in_chromium_and_screenshot_the_home_page(
     served: tuple[str, dict[str, str]],
@@ -122,3 +138,34 @@ def test_log_in_in_chromium_and_screenshot_the_home_page(
         assert not [e for e in errors if "Content Security Policy" in e], errors
         browser.close()
     assert (ARTIFACTS / "home.png").stat().st_size > 10_000
+
+
+@pytest.mark.browser
+def test_an_analyst_publishes_a_sample_in_chromium(served: tuple[str, dict[str, str]]) -> None:
+    if not Path(CHROMIUM).exists():
+        service_missing("Chromium", f"{CHROMIUM} not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    base, passwords = served
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+        page.goto(f"{base}/login")
+        page.fill("input[name=username]", "analyst")
+        page.fill("input[name=password]", passwords["analyst"])
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        page.click("text=发布样本")
+        page.select_option("select[name=kind]", "url")
+        page.fill("input[name=value]", "http://icbc-refund.example.com/verify")
+        page.select_option("select[name=fraud_type]", "fake_customer_service")
+        page.fill("input[name=evidence]", "仿冒工商银行退款页面")
+        page.click("form[action='/samples/new'] button[type=submit]")
+        page.wait_for_selector("[data-testid=value]")
+        assert "icbc-refund.example.com" in page.text_content("[data-testid=value]")  # type: ignore[operator]
+        assert "冒充电商物流客服" in page.content()
+        page.screenshot(path=str(ARTIFACTS / "sample.png"), full_page=True)
+        page.goto(f"{base}/samples/stats")
+        page.screenshot(path=str(ARTIFACTS / "sample-stats.png"), full_page=True)
+        browser.close()  # type: ignore[attr-defined]

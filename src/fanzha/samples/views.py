@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from fanzha.core.errors import FanzhaError, ValidationFailed
 from fanzha.identifiers import KIND_LABELS, normalise
 from fanzha.identity.domain import Permission, Principal
+from fanzha.identity.tables import Organisation
 from fanzha.samples.domain import FRAUD_TYPE_LABELS, RISK_LABELS, STATUS_LABELS
 from fanzha.samples.schemas import SamplePublish
 from fanzha.samples.tables import Sample
@@ -194,7 +195,15 @@ def detail(request: Request, sample_id: int, principal: Reader) -> HTMLResponse:
     """A sample's facts, sources, sightings and history; police may reveal the raw value."""
     reveal = request.query_params.get("reveal") == "1"
     sample, extra = platform_of(request).samples.get(principal, sample_id, reveal)
-    return _page(request, "samples/detail.html", sample=sample, **extra, error=None)
+    return _page(request, "samples/detail.html", sample=sample, **extra, error=None, orgs=_org_names(request))
+
+
+def _org_names(request: Request) -> dict[int, str]:
+    """Names for the organisation ids on a page (the directory is not private)."""
+    with platform_of(request).sessions() as session:
+        return {
+            org_id: name for org_id, name in session.execute(select(Organisation.id, Organisation.name_zh))
+        }
 
 
 @router.post("/samples/{sample_id}/{action}", response_class=HTMLResponse)
