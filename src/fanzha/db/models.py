@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from fanzha.appeals import tables as appeal_tables
 from fanzha.audit import tables as audit_tables
 from fanzha.db import idempotency
 from fanzha.db.base import Base
+from fanzha.disposal import tables as disposal_tables
 from fanzha.events import tables as event_tables
 from fanzha.identity import tables as identity_tables
 from fanzha.samples import tables as sample_tables
 
-__all__ = ["Base", "audit_tables", "event_tables", "idempotency", "identity_tables", "sample_tables"]
+__all__ = [
+    "Base",
+    "appeal_tables",
+    "audit_tables",
+    "disposal_tables",
+    "event_tables",
+    "idempotency",
+    "identity_tables",
+    "sample_tables",
+]

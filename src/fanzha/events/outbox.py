@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ def record(session: Session, clock: Clock, topic: str, payload: dict[str, Any]) 
         id=head.last_position,
         event_id=str(uuid.uuid4()),
         topic=check_topic(topic),
-        payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+        payload=encode_payload(payload),
         occurred_at=clock.now(),
     )
     session.add(row)
@@ -37,9 +37,14 @@ def record(session: Session, clock: Clock, topic: str, payload: dict[str, Any]) 
     return to_event(row)
 
 
+def encode_payload(payload: dict[str, Any]) -> str:
+    """Compact JSON with sorted keys: the stored and delivered form of a payload."""
+    return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
+
+
 def to_event(row: OutboxEvent) -> DomainEvent:
     """The domain view of a stored event."""
-    return DomainEvent(row.id, row.event_id, row.topic, row.occurred_at, json.loads(row.payload))
+    return DomainEvent(row.id, row.event_id, row.topic, row.occurred_at, orjson.loads(row.payload))
 
 
 def read_after(

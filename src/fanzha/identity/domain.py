@@ -100,19 +100,35 @@ class Permission(StrEnum):
     SAMPLE_DECIDE = "sample.decide"
     SAMPLE_LOOKUP = "sample.lookup"
     SUBSCRIPTION_MANAGE = "subscription.manage"
+    ORDER_READ = "order.read"
+    ORDER_ISSUE = "order.issue"
+    ORDER_RECEIPT = "order.receipt"
+    APPEAL_DECIDE = "appeal.decide"
+    ROUTING_MANAGE = "routing.manage"
 
 
 _P = Permission
 SAMPLE_WORK = frozenset({_P.SAMPLE_READ, _P.SAMPLE_PUBLISH, _P.SAMPLE_LOOKUP})
+# Art 28¶1, 34: police issue orders and decide appeals; institutions answer orders with receipts.
+POLICE_DISPOSAL = frozenset({_P.ORDER_READ, _P.ORDER_ISSUE, _P.APPEAL_DECIDE})
+INSTITUTION_DISPOSAL = frozenset({_P.ORDER_READ, _P.ORDER_RECEIPT})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.PLATFORM_ADMIN: frozenset({_P.HOME, _P.ORG_READ, _P.ORG_MANAGE, _P.USER_READ, _P.USER_MANAGE}),
+    Role.PLATFORM_ADMIN: frozenset(
+        {_P.HOME, _P.ORG_READ, _P.ORG_MANAGE, _P.USER_READ, _P.USER_MANAGE, _P.ROUTING_MANAGE}
+    ),
     Role.SECURITY_ADMIN: frozenset({_P.HOME, _P.ORG_READ, _P.USER_READ, _P.USER_SECURITY, _P.APIKEY_MANAGE}),
     Role.AUDIT_ADMIN: frozenset({_P.HOME, _P.AUDIT_READ}),
-    Role.ANALYST: frozenset({_P.HOME, _P.ORG_READ, _P.SAMPLE_DECIDE, _P.SUBSCRIPTION_MANAGE} | SAMPLE_WORK),
-    Role.COMMANDER: frozenset({_P.HOME, _P.ORG_READ, _P.USER_READ, _P.SAMPLE_DECIDE} | SAMPLE_WORK),
-    Role.INSTITUTION_OPERATOR: frozenset({_P.HOME} | SAMPLE_WORK),
+    Role.ANALYST: frozenset(
+        {_P.HOME, _P.ORG_READ, _P.SAMPLE_DECIDE, _P.SUBSCRIPTION_MANAGE} | SAMPLE_WORK | POLICE_DISPOSAL
+    ),
+    Role.COMMANDER: frozenset(
+        {_P.HOME, _P.ORG_READ, _P.USER_READ, _P.SAMPLE_DECIDE} | SAMPLE_WORK | POLICE_DISPOSAL
+    ),
+    Role.INSTITUTION_OPERATOR: frozenset({_P.HOME} | SAMPLE_WORK | INSTITUTION_DISPOSAL),
     Role.INSTITUTION_ADMIN: frozenset(
-        {_P.HOME, _P.USER_READ, _P.USER_MANAGE, _P.APIKEY_MANAGE, _P.SUBSCRIPTION_MANAGE} | SAMPLE_WORK
+        {_P.HOME, _P.USER_READ, _P.USER_MANAGE, _P.APIKEY_MANAGE, _P.SUBSCRIPTION_MANAGE}
+        | SAMPLE_WORK
+        | INSTITUTION_DISPOSAL
     ),
 }
 

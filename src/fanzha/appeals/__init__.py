@@ -1,0 +1,1 @@
+"""Appeals against disposal measures (Art 34, 29¶2)."""

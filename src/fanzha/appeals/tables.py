@@ -1,0 +1,36 @@
+"""Tables of appeals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fanzha.db.base import Base, UTCDateTime
+
+
+class Appeal(Base):
+    """An appeal against every measure on one object, decided by the unit that decided (Art 34)."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("disposal_notices.id"), index=True)
+    deciding_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    object_kind: Mapped[str] = mapped_column(String(32))
+    object_token: Mapped[str] = mapped_column(String(64), index=True)
+    object_masked: Mapped[str] = mapped_column(String(200))
+    facts: Mapped[str] = mapped_column(Text)
+    reasons: Mapped[str] = mapped_column(Text)
+    documents: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decision_reason: Mapped[str] = mapped_column(String(1000), default="")
+    decided_by: Mapped[str] = mapped_column(String(64), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Art 34¶3: institutions that executed lawful orders fulfilled their duties and are not blamed.
+    institutions_fulfilled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
