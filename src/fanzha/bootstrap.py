@@ -21,6 +21,7 @@ from fanzha.samples.bulk import BulkImporter
 from fanzha.samples.domain import DEFAULT_EXPIRY_DAYS, Expiry
 from fanzha.samples.lookup import Lookup, RateLimiter
 from fanzha.samples.service import SampleService
+from fanzha.samples.filter_service import FilterService
 from fanzha.samples.subscriptions import SubscriptionService
 
 
@@ -41,6 +42,7 @@ class Platform:
     lookup: Lookup
     public_limiter: RateLimiter
     subscriptions: SubscriptionService
+    filters: FilterService
 
     def close(self) -> None:
         """Release the database connections."""
@@ -86,4 +88,5 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         lookup=Lookup(sessions, auditor, vault),
         public_limiter=RateLimiter(settings.public_check_per_minute, 60.0),
         subscriptions=SubscriptionService(sessions, clock, auditor, identity, settings.encryption_key),
+        filters=FilterService(sessions),
     )

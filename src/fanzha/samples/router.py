@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from fanzha.core.errors import FanzhaError
 from fanzha.db.idempotency import request_hash
 from fanzha.events import outbox
+from fanzha.identifiers import parse_kind
 from fanzha.identity.domain import Permission, Principal
 from fanzha.samples.schemas import (
     DeadLetterRead,
@@ -257,3 +258,29 @@ class DeliveryFailed(FanzhaError):
     status = 502
     message_zh = "投递失败"
     message_en = "Delivery failed"
+
+
+@router.get("/samples/filters/{kind}/snapshot")
+def filter_snapshot(request: Request, kind: str, principal: Looker) -> Response:
+    """Every active token of one kind as the local filter's binary snapshot (`fanzha.client.SampleFilter`)."""
+    snapshot = platform_of(request).filters.snapshot(parse_kind(kind).value)
+    return Response(
+        snapshot.to_bytes(),
+        media_type="application/octet-stream",
+        headers={"X-Filter-Version": str(snapshot.version), "X-Filter-Checksum": snapshot.checksum},
+    )
+
+
+@router.get("/samples/filters/{kind}/delta")
+def filter_delta(
+    request: Request, kind: str, principal: Looker, from_version: Annotated[int, Query(alias="from", ge=0)]
+) -> Response:
+    """Additions and removals since a version; 204 when current, 410 when the version is unknown."""
+    delta = platform_of(request).filters.delta(parse_kind(kind).value, from_version)
+    if delta is None:
+        return Response(status_code=204)
+    return Response(
+        delta.to_bytes(),
+        media_type="application/octet-stream",
+        headers={"X-Filter-Version": str(delta.to_version), "X-Filter-Checksum": delta.checksum},
+    )
