@@ -19,9 +19,9 @@ from fanzha.identity.domain import LockoutPolicy, SessionPolicy
 from fanzha.identity.service import IdentityService
 from fanzha.samples.bulk import BulkImporter
 from fanzha.samples.domain import DEFAULT_EXPIRY_DAYS, Expiry
+from fanzha.samples.filter_service import FilterService
 from fanzha.samples.lookup import Lookup, RateLimiter
 from fanzha.samples.service import SampleService
-from fanzha.samples.filter_service import FilterService
 from fanzha.samples.subscriptions import SubscriptionService
 
 

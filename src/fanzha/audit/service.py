@@ -50,14 +50,15 @@ class Auditor:
             session,
             {
                 "at": self._clock.now(),
-                "actor": actor.name,
+                # Columns are bounded; an over-long value is cut rather than failing the action.
+                "actor": actor.name[:64],
                 "actor_user_id": actor.user_id,
                 "org_id": actor.org_id,
-                "action": action,
-                "object_type": object_type,
-                "object_id": str(object_id),
+                "action": action[:64],
+                "object_type": object_type[:64],
+                "object_id": str(object_id)[:128],
                 "result": str(result),
-                "source_ip": source_ip,
+                "source_ip": source_ip[:64],
                 "detail": json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
             },
         )

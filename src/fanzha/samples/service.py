@@ -254,6 +254,13 @@ class SampleService:
             sample = self._locked(uow.session, sample_id)
             if sample.status in (SampleStatus.REVOKED, SampleStatus.REJECTED):
                 raise Conflict("样本已撤销", "Sample already revoked", field="status")
+            if sample.status == SampleStatus.PENDING:
+                # A report that was never shared is rejected, not revoked: revoking would publish it.
+                raise Conflict(
+                    "待确认的报送请驳回而非撤销",
+                    "Reject a pending report instead of revoking it",
+                    field="status",
+                )
             sample.status, sample.status_reason = str(SampleStatus.REVOKED), reason
             sample.updated_at = self.clock.now()
             self._changed(uow.session, sample, principal.username, "revoked", {"reason": reason})

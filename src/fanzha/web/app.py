@@ -19,6 +19,7 @@ from fanzha.core.settings import Settings
 from fanzha.identity import router as identity_router
 from fanzha.identity import views as identity_views
 from fanzha.samples import router as samples_router
+from fanzha.samples import taxii as samples_taxii
 from fanzha.samples import views as samples_views
 from fanzha.samples.schemas import LookupRequest
 from fanzha.web import errors, pages
@@ -39,6 +40,7 @@ ROUTER_MODULES = (
     audit_views,
     samples_router,
     samples_views,
+    samples_taxii,
 )
 
 

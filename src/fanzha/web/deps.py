@@ -73,7 +73,10 @@ def authorize(permission: Permission) -> Callable[[Request], Awaitable[Principal
 
     async def dependency(request: Request) -> Principal:
         principal = await current_principal(request)
-        platform_of(request).identity.authorise(principal, permission, f"{request.method} {request.url.path}")
+        # The route's template, not the concrete path: one audit action per endpoint, bounded in length.
+        route = request.scope.get("route")
+        path = getattr(route, "path", request.url.path)
+        platform_of(request).identity.authorise(principal, permission, f"{request.method} {path}")
         return principal
 
     dependency.permission = permission  # type: ignore[attr-defined]  # read by the access-matrix test
