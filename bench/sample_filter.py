@@ -170,7 +170,7 @@ def main() -> None:
     del wire, payloads[snapshot_path]
 
     # Half hits, half misses, shuffled, as str; built before any timing.
-    lookups = max(args.batch, min(2_000_000, 2 * n))
+    lookups = max(args.batch, min(2_000_000, n))
     batches: list[list[str]] = []
     for _ in range(max(1, lookups // args.batch)):
         half = args.batch // 2

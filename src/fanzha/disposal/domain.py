@@ -78,8 +78,16 @@ def _rules() -> tuple[MeasureRule, ...]:
     for measure, deadline in ((_M.REVERIFY, 24 * _HOUR), (_M.RESTRICT, 30 * _MIN), (_M.SUSPEND, 30 * _MIN)):
         rules.append(MeasureRule(_K.PHONE, measure, _O.TELECOM, "第十三条", deadline))
     # Art 20¶2: platforms re-verify and restrict the accounts registered with a fraud number.
-    rules.append(MeasureRule(_K.PHONE, _M.ASSOCIATED_REVERIFY, _O.INTERNET, "第二十条第二款", 24 * _HOUR, Routing.SECTOR))
-    rules.append(MeasureRule(_K.PHONE, _M.ASSOCIATED_RESTRICT, _O.INTERNET, "第二十条第二款", 2 * _HOUR, Routing.SECTOR))
+    rules.append(
+        MeasureRule(
+            _K.PHONE, _M.ASSOCIATED_REVERIFY, _O.INTERNET, "第二十条第二款", 24 * _HOUR, Routing.SECTOR
+        )
+    )
+    rules.append(
+        MeasureRule(
+            _K.PHONE, _M.ASSOCIATED_RESTRICT, _O.INTERNET, "第二十条第二款", 2 * _HOUR, Routing.SECTOR
+        )
+    )
     # Art 18¶3-4: banks and payment institutions re-verify, delay settlement, restrict, suspend business.
     for kind, institution in ((_K.BANK_CARD, _O.BANK), (_K.PAYMENT_ACCOUNT, _O.PAYMENT)):
         for measure, deadline in (
@@ -146,7 +154,9 @@ def rule_for(
         )
     minutes = (overrides or {}).get(f"{kind}.{measure}")
     if minutes is not None:
-        return MeasureRule(rule.kind, rule.measure, rule.institution, rule.article, minutes * _MIN, rule.routing)
+        return MeasureRule(
+            rule.kind, rule.measure, rule.institution, rule.article, minutes * _MIN, rule.routing
+        )
     return rule
 
 
@@ -189,7 +199,6 @@ OPEN = frozenset({_S.ISSUED, _S.DELIVERED, _S.ACKNOWLEDGED})
 FINAL = frozenset({_S.OBJECT_NOT_FOUND, _S.REFUSED, _S.RELEASED})
 # Statuses an institution may report in a receipt.
 RECEIPT_STATUSES = frozenset({_S.ACKNOWLEDGED, _S.EXECUTED, _S.OBJECT_NOT_FOUND, _S.REFUSED})
-_FORWARD = (_S.ISSUED, _S.DELIVERED, _S.ACKNOWLEDGED)
 
 
 def in_force(status: OrderStatus, measure: Measure) -> bool:
@@ -202,14 +211,19 @@ def path_to(current: OrderStatus, target: OrderStatus) -> list[OrderStatus]:
 
     A receipt "executed" on a delivered order records acknowledged first: no state is skipped.
     """
-    if current == target:
-        return []
-    if target in TRANSITIONS[current]:
-        return [target]
-    if current in _FORWARD and target not in _FORWARD and target is not OrderStatus.RELEASED:
-        steps = list(_FORWARD[_FORWARD.index(current) + 1 :])
-        if target in TRANSITIONS[steps[-1]]:
-            return [*steps, target]
+    # The shortest walk through the graph: every step is one legal transition.
+    paths: dict[OrderStatus, list[OrderStatus]] = {current: []}
+    frontier = [current]
+    while frontier and target not in paths:
+        nxt: list[OrderStatus] = []
+        for state in frontier:
+            for step in sorted(TRANSITIONS[state]):
+                if step not in paths:
+                    paths[step] = [*paths[state], step]
+                    nxt.append(step)
+        frontier = nxt
+    if target in paths:
+        return paths[target]
     raise Conflict(
         f"指令状态为「{STATUS_LABELS[current][0]}」，不能变为「{STATUS_LABELS[target][0]}」",
         f"An order in state {current} cannot become {target}",
@@ -237,7 +251,9 @@ class Escalation(StrEnum):
     REPORTED = "reported"
 
 
-def escalation_due(status: OrderStatus, level: Escalation, due_at: datetime, now: datetime) -> Escalation | None:
+def escalation_due(
+    status: OrderStatus, level: Escalation, due_at: datetime, now: datetime
+) -> Escalation | None:
     """The next escalation step an open order has earned by `now`, or None."""
     if status not in OPEN or now <= due_at:
         return None

@@ -121,7 +121,7 @@ def contains(sorted_prefixes: U64Array, queries: npt.ArrayLike) -> BoolArray:
     if q.size <= _SORT_QUERIES_ABOVE:
         return _member(sorted_prefixes, q)
     # searchsorted narrows each search from the previous answer when needles are sorted: ~10x faster.
-    order = np.argsort(q, kind="stable")
+    order = np.argsort(q)
     found = np.empty(q.size, dtype=np.bool_)
     found[order] = _member(sorted_prefixes, q[order])
     return found
