@@ -8,11 +8,15 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from fanzha.appeals.service import AppealService
 from fanzha.audit.service import Auditor
 from fanzha.core.clock import Clock, SystemClock
 from fanzha.core.settings import Settings
 from fanzha.db.engine import build_engine, session_factory
 from fanzha.db.idempotency import IdempotencyStore
+from fanzha.disposal.policy import LinkedDisposalPolicy
+from fanzha.disposal.routing import RoutingService
+from fanzha.disposal.service import DisposalService
 from fanzha.identifiers import IdentifierKind, IdentifierVault
 from fanzha.identity.auth import AuthService
 from fanzha.identity.domain import LockoutPolicy, SessionPolicy
@@ -43,6 +47,10 @@ class Platform:
     public_limiter: RateLimiter
     subscriptions: SubscriptionService
     filters: FilterService
+    routing: RoutingService | None = None
+    disposal: DisposalService | None = None
+    linked_disposal: LinkedDisposalPolicy | None = None
+    appeals: AppealService | None = None
 
     def close(self) -> None:
         """Release the database connections."""
@@ -74,6 +82,8 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         **{IdentifierKind(k): v for k, v in settings.sample_expiry_days.items()},
     }
     samples = SampleService(sessions, clock, auditor, identity, vault, Expiry(expiry_days))
+    routing = RoutingService(sessions, clock, auditor, identity)
+    disposal = DisposalService(sessions, clock, auditor, identity, vault, routing)
     return Platform(
         settings,
         clock,
@@ -89,4 +99,8 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         public_limiter=RateLimiter(settings.public_check_per_minute, 60.0),
         subscriptions=SubscriptionService(sessions, clock, auditor, identity, settings.encryption_key),
         filters=FilterService(sessions),
+        routing=routing,
+        disposal=disposal,
+        linked_disposal=LinkedDisposalPolicy(disposal),
+        appeals=AppealService(disposal),
     )

@@ -19,6 +19,14 @@ PUBLIC = {
     ("POST", "/api/v1/auth/login"),
     ("GET", "/lang/{lang}"),  # language cookie only
     ("POST", "/api/v1/public/check"),  # the public risk check: coarse answer, rate-limited per client
+    # Art 34: the person affected needs no account; the appeal code from the notice (or the random
+    # appeal number) is the proof, and the calls are rate-limited per client like the public check.
+    ("POST", "/api/v1/public/notices"),
+    ("POST", "/api/v1/public/appeals"),
+    ("POST", "/api/v1/public/appeals/status"),
+    ("GET", "/appeal"),  # the portal's appeal form and its answer (same proof: the code, rate-limited)
+    ("POST", "/appeal"),
+    ("GET", "/appeal/status"),  # follow an appeal by its random number
 }
 
 

@@ -12,10 +12,14 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 import fanzha
+from fanzha.appeals import router as appeals_router
+from fanzha.appeals import views as appeals_views
 from fanzha.audit import router as audit_router
 from fanzha.audit import views as audit_views
 from fanzha.bootstrap import Platform, build_platform
 from fanzha.core.settings import Settings
+from fanzha.disposal import router as disposal_router
+from fanzha.disposal import views as disposal_views
 from fanzha.identity import router as identity_router
 from fanzha.identity import views as identity_views
 from fanzha.samples import router as samples_router
@@ -41,6 +45,10 @@ ROUTER_MODULES = (
     samples_router,
     samples_views,
     samples_taxii,
+    disposal_router,
+    disposal_views,
+    appeals_router,
+    appeals_views,
 )
 
 

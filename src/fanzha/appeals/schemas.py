@@ -1,0 +1,87 @@
+"""API models of appeals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AppealCreate(BaseModel):
+    """The public portal's appeal: the code from the notice, the facts and the reasons."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=8, max_length=20)
+    facts: str = Field(min_length=5, max_length=5000)
+    reasons: str = Field(min_length=2, max_length=5000)
+    documents: list[str] = Field(default_factory=list, max_length=20)
+
+
+class AppealStatusQuery(BaseModel):
+    """Follow an appeal by its number."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    number: str = Field(min_length=8, max_length=20)
+
+
+class AppealPublic(BaseModel):
+    """All the portal shows of an appeal: number, status, the reason once decided."""
+
+    number: str
+    status: str
+    status_zh: str
+    object_masked: str
+    decision_reason: str
+    submitted_at: datetime
+    due_at: datetime
+    decided_at: datetime | None
+
+
+class AppealRead(BaseModel):
+    """An appeal as the deciding unit sees it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    number: str
+    deciding_org_id: int
+    object_kind: str
+    object_token: str
+    object_masked: str
+    facts: str
+    reasons: str
+    documents: str
+    status: str
+    due_at: datetime
+    decision_reason: str
+    decided_by: str
+    decided_at: datetime | None
+    institutions_fulfilled: bool
+    created_at: datetime
+
+
+class AppealDetail(BaseModel):
+    """An appeal with every order on its object and whether it is overdue."""
+
+    appeal: AppealRead
+    overdue: bool
+    order_ids: list[int]
+
+
+class AppealDecision(BaseModel):
+    """Uphold or reject, always with the reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    upheld: bool
+    reason: str = Field(min_length=2, max_length=1000)
+    institutions_fulfilled: bool = True
+
+
+class DecisionResult(BaseModel):
+    """The decided appeal and the release orders it sent."""
+
+    appeal: AppealRead
+    release_order_ids: list[int]

@@ -1,0 +1,172 @@
+"""After execution: notices (Art 34¶1), measures in force, release (Art 34¶2), overdue escalation."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fanzha.appeals.domain import new_code
+from fanzha.audit.service import SYSTEM, Actor
+from fanzha.disposal.domain import (
+    FOLLOW_UP,
+    OPEN,
+    Escalation,
+    Measure,
+    OrderStatus,
+    escalation_due,
+    notice_text,
+)
+from fanzha.disposal.notices import OutgoingNotice
+from fanzha.disposal.tables import Notice, Order
+from fanzha.events import outbox
+from fanzha.identifiers import IdentifierKind
+from fanzha.identity.domain import OrgKind
+from fanzha.identity.tables import Organisation
+
+if TYPE_CHECKING:
+    from fanzha.disposal.service import DisposalService
+
+log = logging.getLogger("fanzha.disposal")
+
+
+def code_hash(code: str) -> str:
+    """Notices keep only the SHA-256 of their appeal code."""
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def record_notice(service: DisposalService, session: Session, order: Order) -> OutgoingNotice:
+    """Record the notice of an executed order with a fresh appeal code; the caller sends it after commit."""
+    code = new_code()
+    kind = IdentifierKind(order.object_kind)
+    text = notice_text(kind, order.object_masked, Measure(order.measure), order.reason, code)
+    # A number is told by SMS; for accounts, URLs and apps the institution forwards the notice.
+    channel = "sms" if kind is IdentifierKind.PHONE else "institution"
+    row = Notice(
+        order_id=order.id,
+        issuer_org_id=order.issuer_org_id,
+        object_kind=order.object_kind,
+        object_token=order.object_token,
+        code_hash=code_hash(code),
+        text=text,
+        channel=channel,
+        created_at=service.clock.now(),
+    )
+    session.add(row)
+    session.flush()
+    recipient = service.target_of(order).identifier.value if channel == "sms" else ""
+    return OutgoingNotice(row.id, channel, recipient, text)
+
+
+def send_notices(service: DisposalService, notices: list[OutgoingNotice]) -> None:
+    """Hand notices to the port after commit; a gateway failure leaves sent_at empty for a retry."""
+    for item in notices:
+        try:
+            service.notifier.send(item)
+        except Exception as failure:  # noqa: BLE001 - a gateway failure must not undo the order
+            log.warning("notice %s not sent: %s", item.notice_id, type(failure).__name__)
+            continue
+        if item.notice_id:
+            with service.uow() as uow:
+                row = uow.session.get(Notice, item.notice_id)
+                if row is not None:
+                    row.sent_at = service.clock.now()
+                uow.commit()
+
+
+def in_force(session: Session, token: str) -> list[Order]:
+    """Orders whose measure restricts the object now, or may soon (open orders)."""
+    states = [str(OrderStatus.EXECUTED), *(str(s) for s in OPEN)]
+    return list(
+        session.scalars(
+            select(Order).where(
+                Order.object_token == token,
+                Order.status.in_(states),
+                Order.measure != str(Measure.RELEASE),
+            )
+        )
+    )
+
+
+def release_object(
+    service: DisposalService,
+    session: Session,
+    actor: Actor,
+    token: str,
+    issuer_org_id: int,
+    reason: str,
+    appeal_id: int | None,
+) -> list[Order]:
+    """Lift every measure on an object: each order released, a release order to each institution."""
+    releases: list[Order] = []
+    for order in in_force(session, token):
+        detail = {"reason": reason, "appeal_id": appeal_id}
+        service.move(session, order, OrderStatus.RELEASED, actor.name, detail)
+        outbox.record(session, service.clock, "disposal.order.released", service.payload(order))
+        org = session.get(Organisation, order.org_id)
+        assert org is not None
+        releases.append(
+            service.create(
+                session,
+                org=org,
+                rule=service.rule(IdentifierKind(order.object_kind), Measure.RELEASE, OrgKind(org.kind)),
+                target=service.target_of(order),
+                issuer_org_id=issuer_org_id,
+                issued_by=actor.name,
+                reason=reason,
+                releases_order_id=order.id,
+                appeal_id=appeal_id,
+                sample_id=order.sample_id,
+            )
+        )
+    return releases
+
+
+def escalate_overdue(service: DisposalService, limit: int = 5000) -> dict[str, int]:
+    """A scheduled job: remind institutions of overdue orders, then report them to issuer and regulator."""
+    now = service.clock.now()
+    counts = {str(Escalation.REMINDED): 0, str(Escalation.REPORTED): 0}
+    with service.uow() as uow:
+        due = uow.session.scalars(
+            select(Order)
+            .where(Order.status.in_([str(s) for s in OPEN]), Order.due_at < now)
+            .order_by(Order.id)
+            .limit(limit)
+            .with_for_update()
+        ).all()
+        for order in due:
+            step = escalation_due(OrderStatus(order.status), Escalation(order.escalation), order.due_at, now)
+            if step is None:
+                continue
+            order.escalation, order.updated_at = str(step), now
+            payload = service.payload(order) | {"issuer_org_id": order.issuer_org_id}
+            if step is Escalation.REPORTED:
+                org = uow.session.get(Organisation, order.org_id)
+                sector = OrgKind(org.kind) if org else OrgKind.BANK
+                payload["regulator_org_ids"] = service.routing.regulators(uow.session, sector)
+                kind = IdentifierKind(order.object_kind)
+                if org is not None and order.measure == Measure.REVERIFY and kind in FOLLOW_UP:
+                    # Art 13, 18¶3, 20¶2: not re-verified in time → restrict or suspend.
+                    follow = service.create(
+                        uow.session,
+                        org=org,
+                        rule=service.rule(kind, FOLLOW_UP[kind], sector),
+                        target=service.target_of(order),
+                        issuer_org_id=order.issuer_org_id,
+                        issued_by="system",
+                        reason=f"未按期完成核验（指令 {order.id}）；{order.reason}"[:500],
+                        evidence_ref=order.evidence_ref,
+                        confidential=order.confidential,
+                        sample_id=order.sample_id,
+                    )
+                    payload["follow_up_order_id"] = follow.id
+            outbox.record(uow.session, service.clock, f"disposal.order.{step}", payload)
+            service.audit.record(
+                uow.session, SYSTEM, f"order.{step}", object_type="order", object_id=order.id, detail=payload
+            )
+            counts[str(step)] += 1
+        uow.commit()
+    return counts

@@ -1,0 +1,420 @@
+"""Use cases of disposal: issue orders, deliver them, take receipts (Art 13, 18, 20, 23, 28¶1)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from fanzha.audit.service import Auditor
+from fanzha.core.clock import Clock
+from fanzha.core.errors import NotFound, PermissionDenied, ValidationFailed
+from fanzha.db.uow import UnitOfWork
+from fanzha.disposal import domain
+from fanzha.disposal.domain import (
+    FOLLOW_UP,
+    OPEN,
+    Escalation,
+    Measure,
+    MeasureRule,
+    OrderStatus,
+    Routing,
+    Verification,
+    check_receipt,
+    path_to,
+    rule_for,
+)
+from fanzha.disposal.notices import LoggingNotifier, Notifier, OutgoingNotice
+from fanzha.disposal.release import record_notice, send_notices
+from fanzha.disposal.routing import RoutingService
+from fanzha.disposal.schemas import OrderCreate, ReceiptCreate
+from fanzha.disposal.tables import Order, OrderEvent
+from fanzha.events import outbox
+from fanzha.identifiers import Identifier, IdentifierKind, IdentifierVault, normalise
+from fanzha.identity.domain import OrgKind, Principal
+from fanzha.identity.service import IdentityService, actor_of, refused
+from fanzha.identity.tables import Organisation
+from fanzha.samples.tables import Sample
+
+log = logging.getLogger("fanzha.disposal")
+
+
+@dataclass(frozen=True)
+class Target:
+    """An object an order addresses, tokenised and encrypted."""
+
+    identifier: Identifier
+    token: str
+    masked: str
+    ciphertext: bytes
+
+
+class DisposalService:
+    """Orders to the institution responsible for an object, from issue to release."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        auditor: Auditor,
+        identity: IdentityService,
+        vault: IdentifierVault,
+        routing: RoutingService,
+        notifier: Notifier | None = None,
+        deadline_minutes: dict[str, int] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self.clock = clock
+        self.audit = auditor
+        self.identity = identity
+        self.vault = vault
+        self.routing = routing
+        self.notifier: Notifier = notifier or LoggingNotifier()
+        self.deadline_minutes = deadline_minutes or {}
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self._sessions, self.clock)
+
+    def target(self, identifier: Identifier) -> Target:
+        """Token, mask and ciphertext of an identifier."""
+        token = self.vault.token(identifier)
+        return Target(identifier, token, self.vault.mask(identifier), self.vault.encrypt(identifier, token))
+
+    def rule(self, kind: IdentifierKind, measure: Measure, institution: OrgKind) -> MeasureRule:
+        """The catalogue entry with the configured deadline."""
+        return rule_for(kind, measure, institution, self.deadline_minutes)
+
+    # Issuing ------------------------------------------------------------------------------------
+
+    def issue(self, principal: Principal, data: OrderCreate) -> list[Order]:
+        """Issue orders on one object: to the given institution, or to every one the tables route to."""
+        if not principal.org_kind.is_police:
+            self.identity.deny(principal, "order.issue", "order", "")
+            raise PermissionDenied(
+                "只有公安机关可以下发处置指令", "Only police units issue orders", field="org"
+            )
+        if data.measure is Measure.RELEASE:
+            raise ValidationFailed(
+                "解除指令只能由申诉决定或撤销产生",
+                "Release orders come from appeal decisions",
+                field="measure",
+            )
+        with self.identity.guarded(principal), self.uow() as uow:
+            target, sample_id = self._object(uow.session, data)
+            kind = target.identifier.kind
+            if data.org_id is not None:
+                org = uow.session.get(Organisation, data.org_id)
+                if org is None or not OrgKind(org.kind).is_institution:
+                    raise ValidationFailed("接收单位不存在或不是机构", "No such institution", field="org_id")
+                rule = self.rule(kind, data.measure, OrgKind(org.kind))
+                if rule.routing is Routing.TABLE and org.id not in self.routing.responsible(
+                    uow.session, target.identifier
+                ):
+                    # Art 13, 18, 20, 23: the order goes to the institution that holds the object.
+                    raise ValidationFailed(
+                        "该机构不负责此对象（按号段、卡 BIN、平台或域名路由）",
+                        "This institution is not responsible for the object (segment, BIN, platform, domain)",
+                        field="org_id",
+                    )
+                targets = [(org, rule)]
+            else:
+                org_ids = self.routing.responsible(uow.session, target.identifier)
+                orgs = [uow.session.get(Organisation, i) for i in org_ids]
+                targets = [(o, self.rule(kind, data.measure, OrgKind(o.kind))) for o in orgs if o is not None]
+                if not targets:
+                    raise ValidationFailed(
+                        "路由表中没有负责该对象的机构，请指定接收单位",
+                        "No institution is responsible for this object in the routing tables; give org_id",
+                        field="org_id",
+                    )
+            orders = [
+                self.create(
+                    uow.session,
+                    org=org,
+                    rule=rule,
+                    target=target,
+                    issuer_org_id=principal.org_id,
+                    issued_by=principal.username,
+                    reason=data.reason,
+                    evidence_ref=data.evidence_ref,
+                    confidential=data.confidential,
+                    sample_id=sample_id,
+                )
+                for org, rule in targets
+            ]
+            for order in orders:
+                self.audit.record(
+                    uow.session,
+                    actor_of(principal),
+                    "order.issue",
+                    object_type="order",
+                    object_id=order.id,
+                    source_ip=principal.source_ip,
+                    detail={"org_id": order.org_id, "measure": order.measure, "kind": order.object_kind},
+                )
+            uow.commit()
+            return orders
+
+    def _object(self, session: Session, data: OrderCreate) -> tuple[Target, int | None]:
+        if data.sample_id is not None:
+            sample = session.get(Sample, data.sample_id)
+            if sample is None:
+                raise NotFound("样本不存在", "Sample not found", field="sample_id")
+            identifier = self.vault.decrypt(sample.kind, sample.token, sample.ciphertext)
+            return Target(identifier, sample.token, sample.masked, sample.ciphertext), sample.id
+        assert data.kind is not None and data.value is not None  # the schema guarantees one of the two
+        return self.target(normalise(data.kind, data.value)), None
+
+    def create(
+        self,
+        session: Session,
+        *,
+        org: Organisation,
+        rule: MeasureRule,
+        target: Target,
+        issuer_org_id: int,
+        issued_by: str,
+        reason: str,
+        evidence_ref: str = "",
+        confidential: bool = False,
+        sample_id: int | None = None,
+        releases_order_id: int | None = None,
+        appeal_id: int | None = None,
+        dedupe_key: str | None = None,
+    ) -> Order:
+        """Write one order and tell its institution (outbox), inside the caller's transaction."""
+        now = self.clock.now()
+        order = Order(
+            org_id=org.id,
+            issuer_org_id=issuer_org_id,
+            issued_by=issued_by,
+            sample_id=sample_id,
+            object_kind=str(target.identifier.kind),
+            object_token=target.token,
+            object_masked=target.masked,
+            object_ciphertext=target.ciphertext,
+            measure=str(rule.measure),
+            article=rule.article,
+            reason=reason,
+            evidence_ref=evidence_ref,
+            confidential=confidential,
+            status=str(OrderStatus.ISSUED),
+            escalation=str(Escalation.NONE),
+            due_at=now + rule.deadline,
+            releases_order_id=releases_order_id,
+            appeal_id=appeal_id,
+            receipt_reason="",
+            dedupe_key=dedupe_key,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(order)
+        session.flush()
+        self._history(session, order, issued_by, "", OrderStatus.ISSUED, {"due_at": order.due_at.isoformat()})
+        outbox.record(session, self.clock, "disposal.order.issued", self.payload(order))
+        return order
+
+    @staticmethod
+    def payload(order: Order) -> dict[str, Any]:
+        """What an institution's system learns of an order from the event channels."""
+        return {
+            "order_id": order.id,
+            "org_id": order.org_id,
+            "kind": order.object_kind,
+            "token": order.object_token,
+            "measure": order.measure,
+            "article": order.article,
+            "status": order.status,
+            "due_at": order.due_at.isoformat(),
+            "releases_order_id": order.releases_order_id,
+        }
+
+    def _history(
+        self,
+        session: Session,
+        order: Order,
+        actor: str,
+        before: str,
+        after: OrderStatus,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        session.add(
+            OrderEvent(
+                order_id=order.id,
+                at=self.clock.now(),
+                actor=actor,
+                status_from=before,
+                status_to=str(after),
+                detail=json.dumps(detail or {}, ensure_ascii=False),
+            )
+        )
+
+    def move(
+        self, session: Session, order: Order, target: OrderStatus, actor: str, detail: dict[str, Any]
+    ) -> None:
+        """Walk an order to `target` one legal step at a time, recording each step."""
+        for step in path_to(OrderStatus(order.status), target):
+            self._history(session, order, actor, order.status, step, detail)
+            order.status = str(step)
+        order.updated_at = self.clock.now()
+        if target in domain.FINAL or target is OrderStatus.EXECUTED:
+            order.closed_at = order.closed_at or self.clock.now()
+
+    # Reading ------------------------------------------------------------------------------------
+
+    def _visible(self, session: Session, principal: Principal, order_id: int, action: str) -> Order:
+        order = session.get(Order, order_id, with_for_update=True)
+        if order is None or not (principal.org_kind.is_police or order.org_id == principal.org_id):
+            # An institution sees only its own orders; "absent" and "not yours" answer alike.
+            raise refused(
+                NotFound("指令不存在或不属于本单位", "No such order for your organisation", field="order_id"),
+                action,
+                "order",
+                order_id,
+            )
+        return order
+
+    def _delivered(self, session: Session, principal: Principal, orders: list[Order]) -> None:
+        """An institution fetching its orders is their delivery (issued → delivered)."""
+        for order in orders:
+            if order.org_id == principal.org_id and order.status == OrderStatus.ISSUED:
+                self.move(session, order, OrderStatus.DELIVERED, principal.username, {"channel": "api"})
+
+    def search(
+        self,
+        principal: Principal,
+        *,
+        status: str | None = None,
+        org_id: int | None = None,
+        token: str | None = None,
+        overdue: bool = False,
+        before: int | None = None,
+        limit: int = 50,
+    ) -> list[Order]:
+        """Newest first; institutions see their own orders only, police all of them."""
+        query = select(Order).order_by(Order.id.desc()).limit(limit)
+        if not principal.org_kind.is_police:
+            query = query.where(Order.org_id == principal.org_id)
+        elif org_id is not None:
+            query = query.where(Order.org_id == org_id)
+        if before is not None:
+            query = query.where(Order.id < before)
+        if status:
+            query = query.where(Order.status == status)
+        if token:
+            query = query.where(Order.object_token == token)
+        if overdue:
+            query = query.where(Order.status.in_([str(s) for s in OPEN]), Order.due_at < self.clock.now())
+        with self.uow() as uow:
+            orders = list(uow.session.scalars(query).all())
+            self._delivered(uow.session, principal, orders)
+            uow.commit()
+            return orders
+
+    def get(self, principal: Principal, order_id: int) -> tuple[Order, list[OrderEvent], str | None]:
+        """An order, its timeline and the raw object (for its institution and police; audited)."""
+        with self.identity.guarded(principal), self.uow() as uow:
+            order = self._visible(uow.session, principal, order_id, "order.read")
+            self._delivered(uow.session, principal, [order])
+            events = list(
+                uow.session.scalars(
+                    select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
+                )
+            )
+            value = self.vault.decrypt(order.object_kind, order.object_token, order.object_ciphertext).value
+            # Art 26: the raw identifier is personal information; every read is audited.
+            self.audit.record(
+                uow.session,
+                actor_of(principal),
+                "order.read",
+                object_type="order",
+                object_id=order.id,
+                source_ip=principal.source_ip,
+            )
+            uow.commit()
+            return order, events, value
+
+    # Receipts -----------------------------------------------------------------------------------
+
+    def receipt(self, principal: Principal, order_id: int, data: ReceiptCreate) -> Order:
+        """An institution reports on its order; repeating the same receipt changes nothing."""
+        check_receipt(data.status, data.reason)
+        is_reverify = False
+        outgoing: list[OutgoingNotice] = []
+        with self.identity.guarded(principal), self.uow() as uow:
+            order = self._visible(uow.session, principal, order_id, "order.receipt")
+            if order.org_id != principal.org_id:
+                raise refused(
+                    NotFound(
+                        "指令不存在或不属于本单位", "No such order for your organisation", field="order_id"
+                    ),
+                    "order.receipt",
+                    "order",
+                    order_id,
+                )
+            if order.status == data.status:
+                uow.commit()
+                return order  # a retried receipt: the first answer stands
+            is_reverify = order.measure == Measure.REVERIFY
+            if data.status is OrderStatus.EXECUTED and is_reverify and data.verification is None:
+                raise ValidationFailed(
+                    "核验指令的执行回执须注明核验结果（passed 或 failed）",
+                    "A re-verification receipt needs verification: passed or failed",
+                    field="verification",
+                )
+            detail = {"reason": data.reason, "verification": data.verification}
+            self.move(uow.session, order, data.status, principal.username, detail)
+            order.receipt_reason = data.reason
+            if data.status is OrderStatus.EXECUTED:
+                order.verification = str(data.verification) if is_reverify and data.verification else None
+                outgoing += self._after_execution(uow.session, order)
+            outbox.record(uow.session, self.clock, f"disposal.order.{data.status}", self.payload(order))
+            self.audit.record(
+                uow.session,
+                actor_of(principal),
+                "order.receipt",
+                object_type="order",
+                object_id=order.id,
+                source_ip=principal.source_ip,
+                detail={"status": str(data.status), "reason": data.reason},
+            )
+            uow.commit()
+        send_notices(self, outgoing)
+        return order
+
+    def _after_execution(self, session: Session, order: Order) -> list[OutgoingNotice]:
+        """Follow-up of an executed order: Art 13 re-verification outcome, Art 34¶1 notice."""
+        measure, kind = Measure(order.measure), IdentifierKind(order.object_kind)
+        if measure is Measure.RELEASE:
+            return []
+        if measure is Measure.REVERIFY:
+            if order.verification != Verification.FAILED or kind not in FOLLOW_UP:
+                return []  # passed: nothing is restricted (Art 13)
+            # Art 13, 18¶3, 20¶2: failed re-verification → restrict or suspend.
+            org = session.get(Organisation, order.org_id)
+            assert org is not None
+            self.create(
+                session,
+                org=org,
+                rule=self.rule(kind, FOLLOW_UP[kind], OrgKind(org.kind)),
+                target=self.target_of(order),
+                issuer_org_id=order.issuer_org_id,
+                issued_by="system",
+                reason=f"核验未通过（指令 {order.id}）；{order.reason}"[:500],
+                evidence_ref=order.evidence_ref,
+                confidential=order.confidential,
+                sample_id=order.sample_id,
+            )
+            return []  # the follow-up order brings its notice once it is executed
+        if order.confidential:
+            return []  # Art 34¶1: no notice where secrecy is required by law
+        return [record_notice(self, session, order)]
+
+    def target_of(self, order: Order) -> Target:
+        """The object of an order, decrypted for routing and SMS."""
+        identifier = self.vault.decrypt(order.object_kind, order.object_token, order.object_ciphertext)
+        return Target(identifier, order.object_token, order.object_masked, order.object_ciphertext)

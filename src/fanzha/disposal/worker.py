@@ -1,0 +1,96 @@
+"""The disposal worker: linked-disposal policy, order webhooks to institutions, overdue escalation."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from fanzha.bootstrap import Platform
+from fanzha.core.clock import Clock
+from fanzha.disposal.release import escalate_overdue
+from fanzha.events.dispatcher import Dispatcher
+from fanzha.events.domain import DomainEvent
+from fanzha.samples.tables import Subscription
+from fanzha.samples.webhooks import Target, WebhookPublisher
+
+ORDER_TOPICS = "disposal.order."
+
+
+class OrderWebhookPublisher(WebhookPublisher):
+    """Orders reach an institution by the same signed webhook as its samples, and only its own orders."""
+
+    def __init__(
+        self,
+        target: Target,
+        org_id: int,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        http: httpx.AsyncClient,
+    ) -> None:
+        super().__init__(target, sessions, clock, http)
+        self.name = f"orders-webhook:{target.subscription_id}"  # a cursor of its own
+        self.org_id = org_id
+
+    def wants(self, event: DomainEvent) -> bool:
+        """Events of this organisation's orders (issued, reminded, released …)."""
+        return event.topic.startswith(ORDER_TOPICS) and event.payload.get("org_id") == self.org_id
+
+
+class DisposalWorker:
+    """One pass runs every disposal sink once; escalation runs at most once a minute."""
+
+    def __init__(
+        self,
+        platform: Platform,
+        http: httpx.AsyncClient,
+        worker: str = "disposal",
+        escalate_every: timedelta = timedelta(minutes=1),
+    ) -> None:
+        self._platform = platform
+        self._http = http
+        self._worker = worker
+        self._every = escalate_every
+        self._escalated: datetime | None = None
+
+    def _order_sinks(self) -> list[OrderWebhookPublisher]:
+        p = self._platform
+        targets = p.subscriptions.targets()
+        with p.sessions() as session:
+            owners = dict(
+                session.execute(
+                    select(Subscription.id, Subscription.org_id).where(
+                        Subscription.id.in_([t.subscription_id for t in targets])
+                    )
+                ).all()
+            )
+        return [
+            OrderWebhookPublisher(t, owners[t.subscription_id], p.sessions, p.clock, self._http)
+            for t in targets
+        ]
+
+    async def run_once(self) -> int:
+        """Issue linked orders, deliver order events, escalate overdue orders; returns events moved."""
+        p = self._platform
+        moved = 0
+        if p.linked_disposal is not None:
+            moved += await Dispatcher(p.sessions, p.clock, p.linked_disposal, self._worker).run_once()
+        results = await asyncio.gather(
+            *(Dispatcher(p.sessions, p.clock, sink, self._worker).run_once() for sink in self._order_sinks())
+        )
+        now = p.clock.now()
+        if p.disposal is not None and (self._escalated is None or now - self._escalated >= self._every):
+            self._escalated = now
+            await asyncio.to_thread(escalate_overdue, p.disposal)
+        return moved + sum(results)
+
+    async def run(self, stop: asyncio.Event, idle_seconds: float = 0.1) -> None:
+        """Work until `stop` is set."""
+        while not stop.is_set():
+            if await self.run_once() == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), idle_seconds)
