@@ -140,12 +140,13 @@ def demo_seed() -> None:
 def events_dispatch(
     once: bool = typer.Option(False, help="只投递一批后退出 / deliver one batch and exit"),
 ) -> None:
-    """把发件箱事件投递给 Webhook 订阅方和 NATS JetStream / Deliver outbox events to webhooks and NATS."""
+    """投递事件、联动处置与超期督办 / Deliver events to webhooks and NATS, run linked disposal."""
     import asyncio
 
     import httpx
 
     from fanzha.bootstrap import build_platform
+    from fanzha.disposal.worker import DisposalWorker
     from fanzha.events.nats_sink import JetStreamPublisher
     from fanzha.samples.delivery import Delivery
 
@@ -159,9 +160,12 @@ def events_dispatch(
         try:
             async with httpx.AsyncClient(timeout=10) as http:
                 delivery = Delivery(platform, http, nats)
+                # Linked disposal (Art 28¶1), order webhooks and escalation run beside the sample sinks.
+                disposal = DisposalWorker(platform, http)
                 if once:
-                    return await delivery.run_once()
-                await delivery.run(asyncio.Event())
+                    return await delivery.run_once() + await disposal.run_once()
+                stop = asyncio.Event()
+                await asyncio.gather(delivery.run(stop), disposal.run(stop))
                 return 0
         finally:
             if nats is not None:
@@ -183,8 +187,10 @@ def demo_load(
 
     loaded = load_province(build_platform(Settings()), directory)
     typer.echo(
-        f"单位 +{loaded.organisations}，样本 +{loaded.samples}，待确认报送 +{loaded.reports} / "
-        f"organisations +{loaded.organisations}, samples +{loaded.samples}, pending reports +{loaded.reports}"
+        f"单位 +{loaded.organisations}，路由 +{loaded.routes}，样本 +{loaded.samples}，"
+        f"待确认报送 +{loaded.reports}，处置指令 {loaded.orders} / organisations +{loaded.organisations}, "
+        f"routes +{loaded.routes}, samples +{loaded.samples}, pending reports +{loaded.reports}, "
+        f"orders {loaded.orders}"
     )
 
 

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from fanzha.bootstrap import Platform
 from fanzha.demo import AFC, OrgSeed, seed_organisations
+from fanzha.disposal.policy import drain
+from fanzha.disposal.tables import Order
+from fanzha.events.dispatcher import Dispatcher
 from fanzha.identity.domain import OrgKind, Principal, Role
 from fanzha.identity.tables import Organisation
 
@@ -37,8 +40,10 @@ class Loaded:
     """What the demo load added."""
 
     organisations: int
+    routes: int
     samples: int
     reports: int
+    orders: int
 
 
 def _principal(platform: Platform, code: str, role: Role) -> Principal:
@@ -73,6 +78,7 @@ def load_province(platform: Platform, directory: Path) -> Loaded:
         for o in sorted(orgs, key=lambda o: depth[o["code"]])
     )
     added = seed_organisations(platform, seeds)
+    routes = _load_routing(platform, directory)
     scam_of = {
         g["group_id"]: g["scam_type"] for g in pq.read_table(directory / "label_groups.parquet").to_pylist()
     }
@@ -106,4 +112,51 @@ def load_province(platform: Platform, directory: Path) -> Loaded:
     )
     if not police.ok or not bank.ok:
         raise RuntimeError(f"demo samples rejected: {(police.errors or bank.errors)[:3]}")
-    return Loaded(added, police.created, bank.created)
+    return Loaded(added, routes, police.created, bank.created, _issue_orders(platform))
+
+
+def _load_routing(platform: Platform, directory: Path) -> int:
+    """The province's segment, BIN and platform tables become the routing tables (issue 4)."""
+    if platform.routing is None:
+        return 0
+    admin = _principal(platform, AFC, Role.PLATFORM_ADMIN)
+    platforms = pq.read_table(directory / "platforms.parquet").to_pylist()
+    tables = {
+        "phone_segment": [
+            {"prefix": r["prefix"], "org_code": r["org_code"]}
+            for r in pq.read_table(directory / "phone_segments.parquet").to_pylist()
+        ],
+        "bank_bin": [
+            {"bin": r["bin"], "org_code": r["org_code"]}
+            for r in pq.read_table(directory / "bank_bins.parquet").to_pylist()
+        ],
+        "payment_platform": [
+            {"platform": r["platform"], "org_code": r["org_code"]}
+            for r in platforms
+            if r["kind"] == "payment"
+        ],
+        "internet_platform": [
+            {"platform": r["platform"], "org_code": r["org_code"]}
+            for r in platforms
+            if r["kind"] == "internet"
+        ],
+    }
+    loaded = 0
+    for table, rows in tables.items():
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        report = platform.routing.import_csv(admin, table, out.getvalue().encode())
+        loaded += report.rows  # a bad file raises, naming its line
+    return loaded
+
+
+def _issue_orders(platform: Platform) -> int:
+    """Run linked disposal over the new samples now, so the order boards are not empty."""
+    if platform.linked_disposal is None:
+        return 0
+    dispatcher = Dispatcher(platform.sessions, platform.clock, platform.linked_disposal, "demo-load")
+    drain(platform.linked_disposal, dispatcher, rounds=1000)
+    with platform.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(Order)) or 0)
