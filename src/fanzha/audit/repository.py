@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from fanzha.audit.domain import GENESIS, AuditEntry
 from fanzha.audit.tables import AuditHead, AuditRecord
+from fanzha.db.rows import ensure_row
 
 _HEAD_ID = 1
 
@@ -29,12 +30,8 @@ class AuditFilter:
 
 def append(session: Session, entry_fields: dict[str, object]) -> AuditRecord:
     """Lock the chain head, link the new entry to it and move the head."""
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == _HEAD_ID).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=_HEAD_ID, seq=0, hash=GENESIS)
-        session.add(head)
+    ensure_row(session, AuditHead, id=_HEAD_ID, seq=0, hash=GENESIS)
+    head = session.execute(select(AuditHead).where(AuditHead.id == _HEAD_ID).with_for_update()).scalar_one()
     entry = AuditEntry(seq=head.seq + 1, prev_hash=head.hash, **entry_fields)  # type: ignore[arg-type]
     digest = entry.digest()
     record = AuditRecord(**{**entry.__dict__, "hash": digest})

@@ -10,20 +10,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fanzha.core.clock import Clock
+from fanzha.db.rows import ensure_row
 from fanzha.events.domain import DomainEvent, check_topic
 from fanzha.events.tables import OutboxEvent, OutboxHead
 
 _HEAD_ID = 1
 
 
+def locked_head(session: Session) -> OutboxHead:
+    """The outbox head, locked until the transaction ends, so positions follow commit order."""
+    ensure_row(session, OutboxHead, id=_HEAD_ID, last_position=0)
+    return session.execute(select(OutboxHead).where(OutboxHead.id == _HEAD_ID).with_for_update()).scalar_one()
+
+
 def record(session: Session, clock: Clock, topic: str, payload: dict[str, Any]) -> DomainEvent:
     """Append an event; it becomes visible, and deliverable, only if the transaction commits."""
-    head = session.execute(
-        select(OutboxHead).where(OutboxHead.id == _HEAD_ID).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = OutboxHead(id=_HEAD_ID, last_position=0)
-        session.add(head)
+    head = locked_head(session)
     head.last_position += 1
     row = OutboxEvent(
         id=head.last_position,

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from fanzha.core.errors import FanzhaError
 from fanzha.db.bulk import insert_rows
 from fanzha.events.domain import check_topic
-from fanzha.events.outbox import encode_payload
-from fanzha.events.tables import OutboxEvent, OutboxHead
+from fanzha.events.outbox import encode_payload, locked_head
+from fanzha.events.tables import OutboxEvent
 from fanzha.identity.domain import Principal
 from fanzha.identity.service import actor_of
 from fanzha.samples.domain import risk_of
@@ -236,12 +236,7 @@ class BulkImporter:
 
     def _events(self, session: Session, rows: list[dict[str, Any]], change: str) -> None:
         """One outbox event per new sample, positions taken as a block under the head lock."""
-        head = session.execute(
-            select(OutboxHead).where(OutboxHead.id == 1).with_for_update()
-        ).scalar_one_or_none()
-        if head is None:
-            head = OutboxHead(id=1, last_position=0)
-            session.add(head)
+        head = locked_head(session)
         first = head.last_position + 1
         head.last_position += len(rows)
         session.flush()
