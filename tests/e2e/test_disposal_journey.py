@@ -82,6 +82,10 @@ def test_journey_3_a_courier_wrongly_suspended_appeals(
         assert done.headers.get("Idempotent-Replayed") == "true"
     operator_board = analyst.get("/api/v1/disposal/orders", params={"status": "executed"}).json()["items"]
     assert len(operator_board) == 3
+    # Institutions looking the number up now see the measures already in force (issue 3).
+    items = [{"kind": "phone", "value": PHONE}]
+    answer = analyst.post("/api/v1/samples/lookup", json={"items": items}).json()
+    assert answer["results"][0]["found"] and answer["results"][0]["measures_in_force"]
     # He gets an SMS with the measure, the reason, how to appeal and an appeal code.
     [sms] = [n for n in dw.notifier.sent if "暂停使用" in n.text]
     assert sms.recipient == "+86" + PHONE

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.audit.service import ANONYMOUS, Auditor
 from fanzha.core.errors import FanzhaError
+from fanzha.disposal.tables import Order as DisposalOrder
 from fanzha.identifiers import IdentifierVault, normalise
 from fanzha.identity.domain import Principal
 from fanzha.identity.service import actor_of
@@ -52,6 +53,23 @@ def _rows_by_token(session: Session, tokens: Sequence[str]) -> dict[str, Any]:
     return found
 
 
+def measures_in_force(session: Session, tokens: Sequence[str]) -> dict[str, list[str]]:
+    """Measures executed and not released on each object (Art 28¶1: what institutions already did)."""
+    executed = DisposalOrder.status == "executed"
+    if not tokens or session.scalar(select(DisposalOrder.id).where(executed).limit(1)) is None:
+        return {}  # no measure anywhere: skip looking up every token
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(tokens), _CHUNK):
+        query = select(DisposalOrder.object_token, DisposalOrder.measure).where(
+            executed,
+            DisposalOrder.measure != "release",
+            DisposalOrder.object_token.in_(tokens[start : start + _CHUNK]),
+        )
+        for token, measure in session.execute(query):
+            found.setdefault(token, []).append(measure)
+    return {token: sorted(set(names)) for token, names in found.items()}
+
+
 class Lookup:
     """Answers 'is this a fraud sample?' without revealing anything else."""
 
@@ -76,7 +94,10 @@ class Lookup:
                 errors[index] = error
         with self._sessions() as session:
             rows = _rows_by_token(session, [t for t in tokens if t])
-            results = [self._result(i, t, rows, errors) for i, t in enumerate(tokens)]
+            measures = measures_in_force(
+                session, [t for t, r in rows.items() if r.status == SampleStatus.ACTIVE]
+            )
+            results = [self._result(i, t, rows, errors, measures) for i, t in enumerate(tokens)]
             hits = sum(1 for r in results if r["found"])
             # Art 26: a lookup touches personal information; one entry per batch keeps it readable.
             self._audit.record(
@@ -103,7 +124,11 @@ class Lookup:
 
     @staticmethod
     def _result(
-        index: int, token: str | None, rows: dict[str, Any], errors: dict[int, FanzhaError]
+        index: int,
+        token: str | None,
+        rows: dict[str, Any],
+        errors: dict[int, FanzhaError],
+        measures: dict[str, list[str]],
     ) -> dict[str, Any]:
         if token is None:
             return {"index": index, "found": False, "error": errors[index].to_dict()}
@@ -121,7 +146,7 @@ class Lookup:
             "risk_level": row.risk_level,
             "fraud_type": row.fraud_type,
             "first_seen": row.first_seen.isoformat(),
-            "measures_in_force": [],
+            "measures_in_force": measures.get(token, []),
         }
 
     def public_check(self, kind: str, value: str, client: str) -> PublicAnswer:

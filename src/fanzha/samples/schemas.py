@@ -108,6 +108,7 @@ class SampleDetail(BaseModel):
     sightings: list[SightingRead]
     history: list[HistoryRead]
     raw_value: str | None = None
+    measures_in_force: list[str] = Field(default_factory=list)
 
 
 class SamplePage(BaseModel):

@@ -29,6 +29,7 @@ from fanzha.samples.domain import (
     merged_confidence,
     risk_of,
 )
+from fanzha.samples.lookup import measures_in_force
 from fanzha.samples.schemas import SamplePublish, SightingCreate
 from fanzha.samples.tables import Sample, SampleHistory, SampleSource, Sighting
 
@@ -381,6 +382,7 @@ class SampleService:
                     )
                 ),
                 "raw_value": None,
+                "measures_in_force": measures_in_force(uow.session, [sample.token]).get(sample.token, []),
             }
             if not principal.org_kind.is_police:
                 # Institutions see that others reported it, not who: sources stay anonymous.

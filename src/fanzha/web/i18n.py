@@ -129,6 +129,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "samples.reveal": ("查看原始值（留痕）", "Reveal raw value (audited)"),
     "samples.sightings": ("命中 / 误报", "Hits / false positives"),
     "samples.sources": ("来源", "Sources"),
+    "samples.measures": ("在执行的处置措施", "Measures in force"),
     "samples.history": ("变更记录", "History"),
     "samples.note": ("备注", "Note"),
     "samples.detail": ("详情", "Detail"),
