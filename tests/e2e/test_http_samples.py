@@ -101,3 +101,16 @@ def test_public_check_is_coarse_and_rate_limited(
     refused = client.post("/api/v1/public/check", json={"kind": "phone", "value": "13900130000"})
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
     assert refused.json()["code"] == "rate_limited"
+
+
+def test_a_retried_sighting_counts_once(login: Login, world: World) -> None:
+    token = login("analyst").post("/api/v1/samples", json=PHONE).json()["sample"]["token"]
+    bank = login("aop")
+    for _ in range(3):
+        answer = bank.post(
+            "/api/v1/samples/sightings",
+            json={"token": token, "outcome": "hit"},
+            headers={"Idempotency-Key": "sight-1"},
+        )
+        assert answer.status_code == 201
+    assert answer.json()["hits"] == 1

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
-from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from fanzha.appeals.tables import Appeal
 from fanzha.core.errors import FanzhaError, PermissionDenied
-from fanzha.db.idempotency import request_hash
 from fanzha.disposal.domain import CATALOGUE, MEASURE_LABELS
 from fanzha.disposal.routing import RoutingService
 from fanzha.disposal.schemas import (
@@ -37,6 +35,7 @@ from fanzha.identifiers import IdentifierKind, normalise
 from fanzha.identity.domain import Permission, Principal
 from fanzha.samples.tables import Sample
 from fanzha.web.deps import authorize, platform_of
+from fanzha.web.idempotent import idempotent
 
 router = APIRouter(prefix="/api/v1/disposal", tags=["disposal"])
 Reader = Annotated[Principal, Depends(authorize(Permission.ORDER_READ))]
@@ -64,14 +63,7 @@ def _idempotent(
     request: Request, principal: Principal, key: str | None, body: Any, run: Any, status: int
 ) -> Any:
     """Answer a retried request with the first answer (Idempotency-Key, per organisation)."""
-    store = platform_of(request).idempotency
-    fingerprint = request_hash({"path": request.url.path, "body": body})
-    if key and (replayed := store.replay(principal.org_id, key, fingerprint)):
-        return JSONResponse(replayed[1], status_code=replayed[0], headers={"Idempotent-Replayed": "true"})
-    result = run()
-    if key:
-        store.remember(principal.org_id, key, fingerprint, status, result)
-    return JSONResponse(result, status_code=status)
+    return idempotent(request, principal, key, body, lambda: (status, run()))
 
 
 @router.get("/measures", response_model=list[MeasureRead])

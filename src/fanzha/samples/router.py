@@ -11,7 +11,6 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from fanzha.core.errors import FanzhaError
-from fanzha.db.idempotency import request_hash
 from fanzha.events import outbox
 from fanzha.identifiers import parse_kind
 from fanzha.identity.domain import Permission, Principal
@@ -35,6 +34,7 @@ from fanzha.samples.schemas import (
 )
 from fanzha.samples.webhooks import WebhookPublisher
 from fanzha.web.deps import authorize, client_ip, parse_body, platform_of
+from fanzha.web.idempotent import idempotent
 
 router = APIRouter(prefix="/api/v1", tags=["samples"])
 Reader = Annotated[Principal, Depends(authorize(Permission.SAMPLE_READ))]
@@ -47,16 +47,13 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 @router.post("/samples", response_model=PublishResult, status_code=201)
 def publish(request: Request, body: SamplePublish, principal: Publisher, key: IdempotencyKey = None) -> Any:
     """Publish a sample (police) or report one for confirmation (institutions); retries are safe."""
-    platform = platform_of(request)
-    fingerprint = request_hash(body.model_dump(mode="json"))
-    if key and (replayed := platform.idempotency.replay(principal.org_id, key, fingerprint)):
-        return JSONResponse(replayed[1], status_code=replayed[0], headers={"Idempotent-Replayed": "true"})
-    sample, created = platform.samples.publish(principal, body)
-    result = PublishResult(sample=SampleRead.model_validate(sample), created=created).model_dump(mode="json")
-    status = 201 if created else 200
-    if key:
-        platform.idempotency.remember(principal.org_id, key, fingerprint, status, result)
-    return JSONResponse(result, status_code=status)
+
+    def run() -> tuple[int, Any]:
+        sample, created = platform_of(request).samples.publish(principal, body)
+        result = PublishResult(sample=SampleRead.model_validate(sample), created=created)
+        return (201 if created else 200), result.model_dump(mode="json")
+
+    return idempotent(request, principal, key, body.model_dump(mode="json"), run)
 
 
 @router.post("/samples/import", status_code=201)
@@ -178,9 +175,14 @@ async def lookup(request: Request, principal: Looker) -> Response:
 
 
 @router.post("/samples/sightings", response_model=SampleRead, status_code=201)
-def sighting(request: Request, body: SightingCreate, principal: Looker) -> SampleRead:
-    """Report a hit or a false positive; it shows on the sample and moves its confidence."""
-    return SampleRead.model_validate(platform_of(request).samples.record_sighting(principal, body))
+def sighting(request: Request, body: SightingCreate, principal: Looker, key: IdempotencyKey = None) -> Any:
+    """Report a hit or a false positive; it shows on the sample and moves its confidence. Retries are safe."""
+
+    def run() -> tuple[int, Any]:
+        sample = platform_of(request).samples.record_sighting(principal, body)
+        return 201, SampleRead.model_validate(sample).model_dump(mode="json")
+
+    return idempotent(request, principal, key, body.model_dump(mode="json"), run)
 
 
 @router.post("/public/check", response_model=PublicAnswer, tags=["public"])
