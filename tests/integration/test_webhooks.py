@@ -153,6 +153,8 @@ def test_a_receiver_that_keeps_refusing_gets_dead_letters_which_can_be_replayed(
     replayed = client.post(f"/api/v1/dead-letters/{letters[0].id}/replay")
     assert replayed.status_code == 200 and replayed.json()["replayed_at"]
     assert [e["event_id"] for e in receiver.received] == [letters[0].event_id]
+    page = client.get(f"/samples/subscriptions/{subscription_id}/dead-letters")
+    assert page.status_code == 200 and "已重投" in page.text and letters[0].event_id in page.text
     other_bank = TestClient(create_app(platform=platform))
     other = other_bank.post("/api/v1/auth/login", json={"username": "bop", "password": PASSWORD})
     assert other.status_code == 200

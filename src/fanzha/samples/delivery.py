@@ -11,8 +11,11 @@ import sys
 import httpx
 
 from fanzha.bootstrap import Platform
+from fanzha.core.errors import FanzhaError
 from fanzha.events.dispatcher import Dispatcher, RetryPolicy
 from fanzha.events.nats_sink import JetStreamPublisher
+from fanzha.identity.domain import Principal
+from fanzha.samples.tables import DeadLetter
 from fanzha.samples.webhooks import WebhookPublisher
 
 
@@ -56,3 +59,27 @@ class Delivery:
             if await self.run_once() == 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), idle_seconds)
+
+
+class DeliveryFailed(FanzhaError):
+    """A receiver refused a hand-triggered delivery."""
+
+    code = "delivery_failed"
+    status = 502
+    message_zh = "投递失败"
+    message_en = "Delivery failed"
+
+
+async def replay(platform: Platform, principal: Principal, dead_letter_id: int) -> DeadLetter:
+    """Send a dead-lettered event again now; it is marked replayed only once the receiver took it."""
+    target, event = platform.subscriptions.replay_target(principal, dead_letter_id)
+    try:
+        async with httpx.AsyncClient(timeout=10) as http:
+            await WebhookPublisher(target, platform.sessions, platform.clock, http).publish(event)
+    except (httpx.HTTPError, ConnectionError) as failure:
+        raise DeliveryFailed(
+            f"接收方仍未接收：{type(failure).__name__}",
+            f"The receiver still refused: {failure}",
+            field="webhook_url",
+        ) from None
+    return platform.subscriptions.mark_replayed(principal, dead_letter_id)

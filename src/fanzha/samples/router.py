@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import httpx
 import orjson
 from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
@@ -14,6 +13,7 @@ from fanzha.core.errors import FanzhaError
 from fanzha.events import outbox
 from fanzha.identifiers import parse_kind
 from fanzha.identity.domain import Permission, Principal
+from fanzha.samples.delivery import replay
 from fanzha.samples.schemas import (
     DeadLetterRead,
     DeliveryHealth,
@@ -32,7 +32,6 @@ from fanzha.samples.schemas import (
     SubscriptionCreated,
     SubscriptionRead,
 )
-from fanzha.samples.webhooks import WebhookPublisher
 from fanzha.web.deps import authorize, client_ip, parse_body, platform_of
 from fanzha.web.idempotent import idempotent
 
@@ -237,29 +236,9 @@ def dead_letters(request: Request, subscription_id: int, principal: Subscriber) 
 
 
 @router.post("/dead-letters/{dead_letter_id}/replay", response_model=DeadLetterRead)
-async def replay(request: Request, dead_letter_id: int, principal: Subscriber) -> DeadLetterRead:
+async def replay_dead_letter(request: Request, dead_letter_id: int, principal: Subscriber) -> DeadLetterRead:
     """Send a dead-lettered event again now."""
-    platform = platform_of(request)
-    target, event = platform.subscriptions.replay_target(principal, dead_letter_id)
-    try:
-        async with httpx.AsyncClient(timeout=10) as http:
-            await WebhookPublisher(target, platform.sessions, platform.clock, http).publish(event)
-    except (httpx.HTTPError, ConnectionError) as failure:
-        raise DeliveryFailed(
-            f"接收方仍未接收：{type(failure).__name__}",
-            f"The receiver still refused: {failure}",
-            field="webhook_url",
-        ) from None
-    return DeadLetterRead.model_validate(platform.subscriptions.mark_replayed(principal, dead_letter_id))
-
-
-class DeliveryFailed(FanzhaError):
-    """A receiver refused a hand-triggered delivery."""
-
-    code = "delivery_failed"
-    status = 502
-    message_zh = "投递失败"
-    message_en = "Delivery failed"
+    return DeadLetterRead.model_validate(await replay(platform_of(request), principal, dead_letter_id))
 
 
 @router.get("/samples/filters/{kind}/snapshot")

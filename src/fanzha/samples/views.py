@@ -13,6 +13,7 @@ from fanzha.core.errors import FanzhaError, ValidationFailed
 from fanzha.identifiers import KIND_LABELS, normalise
 from fanzha.identity.domain import Permission, Principal
 from fanzha.identity.tables import Organisation
+from fanzha.samples.delivery import replay
 from fanzha.samples.domain import FRAUD_TYPE_LABELS, RISK_LABELS, STATUS_LABELS
 from fanzha.samples.schemas import SamplePublish
 from fanzha.samples.tables import Sample
@@ -188,6 +189,35 @@ async def subscribe(request: Request, principal: Subscriber) -> HTMLResponse:
         secret=secret,
         error=error,
     )
+
+
+@router.get("/samples/subscriptions/{subscription_id}/dead-letters", response_class=HTMLResponse)
+def dead_letters(request: Request, subscription_id: int, principal: Subscriber) -> HTMLResponse:
+    """Events a receiver kept refusing, each with a replay button."""
+    letters = platform_of(request).subscriptions.dead_letters(principal, subscription_id)
+    return _page(
+        request, "samples/dead_letters.html", letters=letters, subscription_id=subscription_id, error=None
+    )
+
+
+@router.post("/samples/dead-letters/{dead_letter_id}/replay", response_class=HTMLResponse)
+async def replay_dead_letter(request: Request, dead_letter_id: int, principal: Subscriber) -> Response:
+    """Replay one dead letter from the console."""
+    platform = platform_of(request)
+    subscription_id = int((await _form(request)).get("subscription_id", "0") or 0)
+    try:
+        await replay(platform, principal, dead_letter_id)
+    except FanzhaError as failure:
+        letters = platform.subscriptions.dead_letters(principal, subscription_id)
+        return _page(
+            request,
+            "samples/dead_letters.html",
+            letters=letters,
+            subscription_id=subscription_id,
+            error=failure,
+            status_code=failure.status,
+        )
+    return RedirectResponse(f"/samples/subscriptions/{subscription_id}/dead-letters", status_code=303)
 
 
 @router.get("/samples/{sample_id}", response_class=HTMLResponse)
