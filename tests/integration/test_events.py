@@ -193,3 +193,18 @@ def test_stream_config_is_idempotent(stream: tuple[str, str]) -> None:
 
     config = asyncio.run(twice())
     assert config.subjects == [f"{prefix}.>"]
+
+
+def test_a_caught_up_sink_takes_no_lease(platform: Platform) -> None:
+    from fanzha.events.tables import SinkCursor
+
+    _record(platform, 2)
+    sink = FlakySink()
+    dispatcher = Dispatcher(platform.sessions, platform.clock, sink, "w1")
+    assert asyncio.run(dispatcher.run_once(head=2)) == 2
+    with platform.sessions() as session:
+        before = session.get_one(SinkCursor, "memory").lease_until
+    assert asyncio.run(Dispatcher(platform.sessions, platform.clock, sink, "w2").run_once(head=2)) == 0
+    with platform.sessions() as session:
+        cursor = session.get_one(SinkCursor, "memory")
+    assert (cursor.lease_owner, cursor.lease_until) == ("w1", before)  # nothing was written

@@ -87,10 +87,17 @@ class Dispatcher:
             pass  # another worker created it first
         return session.execute(query).scalar_one()
 
-    def take_lease(self) -> tuple[int, int] | None:
-        """(position, consecutive failures) to deliver from; None while leased or backing off."""
+    def take_lease(self, head: int | None = None) -> tuple[int, int] | None:
+        """(position, consecutive failures) to deliver from; None while leased, backing off or caught up."""
         now = self._clock.now()
         with self._sessions() as session:
+            if head is not None:
+                # Caught up: answer from a plain read, with no lease to write and commit.
+                position = session.scalar(
+                    select(SinkCursor.position).where(SinkCursor.sink == self._publisher.name)
+                )
+                if position is not None and position >= head:
+                    return None
             cursor = self._cursor(session)
             held = cursor.lease_owner not in (None, self._worker)
             if held and cursor.lease_until is not None and cursor.lease_until > now:
@@ -121,9 +128,9 @@ class Dispatcher:
                 cursor.last_error = error[:500]
             session.commit()
 
-    async def run_once(self) -> int:
-        """Deliver one batch; returns how far the cursor moved (events accepted or set aside)."""
-        taken = self.take_lease()
+    async def run_once(self, head: int | None = None) -> int:
+        """Deliver one batch; returns how far the cursor moved (`head`: skip the lease when caught up)."""
+        taken = self.take_lease(head)
         if taken is None:
             return 0
         start, failures = taken

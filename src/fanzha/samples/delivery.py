@@ -7,16 +7,21 @@ import contextlib
 import os
 import socket
 import sys
+import time
 
 import httpx
+from sqlalchemy import select
 
 from fanzha.bootstrap import Platform
 from fanzha.core.errors import FanzhaError
 from fanzha.events.dispatcher import Dispatcher, RetryPolicy
 from fanzha.events.nats_sink import JetStreamPublisher
+from fanzha.events.tables import OutboxHead
 from fanzha.identity.domain import Principal
 from fanzha.samples.tables import DeadLetter
-from fanzha.samples.webhooks import WebhookPublisher
+from fanzha.samples.webhooks import Target, WebhookPublisher
+
+TARGETS_TTL_S = 5.0  # a new subscription starts receiving within this many seconds
 
 
 def worker_id() -> str:
@@ -38,20 +43,30 @@ class Delivery:
         self._http = http
         self._nats = nats
         self._worker = worker or worker_id()
+        self._cached: tuple[float, list[Target]] | None = None
 
     async def run_once(self) -> int:
         """Deliver one batch to every sink; returns how many events moved in all."""
         p = self._platform
+        with p.sessions() as session:
+            head = int(session.scalar(select(OutboxHead.last_position).where(OutboxHead.id == 1)) or 0)
         moved = 0
         if self._nats is not None:
             # JetStream outages are transient: never dead-letter, keep retrying.
             nats = Dispatcher(p.sessions, p.clock, self._nats, self._worker, retry=RetryPolicy(sys.maxsize))
-            moved += await nats.run_once()
-        sinks = [WebhookPublisher(t, p.sessions, p.clock, self._http) for t in p.subscriptions.targets()]
+            moved += await nats.run_once(head)
+        sinks = [WebhookPublisher(t, p.sessions, p.clock, self._http) for t in self._targets()]
         results = await asyncio.gather(
-            *(Dispatcher(p.sessions, p.clock, sink, self._worker).run_once() for sink in sinks)
+            *(Dispatcher(p.sessions, p.clock, sink, self._worker).run_once(head) for sink in sinks)
         )
         return moved + sum(results)
+
+    def _targets(self) -> list[Target]:
+        """Webhook subscriptions, re-read (and their secrets decrypted) at most every few seconds."""
+        now = time.monotonic()
+        if self._cached is None or now - self._cached[0] > TARGETS_TTL_S:
+            self._cached = (now, self._platform.subscriptions.targets())
+        return self._cached[1]
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = 0.1) -> None:
         """Deliver until `stop` is set; a short idle keeps publish-to-receipt under a second."""
