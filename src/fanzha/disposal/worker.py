@@ -15,6 +15,7 @@ from fanzha.core.clock import Clock
 from fanzha.disposal.release import escalate_overdue
 from fanzha.events.dispatcher import Dispatcher
 from fanzha.events.domain import DomainEvent
+from fanzha.events.outbox import current_head
 from fanzha.samples.tables import Subscription
 from fanzha.samples.webhooks import Target, WebhookPublisher
 
@@ -76,11 +77,15 @@ class DisposalWorker:
     async def run_once(self) -> int:
         """Issue linked orders, deliver order events, escalate overdue orders; returns events moved."""
         p = self._platform
+        head = current_head(p.sessions)  # caught-up sinks then skip their lease
         moved = 0
         if p.linked_disposal is not None:
-            moved += await Dispatcher(p.sessions, p.clock, p.linked_disposal, self._worker).run_once()
+            moved += await Dispatcher(p.sessions, p.clock, p.linked_disposal, self._worker).run_once(head)
         results = await asyncio.gather(
-            *(Dispatcher(p.sessions, p.clock, sink, self._worker).run_once() for sink in self._order_sinks())
+            *(
+                Dispatcher(p.sessions, p.clock, sink, self._worker).run_once(head)
+                for sink in self._order_sinks()
+            )
         )
         now = p.clock.now()
         if p.disposal is not None and (self._escalated is None or now - self._escalated >= self._every):

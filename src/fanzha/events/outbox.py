@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.core.clock import Clock
 from fanzha.db.rows import ensure_row
@@ -21,6 +21,12 @@ def locked_head(session: Session) -> OutboxHead:
     """The outbox head, locked until the transaction ends, so positions follow commit order."""
     ensure_row(session, OutboxHead, id=_HEAD_ID, last_position=0)
     return session.execute(select(OutboxHead).where(OutboxHead.id == _HEAD_ID).with_for_update()).scalar_one()
+
+
+def current_head(sessions: sessionmaker[Session]) -> int:
+    """The last position handed out (0 before the first event)."""
+    with sessions() as session:
+        return int(session.scalar(select(OutboxHead.last_position).where(OutboxHead.id == _HEAD_ID)) or 0)
 
 
 def record(session: Session, clock: Clock, topic: str, payload: dict[str, Any]) -> DomainEvent:

@@ -10,13 +10,12 @@ import sys
 import time
 
 import httpx
-from sqlalchemy import select
 
 from fanzha.bootstrap import Platform
 from fanzha.core.errors import FanzhaError
 from fanzha.events.dispatcher import Dispatcher, RetryPolicy
 from fanzha.events.nats_sink import JetStreamPublisher
-from fanzha.events.tables import OutboxHead
+from fanzha.events.outbox import current_head
 from fanzha.identity.domain import Principal
 from fanzha.samples.tables import DeadLetter
 from fanzha.samples.webhooks import Target, WebhookPublisher
@@ -48,8 +47,7 @@ class Delivery:
     async def run_once(self) -> int:
         """Deliver one batch to every sink; returns how many events moved in all."""
         p = self._platform
-        with p.sessions() as session:
-            head = int(session.scalar(select(OutboxHead.last_position).where(OutboxHead.id == 1)) or 0)
+        head = current_head(p.sessions)
         moved = 0
         if self._nats is not None:
             # JetStream outages are transient: never dead-letter, keep retrying.
