@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +13,10 @@ from sqlalchemy import func, select
 
 from fanzha.bootstrap import Platform
 from fanzha.demo import AFC, OrgSeed, seed_organisations
+from fanzha.disposal.domain import OrderStatus
+from fanzha.disposal.notices import MemoryNotifier
 from fanzha.disposal.policy import drain
+from fanzha.disposal.schemas import ReceiptCreate
 from fanzha.disposal.tables import Order
 from fanzha.events.dispatcher import Dispatcher
 from fanzha.identity.domain import OrgKind, Principal, Role
@@ -44,6 +48,7 @@ class Loaded:
     samples: int
     reports: int
     orders: int
+    appeals: int
 
 
 def _principal(platform: Platform, code: str, role: Role) -> Principal:
@@ -112,7 +117,8 @@ def load_province(platform: Platform, directory: Path) -> Loaded:
     )
     if not police.ok or not bank.ok:
         raise RuntimeError(f"demo samples rejected: {(police.errors or bank.errors)[:3]}")
-    return Loaded(added, routes, police.created, bank.created, _issue_orders(platform))
+    orders = _issue_orders(platform)
+    return Loaded(added, routes, police.created, bank.created, orders, _appeals(platform))
 
 
 def _load_routing(platform: Platform, directory: Path) -> int:
@@ -160,3 +166,35 @@ def _issue_orders(platform: Platform) -> int:
     drain(platform.linked_disposal, dispatcher, rounds=1000)
     with platform.sessions() as session:
         return int(session.scalar(select(func.count()).select_from(Order)) or 0)
+
+
+EXECUTED_PER_DEMO = 6
+APPEALS_PER_DEMO = 2
+
+
+def _appeals(platform: Platform) -> int:
+    """Execute a few phone orders (their notices carry appeal codes) and appeal two of them."""
+    if platform.disposal is None or platform.appeals is None:
+        return 0
+    with platform.sessions() as session:
+        orders = session.execute(
+            select(Order.id, Order.org_id)
+            .where(Order.object_kind == "phone", Order.status == "issued")
+            .order_by(Order.id)
+            .limit(EXECUTED_PER_DEMO)
+        ).all()
+        codes = {org_id: session.get_one(Organisation, org_id).code for _, org_id in orders}
+    notifier, platform.disposal.notifier = platform.disposal.notifier, MemoryNotifier()
+    try:
+        for order_id, org_id in orders:
+            operator = _principal(platform, codes[org_id], Role.INSTITUTION_OPERATOR)
+            platform.disposal.receipt(operator, order_id, ReceiptCreate(status=OrderStatus.EXECUTED))
+        sent = platform.disposal.notifier.sent
+    finally:
+        platform.disposal.notifier = notifier
+    appeal_codes = [m.group(1) for n in sent if (m := re.search(r"申诉码 ([A-Z0-9]+)", n.text))]
+    for code in appeal_codes[:APPEALS_PER_DEMO]:
+        platform.appeals.submit(
+            code, "本人是快递员，号码用于联系收件人", "正常工作使用，请求解除", ["工作证明"], "demo"
+        )
+    return min(len(appeal_codes), APPEALS_PER_DEMO)

@@ -117,6 +117,7 @@ def test_demo_loads_a_synthetic_province(database: str, tmp_path: Path) -> None:
     loaded = runner.invoke(app, ["demo", "load", str(sim)])
     assert loaded.exit_code == 0 and "samples +" in loaded.output, loaded.output
     assert re.search(r"routes \+[1-9]\d*", loaded.output) and re.search(r"orders [1-9]\d*", loaded.output)
+    assert re.search(r"appeals [1-9]", loaded.output), loaded.output
     platform = build_platform(Settings())
     with platform.sessions() as session:
         townships = session.scalar(select(func.count()).where(Organisation.kind == "police_township")) or 0
