@@ -158,7 +158,7 @@ def events_dispatch(
         if nats is not None:
             await nats.connect()
         try:
-            async with httpx.AsyncClient(timeout=10) as http:
+            async with httpx.AsyncClient(timeout=5) as http:  # under the 10 s sink lease
                 delivery = Delivery(platform, http, nats)
                 # Linked disposal (Art 28¶1), order webhooks and escalation run beside the sample sinks.
                 disposal = DisposalWorker(platform, http)

@@ -110,7 +110,9 @@ def test_a_second_worker_waits_for_the_lease(platform: Platform, clock: FrozenCl
     d2 = Dispatcher(platform.sessions, platform.clock, second, "w2")
     assert d1.take_lease() == (0, 0)
     assert asyncio.run(d2.run_once()) == 0 and second.received == []
-    clock.advance(timedelta(seconds=31))  # w1 died holding the lease; it expires
+    clock.advance(timedelta(seconds=9))
+    assert asyncio.run(d2.run_once()) == 0  # still w1's
+    clock.advance(timedelta(seconds=2))  # w1 died holding the lease; after 10 s it expires
     assert asyncio.run(d2.run_once()) == 2
 
 

@@ -60,7 +60,7 @@ class Dispatcher:
         publisher: EventPublisher,
         worker_id: str,
         batch: int = 500,
-        lease: timedelta = timedelta(seconds=30),
+        lease: timedelta = timedelta(seconds=10),  # a dead worker blocks its sinks this long at most
         retry: RetryPolicy | None = None,
     ) -> None:
         self._sessions = sessions
