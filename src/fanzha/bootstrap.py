@@ -94,7 +94,7 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         auth,
         idempotency=IdempotencyStore(sessions, clock),
         samples=samples,
-        bulk=BulkImporter(samples, settings.encryption_key),
+        bulk=BulkImporter(samples),
         lookup=Lookup(sessions, auditor, vault),
         public_limiter=RateLimiter(settings.public_check_per_minute, 60.0),
         subscriptions=SubscriptionService(sessions, clock, auditor, identity, settings.encryption_key),

@@ -170,19 +170,3 @@ def test_telecom_reports_numbers_internet_reports_urls(platform: Platform, world
     )
     sample, _ = platform.samples.publish(telecom.principal, _pub("phone", "17012345678"))
     assert sample.status == "pending"
-
-
-def test_a_big_import_seals_in_a_worker_process_with_the_same_result(
-    platform: Platform, world: World
-) -> None:
-    from fanzha.samples.bulk import BulkImporter
-
-    rows = "kind,value,fraud_type\n" + "".join(f"phone,139001{n:05d},fake_loan\n" for n in range(12_000))
-    importer = BulkImporter(platform.samples, platform.settings.encryption_key, parallel_from=1)
-    report = importer.run(world.analyst.principal, rows.encode(), "big.csv")
-    assert report.ok and report.created == 12_000
-    with platform.sessions() as session:
-        sample = session.scalars(select(Sample).order_by(Sample.id.desc())).first()
-    assert sample is not None and sample.masked == "+86139****1999"
-    _, extra = platform.samples.get(world.analyst.principal, sample.id, reveal=True)
-    assert extra["raw_value"] == "+8613900111999"  # the worker's ciphertext decrypts, bound to the row

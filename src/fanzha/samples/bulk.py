@@ -24,7 +24,6 @@ from fanzha.identity.domain import Principal
 from fanzha.identity.service import actor_of
 from fanzha.samples.domain import risk_of
 from fanzha.samples.schemas import SamplePublish
-from fanzha.samples.sealing import Item, Sealed, Sealer
 from fanzha.samples.service import Prepared, SampleService, event_payload
 from fanzha.samples.tables import Sample, SampleHistory, SampleSource
 
@@ -94,17 +93,11 @@ def _parse(row: dict[str, Any], line: int) -> SamplePublish:
         ) from None
 
 
-def _items(chunk: list[Prepared]) -> list[Item]:
-    return [(p.identifier.kind.value, p.identifier.value, p.token) for p in chunk]
-
-
 class BulkImporter:
     """Validates a whole file, then writes it in one transaction with set-based inserts."""
 
-    def __init__(self, samples: SampleService, encryption_key: bytes, parallel_from: int = 50_000) -> None:
+    def __init__(self, samples: SampleService) -> None:
         self._samples = samples
-        self._encryption_key = encryption_key
-        self.parallel_from = parallel_from  # below this many rows a worker process costs more than it saves
 
     def run(
         self,
@@ -141,24 +134,14 @@ class BulkImporter:
                 progress("checked", report.rows)
         if not report.ok or not prepared:
             return report
-        items = [p for _, p in prepared.values()]
-        chunks = [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
-        parallel = len(items) >= self.parallel_from
-        with (
-            self._samples.uow() as uow,
-            Sealer(self._samples.vault, self._encryption_key, parallel) as sealer,
-        ):
-            # Sealing chunk n+1 (the costliest per-row work) overlaps writing chunk n.
-            pending = sealer.submit(_items(chunks[0]))
-            for number, chunk in enumerate(chunks):
-                sealed = pending.result()
-                if number + 1 < len(chunks):
-                    pending = sealer.submit(_items(chunks[number + 1]))
-                created, merged = self._write_chunk(uow.session, principal, chunk, sealed)
+        with self._samples.uow() as uow:
+            items = [p for _, p in prepared.values()]
+            for start in range(0, len(items), CHUNK):
+                created, merged = self._write_chunk(uow.session, principal, items[start : start + CHUNK])
                 report.created += created
                 report.merged += merged
                 if progress:
-                    progress("written", number * CHUNK + len(chunk))
+                    progress("written", start + min(CHUNK, len(items) - start))
             self._samples.audit.record(
                 uow.session,
                 actor_of(principal),
@@ -169,26 +152,24 @@ class BulkImporter:
             uow.commit()
         return report
 
-    def _write_chunk(
-        self, session: Session, principal: Principal, items: list[Prepared], sealed: Sealed
-    ) -> tuple[int, int]:
+    def _write_chunk(self, session: Session, principal: Principal, items: list[Prepared]) -> tuple[int, int]:
         """Merge the few that exist through the service; insert the rest with Core executemany."""
         existing = set(
             session.scalars(select(Sample.token).where(Sample.token.in_([p.token for p in items])))
         )
         for item in (p for p in items if p.token in existing):
             self._samples.write(session, principal, item)
-        fresh = [(p, seal) for p, seal in zip(items, sealed, strict=True) if p.token not in existing]
+        fresh = [p for p in items if p.token not in existing]
         if not fresh:
             return 0, len(existing)
-        expiry = self._samples.expiry
+        vault, expiry = self._samples.vault, self._samples.expiry
         now = self._samples.clock.now()
         rows: list[dict[str, Any]] = [
             {
                 "kind": str(p.identifier.kind),
                 "token": p.token,
-                "ciphertext": ciphertext,
-                "masked": masked,
+                "ciphertext": vault.encrypt(p.identifier, p.token),
+                "masked": vault.mask(p.identifier),
                 "fraud_type": str(p.data.fraud_type),
                 "status": str(p.status_if_new),
                 "confidence": p.data.confidence,
@@ -203,7 +184,7 @@ class BulkImporter:
                 "created_at": now,
                 "updated_at": now,
             }
-            for p, (ciphertext, masked) in fresh
+            for p in fresh
         ]
         connection = session.connection()
         if connection.dialect.name == "sqlite":
@@ -215,7 +196,7 @@ class BulkImporter:
             insert_rows(connection, Sample.__table__, rows)  # type: ignore[arg-type]
         else:
             insert_rows(connection, Sample.__table__, rows)  # type: ignore[arg-type]
-            query = select(Sample.token, Sample.id).where(Sample.token.in_([row["token"] for row in rows]))
+            query = select(Sample.token, Sample.id).where(Sample.token.in_([p.token for p in fresh]))
             ids = {token: sample_id for token, sample_id in connection.execute(query)}
             for row in rows:
                 row["id"] = ids[row["token"]]
@@ -232,7 +213,7 @@ class BulkImporter:
                     "case_ref": p.data.case_ref,
                     "reported_at": now,
                 }
-                for row, (p, _sealed) in zip(rows, fresh, strict=True)
+                for row, p in zip(rows, fresh, strict=True)
             ],
         )
         change = "published" if principal.org_kind.is_police else "reported"
