@@ -60,13 +60,18 @@ class Book:
         if not verify(secret, headers.get(_SIGNATURE, b"").decode(), body):
             self.bad_signatures += 1
             return 401
-        event = orjson.loads(body)
-        if headers.get(_EVENT, b"").decode() != event["event_id"]:
-            self.mismatched_ids += 1
-            return 400
-        position = int(event["position"])
-        self.receipts.append((name, position, int(event["payload"]["sample_id"]), event["event_id"], now))
-        self.seen.setdefault(name, set()).add(position)
+        parsed = orjson.loads(body)
+        if "events" in parsed:  # a batched delivery: one signature, many events
+            events = parsed["events"]
+        else:
+            if headers.get(_EVENT, b"").decode() != parsed["event_id"]:
+                self.mismatched_ids += 1
+                return 400
+            events = [parsed]
+        for event in events:
+            position = int(event["position"])
+            self.receipts.append((name, position, int(event["payload"]["sample_id"]), event["event_id"], now))
+            self.seen.setdefault(name, set()).add(position)
         return 204
 
     def control(self, path: str, body: bytes) -> tuple[int, bytes]:

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fanzha.samples.webhooks import EVENT_HEADER, SIGNATURE_HEADER, verify
+from fanzha.samples.webhooks import BATCH_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verify
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Receiver:
     received: list[dict[str, Any]] = field(default_factory=list)
     bad_signatures: int = 0
     attempts: int = 0
+    batches: int = 0
 
     async def handle(self, request: Request) -> Response:
         self.attempts += 1
@@ -37,9 +38,14 @@ class Receiver:
         if not verify(self.secret, request.headers.get(SIGNATURE_HEADER, ""), body, now=self.now):
             self.bad_signatures += 1
             return Response(status_code=401)
-        event = json.loads(body)
-        assert event["event_id"] == request.headers[EVENT_HEADER]
-        self.received.append(event)
+        parsed = json.loads(body)
+        if "events" in parsed:  # a batch: each element is handled as a single delivery would be
+            assert int(request.headers[BATCH_HEADER]) == len(parsed["events"])
+            self.received.extend(parsed["events"])
+            self.batches += 1
+            return Response(status_code=204)
+        assert parsed["event_id"] == request.headers[EVENT_HEADER]
+        self.received.append(parsed)
         return Response(status_code=204)
 
 

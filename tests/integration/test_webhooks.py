@@ -74,6 +74,7 @@ def test_subscribers_get_signed_events_of_their_kinds_and_region(
     phones, yueyang = served.receivers[f"phones-{tag}"], served.receivers[f"yueyang-{tag}"]
     assert [e["topic"] for e in phones.received] == ["samples.published.phone"]
     assert [e["payload"]["kind"] for e in yueyang.received] == ["phone", "domain"]
+    assert yueyang.batches == 1 and phones.batches == 0  # two events went in one signed POST
     assert phones.bad_signatures == 0 and "13800138000" not in str(phones.received)
 
 

@@ -136,6 +136,18 @@ class Dispatcher:
         start, failures = taken
         with self._sessions() as session:
             events = read_after(session, start, self._batch)
+        many = getattr(self._publisher, "publish_many", None)
+        wanted = [event for event in events if self._publisher.wants(event)]
+        if many is not None and len(wanted) > 1:
+            try:
+                await many(wanted)
+            except Exception:  # noqa: BLE001 - go one by one: finds the event at fault and backs off as usual
+                log.warning(
+                    "sink %s refused a batch of %s; retrying one by one", self._publisher.name, len(wanted)
+                )
+            else:
+                self._advance(events[-1].position, len(wanted), None)
+                return events[-1].position - start
         done, delivered, error = start, 0, None
         for event in events:
             if not self._publisher.wants(event):
