@@ -10,6 +10,7 @@ import typer
 
 from fanzha.core.errors import FanzhaError
 from fanzha.core.settings import Settings
+from fanzha.detect import cli as detect_cli
 from fanzha.samples import cli as samples_cli
 from fanzha.sim import cli as sim_cli
 
@@ -25,6 +26,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(demo_app, name="demo")
 app.add_typer(events_app, name="events")
 app.add_typer(samples_cli.app, name="samples")
+app.add_typer(detect_cli.app, name="detect")
 
 
 def _fail(error: FanzhaError) -> None:

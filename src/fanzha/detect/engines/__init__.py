@@ -1,0 +1,1 @@
+"""The engines, one module per sector; each module lists its engines in ENGINES."""

@@ -1,0 +1,7 @@
+"""Content engines: scam text (Art 21, 22), fraud URLs and apps (Art 23)."""
+
+from __future__ import annotations
+
+from fanzha.detect.frame import Engine
+
+ENGINES: tuple[type[Engine], ...] = ()
