@@ -18,6 +18,10 @@ from fanzha.audit import router as audit_router
 from fanzha.audit import views as audit_views
 from fanzha.bootstrap import Platform, build_platform
 from fanzha.core.settings import Settings
+from fanzha.detect import content_router as detect_content
+from fanzha.detect import payee_router as detect_payee
+from fanzha.detect import router as detect_router
+from fanzha.detect import views as detect_views
 from fanzha.disposal import router as disposal_router
 from fanzha.disposal import views as disposal_views
 from fanzha.identity import router as identity_router
@@ -49,6 +53,10 @@ ROUTER_MODULES = (
     disposal_views,
     appeals_router,
     appeals_views,
+    detect_router,
+    detect_views,
+    detect_payee,
+    detect_content,
 )
 
 

@@ -1,0 +1,7 @@
+"""Console pages of detection: runs, alerts and their reasons."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
