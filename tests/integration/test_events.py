@@ -15,7 +15,7 @@ from fanzha.bootstrap import Platform
 from fanzha.core.clock import FrozenClock
 from fanzha.db.uow import UnitOfWork
 from fanzha.events import outbox
-from fanzha.events.dispatcher import Dispatcher, RetryPolicy
+from fanzha.events.dispatcher import Dispatcher, RetryPolicy, dispatch_all, take_leases
 from fanzha.events.domain import DomainEvent
 from fanzha.events.nats_sink import JetStreamPublisher
 from fanzha.identity.domain import OrgKind
@@ -114,6 +114,28 @@ def test_a_second_worker_waits_for_the_lease(platform: Platform, clock: FrozenCl
     assert asyncio.run(d2.run_once()) == 0  # still w1's
     clock.advance(timedelta(seconds=2))  # w1 died holding the lease; after 10 s it expires
     assert asyncio.run(d2.run_once()) == 2
+
+
+def test_one_pass_serves_many_sinks_each_at_its_own_cursor(platform: Platform, clock: FrozenClock) -> None:
+    _record(platform, 4)
+    sinks = [FlakySink(), FlakySink(fail_at={3}), FlakySink()]
+    for i, sink in enumerate(sinks):
+        sink.name = f"s{i}"
+    # s2 is held by another worker: the pass must skip it and serve the others.
+    assert [
+        lease.sink for lease in take_leases(platform.sessions, clock, "other", ["s2"], timedelta(seconds=10))
+    ]
+    moved = asyncio.run(dispatch_all(platform.sessions, clock, list(sinks), "w1", head=4))
+    assert moved == 4 + 2  # s0 all four, s1 up to its failure, s2 nothing
+    assert [e.position for e in sinks[0].received] == [1, 2, 3, 4]
+    assert [e.position for e in sinks[1].received] == [1, 2]
+    assert sinks[2].received == []
+    clock.advance(timedelta(seconds=11))  # s1's back-off and the other worker's lease are over
+    moved = asyncio.run(dispatch_all(platform.sessions, clock, list(sinks), "w1", head=4))
+    assert moved == 2 + 4
+    assert [e.position for e in sinks[1].received] == [1, 2, 3, 4]
+    assert [e.position for e in sinks[2].received] == [1, 2, 3, 4]
+    assert asyncio.run(dispatch_all(platform.sessions, clock, list(sinks), "w1", head=4)) == 0  # caught up
 
 
 def test_creating_an_organisation_records_an_event(platform: Platform) -> None:

@@ -50,8 +50,173 @@ class RetryPolicy:
         return min(self.ceiling, grown)
 
 
+@dataclass(frozen=True)
+class Lease:
+    """A sink's turn: where to deliver from and how many times in a row it failed there."""
+
+    sink: str
+    position: int
+    consecutive_failures: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How far one delivery pass got for one sink, and the error that stopped it, if any."""
+
+    sink: str
+    position: int
+    delivered: int
+    error: str | None
+
+
+def _cursors(session: Session, names: list[str]) -> dict[str, SinkCursor]:
+    """The cursors of `names`, locked; missing ones are created first (a race with another worker is fine)."""
+    query = select(SinkCursor).where(SinkCursor.sink.in_(names)).order_by(SinkCursor.sink).with_for_update()
+    rows = {row.sink: row for row in session.execute(query).scalars()}
+    missing = [name for name in names if name not in rows]
+    for name in missing:
+        try:
+            with session.begin_nested():
+                session.add(
+                    SinkCursor(sink=name, position=0, delivered=0, failures=0, consecutive_failures=0)
+                )
+        except IntegrityError:
+            pass  # another worker created it first
+    if missing:
+        rows = {row.sink: row for row in session.execute(query).scalars()}
+    return rows
+
+
+def take_leases(
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    worker: str,
+    names: list[str],
+    lease: timedelta,
+    head: int | None = None,
+) -> list[Lease]:
+    """Lease each sink in `names` that is free, not backing off and (given `head`) behind, at once."""
+    if not names:
+        return []
+    now = clock.now()
+    with sessions() as session:
+        if head is not None:
+            # Caught-up sinks are answered from a plain read, with no lease to write and commit.
+            query = select(SinkCursor.sink, SinkCursor.position).where(SinkCursor.sink.in_(names))
+            positions = {sink: position for sink, position in session.execute(query)}
+            names = [name for name in names if positions.get(name, 0) < head]
+            if not names:
+                return []
+        leases = []
+        for cursor in _cursors(session, names).values():
+            held = cursor.lease_owner not in (None, worker)
+            if held and cursor.lease_until is not None and cursor.lease_until > now:
+                continue
+            if cursor.retry_at is not None and cursor.retry_at > now:
+                continue
+            cursor.lease_owner, cursor.lease_until = worker, now + lease
+            leases.append(Lease(cursor.sink, cursor.position, cursor.consecutive_failures))
+        session.commit()
+        return leases
+
+
+def record_outcomes(
+    sessions: sessionmaker[Session], clock: Clock, worker: str, outcomes: list[Outcome], retry: RetryPolicy
+) -> None:
+    """Move the cursors of the passes this worker still holds; one transaction for all of them."""
+    if not outcomes:
+        return
+    now = clock.now()
+    with sessions() as session:
+        cursors = _cursors(session, [o.sink for o in outcomes])
+        for outcome in outcomes:
+            cursor = cursors[outcome.sink]
+            if cursor.lease_owner != worker:
+                continue  # our lease was taken over; the new holder re-sends from its cursor
+            moved = outcome.position > cursor.position
+            cursor.position = max(cursor.position, outcome.position)
+            cursor.delivered += outcome.delivered
+            cursor.updated_at = now
+            if outcome.error is None:
+                cursor.consecutive_failures, cursor.retry_at = 0, None
+            else:
+                cursor.failures += 1
+                cursor.consecutive_failures = 1 if moved else cursor.consecutive_failures + 1
+                cursor.retry_at = now + retry.delay(cursor.consecutive_failures)
+                cursor.last_error = outcome.error[:500]
+        session.commit()
+
+
+async def deliver(
+    publisher: EventPublisher, events: list[DomainEvent], lease: Lease, retry: RetryPolicy
+) -> Outcome:
+    """Send the events after the lease's position to one sink, in order, stopping at the first refusal."""
+    start, failures = lease.position, lease.consecutive_failures
+    events = [event for event in events if event.position > start]
+    if not events:
+        return Outcome(publisher.name, start, 0, None)
+    many = getattr(publisher, "publish_many", None)
+    wanted = [event for event in events if publisher.wants(event)]
+    if many is not None and len(wanted) > 1:
+        try:
+            await many(wanted)
+        except Exception:  # noqa: BLE001 - go one by one: finds the event at fault and backs off as usual
+            log.warning("sink %s refused a batch of %s; retrying one by one", publisher.name, len(wanted))
+        else:
+            return Outcome(publisher.name, events[-1].position, len(wanted), None)
+    done, delivered, error = start, 0, None
+    for event in events:
+        if not publisher.wants(event):
+            done = event.position
+            continue
+        try:
+            await publisher.publish(event)
+        except Exception as failure:  # noqa: BLE001 - any sink failure is retried later
+            error = f"{type(failure).__name__}: {failure}"
+            log.warning("sink %s failed at %s: %s", publisher.name, event.position, type(failure).__name__)
+            if done == start and failures + 1 >= retry.max_attempts:
+                # This event has failed max_attempts times in a row: set it aside and go on.
+                publisher.dead_letter(event, failures + 1, error)
+                done, error = event.position, None
+                continue
+            break
+        done, delivered = event.position, delivered + 1
+    return Outcome(publisher.name, done, delivered, error)
+
+
+async def dispatch_all(
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    publishers: list[EventPublisher],
+    worker: str,
+    head: int | None = None,
+    batch: int = 500,
+    lease: timedelta = timedelta(seconds=10),  # a dead worker blocks its sinks this long at most
+    retry: RetryPolicy | None = None,
+) -> int:
+    """One pass over many sinks: one lease transaction, one read per distinct cursor, one cursor write.
+
+    With 50 subscribers this is 2 writes a pass instead of 100, which is what keeps publish-to-receipt
+    latency low on SQLite, where writers queue one behind another.
+    """
+    policy = retry or RetryPolicy()
+    by_name = {p.name: p for p in publishers}
+    leases = take_leases(sessions, clock, worker, list(by_name), lease, head)
+    if not leases:
+        return 0
+    reads: dict[int, list[DomainEvent]] = {}
+    with sessions() as session:
+        for position in sorted({lease.position for lease in leases}):
+            reads[position] = read_after(session, position, batch)  # subscribers mostly share one cursor
+    outcomes = await asyncio.gather(
+        *(deliver(by_name[lease.sink], reads[lease.position], lease, policy) for lease in leases)
+    )
+    record_outcomes(sessions, clock, worker, list(outcomes), policy)
+    return sum(o.position - lease.position for o, lease in zip(outcomes, leases, strict=True))
+
+
 class Dispatcher:
-    """Moves a sink's cursor forward as events are accepted; a crash re-sends, never skips."""
+    """Moves one sink's cursor forward as events are accepted; a crash re-sends, never skips."""
 
     def __init__(
         self,
@@ -60,7 +225,7 @@ class Dispatcher:
         publisher: EventPublisher,
         worker_id: str,
         batch: int = 500,
-        lease: timedelta = timedelta(seconds=10),  # a dead worker blocks its sinks this long at most
+        lease: timedelta = timedelta(seconds=10),
         retry: RetryPolicy | None = None,
     ) -> None:
         self._sessions = sessions
@@ -71,104 +236,25 @@ class Dispatcher:
         self._lease = lease
         self._retry = retry or RetryPolicy()
 
-    def _cursor(self, session: Session) -> SinkCursor:
-        query = select(SinkCursor).where(SinkCursor.sink == self._publisher.name).with_for_update()
-        row = session.execute(query).scalar_one_or_none()
-        if row is not None:
-            return row
-        try:
-            with session.begin_nested():
-                session.add(
-                    SinkCursor(
-                        sink=self._publisher.name, position=0, delivered=0, failures=0, consecutive_failures=0
-                    )
-                )
-        except IntegrityError:
-            pass  # another worker created it first
-        return session.execute(query).scalar_one()
-
     def take_lease(self, head: int | None = None) -> tuple[int, int] | None:
         """(position, consecutive failures) to deliver from; None while leased, backing off or caught up."""
-        now = self._clock.now()
-        with self._sessions() as session:
-            if head is not None:
-                # Caught up: answer from a plain read, with no lease to write and commit.
-                position = session.scalar(
-                    select(SinkCursor.position).where(SinkCursor.sink == self._publisher.name)
-                )
-                if position is not None and position >= head:
-                    return None
-            cursor = self._cursor(session)
-            held = cursor.lease_owner not in (None, self._worker)
-            if held and cursor.lease_until is not None and cursor.lease_until > now:
-                return None
-            if cursor.retry_at is not None and cursor.retry_at > now:
-                return None
-            cursor.lease_owner, cursor.lease_until = self._worker, now + self._lease
-            taken = (cursor.position, cursor.consecutive_failures)
-            session.commit()
-            return taken
-
-    def _advance(self, position: int, delivered: int, error: str | None) -> None:
-        now = self._clock.now()
-        with self._sessions() as session:
-            cursor = self._cursor(session)
-            if cursor.lease_owner != self._worker:
-                return  # our lease was taken over; the new holder re-sends from its cursor
-            moved = position > cursor.position
-            cursor.position = max(cursor.position, position)
-            cursor.delivered += delivered
-            cursor.updated_at = now
-            if error is None:
-                cursor.consecutive_failures, cursor.retry_at = 0, None
-            else:
-                cursor.failures += 1
-                cursor.consecutive_failures = 1 if moved else cursor.consecutive_failures + 1
-                cursor.retry_at = now + self._retry.delay(cursor.consecutive_failures)
-                cursor.last_error = error[:500]
-            session.commit()
+        leases = take_leases(
+            self._sessions, self._clock, self._worker, [self._publisher.name], self._lease, head
+        )
+        return (leases[0].position, leases[0].consecutive_failures) if leases else None
 
     async def run_once(self, head: int | None = None) -> int:
         """Deliver one batch; returns how far the cursor moved (`head`: skip the lease when caught up)."""
-        taken = self.take_lease(head)
-        if taken is None:
-            return 0
-        start, failures = taken
-        with self._sessions() as session:
-            events = read_after(session, start, self._batch)
-        many = getattr(self._publisher, "publish_many", None)
-        wanted = [event for event in events if self._publisher.wants(event)]
-        if many is not None and len(wanted) > 1:
-            try:
-                await many(wanted)
-            except Exception:  # noqa: BLE001 - go one by one: finds the event at fault and backs off as usual
-                log.warning(
-                    "sink %s refused a batch of %s; retrying one by one", self._publisher.name, len(wanted)
-                )
-            else:
-                self._advance(events[-1].position, len(wanted), None)
-                return events[-1].position - start
-        done, delivered, error = start, 0, None
-        for event in events:
-            if not self._publisher.wants(event):
-                done = event.position
-                continue
-            try:
-                await self._publisher.publish(event)
-            except Exception as failure:  # noqa: BLE001 - any sink failure is retried later
-                error = f"{type(failure).__name__}: {failure}"
-                log.warning(
-                    "sink %s failed at %s: %s", self._publisher.name, event.position, type(failure).__name__
-                )
-                if done == start and failures + 1 >= self._retry.max_attempts:
-                    # This event has failed max_attempts times in a row: set it aside and go on.
-                    self._publisher.dead_letter(event, failures + 1, error)
-                    done, error = event.position, None
-                    continue
-                break
-            done, delivered = event.position, delivered + 1
-        self._advance(done, delivered, error)
-        return done - start
+        return await dispatch_all(
+            self._sessions,
+            self._clock,
+            [self._publisher],
+            self._worker,
+            head,
+            self._batch,
+            self._lease,
+            self._retry,
+        )
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = 0.5) -> None:
         """Deliver until `stop` is set, pausing when there is nothing to send."""

@@ -13,7 +13,7 @@ import httpx
 
 from fanzha.bootstrap import Platform
 from fanzha.core.errors import FanzhaError
-from fanzha.events.dispatcher import Dispatcher, RetryPolicy
+from fanzha.events.dispatcher import Dispatcher, EventPublisher, RetryPolicy, dispatch_all
 from fanzha.events.nats_sink import JetStreamPublisher
 from fanzha.events.outbox import current_head
 from fanzha.identity.domain import Principal
@@ -53,11 +53,10 @@ class Delivery:
             # JetStream outages are transient: never dead-letter, keep retrying.
             nats = Dispatcher(p.sessions, p.clock, self._nats, self._worker, retry=RetryPolicy(sys.maxsize))
             moved += await nats.run_once(head)
-        sinks = [WebhookPublisher(t, p.sessions, p.clock, self._http) for t in self._targets()]
-        results = await asyncio.gather(
-            *(Dispatcher(p.sessions, p.clock, sink, self._worker).run_once(head) for sink in sinks)
-        )
-        return moved + sum(results)
+        sinks: list[EventPublisher] = [
+            WebhookPublisher(t, p.sessions, p.clock, self._http) for t in self._targets()
+        ]
+        return moved + await dispatch_all(p.sessions, p.clock, sinks, self._worker, head)
 
     def _targets(self) -> list[Target]:
         """Webhook subscriptions, re-read (and their secrets decrypted) at most every few seconds."""
