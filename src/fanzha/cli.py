@@ -160,8 +160,7 @@ def events_dispatch(
         if nats is not None:
             await nats.connect()
         try:
-            async with httpx.AsyncClient(timeout=5) as http:  # under the 10 s sink lease
-                delivery = Delivery(platform, http, nats)
+            async with httpx.AsyncClient(timeout=5) as http, Delivery(platform, nats) as delivery:
                 # Linked disposal (Art 28¶1), order webhooks and escalation run beside the sample sinks.
                 disposal = DisposalWorker(platform, http)
                 if once:

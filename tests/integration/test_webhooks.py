@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 
-import httpx
 import pytest
 
 from fanzha.bootstrap import Platform
@@ -43,8 +42,8 @@ def _publish(platform: Platform, world: World, kind: str, value: str, region: st
 
 def _deliver(platform: Platform) -> int:
     async def once() -> int:
-        async with httpx.AsyncClient(timeout=5) as http:
-            return await Delivery(platform, http, worker="test").run_once()
+        async with Delivery(platform, worker="test") as delivery:
+            return await delivery.run_once()
 
     return asyncio.run(once())
 
