@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from fanzha.core.clock import as_utc
@@ -25,6 +26,11 @@ class DomainEvent:
 
     def body(self) -> bytes:
         """The wire form: compact JSON with the time in UTC."""
+        return self._wire
+
+    @cached_property
+    def _wire(self) -> bytes:
+        # Encoded once, however many subscribers receive the event.
         return json.dumps(
             {
                 "event_id": self.event_id,
