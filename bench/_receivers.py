@@ -7,7 +7,8 @@
 only uvicorn parser here is pure-Python h11, and a receiver that costs more than the dispatcher would
 measure the receiver (`--starlette` runs the same handler on uvicorn + Starlette for comparison). Every
 POST is checked exactly as a subscriber would: the HMAC signature with `fanzha.samples.webhooks.verify`,
-and the X-Fanzha-Event-Id header against the body. Each receipt is recorded with `time.time()`.
+then for a single event the X-Fanzha-Event-Id header against the body, for a batch ({"events": [...]})
+the X-Fanzha-Batch count against the list. Each event is recorded with `time.time()` on arrival.
 
 Control, on the same port: POST /_control/secrets (JSON {name: secret}), GET /_control/count,
 POST /_control/dump (body: a file path; writes the receipts as TSV and clears them).
@@ -27,12 +28,13 @@ from typing import Any
 
 import orjson
 
-from fanzha.samples.webhooks import EVENT_HEADER, SIGNATURE_HEADER, verify
+from fanzha.samples.webhooks import BATCH_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verify
 
 Receipt = tuple[str, int, int, str, float]  # receiver, position, sample_id, event_id, time.time()
 
 _EVENT = EVENT_HEADER.lower().encode()
 _SIGNATURE = SIGNATURE_HEADER.lower().encode()
+_BATCH = BATCH_HEADER.lower().encode()
 
 
 def write_receipts(path: str, receipts: list[Receipt]) -> None:
@@ -50,6 +52,8 @@ class Book:
         self.seen: dict[str, set[int]] = {}
         self.bad_signatures = 0
         self.mismatched_ids = 0
+        self.posts = 0
+        self.errors = 0
 
     def hook(self, name: str, headers: dict[bytes, bytes], body: bytes) -> int:
         """Check and record one delivery; returns the HTTP status to answer."""
@@ -63,6 +67,9 @@ class Book:
         parsed = orjson.loads(body)
         if "events" in parsed:  # a batched delivery: one signature, many events
             events = parsed["events"]
+            if headers.get(_BATCH, b"").decode() != str(len(events)):
+                self.mismatched_ids += 1
+                return 400
         else:
             if headers.get(_EVENT, b"").decode() != parsed["event_id"]:
                 self.mismatched_ids += 1
@@ -72,6 +79,7 @@ class Book:
             position = int(event["position"])
             self.receipts.append((name, position, int(event["payload"]["sample_id"]), event["event_id"], now))
             self.seen.setdefault(name, set()).add(position)
+        self.posts += 1
         return 204
 
     def control(self, path: str, body: bytes) -> tuple[int, bytes]:
@@ -85,23 +93,42 @@ class Book:
                 "distinct": distinct,
                 "bad_signatures": self.bad_signatures,
                 "mismatched_ids": self.mismatched_ids,
+                "posts": self.posts,
+                "errors": self.errors,
             }
             return 200, orjson.dumps(answer)
         if path == "/_control/dump":
             write_receipts(body.decode(), self.receipts)
-            answer = {"receipts": len(self.receipts), "bad_signatures": self.bad_signatures}
+            answer = {
+                "receipts": len(self.receipts),
+                "posts": self.posts,
+                "bad_signatures": self.bad_signatures,
+                "mismatched_ids": self.mismatched_ids,
+                "errors": self.errors,
+            }
             self.receipts, self.seen = [], {}
-            self.bad_signatures = self.mismatched_ids = 0
+            self.bad_signatures = self.mismatched_ids = self.posts = self.errors = 0
             return 200, orjson.dumps(answer)
         return 404, b"{}"
 
     def route(self, path: str, headers: dict[bytes, bytes], body: bytes) -> tuple[int, bytes]:
-        if path.startswith("/hook/"):
-            return self.hook(path[len("/hook/") :], headers, body), b""
-        return self.control(path, body)
+        try:
+            if path.startswith("/hook/"):
+                return self.hook(path[len("/hook/") :], headers, body), b""
+            return self.control(path, body)
+        except Exception:  # noqa: BLE001 - a body we cannot read is answered 500, never a dropped connection
+            self.errors += 1
+            return 500, b"{}"
 
 
-_REASONS = {200: b"OK", 204: b"No Content", 400: b"Bad Request", 401: b"Unauthorized", 404: b"Not Found"}
+_REASONS = {
+    200: b"OK",
+    204: b"No Content",
+    400: b"Bad Request",
+    401: b"Unauthorized",
+    404: b"Not Found",
+    500: b"Internal Server Error",
+}
 
 
 class Http11(asyncio.Protocol):
