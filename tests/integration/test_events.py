@@ -6,7 +6,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from nats.js.api import StreamConfig
@@ -17,7 +17,7 @@ from fanzha.db.uow import UnitOfWork
 from fanzha.events import outbox
 from fanzha.events.dispatcher import Dispatcher, RetryPolicy, dispatch_all, take_leases
 from fanzha.events.domain import DomainEvent
-from fanzha.events.nats_sink import JetStreamPublisher
+from fanzha.events.nats_sink import JetStreamPublisher, subject_of
 from fanzha.identity.domain import OrgKind
 from fanzha.identity.schemas import OrganisationCreate
 from tests.conftest import service_missing
@@ -138,6 +138,20 @@ def test_one_pass_serves_many_sinks_each_at_its_own_cursor(platform: Platform, c
     assert asyncio.run(dispatch_all(platform.sessions, clock, list(sinks), "w1", head=4)) == 0  # caught up
 
 
+def test_sample_subjects_carry_city_and_county_tokens() -> None:
+    def event(topic: str, payload: dict[str, object]) -> DomainEvent:
+        return DomainEvent(1, "e", topic, datetime.now(UTC), payload)
+
+    assert subject_of("fz", event("samples.published.phone", {"region_code": "430102"})) == (
+        "fz.samples.published.phone.430100.430102"
+    )
+    assert subject_of("fz", event("samples.revoked.url", {})) == "fz.samples.revoked.url.430000.430000"
+    assert (
+        subject_of("fz", event("identity.org.created", {"region_code": "430102"}))
+        == "fz.identity.org.created"
+    )
+
+
 def test_creating_an_organisation_records_an_event(platform: Platform) -> None:
     w = make_world(platform)
     platform.identity.create_organisation(
@@ -194,7 +208,8 @@ def test_jetstream_gets_each_event_once_even_when_resent_after_a_crash(
         sub = await js.pull_subscribe(f"{prefix}.>", durable=f"reader{uuid.uuid4().hex[:6]}", stream=name)
         messages = await sub.fetch(info.state.messages, timeout=5)
         ids = [m.headers["Nats-Msg-Id"] for m in messages]
-        assert all(m.subject == f"{prefix}.samples.published.phone" for m in messages)
+        # No region in these payloads: the whole province's tokens.
+        assert all(m.subject == f"{prefix}.samples.published.phone.430000.430000" for m in messages)
         await publisher.close()
         return ids
 

@@ -1,4 +1,4 @@
-"""NATS JetStream sink: one subject per topic, deduplicated by event id."""
+"""NATS JetStream sink: one subject per topic (and, for samples, per region), deduplicated by event id."""
 
 from __future__ import annotations
 
@@ -9,6 +9,22 @@ from nats.js.api import StreamConfig
 from nats.js.errors import BadRequestError
 
 from fanzha.events.domain import DomainEvent
+
+PROVINCE = "430000"
+
+
+def subject_of(prefix: str, event: DomainEvent) -> str:
+    """`<prefix>.<topic>`; sample events add `.<city>.<county>` so consumers subscribe by region.
+
+    NATS wildcards match whole tokens, so a city takes `fanzha.samples.*.phone.430100.>` and a county
+    `fanzha.samples.*.phone.*.430102`; a sample with no region concerns the whole province
+    (`430000.430000`) and a province-wide consumer takes `fanzha.samples.>`.
+    """
+    subject = f"{prefix}.{event.topic}"
+    if not event.topic.startswith("samples."):
+        return subject
+    region = str(event.payload.get("region_code") or PROVINCE)
+    return f"{subject}.{region[:4]}00.{region}"
 
 
 class JetStreamPublisher:
@@ -46,7 +62,7 @@ class JetStreamPublisher:
         if self._js is None:
             await self.connect()
         await self._js.publish(
-            f"{self.prefix}.{event.topic}", event.body(), headers={"Nats-Msg-Id": event.event_id}
+            subject_of(self.prefix, event), event.body(), headers={"Nats-Msg-Id": event.event_id}
         )
 
     async def close(self) -> None:
