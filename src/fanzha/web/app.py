@@ -83,6 +83,36 @@ def _security_headers(
     return middleware
 
 
+class ErrorBody(BaseModel):
+    """The body of every error answer (fanzha.core.errors.FanzhaError.to_dict)."""
+
+    code: str
+    message_zh: str
+    message_en: str
+    field: str | None
+
+
+ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
+
+
+def _declare_errors(document: dict[str, Any]) -> None:
+    """Declare the error body the app really sends: FastAPI's default 422 schema (`detail`) is not it."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, response in list(responses.items()):
+                if status.startswith(("4", "5")):
+                    response["content"] = {"application/json": {"schema": ERROR_REF}}
+            # Any status not listed (401, 403, 404, 409, 423, 429, ...) carries the same body.
+            responses.setdefault(
+                "default",
+                {"description": "错误 / Error", "content": {"application/json": {"schema": ERROR_REF}}},
+            )
+    schemas = document.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+
+
 def _with_raw_body_models(app: FastAPI, models: tuple[type[BaseModel], ...]) -> None:
     """Add the schemas of bodies that routes parse themselves, so the OpenAPI document is whole."""
     generate = app.openapi
@@ -97,6 +127,7 @@ def _with_raw_body_models(app: FastAPI, models: tuple[type[BaseModel], ...]) -> 
             for name, definition in schema.pop("$defs", {}).items():
                 schemas.setdefault(name, definition)
             schemas.setdefault(model.__name__, schema)
+        _declare_errors(document)
         app.openapi_schema = document
         return document
 
@@ -122,5 +153,5 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for module in ROUTER_MODULES:
         app.include_router(module.router)
-    _with_raw_body_models(app, (LookupRequest,))
+    _with_raw_body_models(app, (LookupRequest, ErrorBody))
     return app

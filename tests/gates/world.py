@@ -1,0 +1,134 @@
+"""The gates' province: every role logged in, a peer of the same kind for each, and real objects to aim at."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from fanzha.bootstrap import Platform
+from fanzha.identity.domain import Role
+from fanzha.web.app import create_app
+from tests.factories import PASSWORD, make_user
+from tests.integration.test_disposal_service import PHONE, DisposalWorld, make_disposal_world, run_policy
+
+# Figures printed at the end of the run, like a benchmark's.
+FIGURES: dict[str, int | float | str] = {}
+
+# The people the gates act as: one per role, plus a peer of the same kind in another organisation.
+ROLE_USERS: dict[Role, str] = {
+    Role.PLATFORM_ADMIN: "admin",
+    Role.SECURITY_ADMIN: "secadmin",
+    Role.AUDIT_ADMIN: "auditor",
+    Role.ANALYST: "analyst",
+    Role.COMMANDER: "commander",
+    Role.INSTITUTION_OPERATOR: "cmccop",
+    Role.INSTITUTION_ADMIN: "cmccadmin",
+}
+# Owner → peer: county X vs county Y, telecom CMCC vs telecom CUCC (bank A vs bank B likewise).
+PEERS: dict[str, str] = {
+    "analyst": "analysty",
+    "commander": "commandery",
+    "cmccop": "cuccop",
+    "cmccadmin": "cuccadmin",
+    "aop": "bop",
+}
+
+
+@dataclass
+class Gate:
+    """The app, a logged-in client per person, API keys, and the ids of objects owned by the owners."""
+
+    platform: Platform
+    app: FastAPI
+    world: DisposalWorld
+    clients: dict[str, TestClient]
+    api_keys: dict[str, str]
+    # Path parameter → id of an object owned by the owners of PEERS (county X, CMCC, bank A).
+    owned: dict[str, int | str] = field(default_factory=dict)
+    appeal_code: str = ""
+
+    def auth_of(self, name: str) -> tuple[dict[str, str], dict[str, str]]:
+        """Headers and cookies that authenticate as `name` (a user or an API key)."""
+        if name in self.api_keys:
+            return {"Authorization": f"Bearer {self.api_keys[name]}"}, {}
+        client = self.clients[name]
+        return (
+            {"X-CSRF-Token": client.headers["X-CSRF-Token"]},
+            {"fanzha_session": client.cookies["fanzha_session"]},
+        )
+
+
+def login(app: FastAPI, username: str) -> TestClient:
+    """A client logged in over the API, sending its CSRF token on writes."""
+    client = TestClient(app)
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    client.headers["X-CSRF-Token"] = response.headers["X-CSRF-Token"]
+    return client
+
+
+def build_gate(platform: Platform) -> Gate:
+    """Create the province, log everyone in and make one object of each kind through the API."""
+    dw = make_disposal_world(platform)
+    base = dw.base
+    make_user(platform, "commander", base.county_x, Role.COMMANDER)
+    make_user(platform, "analysty", base.county_y, Role.ANALYST)
+    make_user(platform, "commandery", base.county_y, Role.COMMANDER)
+    make_user(platform, "cmccadmin", dw.cmcc.org, Role.INSTITUTION_ADMIN)
+    make_user(platform, "cuccadmin", dw.cucc.org, Role.INSTITUTION_ADMIN)
+    app = create_app(platform=platform)
+    names = {*ROLE_USERS.values(), *PEERS.values(), "aop", "aadmin"}
+    clients = {name: login(app, name) for name in sorted(names)}
+    gate = Gate(platform, app, dw, clients, {})
+    analyst, cmcc = clients["analyst"], clients["cmccop"]
+    # API keys of the two telecoms' systems (institution operators).
+    for owner in ("cmccadmin", "cuccadmin"):
+        org_id = clients[owner].get("/api/v1/auth/me").json()["org_id"]
+        made = clients[owner].post("/api/v1/api-keys", json={"org_id": org_id, "name": "gate"})
+        assert made.status_code == 201, made.text
+        gate.api_keys[f"{owner}-key"] = made.json()["secret"]
+        gate.owned.setdefault("key_id", made.json()["key"]["id"])
+    published = analyst.post(
+        "/api/v1/samples",
+        json={"kind": "phone", "value": PHONE, "fraud_type": "fake_customer_service", "confidence": 90},
+    )
+    assert published.status_code == 201, published.text
+    gate.owned["sample_id"] = published.json()["sample"]["id"]
+    run_policy(platform)
+    orders = cmcc.get("/api/v1/disposal/orders").json()["items"]
+    assert orders, "linked disposal ordered CMCC to act on the number"
+    gate.owned["order_id"] = orders[0]["id"]
+    done = cmcc.post(f"/api/v1/disposal/orders/{orders[0]['id']}/receipt", json={"status": "executed"})
+    assert done.status_code == 200, done.text
+    sms = [n for n in dw.notifier.sent if "申诉码" in n.text]
+    match = re.search(r"申诉码 ([A-Z0-9]+)", sms[0].text) if sms else None
+    assert match is not None
+    gate.appeal_code = match.group(1)
+    appeal = TestClient(app).post(
+        "/api/v1/public/appeals",
+        json={
+            "code": gate.appeal_code,
+            "facts": "我是快递员，每天要打电话",
+            "reasons": "正常工作使用",
+            "documents": [],
+        },
+    )
+    assert appeal.status_code == 201, appeal.text
+    gate.owned["appeal_id"] = analyst.get("/api/v1/appeals").json()[0]["id"]
+    subscribed = clients["cmccadmin"].post("/api/v1/subscriptions", json={"kinds": ["phone"]})
+    assert subscribed.status_code == 201, subscribed.text
+    gate.owned["subscription_id"] = subscribed.json()["subscription"]["id"]
+    gate.owned["user_id"] = _user_id(platform, "cmccop")
+    gate.owned["org_id"] = dw.cmcc.org.id
+    return gate
+
+
+def _user_id(platform: Platform, username: str) -> int:
+    with platform.engine.connect() as conn:
+        return int(
+            conn.execute(text("SELECT id FROM users WHERE username = :u"), {"u": username}).scalar_one()
+        )
