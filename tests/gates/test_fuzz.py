@@ -21,7 +21,7 @@ from sqlalchemy import text
 from tests.gates.world import FIGURES, ROLE_USERS, Gate
 
 # Examples per operation: fast keeps `make test` quick, full gives ≥ 5,000 cases over the ~65 operations.
-PROFILES = {"fast": 5, "full": 90}
+PROFILES = {"fast": 5, "full": 100}
 PROFILE = os.environ.get("FANZHA_FUZZ_PROFILE", "fast")
 CHECKS = [not_a_server_error, response_schema_conformance]
 # Operations that end the fuzzing identities' own sessions or keys run last, so the rest run logged in.

@@ -91,7 +91,11 @@ def build_gate(platform: Platform) -> Gate:
         made = clients[owner].post("/api/v1/api-keys", json={"org_id": org_id, "name": "gate"})
         assert made.status_code == 201, made.text
         gate.api_keys[f"{owner}-key"] = made.json()["secret"]
-        gate.owned.setdefault("key_id", made.json()["key"]["id"])
+    # Objects that routes disable, reset or revoke belong to bystanders, so the actors stay logged in.
+    make_user(platform, "cmccbystander", dw.cmcc.org, Role.INSTITUTION_OPERATOR)
+    spare = clients["cmccadmin"].post("/api/v1/api-keys", json={"org_id": dw.cmcc.org.id, "name": "spare"})
+    assert spare.status_code == 201, spare.text
+    gate.owned["key_id"] = spare.json()["key"]["id"]
     published = analyst.post(
         "/api/v1/samples",
         json={"kind": "phone", "value": PHONE, "fraud_type": "fake_customer_service", "confidence": 90},
@@ -122,7 +126,7 @@ def build_gate(platform: Platform) -> Gate:
     subscribed = clients["cmccadmin"].post("/api/v1/subscriptions", json={"kinds": ["phone"]})
     assert subscribed.status_code == 201, subscribed.text
     gate.owned["subscription_id"] = subscribed.json()["subscription"]["id"]
-    gate.owned["user_id"] = _user_id(platform, "cmccop")
+    gate.owned["user_id"] = _user_id(platform, "cmccbystander")
     gate.owned["org_id"] = dw.cmcc.org.id
     return gate
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from fanzha.core.errors import FanzhaError
@@ -55,7 +56,30 @@ def publish(request: Request, body: SamplePublish, principal: Publisher, key: Id
     return idempotent(request, principal, key, body.model_dump(mode="json"), run)
 
 
-@router.post("/samples/import", status_code=201)
+class ImportRowError(BaseModel):
+    """One refused row of a bulk import, by its line number."""
+
+    line: int
+    code: str
+    message_zh: str
+    message_en: str
+    field: str | None
+
+
+class ImportReport(BaseModel):
+    """The outcome of a bulk import (201 when every row went in, 422 with the bad rows otherwise)."""
+
+    ok: bool
+    rows: int
+    created: int
+    merged: int
+    error_count: int
+    errors: list[ImportRowError]
+
+
+@router.post(
+    "/samples/import", status_code=201, response_model=ImportReport, responses={422: {"model": ImportReport}}
+)
 async def bulk_import(request: Request, principal: Publisher, file: Annotated[UploadFile, File()]) -> Any:
     """Import a CSV or JSON-lines file: all rows, or none with every bad row's line number."""
     data = await file.read()

@@ -253,6 +253,12 @@ async def decide(request: Request, sample_id: int, action: str, principal: Decid
     except FanzhaError as failure:
         sample, extra = samples.get(principal, sample_id)
         return _page(
-            request, "samples/detail.html", sample=sample, **extra, error=failure, status_code=failure.status
+            request,
+            "samples/detail.html",
+            sample=sample,
+            **extra,
+            error=failure,
+            status_code=failure.status,
+            orgs=_org_names(request),
         )
     return RedirectResponse(f"/samples/{sample_id}", status_code=303)

@@ -101,8 +101,13 @@ def _declare_errors(document: dict[str, Any]) -> None:
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
             for status, response in list(responses.items()):
-                if status.startswith(("4", "5")):
+                if not status.startswith(("4", "5")):
+                    continue
+                declared = response.get("content", {}).get("application/json", {}).get("schema", {})
+                if declared.get("$ref", "").endswith("/HTTPValidationError") or not declared:
                     response["content"] = {"application/json": {"schema": ERROR_REF}}
+                else:  # a route's own error report (a bulk import's bad rows), or a malformed request
+                    response["content"] = {"application/json": {"schema": {"anyOf": [declared, ERROR_REF]}}}
             # Any status not listed (401, 403, 404, 409, 423, 429, ...) carries the same body.
             responses.setdefault(
                 "default",

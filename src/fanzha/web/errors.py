@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fanzha.core.errors import FanzhaError, NotAuthenticated, ValidationFailed
@@ -59,6 +60,14 @@ def install(app: FastAPI) -> None:
         }
         code, zh, en = codes.get(error.status_code, ("http_error", "请求无法处理", str(error.detail)))
         return _respond(request, FanzhaError(zh, en, code=code), error.status_code)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, error: Exception) -> Response:
+        # An id or number past what the database stores (SQLite: 64 bits) is bad input, not a fault;
+        # the unit of work has rolled back, so nothing was written.
+        wrapped = ValidationFailed("数值超出允许范围", "A number is out of range", field=None)
+        return _respond(request, wrapped, wrapped.status)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> Response:
