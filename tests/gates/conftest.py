@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import Engine
 
 from fanzha.bootstrap import Platform
+from fanzha.core.settings import Settings
 from fanzha.db.engine import build_engine
+from tests.conftest import TEST_KEYS
 from tests.gates.world import FIGURES, Gate, build_gate
 
 
@@ -20,6 +22,18 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep("-", "reliability gates")
         for name, value in sorted(FIGURES.items()):
             terminalreporter.write_line(f"{name}: {value}")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Test settings; the fuzzer and the matrix log in far more often than a person would."""
+    return Settings(
+        environment="test",
+        data_dir=tmp_path,
+        login_per_minute_per_client=10_000,
+        login_per_minute_per_account=10_000,
+        **TEST_KEYS,  # type: ignore[arg-type]
+    )
 
 
 @pytest.fixture

@@ -19,10 +19,10 @@ from fanzha.appeals.schemas import (
 )
 from fanzha.appeals.service import AppealService
 from fanzha.appeals.tables import Appeal
-from fanzha.core.errors import FanzhaError
 from fanzha.disposal.domain import DOCUMENTS_ZH
 from fanzha.disposal.schemas import NoticeLookup, NoticePublic
 from fanzha.identity.domain import Permission, Principal
+from fanzha.web import ratelimit
 from fanzha.web.deps import authorize, client_ip, platform_of
 
 router = APIRouter(prefix="/api/v1", tags=["appeals"])
@@ -34,17 +34,6 @@ def appeals_of(request: Request) -> AppealService:
     service = platform_of(request).appeals
     assert service is not None, "build_platform wires appeals"
     return service
-
-
-def _throttled(request: Request) -> JSONResponse | None:
-    """Public routes share the portal's per-client limit, so codes cannot be guessed in bulk."""
-    wait = platform_of(request).public_limiter.retry_after(client_ip(request))
-    if not wait:
-        return None
-    error = FanzhaError(
-        "请求过于频繁，请稍后再试", "Too many requests; try later", field="client", code="rate_limited"
-    )
-    return JSONResponse(error.to_dict(), status_code=429, headers={"Retry-After": str(wait)})
 
 
 def public_view(appeal: Appeal) -> AppealPublic:
@@ -65,8 +54,7 @@ def public_view(appeal: Appeal) -> AppealPublic:
 @router.post("/public/notices", response_model=NoticePublic, tags=["public"])
 def notice(request: Request, body: NoticeLookup) -> Any:
     """The notice behind an appeal code (Art 34¶1): object, measure, reason, remedy, documents."""
-    if limited := _throttled(request):
-        return limited
+    ratelimit.check(request, "public")
     row, masked, count = appeals_of(request).notice_view(body.code)
     return NoticePublic(
         object_kind=row.object_kind,
@@ -81,8 +69,8 @@ def notice(request: Request, body: NoticeLookup) -> Any:
 @router.post("/public/appeals", response_model=AppealPublic, status_code=201, tags=["public"])
 def submit(request: Request, body: AppealCreate) -> Any:
     """Appeal every measure on the object of a notice (Art 34¶2); answers the appeal number."""
-    if limited := _throttled(request):
-        return limited
+    ratelimit.check(request, "public")
+    ratelimit.check(request, "appeal")
     appeal = appeals_of(request).submit(
         body.code, body.facts, body.reasons, body.documents, client_ip(request)
     )
@@ -92,8 +80,7 @@ def submit(request: Request, body: AppealCreate) -> Any:
 @router.post("/public/appeals/status", response_model=AppealPublic, tags=["public"])
 def follow(request: Request, body: AppealStatusQuery) -> Any:
     """Follow an appeal by its number."""
-    if limited := _throttled(request):
-        return limited
+    ratelimit.check(request, "public")
     return public_view(appeals_of(request).status(body.number))
 
 

@@ -9,10 +9,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from fanzha.appeals.domain import APPEAL_LABELS, OPEN_APPEALS
-from fanzha.appeals.router import _throttled, appeals_of, public_view
+from fanzha.appeals.router import appeals_of, public_view
 from fanzha.appeals.schemas import AppealCreate
 from fanzha.core.errors import FanzhaError, ValidationFailed
 from fanzha.identity.domain import Permission, Principal
+from fanzha.web import ratelimit
 from fanzha.web.deps import authorize, client_ip
 from fanzha.web.templating import render
 
@@ -72,8 +73,8 @@ def portal(request: Request) -> HTMLResponse:
 @router.post("/appeal", response_class=HTMLResponse)
 async def submit(request: Request) -> Response:
     """Submit an appeal; the answer shows the appeal number to follow it."""
-    if limited := _throttled(request):
-        return limited
+    ratelimit.check(request, "public")
+    ratelimit.check(request, "appeal")
     fields = _fields(await request.form())
     documents = [d.strip() for d in fields.pop("documents", "").splitlines() if d.strip()]
     try:
@@ -94,8 +95,7 @@ def status(request: Request) -> Response:
     number = request.query_params.get("number", "")
     if not number:
         return render(request, "appeals/status.html", appeal=None, error=None)
-    if limited := _throttled(request):
-        return limited
+    ratelimit.check(request, "public")
     try:
         appeal = public_view(appeals_of(request).status(number))
     except FanzhaError as failure:

@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     # The public risk check: checks per client per minute (and the pull feed's page size cap).
     public_check_per_minute: int = Field(default=10, ge=1)
+    # ... and over every caller together, so many addresses cannot walk the sample library either.
+    public_per_minute_overall: int = Field(default=600, ge=1)
+    # Appeal submissions per address per hour (Art 34: one appeal per measure; a flood is abuse).
+    appeals_per_hour_per_client: int = Field(default=20, ge=1)
+    # Log-in attempts per address and per account per minute, before the lock-out counts failures.
+    login_per_minute_per_client: int = Field(default=20, ge=1)
+    login_per_minute_per_account: int = Field(default=10, ge=1)
+    # Pull-feed reads (samples and orders) per address and per organisation per minute.
+    feed_per_minute_per_client: int = Field(default=120, ge=1)
+    feed_per_minute_per_org: int = Field(default=600, ge=1)
     # Per-kind sample lifetime overrides in days, e.g. FANZHA_SAMPLE_EXPIRY_DAYS='{"ip": 14}'.
     sample_expiry_days: dict[str, int] = Field(default_factory=dict)
     data_dir: Path = Path("./var")

@@ -34,6 +34,7 @@ from fanzha.events import outbox
 from fanzha.identifiers import IdentifierKind, normalise
 from fanzha.identity.domain import Permission, Principal
 from fanzha.samples.tables import Sample
+from fanzha.web import ratelimit
 from fanzha.web.deps import authorize, platform_of
 from fanzha.web.idempotent import idempotent
 
@@ -161,6 +162,7 @@ def feed(
     principal: Reader,
     after: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    _limit: Annotated[None, Depends(ratelimit.throttle("feed"))] = None,
 ) -> dict[str, Any]:
     """Order events after a position, oldest first; an institution gets only events of its own orders."""
     with platform_of(request).sessions() as session:

@@ -56,7 +56,12 @@ class ImportReport:
 
 def read_rows(data: bytes, filename: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, row) from CSV with a header, or from JSON lines (by name or by content)."""
-    text = data.decode("utf-8-sig")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FanzhaError(
+            "文件须为 UTF-8 编码", "The file must be UTF-8", field="file", code="validation_failed"
+        ) from None
     if filename.endswith((".jsonl", ".ndjson", ".json")) or text.lstrip().startswith("{"):
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
@@ -68,15 +73,19 @@ def read_rows(data: bytes, filename: str) -> Iterator[tuple[int, dict[str, Any]]
             yield number, row if isinstance(row, dict) else {"__error__": "JSON"}
         return
     reader = csv.DictReader(io.StringIO(text))
-    for row in reader:
-        yield reader.line_num, {k: v for k, v in row.items() if k is not None and v not in (None, "")}
+    try:
+        for row in reader:
+            yield reader.line_num, {k: v for k, v in row.items() if k is not None and v not in (None, "")}
+    except csv.Error:  # a malformed line (e.g. a bare carriage return) ends the file as one bad row
+        yield reader.line_num, {"__error__": "CSV"}
 
 
 def _parse(row: dict[str, Any], line: int) -> SamplePublish:
     if "__error__" in row:
+        fmt = row["__error__"]
         raise FanzhaError(
-            f"第 {line} 行不是合法的 JSON 对象",
-            f"Line {line} is not a JSON object",
+            f"第 {line} 行不是合法的 {fmt} 行" if fmt == "CSV" else f"第 {line} 行不是合法的 JSON 对象",
+            f"Line {line} is not valid CSV" if fmt == "CSV" else f"Line {line} is not a JSON object",
             field="line",
             code="validation_failed",
         )

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from fanzha.core.errors import FanzhaError
 from fanzha.events import outbox
 from fanzha.identifiers import parse_kind
 from fanzha.identity.domain import Permission, Principal
@@ -33,6 +32,7 @@ from fanzha.samples.schemas import (
     SubscriptionCreated,
     SubscriptionRead,
 )
+from fanzha.web import ratelimit
 from fanzha.web.deps import authorize, client_ip, parse_body, platform_of
 from fanzha.web.idempotent import idempotent
 
@@ -123,6 +123,7 @@ def feed(
     after: Annotated[int, Query(ge=0, description="the last position you processed")] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     kind: str | None = None,
+    _limit: Annotated[None, Depends(ratelimit.throttle("feed"))] = None,
 ) -> dict[str, Any]:
     """Sample changes after a position, oldest first; positions never skip a committed event."""
     prefix = "samples." if kind is None else None
@@ -212,15 +213,7 @@ def sighting(request: Request, body: SightingCreate, principal: Looker, key: Ide
 def public_check(request: Request, body: PublicCheck) -> Any:
     """The portal's risk check for anyone: one identifier, a coarse answer, rate-limited per client."""
     platform, client = platform_of(request), client_ip(request)
-    wait = platform.public_limiter.retry_after(client)
-    if wait:
-        error = FanzhaError(
-            "查询过于频繁，请稍后再试",
-            "Too many checks; try again later",
-            field="client",
-            code="rate_limited",
-        )
-        return JSONResponse(error.to_dict(), status_code=429, headers={"Retry-After": str(wait)})
+    ratelimit.check(request, "public")
     return platform.lookup.public_check(body.kind, body.value, client)
 
 

@@ -31,6 +31,7 @@ from fanzha.samples import taxii as samples_taxii
 from fanzha.samples import views as samples_views
 from fanzha.samples.schemas import LookupRequest
 from fanzha.web import errors, pages
+from fanzha.web.ratelimit import Limits
 
 # No inline script anywhere: the CSP forbids it, and HTMX is served from the package.
 CSP = (
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     )
     app.state.platform = platform
     app.state.settings = settings
+    app.state.limits = Limits(settings, platform.public_limiter)
     app.middleware("http")(_security_headers(settings))
     errors.install(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

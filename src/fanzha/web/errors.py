@@ -39,7 +39,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(FanzhaError)
     async def _fanzha(request: Request, error: FanzhaError) -> Response:
-        return _respond(request, error, error.status)
+        response = _respond(request, error, error.status)
+        retry_after = getattr(error, "retry_after", None)  # a rate limit says when to come back
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> Response:

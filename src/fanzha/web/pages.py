@@ -13,6 +13,7 @@ from fanzha.core.errors import FanzhaError
 from fanzha.identity.domain import ROLE_PERMISSIONS, Permission, Principal
 from fanzha.identity.schemas import LoginRequest, Me
 from fanzha.identity.tables import Organisation, User
+from fanzha.web import ratelimit
 from fanzha.web.deps import SESSION_COOKIE, authorize, client_ip, platform_of
 from fanzha.web.i18n import LANG_COOKIE, LANGUAGES
 from fanzha.web.templating import render
@@ -63,9 +64,13 @@ def login_form(
 ) -> Response:
     """Log in from the console form."""
     try:
+        ratelimit.check(request, "login", f"user:{username.strip().lower()[:64]}")
         token, _csrf, _principal = platform_of(request).auth.login(username, password, client_ip(request))
     except FanzhaError as error:
-        return render(request, "login.html", status_code=error.status, error=error, username=username)
+        page = render(request, "login.html", status_code=error.status, error=error, username=username)
+        if isinstance(error, ratelimit.RateLimited):
+            page.headers["Retry-After"] = str(error.retry_after)
+        return page
     response = RedirectResponse("/", status_code=303)
     _set_session_cookie(request, response, token)
     return response
@@ -74,6 +79,7 @@ def login_form(
 @router.post("/api/v1/auth/login", response_model=Me, tags=["auth"])
 def login_api(request: Request, body: LoginRequest, response: Response) -> Me:
     """Log in over the API; sets the session cookie and returns the CSRF token in a header."""
+    ratelimit.check(request, "login", f"user:{body.username.strip().lower()[:64]}")
     token, csrf, principal = platform_of(request).auth.login(body.username, body.password, client_ip(request))
     _set_session_cookie(request, response, token)
     response.headers["X-CSRF-Token"] = csrf
