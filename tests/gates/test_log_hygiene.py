@@ -1,0 +1,69 @@
+"""Run a slice of the e2e flows with every log captured, then look for secrets and raw identifiers in it."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from fastapi.testclient import TestClient
+
+from fanzha.bootstrap import Platform
+from fanzha.identifiers import luhn_check_digit
+from tests.factories import PASSWORD
+from tests.gates.world import FIGURES, build_gate
+from tests.integration.test_disposal_service import PHONE
+
+CARD = "622202000099887" + luhn_check_digit("622202000099887")
+RESIDENT_ID = "430102199003075155"
+OTHER_PHONE = "13912345678"
+
+
+def test_the_logs_of_the_flows_hold_no_secret_token_or_raw_identifier(
+    platform: Platform, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # The production level (Settings.log_level), for every logger.
+    caplog.set_level(logging.getLevelName(platform.settings.log_level))
+    # Log in everyone, issue API keys, publish, order, execute, notify, appeal (tests/gates/world.py).
+    gate = build_gate(platform)
+    analyst, key = gate.clients["analyst"], gate.api_keys["cmccadmin-key"]
+    system = TestClient(gate.app, headers={"Authorization": f"Bearer {key}"})
+    for kind, value in (("bank_card", CARD), ("resident_id", RESIDENT_ID), ("phone", OTHER_PHONE)):
+        published = analyst.post(
+            "/api/v1/samples",
+            json={"kind": kind, "value": value, "fraud_type": "fake_loan", "confidence": 80},
+        )
+        assert published.status_code == 201, published.text
+        looked = system.post("/api/v1/samples/lookup", json={"items": [{"kind": kind, "value": value}]})
+        assert looked.status_code == 200 and looked.json()["hits"] == 1
+    anonymous = TestClient(gate.app)
+    assert anonymous.post("/api/v1/public/check", json={"kind": "phone", "value": PHONE}).status_code == 200
+    assert anonymous.post("/api/v1/public/notices", json={"code": gate.appeal_code}).status_code == 200
+    wrong = anonymous.post("/api/v1/auth/login", json={"username": "analyst", "password": PASSWORD + "x"})
+    assert wrong.status_code == 401
+    assert system.get("/api/v1/disposal/feed").status_code == 200
+    # A forged API key is refused (and audited by its id only).
+    faulty = TestClient(gate.app, headers={"Authorization": "Bearer fz_" + "q" * 40})
+    assert faulty.get("/api/v1/samples/feed").status_code == 401
+
+    secrets = {
+        "password": PASSWORD,
+        "wrong password": PASSWORD + "x",
+        "appeal code": gate.appeal_code,
+        **{f"API key {name}": value for name, value in gate.api_keys.items()},
+        "bogus API key": "fz_" + "q" * 40,
+        **{f"session of {name}": c.cookies["fanzha_session"] for name, c in gate.clients.items()},
+        **{f"CSRF token of {name}": c.headers["X-CSRF-Token"] for name, c in gate.clients.items()},
+        "phone": PHONE,
+        "other phone": OTHER_PHONE,
+        "card number": CARD,
+        "resident ID": RESIDENT_ID,
+        "token key": platform.settings.token_key_hex.get_secret_value(),
+        "encryption key": platform.settings.encryption_key_hex.get_secret_value(),
+    }
+    out, err = capfd.readouterr()
+    logs = "\n".join([caplog.text, out, err])
+    leaked = sorted(name for name, value in secrets.items() if value and value in logs)
+    FIGURES["log hygiene: secrets and identifiers looked for"] = len(secrets)
+    FIGURES["log hygiene: log lines scanned"] = len(caplog.records) + logs.count("\n")
+    assert leaked == []
+    assert len(caplog.records) >= 1  # the flows did log (notices sent): the scan read something
