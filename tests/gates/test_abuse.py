@@ -28,8 +28,8 @@ def _platform(tmp_path: Path, engine: Engine, clock: FrozenClock, **limits: obje
     return build_platform(settings, clock=clock, engine=engine)
 
 
-def _from(app: FastAPI, address: str) -> TestClient:
-    return TestClient(app, client=(address, 40000))
+def _from(app: FastAPI, address: str, cookies: dict[str, str] | None = None) -> TestClient:
+    return TestClient(app, client=(address, 40000), cookies=cookies)
 
 
 def _limited(response: object) -> bool:
@@ -86,11 +86,11 @@ def test_the_pull_feeds_are_limited_per_address_and_per_organisation(
         assert answers == [200, 200, 200]
         assert _limited(first.get(path))
         # The same organisation from other addresses shares the organisation's window.
-        others = [_from(app, f"10.4.0.{i}").get(path, cookies=cookies) for i in range(4)]
+        others = [_from(app, f"10.4.0.{i}", cookies).get(path) for i in range(4)]
         assert [r.status_code for r in others[:2]] == [200, 200] and _limited(others[2])
         # Another bank is not held up by bank A.
         other_bank = {"fanzha_session": login(app, "bop").cookies["fanzha_session"]}
-        assert _from(app, "10.4.1.1").get(path, cookies=other_bank).status_code == 200
+        assert _from(app, "10.4.1.1", other_bank).get(path).status_code == 200
         app = create_app(platform=platform)  # fresh windows for the next feed
 
 
