@@ -90,8 +90,9 @@ def _seconds(ts: pd.Series) -> pd.Series:
 def pandas_alerts(directory: Path) -> pd.DataFrame:
     """MuleAccountV1's features and score in pandas over a data directory: the baseline.
 
-    The same algorithm as the engine (arrivals cover their 3-hour bucket and the next; costly
-    features only for accounts that passed money on), written the way pandas is usually written.
+    The same algorithm as the engine (per-bucket earliest and latest arrivals joined to departures on
+    (account, bucket) and (account, bucket - 1); costly features only for accounts that passed money
+    on), written the way pandas is usually written.
     """
     columns = ["txn_id", "ts", "src_kind", "src_account", "dst_kind", "dst_account", "amount_fen", "channel"]
     t = pd.read_parquet(directory / "transactions.parquet", columns=columns)
@@ -100,14 +101,13 @@ def pandas_alerts(directory: Path) -> pd.DataFrame:
         columns={"dst_account": "account", "src_account": "peer", "dst_kind": "kind"}
     )
     outs = t.rename(columns={"src_account": "account", "dst_account": "peer", "src_kind": "kind"})
-    covers = pd.concat([ins[["account", "s", "b"]], ins[["account", "s", "b"]].assign(b=ins.b + 1)])
-    pairs = outs[["account", "s", "b", "txn_id", "amount_fen"]].merge(
-        covers, on=["account", "b"], suffixes=("", "_in")
+    per = ins.groupby(["account", "b"]).s.agg(lo="min", hi="max").reset_index()
+    o = outs[["account", "s", "b", "amount_fen"]].merge(
+        per[["account", "b", "lo"]], on=["account", "b"], how="left"
     )
-    pairs = pairs[(pairs.s_in <= pairs.s) & (pairs.s - pairs.s_in <= PASS_WINDOW_S)]
-    passed = (
-        pairs.drop_duplicates(["account", "txn_id"]).groupby("account").amount_fen.sum().rename("pass_fen")
-    )
+    o = o.merge(per[["account", "b", "hi"]].assign(b=per.b + 1), on=["account", "b"], how="left")
+    hit = (o.lo <= o.s) | (o.hi >= o.s - PASS_WINDOW_S)
+    passed = o[hit].groupby("account").amount_fen.sum().rename("pass_fen")
     ins = ins[ins.account.isin(passed.index)]
     outs = outs[outs.account.isin(passed.index)]
     hour_in, hour_out = (ins.ts.dt.hour + 8) % 24, (outs.ts.dt.hour + 8) % 24

@@ -1,8 +1,7 @@
 """Per-account money features for the mule engine (Art 18), in Ibis: the same on DuckDB and PySpark.
 
 Pass-through is found with equi-joins on (account, 3-hour bucket) instead of a window over every
-account's history: an arrival covers its own bucket and the next, so every departure within
-PASS_WINDOW_S of an arrival meets it, and no sort of the whole table is needed. The costly
+account's history (see `passed_on`), so no sort of the whole table is needed. The costly
 features (distinct payers and payees, night, dormancy) are computed only for accounts that passed
 money on at all, since the score of every other account is zero.
 """
@@ -53,16 +52,24 @@ def departures(txns: ir.Table) -> ir.Table:
 
 
 def passed_on(ins: ir.Table, outs: ir.Table) -> ir.Table:
-    """Per account, the money that left within PASS_WINDOW_S after some arrival: (account, pass_fen)."""
-    bucket = ins.s // PASS_WINDOW_S
-    covers = ibis.union(
-        ins.select("account", "s", b=bucket), ins.select("account", "s", b=bucket + 1), distinct=False
+    """Per account, the money that left within PASS_WINDOW_S after some arrival: (account, pass_fen).
+
+    With time cut into buckets of PASS_WINDOW_S, a departure at second s of bucket b follows an
+    arrival by at most the window exactly when bucket b holds an arrival at or before s (its
+    earliest, `lo`, is ≤ s) or bucket b - 1 holds one at or after s - window (its latest, `hi`).
+    Two equi-joins on (account, bucket) against per-bucket minima and maxima: no sort, no pairs.
+    """
+    w = PASS_WINDOW_S
+    per = ins.mutate(b=ins.s // w).group_by(["account", "b"]).aggregate(lo=ins.s.min(), hi=ins.s.max())
+    here, before = per.view(), per.view()
+    o = outs.mutate(b=outs.s // w)
+    now = o.left_join(here, (o.account == here.account) & (o.b == here.b)).select(
+        o.account, o.s, o.b, o.fen, lo=here.lo
     )
-    o = outs.mutate(b=outs.s // PASS_WINDOW_S)
-    pairs = o.join(covers, (o.account == covers.account) & (o.b == covers.b))
-    pairs = pairs.filter((pairs.s_right <= pairs.s) & (pairs.s - pairs.s_right <= PASS_WINDOW_S))
-    once = pairs.select("account", "txn_id", "fen").distinct()  # a departure counts once
-    return once.group_by("account").aggregate(pass_fen=once.fen.sum().cast("int64"))
+    both = now.left_join(before, (now.account == before.account) & (now.b == before.b + 1))
+    hit = (both.lo <= both.s).fill_null(False) | (both.hi >= both.s - w).fill_null(False)
+    passed = both.filter(hit)
+    return passed.group_by("account").aggregate(pass_fen=passed.fen.sum().cast("int64"))
 
 
 def account_features(txns: ir.Table) -> ir.Table:
