@@ -7,13 +7,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fanzha.contracts import TABLES
 from fanzha.detect.backtest import backtest
 from fanzha.detect.engines.finance import AtmCashoutV1, CustomerRiskV1, MuleAccountV1
+from fanzha.detect.engines.finance_features import PASS_WINDOW_S, arrivals, departures, passed_on
 from fanzha.detect.province import Province
 from fanzha.detect.runner import run
 
@@ -184,3 +188,44 @@ def test_backtest_on_the_small_province(
     scores = backtest(e, duckdb_province, run(e, duckdb_province)).all_levels
     assert scores.precision >= precision and scores.recall >= recall, scores
     assert scores.false_alarm_rate is not None and scores.false_alarm_rate < 0.005
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from("ABC"),
+            st.sampled_from("ABC"),
+            st.integers(0, 48).map(lambda q: q * 900),
+            st.integers(1, 9),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_pass_through_matches_a_brute_force_search(moves: list[tuple[str, str, int, int]]) -> None:
+    """Money leaving within 3 hours after any arrival, found by bucket joins, equals brute force.
+
+    Times on a 15-minute grid, so exact 3-hour gaps and bucket edges come up often.
+    """
+    rows = [
+        {
+            "txn_id": i,
+            "ts": T0 + timedelta(seconds=s),
+            "src_kind": "bank_card",
+            "src_account": src,
+            "dst_kind": "bank_card",
+            "dst_account": dst,
+            "amount_fen": fen,
+            "channel": "transfer",
+            "device_imei": None,
+        }
+        for i, (src, dst, s, fen) in enumerate(moves)
+    ]
+    expected: dict[str, int] = {}
+    for src, _, s, fen in moves:
+        if any(dst == src and s - PASS_WINDOW_S <= s_in <= s for _, dst, s_in, _ in moves):
+            expected[src] = expected.get(src, 0) + fen
+    table = ibis.memtable(pa.Table.from_pylist(rows, schema=TABLES["transactions"].schema))
+    found = passed_on(arrivals(table), departures(table)).to_pyarrow().to_pylist()
+    assert {r["account"]: r["pass_fen"] for r in found} == expected
