@@ -64,7 +64,7 @@ def decide(index: int, answer: dict[str, Any]) -> dict[str, Any]:
         return {
             "index": index,
             "decision": "proceed",
-            "token": answer["token"],
+            "token": answer.get("token", ""),
             "reasons_zh": [PROCEED_ZH],
             "reasons_en": [PROCEED_EN],
         }
