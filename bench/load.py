@@ -1,0 +1,270 @@
+"""Sustained load: the real server under a realistic mix from locust in a separate process, memory watched.
+
+The server (`fanzha serve`, one process) runs on a fresh SQLite database (or `--database-url`) holding a
+library of `--samples` phone samples. Locust (bench/_load_users.py, headless, its own process on
+loopback) plays banks' screening systems (single and 1,000-item look-ups, the pull feed), a police system
+publishing samples, analysts browsing the console and people using the public risk check. The server's
+RSS is sampled every 2 s. Printed: requests, error rate (429s from the public check's rate limit are
+counted apart: they are the limit working), p50 / p99 per request type, throughput, RSS over time and
+whether it grows (slope of a straight line through the second half of the run).
+
+    python bench/load.py --quick          # about 45 s of load
+    python bench/load.py --minutes 10     # the issue's 10-minute run
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import psutil
+from sqlalchemy import select
+
+from fanzha.bootstrap import build_platform
+from fanzha.core.settings import Settings
+from fanzha.db.engine import build_engine
+from fanzha.db.migrate import upgrade
+from fanzha.demo import seed_organisations, seed_users
+from fanzha.identity.domain import OrgKind, Principal, Role
+from fanzha.identity.tables import Organisation, User
+
+BIN = Path(sys.executable).parent
+HERE = Path(__file__).parent
+GROWTH_LIMIT_MB_PER_MIN = 2.0  # more than this over the second half is growth without bound
+# Shorter runs are mostly warm-up (SQLite's page cache fills up to its cap), so they are not judged.
+JUDGED_AFTER_S = 300
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare(url: str, env: dict[str, str], samples: int) -> dict[str, str]:
+    """Migrate, seed users, publish the library; returns the keys and password the users need."""
+    engine = build_engine(url)
+    upgrade(engine)
+    settings = Settings(
+        environment="test",
+        database_url=url,
+        token_key_hex=env["FANZHA_TOKEN_KEY_HEX"],  # type: ignore[arg-type]
+        encryption_key_hex=env["FANZHA_ENCRYPTION_KEY_HEX"],  # type: ignore[arg-type]
+    )
+    platform = build_platform(settings, engine=engine)
+    seed_organisations(platform)
+    passwords = {name: password for name, _role, password in seed_users(platform)}
+    with platform.sessions() as session:
+        users = {u.username: u for u in session.scalars(select(User)).all()}
+        orgs = {o.id: o for o in session.scalars(select(Organisation)).all()}
+
+    def principal(username: str) -> Principal:
+        user, org = users[username], orgs[users[username].org_id]
+        return Principal(user.id, username, org.id, OrgKind(org.kind), Role(user.role), source_ip="load")
+
+    analyst = principal("analyst")
+    rows = ["kind,value,fraud_type,confidence"] + [
+        f"phone,+86139{i:08d},fake_investment,85" for i in range(samples)
+    ]
+    report = platform.bulk.run(analyst, ("\n".join(rows) + "\n").encode(), "library.csv")
+    assert report.ok, report.errors[:3]
+    security = principal("secadmin")
+    keys = {}
+    for label, username in (("LOAD_BANK_KEY", "bankop"), ("LOAD_POLICE_KEY", "analyst")):
+        org_id = users[username].org_id
+        keys[label] = platform.auth.create_api_key(security, org_id, f"load-{label}", 1)[1]
+    platform.close()
+    return {**keys, "LOAD_ANALYST_PASSWORD": passwords["analyst"], "LOAD_KNOWN_SAMPLES": str(samples)}
+
+
+def watch(pid: int, every: float, out: list[tuple[float, float]], stop: threading.Event) -> None:
+    """Sample the server's RSS (MB) until `stop`."""
+    proc, started = psutil.Process(pid), time.monotonic()
+    while not stop.is_set():
+        try:
+            out.append((time.monotonic() - started, proc.memory_info().rss / 2**20))
+        except psutil.Error:
+            return
+        stop.wait(every)
+
+
+def read_stats(prefix: Path) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Locust's per-request-type statistics and its failures, from the CSV files."""
+    with open(f"{prefix}_stats.csv", newline="") as f:
+        stats = list(csv.DictReader(f))
+    with open(f"{prefix}_failures.csv", newline="") as f:
+        failures = list(csv.DictReader(f))
+    return stats, failures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="about 45 s of load")
+    parser.add_argument("--minutes", type=float, default=2.0)
+    parser.add_argument("--users", type=int, default=40)
+    parser.add_argument("--samples", type=int, default=20_000)
+    parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    args = parser.parse_args()
+    seconds = 45 if args.quick else int(args.minutes * 60)
+
+    with tempfile.TemporaryDirectory(prefix="fanzha-load-") as tmp_name:
+        tmp = Path(tmp_name)
+        url = args.database_url or f"sqlite:///{tmp / 'load.db'}"
+        env = {
+            **os.environ,
+            "FANZHA_ENVIRONMENT": "test",
+            "FANZHA_DATABASE_URL": url,
+            "FANZHA_SECRET_KEY": secrets.token_hex(32),
+            "FANZHA_TOKEN_KEY_HEX": secrets.token_hex(32),
+            "FANZHA_ENCRYPTION_KEY_HEX": secrets.token_hex(16),
+            "FANZHA_LOG_LEVEL": "WARNING",
+            # Every locust user shares one address: lift the per-client limits a deployment sets per
+            # institution, keep the public check's own limit so its 429s show.
+            "FANZHA_FEED_PER_MINUTE_PER_CLIENT": "100000",
+            "FANZHA_FEED_PER_MINUTE_PER_ORG": "100000",
+            "FANZHA_LOGIN_PER_MINUTE_PER_CLIENT": "1000",
+        }
+        started = time.perf_counter()
+        user_env = prepare(url, env, args.samples)
+        print(f"set-up: {args.samples:,} samples, users and keys in {time.perf_counter() - started:.1f} s")
+
+        port = free_port()
+        server_log = (tmp / "server.log").open("w")
+        server = subprocess.Popen(
+            [str(BIN / "fanzha"), "serve", "--port", str(port)],
+            env=env,
+            cwd=tmp,
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise SystemExit(f"the server did not start:\n{(tmp / 'server.log').read_text()[-2000:]}")
+
+        memory: list[tuple[float, float]] = []
+        stop = threading.Event()
+        watcher = threading.Thread(target=watch, args=(server.pid, 2.0, memory, stop), daemon=True)
+        watcher.start()
+        prefix = tmp / "locust"
+        print(
+            f"load: {args.users} locust users on {base} for {seconds} s "
+            f"(load average {os.getloadavg()[0]:.1f})"
+        )
+        locust = subprocess.run(
+            [
+                str(BIN / "locust"),
+                "-f",
+                str(HERE / "_load_users.py"),
+                "--headless",
+                "--users",
+                str(args.users),
+                "--spawn-rate",
+                str(args.users),
+                "--run-time",
+                f"{seconds}s",
+                "--host",
+                base,
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+            ],
+            env={**env, **user_env},
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+        )
+        stop.set()
+        watcher.join()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+        if not Path(f"{prefix}_stats.csv").exists():
+            raise SystemExit(f"locust failed:\n{locust.stderr[-3000:]}")
+        stats, failures = read_stats(prefix)
+    report(stats, failures, memory, seconds, args)
+
+
+def report(
+    stats: list[dict[str, str]],
+    failures: list[dict[str, str]],
+    memory: list[tuple[float, float]],
+    seconds: int,
+    args: argparse.Namespace,
+) -> None:
+    """Print the figures and the closing JSON line."""
+    limited = sum(int(f["Occurrences"]) for f in failures if "429" in f["Error"])
+    print(f"{'request':<18}{'count':>9}{'errors':>8}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>9}")
+    total = next(s for s in stats if s["Name"] == "Aggregated")
+    for s in stats:
+        if s["Name"] == "Aggregated":
+            continue
+        print(
+            f"{s['Name']:<18}{int(s['Request Count']):>9,}{int(s['Failure Count']):>8,}"
+            f"{float(s['50%']):>9,.0f}{float(s['99%']):>9,.0f}{float(s['Requests/s']):>9,.1f}"
+        )
+    for f in sorted(failures, key=lambda f: -int(f["Occurrences"]))[:5]:
+        if "429" not in f["Error"]:
+            print(f"  error: {f['Name']}: {f['Error'][:120]} × {int(f['Occurrences']):,}")
+    requests = int(total["Request Count"])
+    errors = int(total["Failure Count"]) - limited
+    error_rate = errors / max(requests, 1)
+    times = np.array([t for t, _ in memory])
+    rss = np.array([m for _, m in memory])
+    half = times >= times[-1] / 2
+    slope = float(np.polyfit(times[half] / 60, rss[half], 1)[0]) if half.sum() >= 3 else 0.0
+    judged = seconds >= JUDGED_AFTER_S
+    bounded = slope <= GROWTH_LIMIT_MB_PER_MIN or not judged
+    marks = [f"{t / 60:.1f} min {m:.0f} MB" for t, m in memory[:: max(1, len(memory) // 8)]]
+    print(
+        f"all: {requests:,} requests in {seconds} s = {requests / seconds:,.0f}/s; errors {errors:,} "
+        f"({error_rate:.3%}); public-check 429s {limited:,} (the rate limit, not errors); "
+        f"p50 {float(total['50%']):,.0f} ms, p99 {float(total['99%']):,.0f} ms"
+    )
+    print(f"server RSS: {' → '.join(marks)}; peak {rss.max():.0f} MB")
+    verdict = ("bounded" if bounded else "GROWING") if judged else "not judged: a run under 5 min is warm-up"
+    print(
+        f"memory over the second half: {slope:+.2f} MB/min "
+        f"({verdict}, limit {GROWTH_LIMIT_MB_PER_MIN} MB/min)"
+    )
+    figures = {
+        "bench": "load",
+        "seconds": seconds,
+        "users": args.users,
+        "requests": requests,
+        "requests_per_s": round(requests / seconds, 1),
+        "error_rate": round(error_rate, 5),
+        "rate_limited": limited,
+        "p50_ms": float(total["50%"]),
+        "p99_ms": float(total["99%"]),
+        "rss_start_mb": round(float(rss[0]), 1),
+        "rss_peak_mb": round(float(rss.max()), 1),
+        "rss_slope_mb_per_min": round(slope, 3),
+        "memory_bounded": bounded,
+    }
+    print(json.dumps(figures))
+    if error_rate > 0.01 or not bounded:
+        sys.exit(1)  # a gate in `make check-reliability`
+
+
+if __name__ == "__main__":
+    main()
