@@ -220,7 +220,7 @@ class CardOpeningV1(Engine):
     title_zh = "电话卡开卡异常核查"
     title_en = "Card-opening checks"
     inputs = ("phone_cards", "calls")
-    # Traders, and everyone who holds a card used for fraud (mules selling their own cards).
+    # Traders; `truth` adds the holders of labelled fraud cards (mules who sold their own).
     truth_roles = frozenset({"trader"})
     BULK_CARDS: ClassVar[int] = 3  # cards opened by one ID at one outlet within BULK_DAYS
     BULK_DAYS: ClassVar[int] = 7
@@ -231,9 +231,7 @@ class CardOpeningV1(Engine):
         held = cards.filter(cards.holder_resident_id.notnull())
         # Art 10(一): more than CARD_LIMIT cards with one operator.
         per_op = held.group_by(rid=held.holder_resident_id, op=held.operator_code).aggregate(n=held.count())
-        over = per_op.group_by("rid").aggregate(
-            max_per_op=per_op.n.max(), n_over_ops=(per_op.n > CARD_LIMIT).cast("int64").sum()
-        )
+        over = per_op.group_by("rid").aggregate(max_per_op=per_op.n.max())
         # Bulk: several cards at one outlet in one week (traders buy at complicit outlets).
         week = (held.opened_at.epoch_seconds() // (self.BULK_DAYS * DAY_S)).cast("int64")
         bulk_g = held.group_by(rid=held.holder_resident_id, outlet=held.outlet_id, week=week).aggregate(
@@ -253,9 +251,9 @@ class CardOpeningV1(Engine):
         )
         f = (
             base.left_join(over, "rid")
-            .select(*base.columns, "max_per_op", "n_over_ops")
+            .select(*base.columns, "max_per_op")
             .left_join(bulk, "rid")
-            .select(*base.columns, "max_per_op", "n_over_ops", "max_bulk")
+            .select(*base.columns, "max_per_op", "max_bulk")
         )
         f = f.left_join(flagged, "rid").select(
             *base.columns,
