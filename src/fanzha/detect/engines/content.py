@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fanzha.detect.engines.content_text import ScamTextV1
 from fanzha.detect.frame import Engine
 
-ENGINES: tuple[type[Engine], ...] = ()
+ENGINES: tuple[type[Engine], ...] = (ScamTextV1,)

@@ -1,0 +1,1 @@
+"""Chinese scam-text classification (Art 21, 22): hashed character n-grams and a linear model."""

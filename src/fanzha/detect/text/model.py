@@ -1,0 +1,128 @@
+"""The scam-text model: numpy weights over hashed n-grams, softmax over the ten scam types plus normal."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+from fanzha.contracts.reference import SCAM_TYPES
+from fanzha.detect import modelcard
+from fanzha.detect.text.features import MAX_N, N_BUCKETS, Grams, grams
+
+MODEL_NAME = "ScamTextV1"
+NORMAL = "normal"
+CLASSES: tuple[str, ...] = (NORMAL, *(code for code, *_ in SCAM_TYPES))
+TYPE_ZH = {code: zh for code, zh, *_ in SCAM_TYPES} | {NORMAL: "正常"}
+N_CUES = 3
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One message's class, its probability, whether it is fraud, and the phrases that said so."""
+
+    label: str
+    probability: float
+    fraud: bool
+    cues: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TextModel:
+    """Weights (buckets × classes) and biases of a linear model over hashed character n-grams."""
+
+    weights: npt.NDArray[np.float32]
+    bias: npt.NDArray[np.float32]
+    classes: tuple[str, ...]
+
+    def to_bytes(self) -> bytes:
+        """The model as .npz bytes (no pickle)."""
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            weights=self.weights,
+            bias=self.bias,
+            classes=np.array(self.classes),
+            meta=np.array([N_BUCKETS, MAX_N]),
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> TextModel:
+        """A model from .npz bytes, refusing one built for another featuriser."""
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            if tuple(int(x) for x in z["meta"]) != (N_BUCKETS, MAX_N):
+                raise ValueError("text model was trained with another featuriser")
+            return cls(
+                z["weights"].astype(np.float32),
+                z["bias"].astype(np.float32),
+                tuple(str(c) for c in z["classes"]),
+            )
+
+    def logits(self, g: Grams) -> npt.NDArray[np.float32]:
+        """Class scores of every message of the batch."""
+        gathered = self.weights[g.bucket] * g.value[:, None]
+        n = len(g.texts)
+        columns = [np.bincount(g.row, weights=gathered[:, k], minlength=n) for k in range(len(self.classes))]
+        out: npt.NDArray[np.float32] = (np.stack(columns, axis=1) + self.bias).astype(np.float32)
+        return out
+
+    def probabilities(self, texts: Sequence[str]) -> tuple[Grams, npt.NDArray[np.float32]]:
+        """The n-grams and class probabilities (softmax) of a batch."""
+        g = grams(texts)
+        z = self.logits(g)
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return g, e / e.sum(axis=1, keepdims=True)
+
+    def labels(self, texts: Sequence[str]) -> list[str]:
+        """The most probable class of each text (the fast path: no cue phrases)."""
+        _, p = self.probabilities(texts)
+        return [self.classes[i] for i in p.argmax(axis=1)]
+
+    def classify(self, texts: Sequence[str]) -> list[Verdict]:
+        """Class, probability, fraud flag and cue phrases of each text."""
+        g, p = self.probabilities(texts)
+        best = p.argmax(axis=1)
+        normal = self.classes.index(NORMAL)
+        order = np.argsort(g.row, kind="stable")
+        bounds = np.searchsorted(g.row[order], np.arange(len(texts) + 1))
+        verdicts = []
+        for i, k in enumerate(best):
+            idx = order[bounds[i] : bounds[i + 1]]
+            verdicts.append(
+                Verdict(
+                    label=self.classes[k],
+                    probability=round(float(p[i, k]), 4),
+                    fraud=bool(k != normal),
+                    cues=self._cues(g, idx, int(k)),
+                )
+            )
+        return verdicts
+
+    def _cues(self, g: Grams, idx: npt.NDArray[np.int64], k: int) -> tuple[str, ...]:
+        """The n-grams pushing hardest toward class k (versus the mean of the others), longest first."""
+        if len(idx) == 0:
+            return ()
+        w = self.weights[g.bucket[idx]]
+        push = w[:, k] - np.delete(w, k, axis=1).mean(axis=1)
+        chosen: list[str] = []
+        for j in np.argsort(-push, kind="stable"):
+            if push[j] <= 0 or len(chosen) == N_CUES:
+                break
+            text = g.gram(int(idx[j])).strip()
+            if len(text) < 2 or any(text in c or c in text for c in chosen):
+                continue  # single characters and overlaps explain nothing
+            chosen.append(text)
+        return tuple(chosen)
+
+
+@lru_cache(maxsize=1)
+def shipped() -> TextModel:
+    """The trained model shipped in the package (models/ScamTextV1)."""
+    card = modelcard.load(MODEL_NAME)
+    return TextModel.from_bytes(card.path("weights.npz").read_bytes())

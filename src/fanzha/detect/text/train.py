@@ -1,0 +1,120 @@
+"""Train the scam-text model on simulated provinces' SMS and chats (labels from label_messages)."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import ibis
+import numpy as np
+import sklearn
+from sklearn.linear_model import LogisticRegression
+
+from fanzha.detect import modelcard
+from fanzha.detect.province import Province
+from fanzha.detect.text.features import MAX_N, N_BUCKETS, grams, normalise
+from fanzha.detect.text.model import CLASSES, MODEL_NAME, NORMAL, TextModel
+
+# A victim's reply ("好的，怎么付款？") is labelled with its case's scam type but is not fraud content:
+# the classifier judges what the sender wrote, so replies count as normal.
+FRAUD_CATEGORIES = ("scam_script", "scam_broadcast")
+
+
+def labelled_messages(data_dir: Path | str) -> tuple[list[str], list[str]]:
+    """Every SMS and chat text of a province with its class (a scam type or normal)."""
+    p = Province.open(data_dir, "duckdb")
+    sms, chats, labels = p["sms"], p["chats"], p["label_messages"]
+    texts = ibis.union(
+        sms.select(channel=ibis.literal("sms"), id=sms.sms_id, text=sms.text),
+        chats.select(channel=ibis.literal("chat"), id=chats.chat_id, text=chats.text),
+    )
+    y = ibis.ifelse(labels.category.isin(FRAUD_CATEGORIES), labels.label, ibis.literal(NORMAL))
+    joined = labels.select(channel=labels.channel, id=labels.message_id, y=y).inner_join(
+        texts, ["channel", "id"]
+    )
+    rows = joined.order_by(["channel", "id"]).select("text", "y").to_pyarrow().to_pydict()
+    return [t or "" for t in rows["text"]], list(rows["y"])
+
+
+def fit(texts: Sequence[str], labels: Sequence[str], c: float = 20.0) -> TextModel:
+    """Fit the linear model on distinct (normalised text, class) pairs, weighted by log of their count."""
+    counts = Counter(zip((normalise(t) for t in texts), labels, strict=True))
+    distinct = sorted(counts)
+    g = grams([t for t, _ in distinct])
+    used, column = np.unique(g.bucket, return_inverse=True)  # only the buckets the data touches
+    x = np.zeros((len(distinct), len(used)), dtype=np.float32)
+    np.add.at(x, (g.row, column), g.value)
+    y = np.array([CLASSES.index(label) for _, label in distinct])
+    weight = np.log1p([counts[k] for k in distinct])  # a template sent 10,000 times is not 10,000 lessons
+    clf = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
+    clf.fit(x, y, sample_weight=weight)
+    weights = np.zeros((N_BUCKETS, len(CLASSES)), dtype=np.float32)
+    coef = np.zeros((len(CLASSES), len(used)), dtype=np.float32)
+    coef[clf.classes_] = clf.coef_
+    bias = np.full(len(CLASSES), -30.0, dtype=np.float32)  # a class never seen is never predicted
+    bias[clf.classes_] = clf.intercept_
+    weights[used] = coef.T
+    return TextModel(weights, bias, CLASSES)
+
+
+def evaluate(model: TextModel, texts: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
+    """Scam-type macro-F1 (over the types present), fraud-vs-normal precision/recall, false-alarm rate."""
+    predicted = model.labels(texts)
+    truth = np.array(labels)
+    guess = np.array(predicted)
+    f1s = []
+    for code in CLASSES[1:]:
+        tp = int(((guess == code) & (truth == code)).sum())
+        fp = int(((guess == code) & (truth != code)).sum())
+        fn = int(((guess != code) & (truth == code)).sum())
+        if tp + fn:
+            f1s.append(2 * tp / (2 * tp + fp + fn))
+    fraud_t, fraud_g = truth != NORMAL, guess != NORMAL
+    tp = int((fraud_t & fraud_g).sum())
+    return {
+        "messages": len(texts),
+        "fraud_messages": int(fraud_t.sum()),
+        "macro_f1": round(float(np.mean(f1s)), 4) if f1s else None,
+        "fraud_precision": round(tp / max(int(fraud_g.sum()), 1), 4),
+        "fraud_recall": round(tp / max(int(fraud_t.sum()), 1), 4),
+        "false_alarm_rate": round(int((fraud_g & ~fraud_t).sum()) / max(int((~fraud_t).sum()), 1), 6),
+    }
+
+
+def train_text(
+    data_dirs: Sequence[Path | str], out: bool = True, heldout: Path | str | None = None
+) -> tuple[TextModel, dict[str, Any]]:
+    """Train on `data_dirs`, measure on `heldout` (another seed) and, if `out`, save models/ScamTextV1."""
+    texts: list[str] = []
+    labels: list[str] = []
+    for d in data_dirs:
+        t, y = labelled_messages(d)
+        texts += t
+        labels += y
+    began = time.perf_counter()
+    model = fit(texts, labels)
+    seconds = round(time.perf_counter() - began, 2)
+    metrics = evaluate(model, *labelled_messages(heldout)) if heldout else {}
+    if out:
+        card = modelcard.ModelCard(
+            name=MODEL_NAME,
+            version=1,
+            library=f"numpy {np.__version__} (trained with scikit-learn {sklearn.__version__})",
+            features=[f"hashed character 1-{MAX_N}-grams of NFKC text, links and digits masked, {N_BUCKETS}"],
+            training={
+                "provinces": [str(d) for d in data_dirs],
+                "messages": len(texts),
+                "distinct": len(set(texts)),
+                "fraud_messages": sum(y != NORMAL for y in labels),
+                "fit_seconds": seconds,
+                "heldout": str(heldout) if heldout else None,
+            },
+            metrics=metrics,
+            trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        modelcard.save(card, {"weights.npz": model.to_bytes()})
+    return model, metrics

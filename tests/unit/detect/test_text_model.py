@@ -1,0 +1,71 @@
+"""The scam-text featuriser and classifier: deterministic, total on any unicode, explains itself."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fanzha.detect.text.features import N_BUCKETS, URL_MARK, grams, normalise
+from fanzha.detect.text.model import CLASSES, TextModel, shipped
+from fanzha.detect.text.train import evaluate, fit
+
+
+def test_normalise_masks_links_and_digits_and_folds_width() -> None:
+    assert normalise("请点击https://zhengxin.top/a?c=1申请，退款１２３元") == f"请点击{URL_MARK}申请,退款0元"
+
+
+def test_grams_stay_inside_their_message() -> None:
+    g = grams(["ab", "cd"])
+    texts = sorted(g.gram(i) for i in range(len(g.row)))
+    assert texts == ["a", "ab", "b", "c", "cd", "d"]  # no "bc" across the boundary
+    assert g.bucket.min() >= 0 and g.bucket.max() < N_BUCKETS
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(max_size=80), min_size=1, max_size=6))
+def test_any_unicode_classifies_deterministically(texts: list[str]) -> None:
+    model = shipped()
+    first, again = model.classify(texts), model.classify(list(texts))
+    assert first == again and len(first) == len(texts)
+    for v in first:
+        assert v.label in CLASSES and 0.0 <= v.probability <= 1.0 and v.fraud == (v.label != "normal")
+    assert model.labels(texts) == [v.label for v in first]  # batch fast path agrees
+
+
+def test_batch_and_single_give_the_same_probabilities() -> None:
+    model = shipped()
+    texts = ["【征信中心】您的征信存在逾期记录，请点击链接申请修复", "晚上一起吃饭？", ""]
+    _, batch = model.probabilities(texts)
+    singles = np.vstack([model.probabilities([t])[1] for t in texts])
+    assert np.allclose(batch, singles, atol=1e-5)
+
+
+def test_shipped_model_reads_scams_and_cites_cues() -> None:
+    model = shipped()
+    credit, police, dinner = model.classify(
+        [
+            "【征信中心】您的个人征信存在逾期记录，将影响贷款买房，请点击链接申请修复",
+            "【市公安局】您涉嫌一起洗钱案件，请登录网站查看通缉令并配合调查，不得向他人透露。",
+            "妈，我今晚回家吃饭",
+        ]
+    )
+    assert credit.label == "fake_credit" and any("征信" in c for c in credit.cues)
+    assert police.label == "fake_police" and police.fraud
+    assert not dinner.fraud
+
+
+def test_a_tiny_model_learns_and_round_trips_through_npz() -> None:
+    texts = [
+        "日结兼职点赞返佣金",
+        "点赞关注日结佣金",
+        "老师推荐牛股进群",
+        "牛股涨停老师带单",
+        "吃饭了吗",
+        "明天开会",
+    ]
+    labels = ["order_brushing", "order_brushing", "fake_investment", "fake_investment", "normal", "normal"]
+    model = fit(texts * 3, labels * 3)
+    again = TextModel.from_bytes(model.to_bytes())
+    assert again.labels(texts) == labels
+    assert evaluate(again, texts, labels)["fraud_precision"] == 1.0
