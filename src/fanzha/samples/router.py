@@ -83,7 +83,10 @@ class ImportReport(BaseModel):
 async def bulk_import(request: Request, principal: Publisher, file: Annotated[UploadFile, File()]) -> Any:
     """Import a CSV or JSON-lines file: all rows, or none with every bad row's line number."""
     data = await file.read()
-    report = platform_of(request).bulk.run(principal, data, file.filename or "upload.csv")
+    # In a worker thread: a million-row import must not stop the server answering everyone else.
+    report = await run_in_threadpool(
+        platform_of(request).bulk.run, principal, data, file.filename or "upload.csv"
+    )
     body = {
         "ok": report.ok,
         "rows": report.rows,
