@@ -10,13 +10,20 @@ import random
 import threading
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import httpx
 from sqlalchemy import select
 
+from fanzha.appeals.tables import Appeal
+from fanzha.demo_province import load_province
+from fanzha.disposal.tables import Order
 from fanzha.events.tables import OutboxEvent
 from fanzha.identity.domain import Principal
 from fanzha.samples.schemas import LookupItem
+from fanzha.samples.tables import Sample
+from fanzha.sim import SimConfig
+from fanzha.sim.generate import generate
 from tests.crash.conftest import ROUNDS, Deployment, _principal
 from tests.receiver import Served
 
@@ -156,3 +163,52 @@ def test_killed_dispatcher_delivers_every_event_once_after_dedup(deployment: Dep
 
 def _analyst(d: Deployment) -> Principal:
     return _principal(d.platform, "analyst")
+
+
+def test_killed_server_decides_an_appeal_all_or_nothing(deployment: Deployment, tmp_path: Path) -> None:
+    d = deployment
+    generate(SimConfig(people=600, days=3, seed=5), tmp_path / "province")
+    assert load_province(d.platform, tmp_path / "province").appeals >= 1
+    security = _principal(d.platform, "secadmin")
+    with d.platform.sessions() as session:
+        appeals = [(a.id, a.deciding_org_id, a.object_token) for a in session.scalars(select(Appeal))]
+    d.start_server()
+    for round_, (appeal_id, org_id, token) in enumerate(appeals[:ROUNDS]):
+        rng = random.Random(200 + round_)
+        key = d.platform.auth.create_api_key(security, org_id, f"decide-{round_}", 1)[1]
+        auth = {"Authorization": f"Bearer {key}"}
+        base = f"{d.base}/api/v1/appeals/{appeal_id}"
+        assert httpx.post(f"{base}/review", headers=auth, timeout=10).status_code == 200
+        answer: dict[str, int | str] = {}
+        decision = {"upheld": True, "reason": "号码确为本人正常使用，撤销处置"}
+        worker = threading.Thread(target=_post, args=(f"{base}/decision", auth, decision, answer))
+        worker.start()
+        time.sleep(rng.uniform(0.005, 0.2))  # one short transaction: rounds land before, in and after it
+        d.kill("server")
+        worker.join(timeout=30)
+        d.start_server()
+        with d.platform.sessions() as session:
+            appeal = session.get_one(Appeal, appeal_id)
+            releases = session.scalars(
+                select(Order).where(Order.object_token == token, Order.measure == "release")
+            ).all()
+            samples = session.scalars(select(Sample).where(Sample.token == token)).all()
+        if appeal.status == "released":
+            assert releases and all(s.status == "revoked" for s in samples), "decided but not released"
+        else:
+            assert answer.get("status") != 200, "an acknowledged decision was lost"
+            assert not releases, "releases without a decision"
+        assert d.audit_verifies()
+        print(
+            f"appeal crash round {round_} ({d.url.split(':')[0]}): "
+            f"answered {answer.get('status')}, appeal {appeal.status}"
+        )
+    d.kill("server")
+
+
+def _post(url: str, auth: dict[str, str], body: dict[str, object], answer: dict[str, int | str]) -> None:
+    """POST and keep the status, or the error when the server died under it."""
+    try:
+        answer["status"] = httpx.post(url, json=body, headers=auth, timeout=20).status_code
+    except httpx.HTTPError as error:
+        answer["status"] = type(error).__name__
