@@ -13,11 +13,12 @@ from collections import defaultdict
 from pathlib import Path
 
 import httpx
-from sqlalchemy import select
+import pyarrow.parquet as pq
+from sqlalchemy import func, select
 
 from fanzha.appeals.tables import Appeal
 from fanzha.demo_province import load_province
-from fanzha.disposal.tables import Order
+from fanzha.disposal.tables import Order, OrderEvent
 from fanzha.events.tables import OutboxEvent
 from fanzha.identity.domain import Principal
 from fanzha.samples.schemas import LookupItem
@@ -212,3 +213,45 @@ def _post(url: str, auth: dict[str, str], body: dict[str, object], answer: dict[
         answer["status"] = httpx.post(url, json=body, headers=auth, timeout=20).status_code
     except httpx.HTTPError as error:
         answer["status"] = type(error).__name__
+
+
+def test_killed_server_mid_bulk_order_leaves_only_whole_orders(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    d, auth = deployment, {"Authorization": f"Bearer {deployment.police_key}"}
+    generate(SimConfig(people=2000, days=2, seed=6), tmp_path / "province")
+    load_province(d.platform, tmp_path / "province")
+    numbers = pq.read_table(tmp_path / "province" / "phone_cards.parquet", columns=["msisdn"])["msisdn"]
+    d.start_server()
+    for round_ in range(ROUNDS):
+        rng = random.Random(300 + round_)
+        with d.platform.sessions() as session:
+            before = session.scalar(select(func.max(Order.id))) or 0
+        picked = numbers.to_pylist()[round_ * 1000 : (round_ + 1) * 1000]
+        items = [
+            {"kind": "phone", "value": n, "measure": "reverify", "reason": "批量复核涉诈号码"} for n in picked
+        ]
+        answer: dict[str, int | str] = {}
+        worker = threading.Thread(
+            target=_post, args=(f"{d.base}/api/v1/disposal/orders/bulk", auth, {"items": items}, answer)
+        )
+        worker.start()
+        time.sleep(rng.uniform(0.2, 2.0))
+        d.kill("server")
+        worker.join(timeout=60)
+        d.start_server()
+        with d.platform.sessions() as session:
+            new = session.scalars(select(Order.id).where(Order.id > before)).all()
+            with_events = set(
+                session.scalars(select(OrderEvent.order_id).where(OrderEvent.order_id > before)).all()
+            )
+        # Each line is its own transaction: the lines done before the kill are whole, the rest absent.
+        if answer.get("status") == 200:
+            assert new, "an acknowledged bulk issue was lost"
+        assert set(new) <= with_events, "an order without its issue event"
+        assert d.audit_verifies()
+        print(
+            f"bulk-order crash round {round_} ({d.url.split(':')[0]}): answered {answer.get('status')}, "
+            f"{len(new):,} whole orders from {len(items):,} lines"
+        )
+    d.kill("server")
