@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     # Per-kind sample lifetime overrides in days, e.g. FANZHA_SAMPLE_EXPIRY_DAYS='{"ip": 14}'.
     sample_expiry_days: dict[str, int] = Field(default_factory=dict)
     data_dir: Path = Path("./var")
+    # Detection runs read only data directories under this root (default: data_dir/provinces).
+    detect_data_root: Path | None = None
+    # What alerts become, e.g. '[{"engine": "*", "level": "high", "outcome": "sample"}]'; empty: defaults.
+    detect_policies: list[dict[str, str]] = Field(default_factory=list)
     log_level: str = "INFO"
 
     @model_validator(mode="after")

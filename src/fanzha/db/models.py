@@ -6,6 +6,7 @@ from fanzha.appeals import tables as appeal_tables
 from fanzha.audit import tables as audit_tables
 from fanzha.db import idempotency
 from fanzha.db.base import Base
+from fanzha.detect import tables as detect_tables
 from fanzha.disposal import tables as disposal_tables
 from fanzha.events import tables as event_tables
 from fanzha.identity import tables as identity_tables
@@ -15,6 +16,7 @@ __all__ = [
     "Base",
     "appeal_tables",
     "audit_tables",
+    "detect_tables",
     "disposal_tables",
     "event_tables",
     "idempotency",

@@ -105,6 +105,8 @@ class Permission(StrEnum):
     ORDER_RECEIPT = "order.receipt"
     APPEAL_DECIDE = "appeal.decide"
     ROUTING_MANAGE = "routing.manage"
+    DETECT_RUN = "detect.run"
+    DETECT_READ = "detect.read"
 
 
 _P = Permission
@@ -112,6 +114,8 @@ SAMPLE_WORK = frozenset({_P.SAMPLE_READ, _P.SAMPLE_PUBLISH, _P.SAMPLE_LOOKUP})
 # Art 28¶1, 34: police issue orders and decide appeals; institutions answer orders with receipts.
 POLICE_DISPOSAL = frozenset({_P.ORDER_READ, _P.ORDER_ISSUE, _P.APPEAL_DECIDE})
 INSTITUTION_DISPOSAL = frozenset({_P.ORDER_READ, _P.ORDER_RECEIPT})
+# Art 27: big-data monitoring is police work; institutions never see another's detection runs.
+POLICE_DETECTION = frozenset({_P.DETECT_RUN, _P.DETECT_READ})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PLATFORM_ADMIN: frozenset(
         {_P.HOME, _P.ORG_READ, _P.ORG_MANAGE, _P.USER_READ, _P.USER_MANAGE, _P.ROUTING_MANAGE}
@@ -119,10 +123,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SECURITY_ADMIN: frozenset({_P.HOME, _P.ORG_READ, _P.USER_READ, _P.USER_SECURITY, _P.APIKEY_MANAGE}),
     Role.AUDIT_ADMIN: frozenset({_P.HOME, _P.AUDIT_READ}),
     Role.ANALYST: frozenset(
-        {_P.HOME, _P.ORG_READ, _P.SAMPLE_DECIDE, _P.SUBSCRIPTION_MANAGE} | SAMPLE_WORK | POLICE_DISPOSAL
+        {_P.HOME, _P.ORG_READ, _P.SAMPLE_DECIDE, _P.SUBSCRIPTION_MANAGE}
+        | SAMPLE_WORK
+        | POLICE_DISPOSAL
+        | POLICE_DETECTION
     ),
     Role.COMMANDER: frozenset(
-        {_P.HOME, _P.ORG_READ, _P.USER_READ, _P.SAMPLE_DECIDE} | SAMPLE_WORK | POLICE_DISPOSAL
+        {_P.HOME, _P.ORG_READ, _P.USER_READ, _P.SAMPLE_DECIDE}
+        | SAMPLE_WORK
+        | POLICE_DISPOSAL
+        | POLICE_DETECTION
     ),
     Role.INSTITUTION_OPERATOR: frozenset({_P.HOME} | SAMPLE_WORK | INSTITUTION_DISPOSAL),
     Role.INSTITUTION_ADMIN: frozenset(
