@@ -99,3 +99,34 @@ def backtest_engine(
             f"{e.name} {label}: precision {s.precision:.3f} recall {s.recall:.3f} F1 {s.f1:.3f} "
             f"alerts {s.alerts} (truth {s.truth}, {s.alerts_per_day}/day) false-alarm rate {far}"
         )
+
+
+@app.command("worker")
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="处理完队列即退出 exit when the queue is empty")
+    ] = False,
+    poll: Annotated[float, typer.Option(help="空闲时轮询间隔（秒） idle poll interval, seconds")] = 2.0,
+    lease_minutes: Annotated[int, typer.Option("--lease-minutes", help="租约时长 lease length")] = 5,
+) -> None:
+    """执行排队的检测任务 Execute queued detection runs (several workers may run side by side)."""
+    from datetime import timedelta
+
+    from fanzha.bootstrap import build_platform
+    from fanzha.core.settings import Settings
+    from fanzha.detect.runs import DetectRunService, worker_name
+
+    platform = build_platform(Settings())
+    service, me, lease = DetectRunService.of(platform), worker_name(), timedelta(minutes=lease_minutes)
+    typer.echo(f"检测 worker {me} 启动 started", err=True)
+    try:
+        while True:
+            run_id = service.work_once(me, lease)
+            if run_id is not None:
+                typer.echo(f"run {run_id}: {service.status_of(run_id)}")
+            elif once:
+                return
+            else:
+                time.sleep(poll)
+    finally:
+        platform.close()

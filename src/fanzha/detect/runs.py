@@ -406,6 +406,11 @@ class DetectRunService:
             self.execute(run_id, worker, lease)
         return run_id
 
+    def status_of(self, run_id: int) -> str:
+        """A run's status, for the worker's log."""
+        with self._sessions() as session:
+            return session.get_one(DetectRun, run_id).status
+
     # Policies -------------------------------------------------------------------------------------
 
     def apply_policies(self, principal: Principal, run_id: int) -> dict[str, int]:
