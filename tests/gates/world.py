@@ -36,6 +36,9 @@ PEERS: dict[str, str] = {
     "cmccadmin": "cuccadmin",
     "aop": "bop",
 }
+# People whose organisation, not their role, decides: the provincial centre's analyst runs detection,
+# which the county units' analysts and commanders may not (Art 27; fanzha.detect.runs.DETECTING_ORGS).
+CENTRE_USERS: dict[str, Role] = {"centreanalyst": Role.ANALYST}
 
 
 @dataclass
@@ -80,8 +83,10 @@ def build_gate(platform: Platform) -> Gate:
     make_user(platform, "commandery", base.county_y, Role.COMMANDER)
     make_user(platform, "cmccadmin", dw.cmcc.org, Role.INSTITUTION_ADMIN)
     make_user(platform, "cuccadmin", dw.cucc.org, Role.INSTITUTION_ADMIN)
+    for name, role in CENTRE_USERS.items():
+        make_user(platform, name, base.centre, role)
     app = create_app(platform=platform)
-    names = {*ROLE_USERS.values(), *PEERS.values(), "aop", "aadmin"}
+    names = {*ROLE_USERS.values(), *PEERS.values(), *CENTRE_USERS, "aop", "aadmin"}
     clients = {name: login(app, name) for name in sorted(names)}
     gate = Gate(platform, app, dw, clients, {})
     analyst, cmcc = clients["analyst"], clients["cmccop"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -14,14 +15,28 @@ from fanzha.web.deps import authorize, platform_of
 from fanzha.web.idempotent import idempotent
 
 router = APIRouter(prefix="/api/v1/detect", tags=["detect"])
-Reader = Annotated[Principal, Depends(authorize(Permission.DETECT_READ))]
-Runner = Annotated[Principal, Depends(authorize(Permission.DETECT_RUN))]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)]
 
 
 def runs_of(request: Request) -> DetectRunService:
     """The detection run service over this app's platform."""
     return DetectRunService.of(platform_of(request))
+
+
+def at_centre(permission: Permission) -> Callable[..., Principal]:
+    """A dependency: the role's permission, then a province or city centre (refused before the body)."""
+
+    def dependency(request: Request, principal: Principal = Depends(authorize(permission))) -> Principal:
+        runs_of(request).centre_only(principal, str(permission))
+        return principal
+
+    dependency.permission = permission  # type: ignore[attr-defined]  # read by the access-matrix test
+    return dependency
+
+
+Reader = Annotated[Principal, Depends(authorize(Permission.DETECT_READ))]
+RunReader = Annotated[Principal, Depends(at_centre(Permission.DETECT_READ))]
+Runner = Annotated[Principal, Depends(at_centre(Permission.DETECT_RUN))]
 
 
 def engines() -> list[EngineRead]:
@@ -75,13 +90,15 @@ def start(request: Request, body: RunCreate, principal: Runner, key: Idempotency
 
 
 @router.get("/runs", response_model=RunPage)
-def recent(request: Request, principal: Reader, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> RunPage:
+def recent(
+    request: Request, principal: RunReader, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> RunPage:
     """The latest runs the caller may see, newest first."""
     return RunPage(items=[RunRead.model_validate(r) for r in runs_of(request).recent(principal, limit)])
 
 
 @router.get("/runs/{run_id}", response_model=RunRead)
-def detail(request: Request, run_id: int, principal: Reader) -> RunRead:
+def detail(request: Request, run_id: int, principal: RunReader) -> RunRead:
     """A run's status and progress stage."""
     return RunRead.model_validate(runs_of(request).get(principal, run_id))
 
@@ -90,7 +107,7 @@ def detail(request: Request, run_id: int, principal: Reader) -> RunRead:
 def alerts(
     request: Request,
     run_id: int,
-    principal: Reader,
+    principal: RunReader,
     level: str | None = None,
     kind: str | None = None,
     after: Annotated[int, Query(ge=0)] = 0,

@@ -104,7 +104,8 @@ class DetectRunService:
 
     # Starting and reading ----------------------------------------------------------------------
 
-    def _centre_only(self, principal: Principal, action: str) -> None:
+    def centre_only(self, principal: Principal, action: str) -> None:
+        """Refuse (audited) anyone outside the province and city centres (Art 27)."""
         if OrgKind(principal.org_kind) not in DETECTING_ORGS:
             self._identity.deny(principal, action, "detect_run", "")
             raise PermissionDenied(
@@ -136,7 +137,7 @@ class DetectRunService:
         """Queue a run of `engine` on `data_dir`; a worker picks it up."""
         from fanzha.detect.registry import engine as find
 
-        self._centre_only(principal, "detect.start")
+        self.centre_only(principal, "detect.start")
         found = find(engine)
         if backend not in BACKENDS:
             raise ValidationFailed(
@@ -186,7 +187,7 @@ class DetectRunService:
 
     def recent(self, principal: Principal, limit: int = 50) -> list[DetectRun]:
         """The latest runs the caller may see, newest first."""
-        self._centre_only(principal, "detect.list")
+        self.centre_only(principal, "detect.list")
         query = select(DetectRun).order_by(DetectRun.id.desc()).limit(min(limit, PAGE_MAX))
         if principal.org_kind != OrgKind.POLICE_PROVINCE:
             query = query.where(DetectRun.org_id == principal.org_id)
@@ -195,7 +196,7 @@ class DetectRunService:
 
     def get(self, principal: Principal, run_id: int) -> DetectRun:
         """One run with its status and progress."""
-        self._centre_only(principal, "detect.read")
+        self.centre_only(principal, "detect.read")
         with self._identity.guarded(principal), self._sessions() as session:
             run = session.get(DetectRun, run_id)
             if run is None or not self._visible(principal, run):
