@@ -50,7 +50,10 @@ KEY_ROLES = {"cmccadmin-key": Role.INSTITUTION_OPERATOR, "cuccadmin-key": Role.I
 KEY_PEERS = {"cmccadmin-key": "cuccadmin-key"}
 # Routes the role allows only in some organisations: detection runs belong to the province and city
 # centres (Art 27), so the county units' analyst and commander are refused despite their role.
-ORG_LIMITED: dict[str, set[str]] = {"/api/v1/detect/runs": {"analyst", "commander"}}
+ORG_LIMITED: dict[str, set[str]] = {
+    "/api/v1/detect/runs": {"analyst", "commander"},
+    "/console/detect": {"analyst", "commander"},
+}
 
 
 UNOWNED: set[str] = set()
