@@ -242,7 +242,7 @@ def test_bulk_receipts_and_the_object_history(login: Login, dw: DisposalWorld) -
             ]
         },
     )
-    assert answer.status_code == 200
+    assert answer.status_code == 200, answer.text
     results = {r["order_id"]: r for r in answer.json()}
     assert results[ids[0]] == {"order_id": ids[0], "ok": True, "status": "executed", "error": None}
     assert results[ids[1]]["ok"] is False and results[ids[1]]["error"]["field"] == "reason"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from fanzha.audit.domain import GENESIS, AuditEntry
 from fanzha.audit.tables import AuditHead, AuditRecord
-from fanzha.db.rows import ensure_row
+from fanzha.db.rows import locked_row
 
 _HEAD_ID = 1
 
@@ -30,15 +30,13 @@ class AuditFilter:
 
 def append(session: Session, entry_fields: dict[str, object]) -> AuditRecord:
     """Lock the chain head, link the new entry to it and move the head."""
-    ensure_row(session, AuditHead, id=_HEAD_ID, seq=0, hash=GENESIS)
-    head = session.execute(select(AuditHead).where(AuditHead.id == _HEAD_ID).with_for_update()).scalar_one()
+    head = locked_row(session, AuditHead, id=_HEAD_ID, seq=0, hash=GENESIS)
     entry = AuditEntry(seq=head.seq + 1, prev_hash=head.hash, **entry_fields)  # type: ignore[arg-type]
     digest = entry.digest()
     record = AuditRecord(**{**entry.__dict__, "hash": digest})
     session.add(record)
     head.seq, head.hash = entry.seq, digest
-    session.flush()
-    return record
+    return record  # written with the next flush: a batch of entries goes in one INSERT
 
 
 def to_entry(record: AuditRecord) -> AuditEntry:

@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar, cast
+from weakref import WeakKeyDictionary
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
+
+T = TypeVar("T")
 
 
 def ensure_row(session: Session, model: type[Any], **values: Any) -> None:
     """Insert the row unless its key exists: two first writers racing must not both insert it."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(model).values(**values).on_conflict_do_nothing())
+
+
+# Rows locked by a root transaction, so many appends in one transaction lock (and read) them once.
+_HELD: WeakKeyDictionary[SessionTransaction, dict[type[Any], Any]] = WeakKeyDictionary()
+
+
+def locked_row(session: Session, model: type[T], **values: Any) -> T:
+    """The row of `model` keyed by `values["id"]`, created if missing and locked until the transaction ends.
+
+    A lock taken at the root is reused for the rest of the transaction; one taken inside a savepoint is
+    not remembered, because rolling the savepoint back releases it (PostgreSQL).
+    """
+    root = session.get_transaction()
+    held = _HELD.get(root) if root is not None else None
+    if held is not None and model in held:
+        return cast(T, held[model])
+    ensure_row(session, model, **values)
+    row = session.execute(select(model).filter_by(id=values["id"]).with_for_update()).scalar_one()
+    if root is not None and not session.in_nested_transaction():
+        _HELD.setdefault(root, {})[model] = row
+    return row

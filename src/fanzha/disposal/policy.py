@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +26,17 @@ from fanzha.samples.tables import Sample, SampleHistory, SampleSource
 
 log = logging.getLogger("fanzha.disposal.policy")
 TOPIC_PREFIX = "samples.published."
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What one event asks for: the sample, its measure, its object and the institutions responsible."""
+
+    event_id: str
+    sample: Sample
+    measure: Measure
+    target: Target
+    org_ids: list[int]
 
 
 class LinkedDisposalPolicy:
@@ -50,6 +62,10 @@ class LinkedDisposalPolicy:
         """Issue the orders for one event."""
         await asyncio.to_thread(self.apply, event)
 
+    async def publish_many(self, events: list[DomainEvent]) -> None:
+        """Issue the orders for a batch of events in one transaction."""
+        await asyncio.to_thread(self.apply_many, events)
+
     def dead_letter(self, event: DomainEvent, attempts: int, error: str) -> None:
         """Log an event that kept failing; the police can still issue by hand."""
         log.error(
@@ -58,82 +74,140 @@ class LinkedDisposalPolicy:
 
     def apply(self, event: DomainEvent) -> list[Order]:
         """Orders for the sample of `event`, at most once per (event, institution, measure)."""
+        return self.apply_many([event])
+
+    def apply_many(self, events: list[DomainEvent]) -> list[Order]:
+        """Orders for the samples of `events` in one transaction; each lookup is one query for the batch."""
         service = self._disposal
         with service.uow() as uow:
             session = uow.session
-            sample = session.get(Sample, int(event.payload["sample_id"]))
+            plans = self._plans(session, [e for e in events if self.wants(e)])
+            if not plans:
+                return []
+            samples = [plan.sample for plan in plans]
+            issuers = self._issuers(session, samples)
+            tokens = list({s.token for s in samples})
+            in_force = self._in_force(session, tokens)
+            passed = self._passed_verification(session, tokens)
+            keys = [f"{p.event_id}:{org_id}:{p.measure}" for p in plans for org_id in p.org_ids]
+            taken = set(session.scalars(select(Order.dedupe_key).where(Order.dedupe_key.in_(keys))))
+            org_ids = {org_id for p in plans for org_id in p.org_ids}
+            orgs = {
+                o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))
+            }
+            orders: list[Order] = []
+            for plan in plans:
+                sample, issuer = plan.sample, issuers[plan.sample.id]
+                if sample.token in passed and sample.risk_level == "high":
+                    self._notify_high_risk_again(session, sample, passed[sample.token], issuer)
+                for org_id in plan.org_ids:
+                    key, org = f"{plan.event_id}:{org_id}:{plan.measure}", orgs.get(org_id)
+                    live = (sample.token, org_id, str(plan.measure))
+                    if org is None or key in taken or live in in_force:
+                        continue
+                    order = self._issue(session, plan, org, issuer, key)
+                    if order is not None:
+                        taken.add(key)
+                        in_force.add(live)
+                        orders.append(order)
+            uow.commit()
+            return orders
+
+    def _plans(self, session: Session, events: list[DomainEvent]) -> list[_Plan]:
+        """The active, confident enough samples of `events`, with their measure and institutions."""
+        ids = {int(e.payload["sample_id"]) for e in events}
+        found = {s.id: s for s in session.scalars(select(Sample).where(Sample.id.in_(ids)))}
+        plans = []
+        for event in events:
+            sample = found.get(int(event.payload["sample_id"]))
             if (
                 sample is None
                 or sample.status != SampleStatus.ACTIVE
                 or sample.confidence < self.min_confidence
             ):
-                return []
+                continue
             kind = IdentifierKind(sample.kind)
             measure = self.measures.get(kind)
             if measure is None:
-                return []
-            identifier = service.vault.decrypt(kind, sample.token, sample.ciphertext)
+                continue
+            identifier = self._disposal.vault.decrypt(kind, sample.token, sample.ciphertext)
             target = Target(identifier, sample.token, sample.masked, sample.ciphertext)
-            issuer = self._issuer(session, sample)
-            self._again_after_verification(session, sample, issuer)
-            orders: list[Order] = []
-            for org_id in service.routing.responsible(session, identifier):
-                org = session.get(Organisation, org_id)
-                key = f"{event.event_id}:{org_id}:{measure}"
-                if org is None or session.scalars(select(Order.id).where(Order.dedupe_key == key)).first():
-                    continue
-                if self._already_in_force(session, sample.token, org_id, measure):
-                    continue
-                try:
-                    rule = service.rule(kind, measure, OrgKind(org.kind))
-                except ValidationFailed:
-                    log.warning("routing sends %s to %s, which cannot %s", kind, org.code, measure)
-                    continue
-                order = service.create(
-                    session,
-                    org=org,
-                    rule=rule,
-                    target=target,
-                    issuer_org_id=issuer,
-                    issued_by="policy:linked",
-                    # Art 28¶1: institutions restrict or suspend at once on a notified sample.
-                    reason=f"涉诈样本（{sample.fraud_type}），联动处置",
-                    evidence_ref=f"sample:{sample.id}",
-                    sample_id=sample.id,
-                    dedupe_key=key,
-                )
-                service.audit.record(
-                    session,
-                    SYSTEM,
-                    "order.issue",
-                    object_type="order",
-                    object_id=order.id,
-                    detail={
-                        "policy": self.name,
-                        "sample_id": sample.id,
-                        "org_id": org_id,
-                        "measure": str(measure),
-                    },
-                )
-                orders.append(order)
-            uow.commit()
-            return orders
+            org_ids = self._disposal.routing.responsible(session, identifier)
+            plans.append(_Plan(event.event_id, sample, measure, target, org_ids))
+        return plans
+
+    def _issue(self, session: Session, plan: _Plan, org: Organisation, issuer: int, key: str) -> Order | None:
+        """One linked order with its audit record; None when the institution cannot take the measure."""
+        service, sample = self._disposal, plan.sample
+        try:
+            rule = service.rule(IdentifierKind(sample.kind), plan.measure, OrgKind(org.kind))
+        except ValidationFailed:
+            log.warning("routing sends %s to %s, which cannot %s", sample.kind, org.code, plan.measure)
+            return None
+        order = service.create(
+            session,
+            org=org,
+            rule=rule,
+            target=plan.target,
+            issuer_org_id=issuer,
+            issued_by="policy:linked",
+            # Art 28¶1: institutions restrict or suspend at once on a notified sample.
+            reason=f"涉诈样本（{sample.fraud_type}），联动处置",
+            evidence_ref=f"sample:{sample.id}",
+            sample_id=sample.id,
+            dedupe_key=key,
+        )
+        service.audit.record(
+            session,
+            SYSTEM,
+            "order.issue",
+            object_type="order",
+            object_id=order.id,
+            detail={
+                "policy": self.name,
+                "sample_id": sample.id,
+                "org_id": org.id,
+                "measure": str(plan.measure),
+            },
+        )
+        return order
 
     @staticmethod
-    def _already_in_force(session: Session, token: str, org_id: int, measure: Measure) -> bool:
+    def _in_force(session: Session, tokens: list[str]) -> set[tuple[str, int, str]]:
+        """(token, institution, measure) of the orders open or executed on `tokens`."""
         live = [str(OrderStatus.ISSUED), str(OrderStatus.DELIVERED), str(OrderStatus.ACKNOWLEDGED)]
         live.append(str(OrderStatus.EXECUTED))
-        return (
-            session.scalars(
-                select(Order.id).where(
-                    Order.object_token == token,
-                    Order.org_id == org_id,
-                    Order.measure == str(measure),
-                    Order.status.in_(live),
-                )
-            ).first()
-            is not None
+        query = select(Order.object_token, Order.org_id, Order.measure).where(
+            Order.object_token.in_(tokens), Order.status.in_(live)
         )
+        return {(token, org_id, measure) for token, org_id, measure in session.execute(query)}
+
+    @staticmethod
+    def _passed_verification(session: Session, tokens: list[str]) -> dict[str, Order]:
+        """The latest re-verification order each token passed (Art 13)."""
+        query = (
+            select(Order)
+            .where(
+                Order.object_token.in_(tokens),
+                Order.measure == str(Measure.REVERIFY),
+                Order.verification == str(Verification.PASSED),
+            )
+            .order_by(Order.id)
+        )
+        return {order.object_token: order for order in session.scalars(query)}
+
+    def _issuers(self, session: Session, samples: list[Sample]) -> dict[int, int]:
+        """The deciding unit of each sample: its first police source in one query, else `_issuer`."""
+        police = [str(k) for k in OrgKind if k.is_police]
+        query = (
+            select(SampleSource.sample_id, SampleSource.org_id)
+            .join(Organisation, Organisation.id == SampleSource.org_id)
+            .where(SampleSource.sample_id.in_({s.id for s in samples}), Organisation.kind.in_(police))
+            .order_by(SampleSource.id.desc())
+        )
+        # Descending: the last one written for a sample, the one kept, is its first source.
+        found = {sample_id: org_id for sample_id, org_id in session.execute(query)}
+        return {s.id: found[s.id] if s.id in found else self._issuer(session, s) for s in samples}
 
     @staticmethod
     def _issuer(session: Session, sample: Sample) -> int:
@@ -166,19 +240,8 @@ class LinkedDisposalPolicy:
             raise ValidationFailed("没有省级反诈中心", "No provincial anti-fraud centre exists", field="org")
         return province
 
-    def _again_after_verification(self, session: Session, sample: Sample, issuer: int) -> None:
+    def _notify_high_risk_again(self, session: Session, sample: Sample, passed: Order, issuer: int) -> None:
         """Art 13: a card that passed re-verification and is high-risk again → the police are notified."""
-        passed = session.scalars(
-            select(Order)
-            .where(
-                Order.object_token == sample.token,
-                Order.measure == str(Measure.REVERIFY),
-                Order.verification == str(Verification.PASSED),
-            )
-            .order_by(Order.id.desc())
-        ).first()
-        if passed is None or sample.risk_level != "high":
-            return
         outbox.record(
             session,
             self._disposal.clock,

@@ -6,7 +6,7 @@ import hashlib
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fanzha.appeals.domain import new_code
@@ -63,6 +63,7 @@ def record_notice(service: DisposalService, session: Session, order: Order) -> O
 
 def send_notices(service: DisposalService, notices: list[OutgoingNotice]) -> None:
     """Hand notices to the port after commit; a gateway failure leaves sent_at empty for a retry."""
+    sent: list[int] = []
     for item in notices:
         try:
             service.notifier.send(item)
@@ -70,11 +71,11 @@ def send_notices(service: DisposalService, notices: list[OutgoingNotice]) -> Non
             log.warning("notice %s not sent: %s", item.notice_id, type(failure).__name__)
             continue
         if item.notice_id:
-            with service.uow() as uow:
-                row = uow.session.get(Notice, item.notice_id)
-                if row is not None:
-                    row.sent_at = service.clock.now()
-                uow.commit()
+            sent.append(item.notice_id)
+    if sent:
+        with service.uow() as uow:
+            uow.session.execute(update(Notice).where(Notice.id.in_(sent)).values(sent_at=service.clock.now()))
+            uow.commit()
 
 
 def in_force(session: Session, token: str) -> list[Order]:

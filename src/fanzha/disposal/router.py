@@ -202,17 +202,18 @@ def receipt(
 
 @router.post("/receipts", response_model=list[BulkReceiptResult])
 def bulk_receipts(request: Request, body: BulkReceipts, principal: Receiver) -> list[BulkReceiptResult]:
-    """Receipts in bulk; each is applied (or refused) on its own, and a repeat changes nothing."""
-    service, results = disposal_of(request), []
-    for item in body.items:
-        data = ReceiptCreate(status=item.status, reason=item.reason, verification=item.verification)
-        try:
-            order = service.receipt(principal, item.order_id, data)
-        except FanzhaError as error:
-            results.append(BulkReceiptResult(order_id=item.order_id, ok=False, error=error.to_dict()))
-            continue
-        results.append(BulkReceiptResult(order_id=item.order_id, ok=True, status=order.status))
-    return results
+    """Receipts in bulk, one transaction; each applied (or refused) on its own; a repeat changes nothing."""
+    items = [
+        (i.order_id, ReceiptCreate(status=i.status, reason=i.reason, verification=i.verification))
+        for i in body.items
+    ]
+    outcomes = disposal_of(request).receipts(principal, items)
+    return [
+        BulkReceiptResult(order_id=order_id, ok=False, error=outcome.to_dict())
+        if isinstance(outcome, FanzhaError)
+        else BulkReceiptResult(order_id=order_id, ok=True, status=outcome.status)
+        for (order_id, _), outcome in zip(items, outcomes, strict=True)
+    ]
 
 
 @router.get("/objects", response_model=ObjectHistory)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.audit.service import Auditor
 from fanzha.core.clock import Clock
-from fanzha.core.errors import NotFound, PermissionDenied, ValidationFailed
+from fanzha.core.errors import FanzhaError, NotFound, PermissionDenied, ValidationFailed
 from fanzha.db.uow import UnitOfWork
 from fanzha.disposal import domain
 from fanzha.disposal.domain import (
@@ -342,49 +342,80 @@ class DisposalService:
 
     def receipt(self, principal: Principal, order_id: int, data: ReceiptCreate) -> Order:
         """An institution reports on its order; repeating the same receipt changes nothing."""
-        check_receipt(data.status, data.reason)
-        is_reverify = False
+        outcome = self.receipts(principal, [(order_id, data)])[0]
+        if isinstance(outcome, FanzhaError):
+            raise outcome
+        return outcome
+
+    def receipts(
+        self, principal: Principal, items: list[tuple[int, ReceiptCreate]]
+    ) -> list[Order | FanzhaError]:
+        """Receipts in one transaction, each applied or refused on its own."""
+        outcomes: list[Order | FanzhaError] = []
         outgoing: list[OutgoingNotice] = []
-        with self.identity.guarded(principal), self.uow() as uow:
-            order = self._visible(uow.session, principal, order_id, "order.receipt")
-            if order.org_id != principal.org_id:
-                raise refused(
-                    NotFound(
-                        "指令不存在或不属于本单位", "No such order for your organisation", field="order_id"
-                    ),
-                    "order.receipt",
-                    "order",
-                    order_id,
-                )
-            if order.status == data.status:
-                uow.commit()
-                return order  # a retried receipt: the first answer stands
-            is_reverify = order.measure == Measure.REVERIFY
-            if data.status is OrderStatus.EXECUTED and is_reverify and data.verification is None:
-                raise ValidationFailed(
-                    "核验指令的执行回执须注明核验结果（passed 或 failed）",
-                    "A re-verification receipt needs verification: passed or failed",
-                    field="verification",
-                )
-            detail = {"reason": data.reason, "verification": data.verification}
-            self.move(uow.session, order, data.status, principal.username, detail)
-            order.receipt_reason = data.reason
-            if data.status is OrderStatus.EXECUTED:
-                order.verification = str(data.verification) if is_reverify and data.verification else None
-                outgoing += self._after_execution(uow.session, order)
-            outbox.record(uow.session, self.clock, f"disposal.order.{data.status}", self.payload(order))
-            self.audit.record(
-                uow.session,
-                actor_of(principal),
-                "order.receipt",
-                object_type="order",
-                object_id=order.id,
-                source_ip=principal.source_ip,
-                detail={"status": str(data.status), "reason": data.reason},
-            )
+        with self.uow() as uow:
+            for order_id, data in items:
+                try:
+                    # _receipt refuses before it changes anything, so a refusal needs no savepoint.
+                    order, notices = self._receipt(uow.session, principal, order_id, data)
+                    uow.session.flush()  # one flush a receipt; the session is clean before the next
+                except FanzhaError as error:
+                    if uow.session.new or uow.session.dirty:
+                        raise  # refused after a change (never expected): the whole batch rolls back
+                    outcomes.append(error)
+                    continue
+                outcomes.append(order)
+                outgoing += notices
             uow.commit()
+        for outcome in outcomes:
+            if isinstance(outcome, FanzhaError) and outcome.denial is not None:
+                self.identity.deny(principal, *outcome.denial)  # audited after the batch committed
         send_notices(self, outgoing)
-        return order
+        return outcomes
+
+    def _receipt(
+        self, session: Session, principal: Principal, order_id: int, data: ReceiptCreate
+    ) -> tuple[Order, list[OutgoingNotice]]:
+        """Apply one receipt inside the caller's transaction; the notices to send after commit.
+
+        Every refusal is raised before the first change, which is what lets `receipts` go on without one.
+        """
+        check_receipt(data.status, data.reason)
+        order = self._visible(session, principal, order_id, "order.receipt")
+        if order.org_id != principal.org_id:
+            raise refused(
+                NotFound("指令不存在或不属于本单位", "No such order for your organisation", field="order_id"),
+                "order.receipt",
+                "order",
+                order_id,
+            )
+        if order.status == data.status:
+            return order, []  # a retried receipt: the first answer stands
+        is_reverify = order.measure == Measure.REVERIFY
+        if data.status is OrderStatus.EXECUTED and is_reverify and data.verification is None:
+            raise ValidationFailed(
+                "核验指令的执行回执须注明核验结果（passed 或 failed）",
+                "A re-verification receipt needs verification: passed or failed",
+                field="verification",
+            )
+        detail = {"reason": data.reason, "verification": data.verification}
+        self.move(session, order, data.status, principal.username, detail)
+        order.receipt_reason = data.reason
+        outgoing: list[OutgoingNotice] = []
+        if data.status is OrderStatus.EXECUTED:
+            order.verification = str(data.verification) if is_reverify and data.verification else None
+            outgoing += self._after_execution(session, order)
+        outbox.record(session, self.clock, f"disposal.order.{data.status}", self.payload(order))
+        self.audit.record(
+            session,
+            actor_of(principal),
+            "order.receipt",
+            object_type="order",
+            object_id=order.id,
+            source_ip=principal.source_ip,
+            detail={"status": str(data.status), "reason": data.reason},
+        )
+        return order, outgoing
 
     def _after_execution(self, session: Session, order: Order) -> list[OutgoingNotice]:
         """Follow-up of an executed order: Art 13 re-verification outcome, Art 34¶1 notice."""

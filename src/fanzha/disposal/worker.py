@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fanzha.bootstrap import Platform
 from fanzha.core.clock import Clock
 from fanzha.disposal.release import escalate_overdue
-from fanzha.events.dispatcher import Dispatcher
+from fanzha.events.dispatcher import EventPublisher, dispatch_all
 from fanzha.events.domain import DomainEvent
 from fanzha.events.outbox import current_head
 from fanzha.samples.tables import Subscription
@@ -78,20 +78,16 @@ class DisposalWorker:
         """Issue linked orders, deliver order events, escalate overdue orders; returns events moved."""
         p = self._platform
         head = current_head(p.sessions)  # caught-up sinks then skip their lease
-        moved = 0
+        sinks: list[EventPublisher] = [*self._order_sinks()]
         if p.linked_disposal is not None:
-            moved += await Dispatcher(p.sessions, p.clock, p.linked_disposal, self._worker).run_once(head)
-        results = await asyncio.gather(
-            *(
-                Dispatcher(p.sessions, p.clock, sink, self._worker).run_once(head)
-                for sink in self._order_sinks()
-            )
-        )
+            sinks.insert(0, p.linked_disposal)
+        # One pass for all: two cursor transactions however many institutions subscribe.
+        moved = await dispatch_all(p.sessions, p.clock, sinks, self._worker, head)
         now = p.clock.now()
         if p.disposal is not None and (self._escalated is None or now - self._escalated >= self._every):
             self._escalated = now
             await asyncio.to_thread(escalate_overdue, p.disposal)
-        return moved + sum(results)
+        return moved
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = 0.1) -> None:
         """Work until `stop` is set."""

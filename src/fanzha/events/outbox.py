@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.core.clock import Clock
-from fanzha.db.rows import ensure_row
+from fanzha.db.rows import locked_row
 from fanzha.events.domain import DomainEvent, check_topic
 from fanzha.events.tables import OutboxEvent, OutboxHead
 
@@ -19,8 +19,7 @@ _HEAD_ID = 1
 
 def locked_head(session: Session) -> OutboxHead:
     """The outbox head, locked until the transaction ends, so positions follow commit order."""
-    ensure_row(session, OutboxHead, id=_HEAD_ID, last_position=0)
-    return session.execute(select(OutboxHead).where(OutboxHead.id == _HEAD_ID).with_for_update()).scalar_one()
+    return locked_row(session, OutboxHead, id=_HEAD_ID, last_position=0)
 
 
 def current_head(sessions: sessionmaker[Session]) -> int:
@@ -40,8 +39,7 @@ def record(session: Session, clock: Clock, topic: str, payload: dict[str, Any]) 
         payload=encode_payload(payload),
         occurred_at=clock.now(),
     )
-    session.add(row)
-    session.flush()
+    session.add(row)  # written with the next flush, so a batch of events goes in one INSERT
     return to_event(row)
 
 
