@@ -61,6 +61,15 @@ def _world(tmp: Path) -> Province:
                 _call(2, 30, SCAMMER, called, 12),
                 _call(3, 40, family, ordinary, 900),
             ],
+            "sms": [
+                {
+                    "sms_id": 0,
+                    "ts": T0 + timedelta(hours=20),
+                    "sender": SCAMMER,
+                    "receiver": paid,
+                    "text": "安全账户",
+                }
+            ],
             "bank_cards": [
                 {"card_id": 0, "card_number": "6217000000000000011", "holder_resident_id": PAID_RID}
             ],

@@ -69,7 +69,7 @@ class AssociatedAccountV1(Engine):
     inputs: ClassVar[tuple[str, ...]] = ("internet_accounts", "people", "chats", "sms")
     truth_roles: ClassVar[frozenset[str]] = frozenset({"fraud_internet_account"})
     ROUNDS: ClassVar[int] = 4  # hops of propagation from the known accounts
-    CROWD: ClassVar[int] = 10  # a value shared by more accounts than this weighs CROWD / n of its link
+    CROWD: ClassVar[int] = 10  # an IP shared by more accounts than this weighs CROWD / n of its link
     HUB: ClassVar[int] = 30  # a value shared by more accounts than this is no link at all (NAT, café)
     FROM_ENGINES: ClassVar[bool] = True  # also start from ScamTextV1's high-risk accounts
     MIN_SCORE: ClassVar[float] = 0.5
@@ -106,7 +106,11 @@ class AssociatedAccountV1(Engine):
         n = v.group_by(["kind", "value"]).aggregate(n=v.account_id.nunique())
         v = v.inner_join(n.filter((n.n >= 2) & (n.n <= self.HUB)), ["kind", "value"])
         base = ibis.cases(*((v.kind == k, w) for k, _, w in LINKS), else_=0.0)
-        crowd = ibis.least(ibis.literal(1.0), self.CROWD / v.n.cast("float64"))
+        # Only an address is crowded innocently (NAT); many accounts on one phone, handset or ID is
+        # itself the mark of a fraud operation.
+        crowd = ibis.ifelse(
+            v.kind == "ip", ibis.least(ibis.literal(1.0), self.CROWD / v.n.cast("float64")), 1.0
+        )
         return v.select("account_id", "kind", "value", "n", w=(base * crowd).round(4))
 
     def propagate(self, p: Province) -> ir.Table:
@@ -187,7 +191,10 @@ class AssociatedAccountV1(Engine):
                 + s.hop.cast("string")
                 + "层",
             ),
-            (s.n > self.CROWD, kind_zh + "由" + s.n.cast("string") + "个账号共用，关联权重已降低"),
+            (
+                (s.kind == "ip") & (s.n > self.CROWD),
+                kind_zh + "由" + s.n.cast("string") + "个账号共用，关联权重已降低",
+            ),
             (
                 ibis.literal(True),
                 "关联组 #" + s.label.cast("string") + "（共" + s.group_size.cast("string") + "个账号）",

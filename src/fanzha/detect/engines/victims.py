@@ -23,7 +23,7 @@ from fanzha.detect.frame import Engine, as_alerts, clip01, reasons_of
 from fanzha.detect.province import Province
 
 LONG_CALL_S = 300  # an answered call this long means the target listened to the script
-REPEAT = 2  # this many contacts from one fraud number or account is repeated contact
+REPEAT = 3  # this many contacts from one fraud number or account is repeated (a broadcast calls, then texts)
 SOURCES = (CallerScreenV1, AbnormalCardV1, ScamTextV1, FraudUrlV1, FraudAppV1, MuleAccountV1)
 EVENTS = ("call", "sms", "chat", "reply", "callback", "visit", "install", "pay")
 
