@@ -113,7 +113,8 @@ def test_victim_backtest_on_the_small_province(duckdb_province: Province) -> Non
     alerts = run(engine, duckdb_province)
     result = backtest(engine, duckdb_province, alerts)
     assert result.all_levels.truth > 0
-    # Every target is reached at some level; low alerts are the broadcast's recipients.
+    # Measured on seed 11 (3,000 people × 10 days): all levels recall 1.0; high 1.0 / 0.969; medium
+    # and high 0.985 / 1.0. Every target is reached at some level; low alerts are broadcast recipients.
     assert result.all_levels.recall >= 0.95, result
     high = result.high_only
     assert high.precision >= 0.9 and high.recall >= 0.85, high
