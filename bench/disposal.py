@@ -126,11 +126,12 @@ def floor_insert(engine: Engine, rows: int) -> float:
         }
         for i in range(rows)
     ]
-    start = time.perf_counter()
     with engine.begin() as conn:
+        start = time.perf_counter()
         conn.execute(insert(Order.__table__), values)
-        conn.execute(text("DELETE FROM disposal_orders WHERE issued_by = 'floor'"))
-    return time.perf_counter() - start
+        elapsed = time.perf_counter() - start
+        conn.rollback()  # the floor's rows are not kept
+    return elapsed
 
 
 def run(url: str, samples: int, appeals: int, connect_args: dict[str, str] | None = None) -> dict[str, float]:
@@ -151,7 +152,7 @@ def run(url: str, samples: int, appeals: int, connect_args: dict[str, str] | Non
         report = platform.bulk.run(police, ("\n".join(lines) + "\n").encode(), "cards.csv")
         assert report.ok, report.errors[:3]
         dispatcher = Dispatcher(
-            platform.sessions, platform.clock, platform.linked_disposal, "bench", batch=500
+            platform.sessions, platform.clock, platform.linked_disposal, "bench", batch=2000
         )
         executed_at: dict[int, float] = {}
         while len(executed_at) < samples:

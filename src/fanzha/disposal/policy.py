@@ -105,11 +105,22 @@ class LinkedDisposalPolicy:
                     live = (sample.token, org_id, str(plan.measure))
                     if org is None or key in taken or live in in_force:
                         continue
-                    order = self._issue(session, plan, org, issuer, key)
+                    order = self._order(plan, org, issuer, key)
                     if order is not None:
                         taken.add(key)
                         in_force.add(live)
                         orders.append(order)
+            service.add_orders(session, orders)
+            for order in orders:
+                detail = {"policy": self.name, "sample_id": order.sample_id, "org_id": order.org_id}
+                service.audit.record(
+                    session,
+                    SYSTEM,
+                    "order.issue",
+                    object_type="order",
+                    object_id=order.id,
+                    detail={**detail, "measure": order.measure},
+                )
             uow.commit()
             return orders
 
@@ -136,16 +147,15 @@ class LinkedDisposalPolicy:
             plans.append(_Plan(event.event_id, sample, measure, target, org_ids))
         return plans
 
-    def _issue(self, session: Session, plan: _Plan, org: Organisation, issuer: int, key: str) -> Order | None:
-        """One linked order with its audit record; None when the institution cannot take the measure."""
+    def _order(self, plan: _Plan, org: Organisation, issuer: int, key: str) -> Order | None:
+        """One linked order, not yet written; None when the institution cannot take the measure."""
         service, sample = self._disposal, plan.sample
         try:
             rule = service.rule(IdentifierKind(sample.kind), plan.measure, OrgKind(org.kind))
         except ValidationFailed:
             log.warning("routing sends %s to %s, which cannot %s", sample.kind, org.code, plan.measure)
             return None
-        order = service.create(
-            session,
+        return service.new_order(
             org=org,
             rule=rule,
             target=plan.target,
@@ -157,20 +167,6 @@ class LinkedDisposalPolicy:
             sample_id=sample.id,
             dedupe_key=key,
         )
-        service.audit.record(
-            session,
-            SYSTEM,
-            "order.issue",
-            object_type="order",
-            object_id=order.id,
-            detail={
-                "policy": self.name,
-                "sample_id": sample.id,
-                "org_id": org.id,
-                "measure": str(plan.measure),
-            },
-        )
-        return order
 
     @staticmethod
     def _in_force(session: Session, tokens: list[str]) -> set[tuple[str, int, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
@@ -38,7 +39,19 @@ def code_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def record_notice(service: DisposalService, session: Session, order: Order) -> OutgoingNotice:
+@dataclass(frozen=True)
+class PendingNotice:
+    """A notice recorded in the session, to send once its row has an id (after the flush)."""
+
+    row: Notice
+    recipient: str
+
+    def outgoing(self) -> OutgoingNotice:
+        """The message for the notification port."""
+        return OutgoingNotice(self.row.id, self.row.channel, self.recipient, self.row.text)
+
+
+def record_notice(service: DisposalService, session: Session, order: Order) -> PendingNotice:
     """Record the notice of an executed order with a fresh appeal code; the caller sends it after commit."""
     code = new_code()
     kind = IdentifierKind(order.object_kind)
@@ -56,9 +69,8 @@ def record_notice(service: DisposalService, session: Session, order: Order) -> O
         created_at=service.clock.now(),
     )
     session.add(row)
-    session.flush()
     recipient = service.target_of(order).identifier.value if channel == "sms" else ""
-    return OutgoingNotice(row.id, channel, recipient, text)
+    return PendingNotice(row, recipient)
 
 
 def send_notices(service: DisposalService, notices: list[OutgoingNotice]) -> None:

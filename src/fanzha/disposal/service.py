@@ -28,8 +28,8 @@ from fanzha.disposal.domain import (
     path_to,
     rule_for,
 )
-from fanzha.disposal.notices import LoggingNotifier, Notifier, OutgoingNotice
-from fanzha.disposal.release import record_notice, send_notices
+from fanzha.disposal.notices import LoggingNotifier, Notifier
+from fanzha.disposal.release import PendingNotice, record_notice, send_notices
 from fanzha.disposal.routing import RoutingService
 from fanzha.disposal.schemas import OrderCreate, ReceiptCreate
 from fanzha.disposal.tables import Order, OrderEvent
@@ -169,9 +169,12 @@ class DisposalService:
         assert data.kind is not None and data.value is not None  # the schema guarantees one of the two
         return self.target(normalise(data.kind, data.value)), None
 
-    def create(
+    def create(self, session: Session, **fields: Any) -> Order:
+        """Write one order (fields as `new_order`) and tell its institution, in the caller's transaction."""
+        return self.add_orders(session, [self.new_order(**fields)])[0]
+
+    def new_order(
         self,
-        session: Session,
         *,
         org: Organisation,
         rule: MeasureRule,
@@ -186,9 +189,9 @@ class DisposalService:
         appeal_id: int | None = None,
         dedupe_key: str | None = None,
     ) -> Order:
-        """Write one order and tell its institution (outbox), inside the caller's transaction."""
+        """An order not yet written: issued now, due by the measure's deadline."""
         now = self.clock.now()
-        order = Order(
+        return Order(
             org_id=org.id,
             issuer_org_id=issuer_org_id,
             issued_by=issued_by,
@@ -212,11 +215,17 @@ class DisposalService:
             created_at=now,
             updated_at=now,
         )
-        session.add(order)
-        session.flush()
-        self._history(session, order, issued_by, "", OrderStatus.ISSUED, {"due_at": order.due_at.isoformat()})
-        outbox.record(session, self.clock, "disposal.order.issued", self.payload(order))
-        return order
+
+    def add_orders(self, session: Session, orders: list[Order]) -> list[Order]:
+        """Write new orders in one flush, with their first history step and outbox event."""
+        session.add_all(orders)
+        session.flush()  # one INSERT … RETURNING for the batch gives the ids
+        for order in orders:
+            self._history(
+                session, order, order.issued_by, "", OrderStatus.ISSUED, {"due_at": order.due_at.isoformat()}
+            )
+            outbox.record(session, self.clock, "disposal.order.issued", self.payload(order))
+        return orders
 
     @staticmethod
     def payload(order: Order) -> dict[str, Any]:
@@ -350,22 +359,27 @@ class DisposalService:
     def receipts(
         self, principal: Principal, items: list[tuple[int, ReceiptCreate]]
     ) -> list[Order | FanzhaError]:
-        """Receipts in one transaction, each applied or refused on its own."""
+        """Receipts in one transaction, each applied or refused on its own, written in one flush."""
         outcomes: list[Order | FanzhaError] = []
-        outgoing: list[OutgoingNotice] = []
+        pending: list[PendingNotice] = []
         with self.uow() as uow:
+            session = uow.session
+            ids = [order_id for order_id, _ in items]
+            # Locked in one query; the checks below then read the identity map, not the database.
+            held = {
+                o.id: o for o in session.scalars(select(Order).where(Order.id.in_(ids)).with_for_update())
+            }
             for order_id, data in items:
                 try:
-                    # _receipt refuses before it changes anything, so a refusal needs no savepoint.
-                    order, notices = self._receipt(uow.session, principal, order_id, data)
-                    uow.session.flush()  # one flush a receipt; the session is clean before the next
+                    order = self._receivable(principal, held.get(order_id), order_id, data)
                 except FanzhaError as error:
-                    if uow.session.new or uow.session.dirty:
-                        raise  # refused after a change (never expected): the whole batch rolls back
                     outcomes.append(error)
                     continue
+                if order.status != data.status:  # a retried receipt: the first answer stands
+                    pending += self._apply_receipt(session, principal, order, data)
                 outcomes.append(order)
-                outgoing += notices
+            session.flush()
+            outgoing = [p.outgoing() for p in pending]
             uow.commit()
         for outcome in outcomes:
             if isinstance(outcome, FanzhaError) and outcome.denial is not None:
@@ -373,16 +387,13 @@ class DisposalService:
         send_notices(self, outgoing)
         return outcomes
 
-    def _receipt(
-        self, session: Session, principal: Principal, order_id: int, data: ReceiptCreate
-    ) -> tuple[Order, list[OutgoingNotice]]:
-        """Apply one receipt inside the caller's transaction; the notices to send after commit.
-
-        Every refusal is raised before the first change, which is what lets `receipts` go on without one.
-        """
+    def _receivable(
+        self, principal: Principal, order: Order | None, order_id: int, data: ReceiptCreate
+    ) -> Order:
+        """The order a receipt may answer, or the refusal; changes nothing."""
         check_receipt(data.status, data.reason)
-        order = self._visible(session, principal, order_id, "order.receipt")
-        if order.org_id != principal.org_id:
+        if order is None or order.org_id != principal.org_id:
+            # An institution answers only its own orders; "absent" and "not yours" answer alike.
             raise refused(
                 NotFound("指令不存在或不属于本单位", "No such order for your organisation", field="order_id"),
                 "order.receipt",
@@ -390,21 +401,32 @@ class DisposalService:
                 order_id,
             )
         if order.status == data.status:
-            return order, []  # a retried receipt: the first answer stands
-        is_reverify = order.measure == Measure.REVERIFY
-        if data.status is OrderStatus.EXECUTED and is_reverify and data.verification is None:
+            return order
+        if (
+            data.status is OrderStatus.EXECUTED
+            and order.measure == Measure.REVERIFY
+            and data.verification is None
+        ):
             raise ValidationFailed(
                 "核验指令的执行回执须注明核验结果（passed 或 failed）",
                 "A re-verification receipt needs verification: passed or failed",
                 field="verification",
             )
+        path_to(OrderStatus(order.status), data.status)  # Conflict now, before anything changed
+        return order
+
+    def _apply_receipt(
+        self, session: Session, principal: Principal, order: Order, data: ReceiptCreate
+    ) -> list[PendingNotice]:
+        """Move the order, record event and audit entry; the notices to send after commit."""
         detail = {"reason": data.reason, "verification": data.verification}
         self.move(session, order, data.status, principal.username, detail)
         order.receipt_reason = data.reason
-        outgoing: list[OutgoingNotice] = []
+        pending: list[PendingNotice] = []
         if data.status is OrderStatus.EXECUTED:
+            is_reverify = order.measure == Measure.REVERIFY
             order.verification = str(data.verification) if is_reverify and data.verification else None
-            outgoing += self._after_execution(session, order)
+            pending += self._after_execution(session, order)
         outbox.record(session, self.clock, f"disposal.order.{data.status}", self.payload(order))
         self.audit.record(
             session,
@@ -415,9 +437,9 @@ class DisposalService:
             source_ip=principal.source_ip,
             detail={"status": str(data.status), "reason": data.reason},
         )
-        return order, outgoing
+        return pending
 
-    def _after_execution(self, session: Session, order: Order) -> list[OutgoingNotice]:
+    def _after_execution(self, session: Session, order: Order) -> list[PendingNotice]:
         """Follow-up of an executed order: Art 13 re-verification outcome, Art 34¶1 notice."""
         measure, kind = Measure(order.measure), IdentifierKind(order.object_kind)
         if measure is Measure.RELEASE:
