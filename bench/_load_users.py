@@ -12,6 +12,7 @@ from locust import FastHttpUser, between, task
 
 BANK_KEY = os.environ.get("LOAD_BANK_KEY", "")
 POLICE_KEY = os.environ.get("LOAD_POLICE_KEY", "")
+OPERATOR_KEY = os.environ.get("LOAD_OPERATOR_KEY", "")
 ANALYST_PASSWORD = os.environ.get("LOAD_ANALYST_PASSWORD", "")
 KNOWN = int(os.environ.get("LOAD_KNOWN_SAMPLES", "10000"))
 LIMITED = "rate limited (429)"
@@ -66,12 +67,35 @@ class Police(FastHttpUser):
     def publish(self) -> None:
         body = {
             "kind": "phone",
-            "value": phone(KNOWN * 10 + random.randrange(10**6)),
+            "value": f"+86138{random.randrange(10**8):08d}",  # routed to the operator (bench/load.py)
             "fraud_type": random.choice(FRAUD_TYPES),
             "confidence": random.randint(60, 100),
             "evidence": "load test",
         }
         self.client.post("/api/v1/samples", json=body, headers=self.auth, name="publish")
+
+
+class Operator(FastHttpUser):
+    """A telecom operator's system: fetches its new disposal orders and answers them in one bulk receipt."""
+
+    weight = 1
+    wait_time = between(0.5, 1.5)
+
+    def on_start(self) -> None:
+        self.auth = {"Authorization": f"Bearer {OPERATOR_KEY}"}
+
+    @task
+    def answer_orders(self) -> None:
+        page = self.client.get(
+            "/api/v1/disposal/orders?status=issued&limit=100", headers=self.auth, name="orders"
+        )
+        if page.status_code != 200:
+            return
+        items = [{"order_id": o["id"], "status": "executed"} for o in page.json()["items"]]
+        if items:
+            self.client.post(
+                "/api/v1/disposal/receipts", json={"items": items}, headers=self.auth, name="receipts"
+            )
 
 
 class Analyst(FastHttpUser):
