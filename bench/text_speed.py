@@ -12,6 +12,7 @@ thread (BLAS and OpenMP pinned to 1) over the same messages in batches of 10,000
     python bench/text_speed.py             # 200,000 messages
 """
 
+# ruff: noqa: E402 - the thread limits must be set before numpy is imported
 from __future__ import annotations
 
 import os
@@ -72,7 +73,9 @@ def main() -> None:
     model = shipped()
     ours_labels = rate(model.labels, texts)
     ours_classify = rate(model.classify, texts)
-    vectoriser = HashingVectorizer(analyzer="char", ngram_range=(1, 3), n_features=2**18, alternate_sign=False)
+    vectoriser = HashingVectorizer(
+        analyzer="char", ngram_range=(1, 3), n_features=2**18, alternate_sign=False
+    )
     baseline = LogisticRegression(max_iter=200).fit(vectoriser.transform(train_texts), train_labels)
     base = rate(lambda batch: baseline.predict(vectoriser.transform(batch)), texts)
     agree = sum(a == b for a, b in zip(model.labels(texts), labels, strict=True)) / n
