@@ -542,6 +542,10 @@ def main() -> None:
             FANZHA_ENCRYPTION_KEY_HEX=ENCRYPTION_KEY_HEX,
             FANZHA_DATA_DIR=str(tmp),
             FANZHA_LOG_LEVEL="WARNING",
+            # The 50 baseline pollers stand for 50 institutions' hosts; on loopback they share one
+            # address, so the pull feed's per-client limit (issue 7) would refuse most of their polls.
+            FANZHA_FEED_PER_MINUTE_PER_CLIENT="100000",
+            FANZHA_FEED_PER_MINUTE_PER_ORG="100000",
         )
         children = Children(tmp, env)
         setup: Setup | None = None
