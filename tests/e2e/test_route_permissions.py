@@ -24,6 +24,11 @@ PUBLIC = {
     ("POST", "/api/v1/public/notices"),
     ("POST", "/api/v1/public/appeals"),
     ("POST", "/api/v1/public/appeals/status"),
+    # Art 34¶2: an SMS code to prove control of the number, answered alike whether or not a measure is in
+    # force (rate-limited per number and per client); files added to an open appeal by its random number.
+    ("POST", "/api/v1/public/appeals/otp"),
+    ("POST", "/api/v1/public/appeals/{number}/attachments"),
+    ("POST", "/appeal/otp"),
     ("GET", "/appeal"),  # the portal's appeal form and its answer (same proof: the code, rate-limited)
     ("POST", "/appeal"),
     ("GET", "/appeal/status"),  # follow an appeal by its random number

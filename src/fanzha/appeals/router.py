@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import UploadFile as Upload
 
+from fanzha.appeals.attachments import (
+    MAX_BYTES,
+    MEDIA_TYPES,
+    AttachmentStore,
+    CheckedFile,
+    attachments_of,
+    check_count,
+    check_file,
+)
 from fanzha.appeals.domain import APPEAL_LABELS, AppealStatus
+from fanzha.appeals.otp import NEUTRAL_EN, NEUTRAL_ZH, OTP_TTL
 from fanzha.appeals.schemas import (
     AppealCreate,
     AppealDecision,
@@ -15,10 +28,14 @@ from fanzha.appeals.schemas import (
     AppealPublic,
     AppealRead,
     AppealStatusQuery,
+    AttachmentRead,
+    AttachmentsAdded,
     DecisionResult,
+    OtpAccepted,
+    OtpRequest,
 )
 from fanzha.appeals.service import AppealService
-from fanzha.appeals.tables import Appeal
+from fanzha.appeals.tables import Appeal, AppealAttachment
 from fanzha.disposal.domain import DOCUMENTS_ZH
 from fanzha.disposal.schemas import NoticeLookup, NoticePublic
 from fanzha.identity.domain import Permission, Principal
@@ -34,6 +51,39 @@ def appeals_of(request: Request) -> AppealService:
     service = platform_of(request).appeals
     assert service is not None, "build_platform wires appeals"
     return service
+
+
+def store_of(request: Request) -> AttachmentStore:
+    """The attachment store of this app's platform."""
+    return attachments_of(platform_of(request))
+
+
+def checked_uploads(uploads: Sequence[Upload], existing: int = 0) -> list[CheckedFile]:
+    """Art 34¶2: at most five files of 5 MB, each a PDF, JPEG or PNG by its first bytes; empty parts skip."""
+    given = [u for u in uploads if u.filename or u.size]
+    check_count(len(given), existing)
+    return [check_file(u.filename or "", u.file.read(MAX_BYTES + 1)) for u in given]
+
+
+def attachment_response(row: AppealAttachment, data: bytes) -> Response:
+    """The decrypted file as a download the browser never renders or sniffs."""
+    fallback = row.name.encode("ascii", "ignore").decode() or "attachment"
+    return Response(
+        content=data,
+        media_type=row.media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(row.name)}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def neutral_answer() -> OtpAccepted:
+    """The one answer to every code request (no enumeration of who is restricted)."""
+    return OtpAccepted(
+        message_zh=NEUTRAL_ZH, message_en=NEUTRAL_EN, valid_minutes=int(OTP_TTL.total_seconds() // 60)
+    )
 
 
 def public_view(appeal: Appeal) -> AppealPublic:
@@ -66,15 +116,44 @@ def notice(request: Request, body: NoticeLookup) -> Any:
     )
 
 
+@router.post("/public/appeals/otp", response_model=OtpAccepted, status_code=202, tags=["public"])
+def otp(request: Request, body: OtpRequest) -> OtpAccepted:
+    """Art 34¶2: an SMS code if a measure is in force on the number; the same answer either way."""
+    ratelimit.check(request, "public")
+    appeals_of(request).phone.issue(body.phone, client_ip(request))
+    return neutral_answer()
+
+
 @router.post("/public/appeals", response_model=AppealPublic, status_code=201, tags=["public"])
 def submit(request: Request, body: AppealCreate) -> Any:
-    """Appeal every measure on the object of a notice (Art 34¶2); answers the appeal number."""
+    """Appeal every measure on the object (Art 34¶2), proven by the notice's code or phone and SMS code."""
     ratelimit.check(request, "public")
     ratelimit.check(request, "appeal")
     appeal = appeals_of(request).submit(
-        body.code, body.facts, body.reasons, body.documents, client_ip(request)
+        body.code,
+        body.facts,
+        body.reasons,
+        body.documents,
+        client_ip(request),
+        phone=body.phone,
+        otp=body.otp,
     )
     return JSONResponse(public_view(appeal).model_dump(mode="json"), status_code=201)
+
+
+@router.post(
+    "/public/appeals/{number}/attachments", response_model=AttachmentsAdded, status_code=201, tags=["public"]
+)
+def add_attachments(
+    request: Request, number: str, files: Annotated[list[UploadFile], File()]
+) -> AttachmentsAdded:
+    """Art 34¶2: add files to an open appeal, proven by its number (what the appellant follows it by)."""
+    ratelimit.check(request, "public")
+    ratelimit.check(request, "appeal")
+    appeal, rows = store_of(request).add(number, checked_uploads(files), client_ip(request))
+    return AttachmentsAdded(
+        number=appeal.number, attachments=[AttachmentRead.model_validate(r) for r in rows]
+    )
 
 
 @router.post("/public/appeals/status", response_model=AppealPublic, tags=["public"])
@@ -94,13 +173,33 @@ def queue(request: Request, principal: Decider, status: str | None = None) -> li
 def detail(request: Request, appeal_id: int, principal: Decider) -> AppealDetail:
     """An appeal with every order on its object."""
     service = appeals_of(request)
-    appeal, orders = service.get(principal, appeal_id)
+    appeal, orders, attachments = service.get(principal, appeal_id)
     overdue = AppealStatus(appeal.status) in {AppealStatus.SUBMITTED, AppealStatus.REVIEWING} and (
         service.clock.now() > appeal.due_at
     )
     return AppealDetail(
-        appeal=AppealRead.model_validate(appeal), overdue=overdue, order_ids=[o.id for o in orders]
+        appeal=AppealRead.model_validate(appeal),
+        overdue=overdue,
+        order_ids=[o.id for o in orders],
+        attachments=[AttachmentRead.model_validate(a) for a in attachments],
     )
+
+
+@router.get("/appeals/{appeal_id}/attachments", response_model=list[AttachmentRead])
+def attachments(request: Request, appeal_id: int, principal: Decider) -> list[AttachmentRead]:
+    """The files the appellant sent (Art 34¶2), for the deciding unit."""
+    return [AttachmentRead.model_validate(a) for a in store_of(request).listing(principal, appeal_id)]
+
+
+@router.get(
+    "/appeals/{appeal_id}/attachments/{attachment_id}",
+    response_class=Response,
+    responses={200: {"description": "附件 / The file", "content": {m: {} for m in sorted(MEDIA_TYPES)}}},
+)
+def download(request: Request, appeal_id: int, attachment_id: int, principal: Decider) -> Response:
+    """Download one attachment, decrypted; each download is audited."""
+    row, data = store_of(request).download(principal, appeal_id, attachment_id)
+    return attachment_response(row, data)
 
 
 @router.post("/appeals/{appeal_id}/review", response_model=AppealRead)

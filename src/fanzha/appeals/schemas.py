@@ -8,14 +8,53 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class AppealCreate(BaseModel):
-    """The public portal's appeal: the code from the notice, the facts and the reasons."""
+    """The public portal's appeal: the notice's code or phone and SMS code (Art 34¶2), facts and reasons."""
 
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(min_length=8, max_length=20)
+    code: str | None = Field(default=None, min_length=8, max_length=20)
+    phone: str | None = Field(default=None, min_length=3, max_length=32)
+    otp: str | None = Field(default=None, min_length=6, max_length=6)
     facts: str = Field(min_length=5, max_length=5000)
     reasons: str = Field(min_length=2, max_length=5000)
     documents: list[str] = Field(default_factory=list, max_length=20)
+
+
+class OtpRequest(BaseModel):
+    """Ask for a one-time code by SMS to prove control of the number (Art 34¶2)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(min_length=3, max_length=32)
+
+
+class OtpAccepted(BaseModel):
+    """The same neutral answer whether or not a measure is in force on the number."""
+
+    status: str = "accepted"
+    message_zh: str
+    message_en: str
+    valid_minutes: int
+
+
+class AttachmentRead(BaseModel):
+    """An attachment as listed (never its content)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+
+
+class AttachmentsAdded(BaseModel):
+    """What the appellant added to their appeal."""
+
+    number: str
+    attachments: list[AttachmentRead]
 
 
 class AppealStatusQuery(BaseModel):
@@ -68,6 +107,7 @@ class AppealDetail(BaseModel):
     appeal: AppealRead
     overdue: bool
     order_ids: list[int]
+    attachments: list[AttachmentRead] = Field(default_factory=list)
 
 
 class AppealDecision(BaseModel):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fanzha.appeals.attachments import AttachmentStore
 from fanzha.appeals.domain import (
     APPEAL_TIME_LIMIT,
     OPEN_APPEALS,
@@ -16,9 +18,10 @@ from fanzha.appeals.domain import (
     clean_code,
     new_code,
 )
-from fanzha.appeals.tables import Appeal
+from fanzha.appeals.otp import PhoneProof, latest_notice
+from fanzha.appeals.tables import Appeal, AppealAttachment
 from fanzha.audit.service import ANONYMOUS
-from fanzha.core.errors import Conflict, NotFound, PermissionDenied
+from fanzha.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from fanzha.disposal.notices import OutgoingNotice
 from fanzha.disposal.release import code_hash, in_force, release_object, send_notices
 from fanzha.disposal.service import DisposalService
@@ -33,6 +36,12 @@ from fanzha.samples.service import event_payload
 from fanzha.samples.tables import Sample, SampleHistory
 
 _NO_CODE = ("申诉码无效", "Unknown appeal code")
+_ONE_PROOF = (
+    "请提供通知中的申诉码，或手机号码及短信验证码（二选一）",
+    "Give the appeal code from the notice, or the phone number and its SMS code (one of the two)",
+)
+# Runs in the appeal's transaction once it has an id (the portal's attachments), or not at all.
+Attach = Callable[[Session, Appeal], object]
 
 
 class AppealService:
@@ -40,7 +49,10 @@ class AppealService:
 
     def __init__(self, disposal: DisposalService) -> None:
         self._disposal = disposal
+        self.disposal = disposal
         self.clock = disposal.clock
+        # Art 34¶2: the person proves control of the number by a one-time SMS code.
+        self.phone = PhoneProof(disposal)
 
     # The public portal (no account) -----------------------------------------------------------
 
@@ -62,11 +74,34 @@ class AppealService:
             uow.commit()
             return notice, order.object_masked, count
 
-    def submit(self, code: str, facts: str, reasons: str, documents: list[str], source_ip: str) -> Appeal:
-        """Art 34¶2: the person affected appeals with the code from the notice, facts and reasons."""
+    def submit(
+        self,
+        code: str | None,
+        facts: str,
+        reasons: str,
+        documents: list[str],
+        source_ip: str,
+        *,
+        phone: str | None = None,
+        otp: str | None = None,
+        attach: Attach | None = None,
+    ) -> Appeal:
+        """Art 34¶2: the person appeals by the notice's code or phone and SMS code, with facts and reasons."""
         with self._disposal.uow() as uow:
             session = uow.session
-            notice = self._notice(session, code)
+            if code and not (phone or otp):
+                notice, proof = self._notice(session, code), "code"
+            elif phone and otp and not code:
+                proven = self.phone.verify(session, phone, otp, source_ip)
+                # One appeal covers every measure on the number; the newest notice names the deciding unit.
+                found = latest_notice(session, proven.token)
+                if found is None:
+                    raise NotFound(
+                        "该号码没有正在执行的处置措施", "No measure is in force on this number", field="phone"
+                    )
+                notice, proof = found, "phone"
+            else:
+                raise ValidationFailed(*_ONE_PROOF, field="code")
             open_one = session.scalars(
                 select(Appeal).where(
                     Appeal.object_token == notice.object_token,
@@ -77,7 +112,7 @@ class AppealService:
                 raise Conflict(
                     f"该对象已有申诉在处理中（申诉编号 {open_one.number}）",
                     f"An appeal on this object is already open (number {open_one.number})",
-                    field="code",
+                    field=proof,
                 )
             order = session.get(Order, notice.order_id)
             assert order is not None
@@ -100,6 +135,8 @@ class AppealService:
             )
             session.add(appeal)
             session.flush()
+            if attach is not None:
+                attach(session, appeal)
             outbox.record(
                 session,
                 self.clock,
@@ -117,7 +154,7 @@ class AppealService:
                 object_type="appeal",
                 object_id=appeal.id,
                 source_ip=source_ip,
-                detail={"notice_id": notice.id},
+                detail={"notice_id": notice.id, "proof": proof},
             )
             uow.commit()
             return appeal
@@ -151,7 +188,8 @@ class AppealService:
             session, appeal.deciding_org_id
         )
 
-    def _mine(self, session: Session, principal: Principal, appeal_id: int, action: str) -> Appeal:
+    def mine(self, session: Session, principal: Principal, appeal_id: int, action: str) -> Appeal:
+        """The appeal, locked, if the principal's unit decides it; else an audited 404."""
         appeal = session.get(Appeal, appeal_id, with_for_update=True)
         if appeal is None or not self._may_decide(session, principal, appeal):
             raise refused(
@@ -171,25 +209,26 @@ class AppealService:
             uow.commit()
             return rows[:limit]
 
-    def get(self, principal: Principal, appeal_id: int) -> tuple[Appeal, list[Order]]:
-        """An appeal with every order on its object (the object's history)."""
+    def get(self, principal: Principal, appeal_id: int) -> tuple[Appeal, list[Order], list[AppealAttachment]]:
+        """An appeal with every order on its object (the object's history) and its attachments."""
         with self._disposal.identity.guarded(principal), self._disposal.uow() as uow:
-            appeal = self._mine(uow.session, principal, appeal_id, "appeal.read")
+            appeal = self.mine(uow.session, principal, appeal_id, "appeal.read")
             orders = list(
                 uow.session.scalars(
                     select(Order).where(Order.object_token == appeal.object_token).order_by(Order.id)
                 )
             )
+            attachments = AttachmentStore.rows(uow.session, appeal.id)
             self._disposal.audit.record(
                 uow.session, actor_of(principal), "appeal.read", object_type="appeal", object_id=appeal.id
             )
             uow.commit()
-            return appeal, orders
+            return appeal, orders, attachments
 
     def review(self, principal: Principal, appeal_id: int) -> Appeal:
         """Start verification with the institutions (submitted → reviewing)."""
         with self._disposal.identity.guarded(principal), self._disposal.uow() as uow:
-            appeal = self._mine(uow.session, principal, appeal_id, "appeal.review")
+            appeal = self.mine(uow.session, principal, appeal_id, "appeal.review")
             check_appeal_step(AppealStatus(appeal.status), AppealStatus.REVIEWING)
             appeal.status, appeal.updated_at = str(AppealStatus.REVIEWING), self.clock.now()
             self._disposal.audit.record(
@@ -211,7 +250,7 @@ class AppealService:
         outgoing: list[OutgoingNotice] = []
         with self._disposal.identity.guarded(principal), self._disposal.uow() as uow:
             session = uow.session
-            appeal = self._mine(session, principal, appeal_id, "appeal.decide")
+            appeal = self.mine(session, principal, appeal_id, "appeal.decide")
             decision = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED
             check_appeal_step(AppealStatus(appeal.status), decision)
             now = self.clock.now()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fanzha.db.base import Base, UTCDateTime
@@ -34,3 +34,34 @@ class Appeal(Base):
     institutions_fulfilled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AppealAttachment(Base):
+    """A file the appellant sent with an appeal (Art 34¶2), kept SM4-GCM encrypted with its SHA-256."""
+
+    __tablename__ = "appeal_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    media_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # nonce ‖ ciphertext ‖ tag, bound to the appeal and the digest; lists never load it.
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AppealOtp(Base):
+    """A one-time code sent by SMS to a number under a measure (Art 34¶2); only its salted hash is kept."""
+
+    __tablename__ = "appeal_otps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    object_token: Mapped[str] = mapped_column(String(64), index=True)
+    salt: Mapped[str] = mapped_column(String(32))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

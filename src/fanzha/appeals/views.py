@@ -7,10 +7,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
+from fanzha.appeals.attachments import MAX_FILES
 from fanzha.appeals.domain import APPEAL_LABELS, OPEN_APPEALS
-from fanzha.appeals.router import appeals_of, public_view
-from fanzha.appeals.schemas import AppealCreate
+from fanzha.appeals.router import (
+    appeals_of,
+    attachment_response,
+    checked_uploads,
+    neutral_answer,
+    public_view,
+    store_of,
+)
+from fanzha.appeals.schemas import AppealCreate, OtpRequest
 from fanzha.core.errors import FanzhaError, ValidationFailed
 from fanzha.identity.domain import Permission, Principal
 from fanzha.web import ratelimit
@@ -61,32 +70,98 @@ async def decide(request: Request, appeal_id: int, principal: Decider) -> Respon
     return RedirectResponse("/appeals", status_code=303)
 
 
+@router.get("/appeals/{appeal_id}", response_class=HTMLResponse)
+def detail(request: Request, appeal_id: int, principal: Decider) -> HTMLResponse:
+    """One appeal for the deciding unit: facts, reasons, documents, the files sent and the orders."""
+    service = appeals_of(request)
+    appeal, orders, attachments = service.get(principal, appeal_id)
+    overdue = appeal.status in {str(s) for s in OPEN_APPEALS} and appeal.due_at < service.clock.now()
+    return render(
+        request,
+        "appeals/detail.html",
+        appeal=appeal,
+        orders=orders,
+        attachments=attachments,
+        overdue=overdue,
+        labels=APPEAL_LABELS,
+        error=None,
+    )
+
+
+@router.get("/appeals/{appeal_id}/attachments/{attachment_id}")
+def download(request: Request, appeal_id: int, attachment_id: int, principal: Decider) -> Response:
+    """Download one attachment (decrypted, never rendered); each download is audited."""
+    row, data = store_of(request).download(principal, appeal_id, attachment_id)
+    return attachment_response(row, data)
+
+
 # The public portal -------------------------------------------------------------------------------
+
+
+def _portal(request: Request, code: int = 200, **context: Any) -> HTMLResponse:
+    values: dict[str, Any] = {
+        "form": {},
+        "error": None,
+        "appeal": None,
+        "notice": None,
+        "sent": None,
+        "attached": 0,
+    }
+    return render(request, "appeals/portal.html", code, max_files=MAX_FILES, **(values | context))
 
 
 @router.get("/appeal", response_class=HTMLResponse)
 def portal(request: Request) -> HTMLResponse:
-    """Art 34¶2: the appeal form for the person affected (the code comes from the notice)."""
-    return render(request, "appeals/portal.html", form={}, error=None, appeal=None, notice=None)
+    """Art 34¶2: the appeal form for the person affected (the notice's code, or phone and SMS code)."""
+    return _portal(request)
+
+
+@router.post("/appeal/otp", response_class=HTMLResponse)
+async def otp(request: Request) -> Response:
+    """Ask for an SMS code proving control of the number; the same neutral answer either way."""
+    ratelimit.check(request, "public")
+    fields = _fields(await request.form())
+    form = {"phone": fields.get("phone", "")}
+    try:
+        data = OtpRequest.model_validate(form)
+        appeals_of(request).phone.issue(data.phone, client_ip(request))
+    except ValidationError as invalid:
+        return _portal(request, 422, form=form, error=_invalid(invalid))
+    except FanzhaError as failure:
+        return _portal(request, failure.status, form=form, error=failure)
+    return _portal(request, 202, form=form, sent=neutral_answer())
 
 
 @router.post("/appeal", response_class=HTMLResponse)
 async def submit(request: Request) -> Response:
-    """Submit an appeal; the answer shows the appeal number to follow it."""
+    """Submit an appeal with its files (multipart); the answer shows the appeal number to follow it."""
     ratelimit.check(request, "public")
     ratelimit.check(request, "appeal")
-    fields = _fields(await request.form())
+    form = await request.form(max_files=MAX_FILES + 1)
+    fields = _fields(form)
+    uploads = [u for u in form.getlist("files") if isinstance(u, UploadFile)]
     documents = [d.strip() for d in fields.pop("documents", "").splitlines() if d.strip()]
+    shown = {k: v for k, v in fields.items() if k != "otp"}
+    store = store_of(request)
     try:
+        files = checked_uploads(uploads)
         data = AppealCreate.model_validate({**fields, "documents": documents})
+        ip = client_ip(request)
         appeal = appeals_of(request).submit(
-            data.code, data.facts, data.reasons, data.documents, client_ip(request)
+            data.code,
+            data.facts,
+            data.reasons,
+            data.documents,
+            ip,
+            phone=data.phone,
+            otp=data.otp,
+            attach=lambda session, appeal: store.seal(session, appeal, files, ip),
         )
     except ValidationError as invalid:
-        return render(request, "appeals/portal.html", 422, form=fields, error=_invalid(invalid), appeal=None)
+        return _portal(request, 422, form=shown, error=_invalid(invalid))
     except FanzhaError as failure:
-        return render(request, "appeals/portal.html", failure.status, form=fields, error=failure, appeal=None)
-    return render(request, "appeals/portal.html", 201, form={}, error=None, appeal=public_view(appeal))
+        return _portal(request, failure.status, form=shown, error=failure)
+    return _portal(request, 201, appeal=public_view(appeal), attached=len(files))
 
 
 @router.get("/appeal/status", response_class=HTMLResponse)

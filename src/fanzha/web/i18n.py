@@ -251,6 +251,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "detect.revealed": ("（已留痕）", "(audited)"),
     "detect.first_page": ("第一页", "First page"),
     "detect.next_page": ("下一页", "Next page"),
+    # Appeals: proof by phone and attachments (Art 34¶2)
+    "appeals.proof_help": (
+        "没有申诉码？输入被处置的手机号码获取短信验证码，以证明该号码由您本人使用。",
+        "No appeal code? Enter the restricted phone number to get an SMS code proving it is yours.",
+    ),
+    "appeals.phone": ("手机号码", "Phone number"),
+    "appeals.otp": ("短信验证码", "SMS code"),
+    "appeals.otp_send": ("获取验证码", "Send me a code"),
+    "appeals.or": ("或者", "or"),
+    "appeals.files": (
+        "附件（PDF、JPG 或 PNG，最多 5 个，每个不超过 5 MB）",
+        "Files (PDF, JPG or PNG; up to 5, 5 MB each)",
+    ),
+    "appeals.files_received": ("已接收附件数：", "Files received:"),
+    "appeals.attachments": ("申诉附件", "Attachments"),
+    "appeals.download": ("下载（留痕）", "Download (audited)"),
+    "appeals.size": ("大小（字节）", "Size (bytes)"),
+    "appeals.file_type": ("类型", "Type"),
+    "appeals.detail": ("申诉详情", "Appeal"),
+    "appeals.orders": ("该对象的处置指令", "Orders on this object"),
 }
 
 
