@@ -1,6 +1,6 @@
 """Internet engines: accounts associated with fraud accounts (Art 20).
 
-Known fraud accounts are the police samples (Art 20: "公安机关...通报的涉诈账号") when an exporter put
+Known fraud accounts are the police samples (Art 20, 27) when an exporter put
 an optional `sample_objects.parquet` (columns `object_kind`, `identifier`) beside the data, and the
 accounts this platform already judges high-risk senders of scam messages (ScamTextV1). From them the
 association spreads, a few rounds of joins, through a shared registration phone, device (IMEI), real-name
@@ -93,6 +93,7 @@ class AssociatedAccountV1(Engine):
 
     def links(self, p: Province) -> ir.Table:
         """(account_id, kind, value, n, w): the registration values that can tie accounts, hubs left out."""
+        # Art 20: a registration phone, device, ID or IP shared with a fraud account is an association.
         a, people = p["internet_accounts"], p["people"]
         ids = a.inner_join(people.select("person_id", "resident_id"), a.holder_person_id == people.person_id)
         parts = [
@@ -159,7 +160,9 @@ class AssociatedAccountV1(Engine):
     def alerts(self, p: Province) -> ir.Table:
         accounts = p["internet_accounts"]
         state = self.propagate(p)
-        size = state.group_by("label").aggregate(group_size=state.account_id.count())
+        # The group: the known accounts and the associated ones strong enough to be alerted.
+        kept = state.filter(state.score >= self.MIN_SCORE)
+        size = kept.group_by("label").aggregate(group_size=kept.account_id.count())
         s = state.inner_join(size, "label")
         via = accounts.select(from_id=accounts.account_id, from_account=accounts.account)
         s = s.inner_join(via, "from_id")

@@ -56,7 +56,7 @@ class PotentialVictimV1(Engine):
     W_REPEAT: ClassVar[float] = 0.2
     W_LONG: ClassVar[float] = 0.2
     W_ENGAGED: ClassVar[float] = 0.2
-    MIN_SCORE: ClassVar[float] = 0.3  # low alerts too: a warning call is cheap (Art 28 "及时劝阻")
+    MIN_SCORE: ClassVar[float] = 0.3  # low alerts too: a warning text is cheap (Art 28, timely warning)
 
     def known(self, p: Province) -> ir.Table:
         """Fraud objects: (object_kind, identifier), from the samples and the engines' high alerts."""
