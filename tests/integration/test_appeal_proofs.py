@@ -142,6 +142,9 @@ def test_the_answer_is_the_same_for_a_number_without_a_measure(platform: Platfor
     with pytest.raises(ValidationFailed) as neither:
         service.submit(None, FACTS, REASONS, [], "10.1.1.1")
     assert neither.value.field == "code"
+    with pytest.raises(ValidationFailed) as both:
+        service.submit("ABCDEFGHJK", FACTS, REASONS, [], "10.1.1.1", phone=PHONE, otp="123456")
+    assert both.value.field == "code"
     with pytest.raises(ValidationFailed):
         service.phone.issue("not a phone", "10.1.1.1")
 

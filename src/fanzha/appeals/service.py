@@ -89,7 +89,7 @@ class AppealService:
         """Art 34¶2: the person appeals by the notice's code or phone and SMS code, with facts and reasons."""
         with self._disposal.uow() as uow:
             session = uow.session
-            if code and not (phone or otp):
+            if code and not otp:
                 notice, proof = self._notice(session, code), "code"
             elif phone and otp and not code:
                 proven = self.phone.verify(session, phone, otp, source_ip)
