@@ -48,7 +48,7 @@ _BAD_OTP = (
 class OtpRateLimited(FanzhaError):
     """Too many codes asked for one number or from one address; `retry_after` seconds to wait."""
 
-    code = "rate_limited"
+    code = "otp_rate_limited"
     status = 429
     message_zh = "获取验证码过于频繁，请稍后再试"
     message_en = "Too many codes asked for; try again later"
