@@ -50,31 +50,29 @@ def _console(platform: Platform, username: str) -> tuple[TestClient, str]:
     return client, found.group(1)
 
 
-def test_county_analyst_and_bank_operator_are_refused(platform: Platform) -> None:
-    for username in ("analyst", "aop"):
-        client, csrf = _console(platform, username)
-        assert "/console/detect" not in client.get("/").text  # no navigation entry
-        page = client.get("/console/detect")
-        assert page.status_code == 403 and 'role="alert"' in page.text
-        if username == "analyst":  # the role may read detection, the county unit may not (Art 27)
-            assert "只有省、市公安机关反诈中心可以运行检测" in page.text
-        start = client.post(
-            "/console/detect/runs",
-            data={
-                "csrf_token": csrf,
-                "engine": BigPayeeTestV1.name,
-                "backend": "duckdb",
-                "data_dir": "small",
-            },
-        )
-        assert start.status_code == 403
-        assert client.get("/console/detect/runs/1").status_code == 403
+def test_a_county_analyst_is_refused_and_a_bank_kept_to_its_folder(platform: Platform) -> None:
+    client, csrf = _console(platform, "analyst")
+    assert "/console/detect" not in client.get("/").text  # no navigation entry
+    page = client.get("/console/detect")
+    assert page.status_code == 403 and 'role="alert"' in page.text
+    # The role may read detection, a county unit may not (Art 27).
+    assert "只有省、市反诈中心和负有监测义务的机构可以运行检测" in page.text
+    form = {"csrf_token": csrf, "engine": BigPayeeTestV1.name, "backend": "duckdb", "data_dir": "small"}
+    assert client.post("/console/detect/runs", data=form).status_code == 403
+    assert client.get("/console/detect/runs/1").status_code == 403
     with platform.sessions() as session:
         denied = {
             (r.actor, r.action)
             for r in session.scalars(select(AuditRecord).where(AuditRecord.result == "denied"))
         }
-    assert ("analyst", "detect.read") in denied and ("aop", "GET /console/detect") in denied
+    assert ("analyst", "GET /console/detect") in denied
+    # A bank monitors its own accounts (Art 18), from its own folder: the centres' shared one is refused.
+    bank, bank_csrf = _console(platform, "aop")
+    assert 'href="/console/detect"' in bank.get("/").text
+    shared = str(DetectRunService.of(platform).data_root / "small")
+    start = bank.post("/console/detect/runs", data={**form, "csrf_token": bank_csrf, "data_dir": shared})
+    assert start.status_code == 422 and "数据目录必须位于" in start.text
+    assert "bank-a" in bank.get("/console/detect").text  # the root it is shown is its own folder
 
 
 def test_bad_input_shows_its_error_on_the_form(platform: Platform) -> None:

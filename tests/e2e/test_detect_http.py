@@ -68,14 +68,31 @@ def test_bad_input_names_the_field(login: Login) -> None:
     assert api.get("/api/v1/detect/runs/9999").status_code == 404
 
 
-def test_bank_user_is_refused_and_audited(login: Login, platform: Platform) -> None:
-    bank = login("aop")
-    assert bank.post("/api/v1/detect/runs", json=START).status_code == 403
-    assert bank.get("/api/v1/detect/runs").status_code == 403
+def test_a_county_unit_is_refused_and_audited(login: Login, platform: Platform) -> None:
+    county = login("analyst")  # Art 27: the province and city centres run detection, not counties
+    assert county.post("/api/v1/detect/runs", json=START).status_code == 403
+    assert county.get("/api/v1/detect/runs").status_code == 403
     with platform.sessions() as session:
         denied = list(
             session.scalars(
-                select(AuditRecord).where(AuditRecord.actor == "aop", AuditRecord.result == "denied")
+                select(AuditRecord).where(AuditRecord.actor == "analyst", AuditRecord.result == "denied")
             )
         )
     assert {d.action for d in denied} >= {"POST /api/v1/detect/runs", "GET /api/v1/detect/runs"}
+
+
+def test_a_bank_runs_only_its_duty_on_its_own_folder(login: Login, platform: Platform, world: World) -> None:
+    bank = login("aop")
+    shared = bank.post("/api/v1/detect/runs", json=START)  # the centres' shared folder
+    assert shared.status_code == 422 and shared.json()["field"] == "data_dir"
+    write_province(DetectRunService.of(platform).data_root / world.bank_a.code / "today")
+    other_duty = bank.post(
+        "/api/v1/detect/runs", json={**START, "engine": "AbnormalCardV1", "data_dir": "today"}
+    )
+    assert (
+        other_duty.status_code == 403 and other_duty.json()["field"] == "engine"
+    )  # Art 13 is the operators'
+    mine = bank.post("/api/v1/detect/runs", json={**START, "data_dir": "today"})
+    assert mine.status_code == 201, mine.text
+    assert [r["id"] for r in bank.get("/api/v1/detect/runs").json()["items"]] == [mine.json()["id"]]
+    assert login("bop").get(f"/api/v1/detect/runs/{mine.json()['id']}").status_code == 404

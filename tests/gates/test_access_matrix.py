@@ -48,11 +48,15 @@ LAST = ("/logout",)
 # API keys act as their organisation's system, with the role the key carries.
 KEY_ROLES = {"cmccadmin-key": Role.INSTITUTION_OPERATOR, "cuccadmin-key": Role.INSTITUTION_OPERATOR}
 KEY_PEERS = {"cmccadmin-key": "cuccadmin-key"}
-# Routes the role allows only in some organisations: detection runs belong to the province and city
-# centres (Art 27), so the county units' analyst and commander are refused despite their role.
+# Routes the role allows only in some organisations: detection is run by the province and city centres
+# (Art 27) and by institutions for their sector's duty, so county units are refused despite their role.
+INSTITUTIONS = {"cmccop", "cmccadmin", "cmccadmin-key", "cuccadmin-key"}
 ORG_LIMITED: dict[str, set[str]] = {
     "/api/v1/detect/runs": {"analyst", "commander"},
     "/console/detect": {"analyst", "commander"},
+    # Institutions run their sector's engines but never turn alerts into samples and warnings.
+    "/api/v1/detect/runs/{run_id}/apply-policies": INSTITUTIONS,
+    "/console/detect/runs/{run_id}/apply-policies": INSTITUTIONS,
 }
 
 

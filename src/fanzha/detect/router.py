@@ -23,20 +23,34 @@ def runs_of(request: Request) -> DetectRunService:
     return DetectRunService.of(platform_of(request))
 
 
-def at_centre(permission: Permission) -> Callable[..., Principal]:
-    """A dependency: the role's permission, then a province or city centre (refused before the body)."""
+def _gated(permission: Permission, centres_only: bool) -> Callable[..., Principal]:
+    """A dependency: the role's permission, then the organisation's (refused before the body)."""
 
     def dependency(request: Request, principal: Principal = Depends(authorize(permission))) -> Principal:
-        runs_of(request).centre_only(principal, str(permission))
+        runs = runs_of(request)
+        gate = runs.centre_only if centres_only else runs.detecting_only
+        route = request.scope.get("route")  # audited like `authorize`: one action per endpoint
+        gate(principal, f"{request.method} {getattr(route, 'path', request.url.path)}")
         return principal
 
     dependency.permission = permission  # type: ignore[attr-defined]  # read by the access-matrix test
     return dependency
 
 
+def at_centre(permission: Permission) -> Callable[..., Principal]:
+    """Province and city centres only (Art 27): turning alerts into samples and warnings."""
+    return _gated(permission, centres_only=True)
+
+
+def detecting(permission: Permission) -> Callable[..., Principal]:
+    """The centres and institutions bound to monitor their sector (Art 10-14, 16-18, 20-23)."""
+    return _gated(permission, centres_only=False)
+
+
 Reader = Annotated[Principal, Depends(authorize(Permission.DETECT_READ))]
-RunReader = Annotated[Principal, Depends(at_centre(Permission.DETECT_READ))]
-Runner = Annotated[Principal, Depends(at_centre(Permission.DETECT_RUN))]
+RunReader = Annotated[Principal, Depends(detecting(Permission.DETECT_READ))]
+Runner = Annotated[Principal, Depends(detecting(Permission.DETECT_RUN))]
+PolicyApplier = Annotated[Principal, Depends(at_centre(Permission.DETECT_RUN))]
 
 
 def engines() -> list[EngineRead]:
@@ -125,6 +139,6 @@ def alerts(
 
 
 @router.post("/runs/{run_id}/apply-policies", response_model=PolicyResult)
-def apply_policies(request: Request, run_id: int, principal: Runner) -> PolicyResult:
+def apply_policies(request: Request, run_id: int, principal: PolicyApplier) -> PolicyResult:
     """Turn the run's alerts into sample candidates and warning tasks; applying again adds nothing."""
     return PolicyResult(created=runs_of(request).apply_policies(principal, run_id))

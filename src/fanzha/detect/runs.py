@@ -18,12 +18,14 @@ from fanzha.audit.service import SYSTEM, Auditor
 from fanzha.core.clock import Clock
 from fanzha.core.errors import Conflict, FanzhaError, NotFound, PermissionDenied, ValidationFailed
 from fanzha.db.uow import UnitOfWork
+from fanzha.detect.frame import Engine
 from fanzha.detect.policies import OutcomeKind, Policy, default_policies, parse_policies, policies_for
 from fanzha.detect.province import BACKENDS, Backend
 from fanzha.detect.tables import DetectAlert, DetectOutcome, DetectRun
 from fanzha.identifiers import Identifier, IdentifierKind, IdentifierVault, normalise
 from fanzha.identity.domain import OrgKind, Principal
 from fanzha.identity.service import IdentityService, actor_of, refused
+from fanzha.identity.tables import Organisation
 
 if TYPE_CHECKING:
     from fanzha.bootstrap import Platform
@@ -38,6 +40,15 @@ STATUS_LABELS = {
 }
 # "The province / city centre" (Art 27¶2): counties and townships act on what the centres find.
 DETECTING_ORGS = frozenset({OrgKind.POLICE_PROVINCE, OrgKind.POLICE_CITY})
+# Institutions monitor their own data for the duties the provisions give their sector, so each may run
+# the engines serving those articles: operators Art 10-14, banks Art 16-18, payment institutions Art 18,
+# internet services Art 20-23. Their runs read only their own folder under the data root.
+SECTOR_ARTICLES: dict[OrgKind, frozenset[str]] = {
+    OrgKind.TELECOM: frozenset({"10", "11", "12", "13", "14"}),
+    OrgKind.BANK: frozenset({"16", "17", "18"}),
+    OrgKind.PAYMENT: frozenset({"18"}),
+    OrgKind.INTERNET: frozenset({"20", "21", "22", "23"}),
+}
 MAX_ATTEMPTS = 3
 PAGE_MAX = 500
 
@@ -109,14 +120,48 @@ class DetectRunService:
         if OrgKind(principal.org_kind) not in DETECTING_ORGS:
             self._identity.deny(principal, action, "detect_run", "")
             raise PermissionDenied(
-                "只有省、市公安机关反诈中心可以运行检测",
-                "Only the province and city police centres run detection",
+                "只有省、市公安机关反诈中心可以执行此操作",
+                "Only the province and city police centres may do this",
                 field="org",
             )
 
-    def resolve_data_dir(self, value: str) -> Path:
-        """The data directory, which must lie under the configured root and hold a province's data."""
-        root = self.data_root.resolve()
+    def detecting_only(self, principal: Principal, action: str) -> None:
+        """Refuse (audited) anyone neither leading detection (centres) nor bound to monitor (sectors)."""
+        kind = OrgKind(principal.org_kind)
+        if kind not in DETECTING_ORGS and kind not in SECTOR_ARTICLES:
+            self._identity.deny(principal, action, "detect_run", "")
+            raise PermissionDenied(
+                "只有省、市反诈中心和负有监测义务的机构可以运行检测",
+                "Only the province and city centres and institutions with a duty to monitor run detection",
+                field="org",
+            )
+
+    def _may_run(self, principal: Principal, engine: Engine) -> None:
+        """Centres run every engine; an institution only those serving its sector's articles."""
+        kind = OrgKind(principal.org_kind)
+        if kind in DETECTING_ORGS:
+            return
+        articles = {a.strip().split("¶")[0] for a in engine.articles.split(",")}
+        if not articles <= SECTOR_ARTICLES.get(kind, frozenset()):
+            self._identity.deny(principal, "detect.start", "detect_engine", engine.name)
+            raise PermissionDenied(
+                f"{engine.name}（第{engine.articles}条）不属于本行业的监测义务",
+                f"{engine.name} (Art {engine.articles}) is not your sector's monitoring duty",
+                field="engine",
+            )
+
+    def root_of(self, principal: Principal) -> Path:
+        """Where the caller's data lies: the whole root for the centres, an institution's own folder."""
+        if OrgKind(principal.org_kind) in DETECTING_ORGS:
+            return self.data_root
+        with self._sessions() as session:
+            org = session.get(Organisation, principal.org_id)
+            code = org.code if org is not None else str(principal.org_id)
+        return self.data_root / code
+
+    def resolve_data_dir(self, value: str, principal: Principal | None = None) -> Path:
+        """The data directory, which must lie under the caller's root and hold a province's data."""
+        root = (self.root_of(principal) if principal is not None else self.data_root).resolve()
         raw = Path(value.strip())
         path = (raw if raw.is_absolute() else root / raw).resolve()
         if not value.strip() or not path.is_relative_to(root):
@@ -137,15 +182,16 @@ class DetectRunService:
         """Queue a run of `engine` on `data_dir`; a worker picks it up."""
         from fanzha.detect.registry import engine as find
 
-        self.centre_only(principal, "detect.start")
+        self.detecting_only(principal, "detect.start")
         found = find(engine)
+        self._may_run(principal, found)
         if backend not in BACKENDS:
             raise ValidationFailed(
                 f"未知的计算后端：{backend}（duckdb | pyspark）",
                 f"Unknown backend: {backend} (duckdb | pyspark)",
                 field="backend",
             )
-        path = self.resolve_data_dir(data_dir)
+        path = self.resolve_data_dir(data_dir, principal)
         now = self.clock.now()
         with self._identity.guarded(principal), self.uow() as uow:
             run = DetectRun(
@@ -180,14 +226,14 @@ class DetectRunService:
             return run
 
     def _visible(self, principal: Principal, run: DetectRun | None) -> bool:
-        # The provincial centre oversees every run; a city centre sees its own.
+        # The provincial centre oversees every run; a city centre or an institution sees its own.
         return run is not None and (
             principal.org_kind == OrgKind.POLICE_PROVINCE or run.org_id == principal.org_id
         )
 
     def recent(self, principal: Principal, limit: int = 50) -> list[DetectRun]:
         """The latest runs the caller may see, newest first."""
-        self.centre_only(principal, "detect.list")
+        self.detecting_only(principal, "detect.list")
         query = select(DetectRun).order_by(DetectRun.id.desc()).limit(min(limit, PAGE_MAX))
         if principal.org_kind != OrgKind.POLICE_PROVINCE:
             query = query.where(DetectRun.org_id == principal.org_id)
@@ -196,7 +242,7 @@ class DetectRunService:
 
     def get(self, principal: Principal, run_id: int) -> DetectRun:
         """One run with its status and progress."""
-        self.centre_only(principal, "detect.read")
+        self.detecting_only(principal, "detect.read")
         with self._identity.guarded(principal), self._sessions() as session:
             run = session.get(DetectRun, run_id)
             if run is None or not self._visible(principal, run):
@@ -420,6 +466,7 @@ class DetectRunService:
         from fanzha.samples.schemas import SamplePublish
         from fanzha.samples.service import Prepared
 
+        self.centre_only(principal, "detect.apply")  # alerts become samples and warnings: police work
         run = self.get(principal, run_id)
         if run.status != SUCCEEDED:
             raise Conflict(

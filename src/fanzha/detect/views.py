@@ -13,17 +13,18 @@ from fanzha.core.errors import FanzhaError, ValidationFailed
 from fanzha.detect.frame import REASON_SEP
 from fanzha.detect.policies import OUTCOME_LABELS
 from fanzha.detect.province import BACKENDS
-from fanzha.detect.router import at_centre, runs_of
-from fanzha.detect.runs import QUEUED, RUNNING, STATUS_LABELS, AlertView
+from fanzha.detect.router import at_centre, detecting, runs_of
+from fanzha.detect.runs import DETECTING_ORGS, QUEUED, RUNNING, STATUS_LABELS, AlertView
 from fanzha.detect.schemas import RunCreate
 from fanzha.identifiers import KIND_LABELS
-from fanzha.identity.domain import Permission, Principal
+from fanzha.identity.domain import OrgKind, Permission, Principal
 from fanzha.samples.domain import RISK_LABELS
 from fanzha.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-RunReader = Annotated[Principal, Depends(at_centre(Permission.DETECT_READ))]
-Runner = Annotated[Principal, Depends(at_centre(Permission.DETECT_RUN))]
+RunReader = Annotated[Principal, Depends(detecting(Permission.DETECT_READ))]
+Runner = Annotated[Principal, Depends(detecting(Permission.DETECT_RUN))]
+PolicyApplier = Annotated[Principal, Depends(at_centre(Permission.DETECT_RUN))]
 PAGE = 50
 LEVELS = ("high", "medium", "low")
 REFRESH_SECONDS = 2
@@ -60,6 +61,7 @@ def _index(
 ) -> HTMLResponse:
     """The engines, the start form and the recent runs."""
     service = runs_of(request)
+    root = service.root_of(principal)
     return render(
         request,
         "detect/index.html",
@@ -67,8 +69,8 @@ def _index(
         **LABELS,
         engines=_engines(),
         runs=service.recent(principal, PAGE),
-        root=str(service.data_root),
-        data_dirs=_data_dirs(service.data_root),
+        root=str(root),
+        data_dirs=_data_dirs(root),
         form=form or {},
         error=error,
     )
@@ -139,6 +141,7 @@ def _run_page(
         filters=filters,
         next_after=views[-1].alert.id if len(views) == PAGE else None,
         active=active,
+        may_apply=OrgKind(principal.org_kind) in DETECTING_ORGS,
         refresh=REFRESH_SECONDS,
         error=error,
     )
@@ -154,7 +157,7 @@ def run_detail(request: Request, run_id: int, principal: RunReader) -> HTMLRespo
 
 
 @router.post("/console/detect/runs/{run_id}/apply-policies", response_class=HTMLResponse)
-def apply_policies(request: Request, run_id: int, principal: Runner) -> Response:
+def apply_policies(request: Request, run_id: int, principal: PolicyApplier) -> Response:
     """Apply the disposal policies to a succeeded run's alerts; applying again adds nothing."""
     try:
         runs_of(request).apply_policies(principal, run_id)

@@ -114,8 +114,9 @@ SAMPLE_WORK = frozenset({_P.SAMPLE_READ, _P.SAMPLE_PUBLISH, _P.SAMPLE_LOOKUP})
 # Art 28¶1, 34: police issue orders and decide appeals; institutions answer orders with receipts.
 POLICE_DISPOSAL = frozenset({_P.ORDER_READ, _P.ORDER_ISSUE, _P.APPEAL_DECIDE})
 INSTITUTION_DISPOSAL = frozenset({_P.ORDER_READ, _P.ORDER_RECEIPT})
-# Art 27: big-data monitoring is police work; institutions never see another's detection runs.
-POLICE_DETECTION = frozenset({_P.DETECT_RUN, _P.DETECT_READ})
+# Art 27: the centres run big-data monitoring; institutions run the engines of their own sector's duty
+# (Art 10-14, 16-18, 20-23) on their own data (fanzha.detect.runs) and never see another's runs.
+DETECTION = frozenset({_P.DETECT_RUN, _P.DETECT_READ})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PLATFORM_ADMIN: frozenset(
         {_P.HOME, _P.ORG_READ, _P.ORG_MANAGE, _P.USER_READ, _P.USER_MANAGE, _P.ROUTING_MANAGE}
@@ -126,19 +127,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {_P.HOME, _P.ORG_READ, _P.SAMPLE_DECIDE, _P.SUBSCRIPTION_MANAGE}
         | SAMPLE_WORK
         | POLICE_DISPOSAL
-        | POLICE_DETECTION
+        | DETECTION
     ),
     Role.COMMANDER: frozenset(
-        {_P.HOME, _P.ORG_READ, _P.USER_READ, _P.SAMPLE_DECIDE}
-        | SAMPLE_WORK
-        | POLICE_DISPOSAL
-        | POLICE_DETECTION
+        {_P.HOME, _P.ORG_READ, _P.USER_READ, _P.SAMPLE_DECIDE} | SAMPLE_WORK | POLICE_DISPOSAL | DETECTION
     ),
-    Role.INSTITUTION_OPERATOR: frozenset({_P.HOME} | SAMPLE_WORK | INSTITUTION_DISPOSAL),
+    Role.INSTITUTION_OPERATOR: frozenset({_P.HOME} | SAMPLE_WORK | INSTITUTION_DISPOSAL | DETECTION),
     Role.INSTITUTION_ADMIN: frozenset(
         {_P.HOME, _P.USER_READ, _P.USER_MANAGE, _P.APIKEY_MANAGE, _P.SUBSCRIPTION_MANAGE}
         | SAMPLE_WORK
         | INSTITUTION_DISPOSAL
+        | DETECTION
     ),
 }
 

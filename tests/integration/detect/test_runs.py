@@ -115,13 +115,12 @@ def test_bad_input_is_refused_with_its_field(
         assert refused.value.field == field
 
 
-def test_only_province_and_city_centres_detect(
+def test_centres_detect_and_county_units_do_not(
     platform: Platform, service: DetectRunService, world: World, centre_analyst: Person, data: Path
 ) -> None:
-    for person in (world.analyst, world.bank_a_op):  # a county analyst, a bank operator
-        with pytest.raises(PermissionDenied):
-            service.start(person.principal, "BigPayeeTestV1", "duckdb", "small")
-    assert audit_count(platform, "detect.start") == 2  # both refusals audited
+    with pytest.raises(PermissionDenied):
+        service.start(world.analyst.principal, "BigPayeeTestV1", "duckdb", "small")  # a county analyst
+    assert audit_count(platform, "detect.start") == 1  # the refusal is audited
     city = make_org(platform, "cs", OrgKind.POLICE_CITY, "430100", world.centre.id)
     city_analyst = make_user(platform, "cityanalyst", city, Role.ANALYST)
     mine = service.start(city_analyst.principal, "BigPayeeTestV1", "duckdb", "small")
@@ -130,6 +129,33 @@ def test_only_province_and_city_centres_detect(
     assert [r.id for r in service.recent(centre_analyst.principal)] == [theirs.id, mine.id]
     with pytest.raises(NotFound):
         service.get(city_analyst.principal, theirs.id)
+
+
+def test_an_institution_runs_its_sectors_engines_on_its_own_data(
+    platform: Platform, service: DetectRunService, world: World, centre_analyst: Person, data: Path
+) -> None:
+    bank = world.bank_a_op.principal
+    # The shared root is the centres'; a bank reads only its own folder (named by its code).
+    with pytest.raises(ValidationFailed) as outside:
+        service.start(bank, "BigPayeeTestV1", "duckdb", "small")
+    assert outside.value.field == "data_dir"
+    with pytest.raises(ValidationFailed):
+        service.start(bank, "BigPayeeTestV1", "duckdb", "../small")
+    write_province(service.data_root / world.bank_a.code / "day1")
+    run = service.start(bank, "BigPayeeTestV1", "duckdb", "day1")  # Art 18: a bank's own duty
+    # Art 28 (potential victims) is the police's work, not a bank's.
+    with pytest.raises(PermissionDenied) as other_duty:
+        service.start(bank, "PotentialVictimV1", "duckdb", "day1")
+    assert other_duty.value.field == "engine"
+    service.work_once("w")
+    assert service.get(bank, run.id).status == SUCCEEDED
+    assert service.alerts(bank, run.id)  # the bank reads its own alerts …
+    with pytest.raises(NotFound):
+        service.get(world.bank_b_op.principal, run.id)  # … another bank does not see them
+    assert run.id in {r.id for r in service.recent(centre_analyst.principal)}  # the province oversees
+    with pytest.raises(PermissionDenied):
+        service.apply_policies(bank, run.id)  # alerts become samples and warnings only by the police
+    assert service.apply_policies(centre_analyst.principal, run.id)
 
 
 def test_engine_failure_fails_the_run_with_its_error(
