@@ -1,0 +1,1 @@
+"""Transfer-time decisions (Art 18¶4): sample payees, velocity, pass-through; state survives restarts."""
