@@ -58,6 +58,9 @@ def test_a_suspended_person_appeals_by_sms_code_with_a_png_and_the_deciding_unit
     assert mine.status_code == other.status_code == 202
     assert mine.json() == other.json() and PHONE not in mine.text
     assert len(dw.notifier.sent) == sent_before + 1  # one SMS, to the restricted number only
+    page = client.post("/appeal/otp", data={"phone": "13912345678"})  # the portal's form answers alike
+    assert page.status_code == 202 and 'data-testid="otp-sent"' in page.text
+    assert len(dw.notifier.sent) == sent_before + 1
     sms = dw.notifier.sent[-1]
     assert sms.recipient == "+86" + PHONE
     match = re.search(r"验证码 (\d{6})", sms.text)

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -83,6 +84,14 @@ def latest_notice(session: Session, token: str) -> Notice | None:
     ).first()
 
 
+# Runs a call after the HTTP answer (FastAPI's BackgroundTasks.add_task), or at once.
+Later = Callable[..., object]
+
+
+def _now(call: Callable[..., object], *args: object) -> None:
+    call(*args)
+
+
 @dataclass(frozen=True)
 class PhoneProven:
     """A number whose control was proven: its token and mask."""
@@ -103,7 +112,7 @@ class PhoneProof:
         identifier, token = self._disposal.vault.token_of(IdentifierKind.PHONE, phone, field="phone")
         return identifier.value, token, self._disposal.vault.mask(identifier)
 
-    def issue(self, phone: str, source_ip: str) -> None:
+    def issue(self, phone: str, source_ip: str, later: Later | None = None) -> None:
         """Art 34¶2: send a code if a measure is in force on the number; answer nothing either way."""
         value, token, masked = self._token(phone)
         # Counted for every number alike, so a 429 says nothing about whether a measure exists.
@@ -150,10 +159,16 @@ class PhoneProof:
             uow.commit()
         if restricted:
             text = f"【湖南反诈】您正在申诉涉诈处置措施，验证码 {code}，10 分钟内有效。请勿告知他人。"
-            try:
-                service.notifier.send(OutgoingNotice(0, "sms", value, text))
-            except Exception as failure:  # noqa: BLE001 - the gateway's failure is logged, never the number
-                log.warning("appeal code to %s not sent: %s", masked, type(failure).__name__)
+            notice = OutgoingNotice(0, "sms", value, text)
+            # Over HTTP the SMS goes after the answer, so the gateway's delay does not tell who is restricted.
+            (later or _now)(self._send, notice, masked)
+
+    def _send(self, notice: OutgoingNotice, masked: str) -> None:
+        """Hand the code to the notification port; a gateway failure is logged by mask and type only."""
+        try:
+            self._disposal.notifier.send(notice)
+        except Exception as failure:  # noqa: BLE001 - the gateway's failure is logged, never the number
+            log.warning("appeal code to %s not sent: %s", masked, type(failure).__name__)
 
     def verify(self, session: Session, phone: str, otp: str, source_ip: str) -> PhoneProven:
         """Consume a valid code in `session`; a wrong one costs a try, recorded apart, then refused."""

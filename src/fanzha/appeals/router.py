@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile as Upload
 
@@ -117,10 +117,10 @@ def notice(request: Request, body: NoticeLookup) -> Any:
 
 
 @router.post("/public/appeals/otp", response_model=OtpAccepted, status_code=202, tags=["public"])
-def otp(request: Request, body: OtpRequest) -> OtpAccepted:
+def otp(request: Request, body: OtpRequest, tasks: BackgroundTasks) -> OtpAccepted:
     """Art 34¶2: an SMS code if a measure is in force on the number; the same answer either way."""
     ratelimit.check(request, "public")
-    appeals_of(request).phone.issue(body.phone, client_ip(request))
+    appeals_of(request).phone.issue(body.phone, client_ip(request), tasks.add_task)
     return neutral_answer()
 
 

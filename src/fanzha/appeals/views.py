@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
@@ -117,19 +117,19 @@ def portal(request: Request) -> HTMLResponse:
 
 
 @router.post("/appeal/otp", response_class=HTMLResponse)
-async def otp(request: Request) -> Response:
+async def otp(request: Request, tasks: BackgroundTasks) -> Response:
     """Ask for an SMS code proving control of the number; the same neutral answer either way."""
     ratelimit.check(request, "public")
     fields = _fields(await request.form())
     form = {"phone": fields.get("phone", "")}
     try:
         data = OtpRequest.model_validate(form)
-        appeals_of(request).phone.issue(data.phone, client_ip(request))
+        appeals_of(request).phone.issue(data.phone, client_ip(request), tasks.add_task)
     except ValidationError as invalid:
         return _portal(request, 422, form=form, error=_invalid(invalid))
     except FanzhaError as failure:
         return _portal(request, failure.status, form=form, error=failure)
-    return _portal(request, 202, form=form, sent=neutral_answer())
+    return _portal(request, 202, form=form, sent=neutral_answer())  # FastAPI attaches the tasks
 
 
 @router.post("/appeal", response_class=HTMLResponse)
