@@ -356,9 +356,11 @@ class RealtimeApp:
 
     async def _snapshot(self) -> None:
         if isinstance(self.state, DurableState):
-            held = self.state.snapshot()
+            held = self.state.snapshot(background=True)
+            ok = await asyncio.to_thread(self.state.reap, True)
             log.info(
-                "real-time state snapshot: %d accounts, loop held %.1f ms",
+                "real-time state snapshot (%s): %d accounts, loop held %.1f ms",
+                "written" if ok else "FAILED",
                 len(self.state.accounts),
                 held * 1e3,
             )

@@ -130,6 +130,7 @@ class DurableState(Accounts):
         self._dirty = False
         self._stop = threading.Event()
         self._syncer: threading.Thread | None = None
+        self._child: tuple[int, int] | None = None  # (pid, generation) of a background snapshot
 
     # --- journal -----------------------------------------------------------------------------------
 
@@ -170,18 +171,53 @@ class DurableState(Accounts):
 
     # --- snapshots ---------------------------------------------------------------------------------
 
-    def snapshot(self) -> float:
-        """Write a snapshot and start a new journal generation; returns the seconds the state was held."""
+    def snapshot(self, background: bool = False) -> float:
+        """Start a new journal generation and write a snapshot; returns the seconds the caller was held.
+
+        In the background (where `os.fork` exists) a copy-on-write child writes it, as Redis does, so
+        decisions go on meanwhile; `reap` deletes the older journals once the child has succeeded.
+        """
         started = time.perf_counter()
-        now = max(self.last_seen_at, time.time())
-        self.sweep(now)
+        self.reap(block=True)
         with self._lock:
             os.fsync(self._fd)
             os.close(self._fd)
             self.generation += 1
             self._fd = self._open_journal(self.generation)
-        body = pickle.dumps((self.generation, self.recorded, self.accounts), protocol=5)
-        held = time.perf_counter() - started
+        now = self.last_seen_at or time.time()  # windows end at the latest transfer recorded
+        if background and hasattr(os, "fork"):
+            pid = os.fork()
+            if pid == 0:  # the child: its copy of the state is frozen at the fork
+                code = 1
+                try:
+                    self.sweep(now)
+                    self._write_snapshot()
+                    code = 0
+                finally:
+                    os._exit(code)
+            self._child = (pid, self.generation)
+            return time.perf_counter() - started
+        self.sweep(now)
+        self._write_snapshot()
+        self._drop_old_journals(self.generation)
+        return time.perf_counter() - started
+
+    def reap(self, block: bool = False) -> bool | None:
+        """Whether the background snapshot succeeded (old journals then go); None while it runs or if none."""
+        if self._child is None:
+            return None
+        child, generation = self._child
+        pid, status = os.waitpid(child, 0 if block else os.WNOHANG)
+        if pid == 0:
+            return None
+        self._child = None
+        ok = os.waitstatus_to_exitcode(status) == 0
+        if ok:
+            self._drop_old_journals(generation)
+        return ok
+
+    def _write_snapshot(self) -> None:
+        body = pickle.dumps((self.generation, self.recorded, self.last_seen_at, self.accounts), protocol=5)
         tmp = self.directory / f"{SNAPSHOT}.tmp"
         with open(tmp, "wb") as f:
             f.write(_MAGIC + body)
@@ -193,10 +229,12 @@ class DurableState(Accounts):
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-        for generation, path in self._journals():
-            if generation < self.generation:
+
+    def _drop_old_journals(self, generation: int) -> None:
+        """Delete the journals a snapshot of `generation` already holds."""
+        for journal_generation, path in self._journals():
+            if journal_generation < generation:
                 path.unlink(missing_ok=True)
-        return held
 
     def _load(self) -> int:
         """Read the snapshot, replay later journals; returns the generation to write next."""
@@ -207,7 +245,7 @@ class DurableState(Accounts):
             if not raw.startswith(_MAGIC):
                 raise ValueError(f"{path} is not a real-time state snapshot")
             # Our own file, written by `snapshot` in a directory only this service writes.
-            generation, self.recorded, self.accounts = pickle.loads(raw[len(_MAGIC) :])  # noqa: S301
+            generation, self.recorded, self.last_seen_at, self.accounts = pickle.loads(raw[len(_MAGIC) :])  # noqa: S301
         for journal_generation, journal in self._journals():
             if journal_generation < generation:
                 continue
@@ -230,6 +268,8 @@ class DurableState(Accounts):
             self._syncer = None
         if snapshot:
             self.snapshot()
+        else:
+            self.reap(block=True)
         with self._lock:
             os.fsync(self._fd)
             os.close(self._fd)
