@@ -96,6 +96,7 @@ def serve(
         lifespan="on",
         access_log=False,
         proxy_headers=False,
+        timeout_keep_alive=75,  # banks' systems hold pooled connections open
         log_level="warning",
         backlog=4096,
     )

@@ -130,6 +130,7 @@ class DurableState(Accounts):
         self._dirty = False
         self._stop = threading.Event()
         self._syncer: threading.Thread | None = None
+        self._retired: list[int] = []  # descriptors of rotated journals still to fsync and close
         self._child: tuple[int, int] | None = None  # (pid, generation) of a background snapshot
 
     # --- journal -----------------------------------------------------------------------------------
@@ -163,11 +164,15 @@ class DurableState(Accounts):
             self.sync()
 
     def sync(self) -> None:
-        """fsync the journal if anything was written since the last time."""
+        """fsync the journal if anything was written since the last time, and close retired journals."""
         if self._dirty:
             self._dirty = False
             with self._lock:
                 os.fsync(self._fd)
+        while self._retired:
+            fd = self._retired.pop(0)
+            os.fsync(fd)
+            os.close(fd)
 
     # --- snapshots ---------------------------------------------------------------------------------
 
@@ -180,16 +185,20 @@ class DurableState(Accounts):
         started = time.perf_counter()
         self.reap(block=True)
         with self._lock:
-            os.fsync(self._fd)
-            os.close(self._fd)
+            old = self._fd
             self.generation += 1
             self._fd = self._open_journal(self.generation)
+        self._retired.append(old)  # fsynced and closed by the fsync thread, off the event loop
+        self._dirty = True
+        if self._syncer is None:
+            self.sync()
         now = self.last_seen_at or time.time()  # windows end at the latest transfer recorded
         if background and hasattr(os, "fork"):
             pid = os.fork()
             if pid == 0:  # the child: its copy of the state is frozen at the fork
                 code = 1
                 try:
+                    os.nice(19)  # the decisions come first on a machine with few cores
                     self.sweep(now)
                     self._write_snapshot()
                     code = 0
@@ -270,6 +279,7 @@ class DurableState(Accounts):
             self.snapshot()
         else:
             self.reap(block=True)
+        self.sync()
         with self._lock:
             os.fsync(self._fd)
             os.close(self._fd)
