@@ -185,3 +185,36 @@ def test_the_journal_and_snapshot_bring_the_state_back(
         assert snapshot_of(again) == snapshot_of(live)
         again.close(snapshot=False)
         live.close(snapshot=False)
+
+
+def test_sample_payees_from_the_platform_snapshot_or_the_local_filter() -> None:
+    import httpx
+    import numpy as np
+
+    from fanzha.client import SampleFilter
+    from fanzha.detect.realtime.server import FilterSamples, PrefixSamples, Tokeniser
+    from fanzha.samples.filters import FilterSnapshot
+
+    key = bytes(range(32))
+    tokeniser = Tokeniser(key)
+    _, mule = tokeniser.token({"kind": "bank_card", "value": "6222 0212 3456 7890 128"}, "payee")
+    _, clean = tokeniser.token({"kind": "bank_card", "value": "6228480012345678903"}, "payee")
+    snapshot = FilterSnapshot.from_tokens("bank_card", 7, [mule.hex()])
+
+    direct = PrefixSamples(
+        lambda: {"bank_card": snapshot.prefixes, "payment_account": np.zeros(0, np.uint64)}
+    )
+    direct.refresh()
+    assert direct.is_sample("bank_card", mule.hex()) and not direct.is_sample("bank_card", clean.hex())
+    assert not direct.is_sample("payment_account", mule.hex()) and len(direct) == 1
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        kind = request.url.path.split("/")[-2]
+        body = snapshot if kind == "bank_card" else FilterSnapshot.from_tokens(kind, 7, [])
+        return httpx.Response(200, content=body.to_bytes())
+
+    http = httpx.Client(transport=httpx.MockTransport(serve), base_url="http://platform.local")
+    synced = FilterSamples(SampleFilter(http, key, ["bank_card", "payment_account"]))
+    synced.refresh()
+    assert synced.is_sample("bank_card", mule.hex()) and not synced.is_sample("bank_card", clean.hex())
+    assert len(synced) == 1
