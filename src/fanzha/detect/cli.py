@@ -12,6 +12,7 @@ import typer
 
 from fanzha.core.errors import FanzhaError
 from fanzha.detect.province import BACKENDS, Backend
+from fanzha.detect.realtime.cli import serve as realtime_serve
 
 app = typer.Typer(help="检测引擎 / detection engines", no_args_is_help=True)
 
@@ -130,3 +131,7 @@ def worker(
                 time.sleep(poll)
     finally:
         platform.close()
+
+
+# Art 18¶4: the transfer-time decision service (its own process; see docs/detect.md).
+app.command("realtime")(realtime_serve)
