@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
+from ibis.backends.sql.compilers.duckdb import DuckDBCompiler
 
 from fanzha.contracts import TABLES
 
@@ -19,6 +21,17 @@ Backend = Literal["duckdb", "pyspark"]
 BACKENDS: tuple[Backend, ...] = ("duckdb", "pyspark")
 
 _spark: Any = None  # one SparkSession per process: starting one costs seconds
+
+
+def _epoch_of_zoned(self: DuckDBCompiler, op: Any, *, arg: Any) -> Any:
+    """EPOCH of a zoned timestamp as it is: the same instant's seconds, without the per-row cast to a
+    local timestamp that ibis adds (a quarter of the mule engine's time on 10 M rows)."""
+    if getattr(op.arg.dtype, "timezone", None) is not None:
+        return self.f.epoch(arg)
+    return self.f.epoch(self.cast(arg, dt.timestamp))
+
+
+DuckDBCompiler.visit_ExtractEpochSeconds = _epoch_of_zoned
 
 
 def spark_session(master: str = "local[2]") -> Any:
