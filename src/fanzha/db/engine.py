@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, Table, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+CACHE_KIB = 32 * 1024  # SQLite page cache of a pooled connection
+BIG_CACHE_KIB = 256 * 1024  # during a bulk import: random-keyed token indexes thrash a small cache
+
+
+@contextmanager
+def big_cache(session: Session) -> Iterator[None]:
+    """A large SQLite page cache on the session's connection for the block, then the usual one again."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        session.execute(text(f"PRAGMA cache_size=-{BIG_CACHE_KIB}"))
+    try:
+        yield
+    finally:
+        if sqlite:
+            # Shrinking frees the pages; after a failed transaction the pool resets the connection anyway.
+            with suppress(SQLAlchemyError):
+                session.execute(text(f"PRAGMA cache_size=-{CACHE_KIB}"))
 
 
 def build_engine(url: str, **kwargs: Any) -> Engine:
@@ -28,8 +49,9 @@ def build_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
-        # 256 MB of page cache: random-keyed token indexes thrash the 2 MB default on big imports.
-        cursor.execute("PRAGMA cache_size=-262144")
+        # A page cache per pooled connection, so a server's memory is bounded by pool × this; bulk
+        # imports raise it for their own connection while they run (`big_cache`).
+        cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

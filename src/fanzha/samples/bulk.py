@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from fanzha.core.errors import FanzhaError
 from fanzha.db.bulk import insert_rows
+from fanzha.db.engine import big_cache
 from fanzha.events.domain import check_topic
 from fanzha.events.outbox import encode_payload, locked_head
 from fanzha.events.tables import OutboxEvent
@@ -143,7 +144,7 @@ class BulkImporter:
                 progress("checked", report.rows)
         if not report.ok or not prepared:
             return report
-        with self._samples.uow() as uow:
+        with self._samples.uow() as uow, big_cache(uow.session):
             items = [p for _, p in prepared.values()]
             for start in range(0, len(items), CHUNK):
                 created, merged = self._write_chunk(uow.session, principal, items[start : start + CHUNK])
