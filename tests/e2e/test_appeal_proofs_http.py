@@ -128,3 +128,9 @@ def test_a_suspended_person_appeals_by_sms_code_with_a_png_and_the_deciding_unit
     assert login("yanalyst").get(f"/appeals/{queued['id']}").status_code == 404
     # Nothing on the public side reveals the number.
     assert PHONE not in repr(status) and PHONE not in added.text
+
+
+def test_the_portals_code_form_says_when_to_come_back(client: TestClient) -> None:
+    asked = [client.post("/appeal/otp", data={"phone": "13912345678"}) for _ in range(4)]
+    assert [r.status_code for r in asked] == [202, 202, 202, 429]  # 3 codes a number an hour
+    assert int(asked[-1].headers["Retry-After"]) >= 1 and "text/html" in asked[-1].headers["content-type"]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from fanzha.appeals.tables import AppealOtp
 from fanzha.audit.domain import Outcome
 from fanzha.audit.service import ANONYMOUS
-from fanzha.core.errors import FanzhaError, ValidationFailed
+from fanzha.core.errors import RateLimited, ValidationFailed
 from fanzha.disposal.domain import Measure, OrderStatus
 from fanzha.disposal.notices import OutgoingNotice
 from fanzha.disposal.tables import Notice, Order
@@ -46,17 +46,12 @@ _BAD_OTP = (
 )
 
 
-class OtpRateLimited(FanzhaError):
+class OtpRateLimited(RateLimited):
     """Too many codes asked for one number or from one address; `retry_after` seconds to wait."""
 
     code = "otp_rate_limited"
-    status = 429
     message_zh = "获取验证码过于频繁，请稍后再试"
     message_en = "Too many codes asked for; try again later"
-
-    def __init__(self, retry_after: int, field: str) -> None:
-        super().__init__(field=field)
-        self.retry_after = retry_after
 
 
 def new_otp() -> str:

@@ -128,7 +128,7 @@ async def otp(request: Request, tasks: BackgroundTasks) -> Response:
     except ValidationError as invalid:
         return _portal(request, 422, form=form, error=_invalid(invalid))
     except FanzhaError as failure:
-        return _portal(request, failure.status, form=form, error=failure)
+        return ratelimit.with_retry_after(_portal(request, failure.status, form=form, error=failure), failure)
     return _portal(request, 202, form=form, sent=neutral_answer())  # FastAPI attaches the tasks
 
 

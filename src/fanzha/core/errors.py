@@ -94,6 +94,19 @@ class AccountLocked(FanzhaError):
     message_en = "Account locked; try later or contact the security administrator"
 
 
+class RateLimited(FanzhaError):
+    """Too many calls; `retry_after` seconds until the next one is accepted (sent as Retry-After)."""
+
+    code = "rate_limited"
+    status = 429
+    message_zh = "请求过于频繁，请稍后再试"
+    message_en = "Too many requests; try again later"
+
+    def __init__(self, retry_after: int, field: str) -> None:
+        super().__init__(field=field)
+        self.retry_after = retry_after
+
+
 class InsecureSettings(FanzhaError):
     """Refusal to start outside development with default or missing secrets."""
 

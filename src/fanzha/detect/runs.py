@@ -159,9 +159,9 @@ class DetectRunService:
             code = org.code if org is not None else str(principal.org_id)
         return self.data_root / code
 
-    def resolve_data_dir(self, value: str, principal: Principal | None = None) -> Path:
+    def resolve_data_dir(self, value: str, principal: Principal) -> Path:
         """The data directory, which must lie under the caller's root and hold a province's data."""
-        root = (self.root_of(principal) if principal is not None else self.data_root).resolve()
+        root = self.root_of(principal).resolve()
         raw = Path(value.strip())
         path = (raw if raw.is_absolute() else root / raw).resolve()
         if not value.strip() or not path.is_relative_to(root):

@@ -68,9 +68,7 @@ def login_form(
         token, _csrf, _principal = platform_of(request).auth.login(username, password, client_ip(request))
     except FanzhaError as error:
         page = render(request, "login.html", status_code=error.status, error=error, username=username)
-        if isinstance(error, ratelimit.RateLimited):
-            page.headers["Retry-After"] = str(error.retry_after)
-        return page
+        return ratelimit.with_retry_after(page, error)
     response = RedirectResponse("/", status_code=303)
     _set_session_cookie(request, response, token)
     return response

@@ -4,28 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from fastapi import Request
+from fastapi import Request, Response
 
-from fanzha.core.errors import FanzhaError
+from fanzha.core.errors import FanzhaError, RateLimited
 from fanzha.core.settings import Settings
 from fanzha.samples.lookup import RateLimiter
 from fanzha.web.deps import client_ip
 
+R = TypeVar("R", bound=Response)
 ALL = "*"  # the key of a bucket's cap over every caller together
-
-
-class RateLimited(FanzhaError):
-    """Too many calls; `retry_after` seconds until the next one is accepted."""
-
-    code = "rate_limited"
-    status = 429
-    message_zh = "请求过于频繁，请稍后再试"
-    message_en = "Too many requests; try again later"
-
-    def __init__(self, retry_after: int, field: str) -> None:
-        super().__init__(field=field)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -98,3 +87,10 @@ def throttle(name: str) -> Callable[[Request], Awaitable[None]]:
 
     dependency.bucket = name  # type: ignore[attr-defined]  # read by the abuse gate
     return dependency
+
+
+def with_retry_after(response: R, error: FanzhaError) -> R:
+    """`response` with Retry-After when `error` is a rate limit (pages that show errors in a form)."""
+    if isinstance(error, RateLimited):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response

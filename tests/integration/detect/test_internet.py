@@ -18,6 +18,7 @@ from fanzha.detect.engines.content_web import FraudAppV1, FraudUrlV1
 from fanzha.detect.engines.internet import SAMPLE_OBJECTS_FILE, AssociatedAccountV1
 from fanzha.detect.province import Province
 from fanzha.detect.runner import run
+from tests.integration.detect.test_telecom import alerts_of
 
 T0 = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 CAFE_IP = "110.53.10.20"  # one public address behind a café's NAT
@@ -50,20 +51,6 @@ def write_province(tmp: Path, tables: dict[str, list[dict[str, Any]]]) -> Provin
     return Province.open(tmp, "duckdb")
 
 
-def _alerts(engine: Any, p: Province) -> dict[str, tuple[str, str]]:
-    """identifier → (level, reasons)."""
-    table = run(engine, p)
-    return {
-        i: (lv, r)
-        for i, lv, r in zip(
-            table["identifier"].to_pylist(),
-            table["level"].to_pylist(),
-            table["reasons"].to_pylist(),
-            strict=True,
-        )
-    }
-
-
 def _account(rows: list[dict[str, Any]], account: str, phone: str, imei: str | None, ip: str) -> str:
     rows.append(
         {
@@ -94,7 +81,7 @@ def test_associates_through_a_shared_device_are_found_but_a_cafe_ip_ties_nobody(
     pq.write_table(
         pa.table({"object_kind": ["internet_account"], "identifier": [FRAUD]}), tmp_path / SAMPLE_OBJECTS_FILE
     )
-    found = _alerts(AssociatedAccountV1(), Province.open(tmp_path, "duckdb"))
+    found = alerts_of(AssociatedAccountV1(), Province.open(tmp_path, "duckdb"))
     assert set(found) == {near, far}
     assert not set(patrons) & set(found)
     level, reasons = found[near]
@@ -105,7 +92,7 @@ def test_associates_through_a_shared_device_are_found_but_a_cafe_ip_ties_nobody(
     assert level == "high" and "注册手机号" in reasons and "距已知涉诈账号2层" in reasons
     # Without the sample list nothing is known, so nothing is associated.
     (tmp_path / SAMPLE_OBJECTS_FILE).unlink()
-    assert _alerts(AssociatedAccountV1(), p) == {}
+    assert alerts_of(AssociatedAccountV1(), p) == {}
 
 
 def test_a_lookalike_bank_domain_is_found_but_the_bank_and_an_old_filed_site_are_not(tmp_path: Path) -> None:
@@ -140,7 +127,7 @@ def test_a_lookalike_bank_domain_is_found_but_the_bank_and_an_old_filed_site_are
             ],
         },
     )
-    found = _alerts(FraudUrlV1(), p)
+    found = alerts_of(FraudUrlV1(), p)
     assert set(found) == {"icbc-0nline.top", "https://icbc-0nline.top/login"}
     level, reasons = found["icbc-0nline.top"]
     assert level == "high" and "工商银行" in reasons and "未进行ICP备案" in reasons
@@ -184,7 +171,7 @@ def test_an_unfiled_sideloaded_bank_app_is_found_but_the_real_bank_app_is_not(tm
             "app_installs": [_install(0, "com.icbc", None), _install(1, "com.gsyh.safe", fake_url)],
         },
     )
-    found = _alerts(FraudAppV1(), p)
+    found = alerts_of(FraudAppV1(), p)
     assert set(found) == {"com.gsyh.safe"}
     level, reasons = found["com.gsyh.safe"]
     assert level == "high" and "从高风险网址下载安装1次" in reasons and "工商银行安全助手" in reasons

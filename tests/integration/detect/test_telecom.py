@@ -102,7 +102,7 @@ def _stranger(n: int) -> str:
     return f"+86139{n:08d}"
 
 
-def _alerts(engine: Any, p: Province) -> dict[str, tuple[str, str]]:
+def alerts_of(engine: Any, p: Province) -> dict[str, tuple[str, str]]:
     """identifier → (level, reasons)."""
     table = run(engine, p)
     return {
@@ -135,7 +135,7 @@ def _sim_box_beside_a_call_centre(w: World) -> tuple[list[str], list[str], str]:
 def test_a_sim_box_is_found_and_a_call_centre_gateway_is_not(tmp_path: Path) -> None:
     w = World()
     _sim_box_beside_a_call_centre(w)
-    found = _alerts(SimBoxV1(), w.province(tmp_path))
+    found = alerts_of(SimBoxV1(), w.province(tmp_path))
     assert set(found) == {BOX_IMEI}
     level, reasons = found[BOX_IMEI]
     assert level == "high"
@@ -145,7 +145,7 @@ def test_a_sim_box_is_found_and_a_call_centre_gateway_is_not(tmp_path: Path) -> 
 def test_box_cards_are_abnormal_but_gateway_and_new_family_cards_are_not(tmp_path: Path) -> None:
     w = World()
     box, centre, ordinary = _sim_box_beside_a_call_centre(w)
-    found = _alerts(AbnormalCardV1(), w.province(tmp_path))
+    found = alerts_of(AbnormalCardV1(), w.province(tmp_path))
     assert set(found) == set(box)
     assert ordinary not in found and not set(centre) & set(found)
     assert "只呼出不呼入" in found[box[0]][1] and "多卡设备" in found[box[0]][1]
@@ -156,7 +156,7 @@ def test_a_new_card_roaming_abroad_calling_strangers_is_abnormal(tmp_path: Path)
     roamer = w.card("+8618800000001", T0 - timedelta(days=1), rid="430102199202022222")
     for k in range(3):
         w.call(k * 10, roamer, _stranger(k), 15, imei="356789012340000", cell=None, roaming="international")
-    found = _alerts(AbnormalCardV1(), w.province(tmp_path))
+    found = alerts_of(AbnormalCardV1(), w.province(tmp_path))
     assert set(found) == {roamer}
     assert "在境外漫游时呼叫境内号码" in found[roamer][1]
 
@@ -183,13 +183,13 @@ def test_spoofed_overseas_and_sample_callers_are_screened_but_a_roaming_subscrib
     )
     w.call(30, sample, _stranger(600), 300, gateway="domestic")
     p = w.province(tmp_path)
-    found = _alerts(CallerScreenV1(), p)
+    found = alerts_of(CallerScreenV1(), p)
     assert set(found) == {spoofed, overseas}
     assert "疑似虚假主叫" in found[spoofed][1]
     assert "境外电信网络诈骗活动严重地区" in found[overseas][1]
     # With a sample list beside the data, a sample number is screened whatever its pattern.
     pq.write_table(pa.table({"identifier": [sample]}), tmp_path / SAMPLE_FILE)
-    found = _alerts(CallerScreenV1(), Province.open(tmp_path, "duckdb"))
+    found = alerts_of(CallerScreenV1(), Province.open(tmp_path, "duckdb"))
     assert set(found) == {spoofed, overseas, sample}
     assert found[sample][0] == "high" and "样本库" in found[sample][1]
 
@@ -214,7 +214,7 @@ def test_card_traders_and_fraud_card_holders_are_refused_but_a_family_is_not(tmp
             roaming="international",
             gateway="international",
         )
-    found = _alerts(CardOpeningV1(), w.province(tmp_path))
+    found = alerts_of(CardOpeningV1(), w.province(tmp_path))
     assert set(found) == {trader, holder}
     assert "超过国家规定的5张" in found[trader][1] and "批量开卡" in found[trader][1]
     assert found[trader][0] == "high"

@@ -16,7 +16,8 @@ from fanzha.detect.engines.telecom import SAMPLE_FILE
 from fanzha.detect.engines.victims import PotentialVictimV1
 from fanzha.detect.province import Province
 from fanzha.detect.runner import run
-from tests.integration.detect.test_internet import T0, _alerts, write_province
+from tests.integration.detect.test_internet import T0, write_province
+from tests.integration.detect.test_telecom import alerts_of
 
 SCAMMER = "+8617100000001"  # a police sample number
 COLLECTION = "6222020000000000001"  # a police sample bank card
@@ -95,7 +96,7 @@ def _world(tmp: Path) -> Province:
 
 
 def test_a_payer_is_high_a_short_call_is_low_and_an_ordinary_person_is_absent(tmp_path: Path) -> None:
-    found = _alerts(PotentialVictimV1(), _world(tmp_path))
+    found = alerts_of(PotentialVictimV1(), _world(tmp_path))
     assert set(found) == {PAID_RID, CALLED_RID}
     level, reasons = found[PAID_RID]
     assert level == "high"
