@@ -14,6 +14,7 @@ from fanzha.core.clock import Clock, SystemClock
 from fanzha.core.settings import Settings
 from fanzha.db.engine import build_engine, session_factory
 from fanzha.db.idempotency import IdempotencyStore
+from fanzha.disposal.holdings import HoldingsService
 from fanzha.disposal.policy import LinkedDisposalPolicy
 from fanzha.disposal.routing import RoutingService
 from fanzha.disposal.service import DisposalService
@@ -51,6 +52,7 @@ class Platform:
     disposal: DisposalService | None = None
     linked_disposal: LinkedDisposalPolicy | None = None
     appeals: AppealService | None = None
+    holdings: HoldingsService | None = None
 
     def close(self) -> None:
         """Release the database connections."""
@@ -103,4 +105,5 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         disposal=disposal,
         linked_disposal=LinkedDisposalPolicy(disposal),
         appeals=AppealService(disposal),
+        holdings=HoldingsService(sessions, clock, auditor, identity, vault),
     )

@@ -97,6 +97,20 @@ def _rules() -> tuple[MeasureRule, ...]:
             (_M.SUSPEND_BUSINESS, 30 * _MIN),
         ):
             rules.append(MeasureRule(kind, measure, institution, "第十八条", deadline))
+    # Associated restriction of a person's accounts, addressed by the holder's ID number: the institution
+    # restricts every account that person holds with it (fanzha.disposal.holdings finds the institutions).
+    # Art 18¶3: an account not cleared of fraud suspicion is restricted; a mule card's holder is restricted
+    # at the payment institutions too. Art 20¶2: platforms restrict the accounts associated with it.
+    rules.append(
+        MeasureRule(
+            _K.RESIDENT_ID, _M.ASSOCIATED_RESTRICT, _O.PAYMENT, "第十八条第三款", 30 * _MIN, Routing.SECTOR
+        )
+    )
+    rules.append(
+        MeasureRule(
+            _K.RESIDENT_ID, _M.ASSOCIATED_RESTRICT, _O.INTERNET, "第二十条第二款", 2 * _HOUR, Routing.SECTOR
+        )
+    )
     # Art 20¶2: internet accounts: rectify, restrict, suspend, close, ban re-registration.
     for measure, deadline in (
         (_M.REVERIFY, 24 * _HOUR),

@@ -1,4 +1,11 @@
-"""Linked disposal (Art 28¶1): when a sample becomes active, order the responsible institutions to act."""
+"""Linked disposal (Art 28¶1): when a sample becomes active, order the responsible institutions to act.
+
+Besides the institution that holds the object (routing tables), the holdings register
+(`fanzha.disposal.holdings`) names the person who holds it; every other institution of the sectors in
+`ASSOCIATED_SECTORS` where that person holds accounts is ordered `associated_restrict` on the person's
+resident ID number, i.e. to restrict the accounts that person holds with it (Art 18¶3 for payment
+institutions, Art 20¶2 for platforms; catalogue in `fanzha.disposal.domain`).
+"""
 
 from __future__ import annotations
 
@@ -7,18 +14,18 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, aliased
 
 from fanzha.audit.service import SYSTEM
 from fanzha.core.errors import ValidationFailed
 from fanzha.disposal.domain import LINKED_DEFAULTS, Measure, OrderStatus, Verification
 from fanzha.disposal.service import DisposalService, Target
-from fanzha.disposal.tables import Order
+from fanzha.disposal.tables import Holding, Order
 from fanzha.events import outbox
 from fanzha.events.dispatcher import Dispatcher
 from fanzha.events.domain import DomainEvent
-from fanzha.identifiers import IdentifierKind
+from fanzha.identifiers import Identifier, IdentifierKind
 from fanzha.identity.domain import OrgKind
 from fanzha.identity.tables import Organisation, User
 from fanzha.samples.domain import SampleStatus
@@ -26,17 +33,28 @@ from fanzha.samples.tables import Sample, SampleHistory, SampleSource
 
 log = logging.getLogger("fanzha.disposal.policy")
 TOPIC_PREFIX = "samples.published."
+# Sectors whose accounts of the same person are restricted, per kind of sample: a mule card or payment
+# account → the payment institutions (Art 18¶3); a fraud number → the internet platforms (Art 20¶2).
+ASSOCIATED_SECTORS: dict[IdentifierKind, frozenset[OrgKind]] = {
+    IdentifierKind.BANK_CARD: frozenset({OrgKind.PAYMENT}),
+    IdentifierKind.PAYMENT_ACCOUNT: frozenset({OrgKind.PAYMENT}),
+    IdentifierKind.PHONE: frozenset({OrgKind.INTERNET}),
+}
 
 
 @dataclass(frozen=True)
 class _Plan:
-    """What one event asks for: the sample, its measure, its object and the institutions responsible."""
+    """What one event asks for: the sample, its measure, its object and the institutions responsible.
+
+    An associated plan's target is the holder's resident ID, not the sample's object.
+    """
 
     event_id: str
     sample: Sample
     measure: Measure
     target: Target
     org_ids: list[int]
+    associated: bool = False
 
 
 class LinkedDisposalPolicy:
@@ -49,10 +67,12 @@ class LinkedDisposalPolicy:
         disposal: DisposalService,
         measures: Mapping[IdentifierKind, Measure] | None = None,
         min_confidence: int = 0,
+        associated: Mapping[IdentifierKind, frozenset[OrgKind]] | None = None,
     ) -> None:
         self._disposal = disposal
         self.measures = dict(measures or LINKED_DEFAULTS)
         self.min_confidence = min_confidence
+        self.associated = dict(ASSOCIATED_SECTORS if associated is None else associated)
 
     def wants(self, event: DomainEvent) -> bool:
         """Only newly active samples (published, or a report confirmed by the police)."""
@@ -87,7 +107,8 @@ class LinkedDisposalPolicy:
             samples = [plan.sample for plan in plans]
             issuers = self._issuers(session, samples)
             tokens = list({s.token for s in samples})
-            in_force = self._in_force(session, tokens)
+            plans += self._associated(session, plans)
+            in_force = self._in_force(session, list({p.target.token for p in plans}))
             passed = self._passed_verification(session, tokens)
             keys = [f"{p.event_id}:{org_id}:{p.measure}" for p in plans for org_id in p.org_ids]
             taken = set(session.scalars(select(Order.dedupe_key).where(Order.dedupe_key.in_(keys))))
@@ -98,11 +119,11 @@ class LinkedDisposalPolicy:
             orders: list[Order] = []
             for plan in plans:
                 sample, issuer = plan.sample, issuers[plan.sample.id]
-                if sample.token in passed and sample.risk_level == "high":
+                if not plan.associated and sample.token in passed and sample.risk_level == "high":
                     self._notify_high_risk_again(session, sample, passed[sample.token], issuer)
                 for org_id in plan.org_ids:
                     key, org = f"{plan.event_id}:{org_id}:{plan.measure}", orgs.get(org_id)
-                    live = (sample.token, org_id, str(plan.measure))
+                    live = (plan.target.token, org_id, str(plan.measure))
                     if org is None or key in taken or live in in_force:
                         continue
                     order = self._order(plan, org, issuer, key)
@@ -149,24 +170,87 @@ class LinkedDisposalPolicy:
 
     def _order(self, plan: _Plan, org: Organisation, issuer: int, key: str) -> Order | None:
         """One linked order, not yet written; None when the institution cannot take the measure."""
-        service, sample = self._disposal, plan.sample
+        service, sample, kind = self._disposal, plan.sample, plan.target.identifier.kind
         try:
-            rule = service.rule(IdentifierKind(sample.kind), plan.measure, OrgKind(org.kind))
+            rule = service.rule(kind, plan.measure, OrgKind(org.kind))
         except ValidationFailed:
-            log.warning("routing sends %s to %s, which cannot %s", sample.kind, org.code, plan.measure)
+            log.warning("routing sends %s to %s, which cannot %s", kind, org.code, plan.measure)
             return None
+        if plan.associated:
+            # Art 18¶3, 20¶2: the person holding the sample's object holds accounts here too.
+            reason = f"涉诈样本（{sample.fraud_type}）的持有人在本机构开立的账户，关联限制"
+        else:
+            # Art 28¶1: institutions restrict or suspend at once on a notified sample.
+            reason = f"涉诈样本（{sample.fraud_type}），联动处置"
         return service.new_order(
             org=org,
             rule=rule,
             target=plan.target,
             issuer_org_id=issuer,
             issued_by="policy:linked",
-            # Art 28¶1: institutions restrict or suspend at once on a notified sample.
-            reason=f"涉诈样本（{sample.fraud_type}），联动处置",
+            reason=reason,
             evidence_ref=f"sample:{sample.id}",
             sample_id=sample.id,
             dedupe_key=key,
         )
+
+    def _associated(self, session: Session, plans: list[_Plan]) -> list[_Plan]:
+        """Per plan, the holder's other institutions of the associated sectors: one query for the batch.
+
+        The holding of the sample's object (at any institution) names the holder; that person's holdings
+        at every other institution of the sectors `ASSOCIATED_SECTORS` gives for the sample's kind are the
+        institutions ordered to restrict the accounts the person holds with them.
+        """
+        wanted = {p.sample.token: p for p in plans if IdentifierKind(p.sample.kind) in self.associated}
+        if not wanted:
+            return []
+        sectors = {str(k) for p in wanted.values() for k in self.associated[IdentifierKind(p.sample.kind)]}
+        own, other = aliased(Holding), aliased(Holding)
+        query = (
+            select(own.object_token, own.holder_token, own.holder_ciphertext, other.org_id, Organisation.kind)
+            .join(
+                other,
+                and_(
+                    other.holder_token == own.holder_token,
+                    other.org_id != own.org_id,
+                    other.withdrawn_at.is_(None),
+                ),
+            )
+            .join(Organisation, Organisation.id == other.org_id)
+            .where(
+                own.object_token.in_(list(wanted)),
+                own.withdrawn_at.is_(None),
+                Organisation.kind.in_(sectors),
+                Organisation.active.is_(True),
+            )
+        )
+        found: dict[tuple[str, str], tuple[bytes, set[int]]] = {}
+        for object_token, holder_token, ciphertext, org_id, org_kind in session.execute(query):
+            sample_kind = IdentifierKind(wanted[object_token].sample.kind)
+            if OrgKind(org_kind) in self.associated[sample_kind]:
+                found.setdefault((object_token, holder_token), (ciphertext, set()))[1].add(org_id)
+        vault, associated = self._disposal.vault, []
+        by_token: dict[str, list[_Plan]] = {}
+        for plan in plans:
+            by_token.setdefault(plan.sample.token, []).append(plan)
+        holders: dict[str, Identifier] = {}
+        for (object_token, holder_token), (ciphertext, org_ids) in found.items():
+            if holder_token not in holders:
+                holders[holder_token] = vault.decrypt(IdentifierKind.RESIDENT_ID, holder_token, ciphertext)
+            holder = holders[holder_token]
+            target = Target(holder, holder_token, vault.mask(holder), ciphertext)
+            for plan in by_token[object_token]:
+                associated.append(
+                    _Plan(
+                        plan.event_id,
+                        plan.sample,
+                        Measure.ASSOCIATED_RESTRICT,
+                        target,
+                        sorted(org_ids),
+                        associated=True,
+                    )
+                )
+        return associated
 
     @staticmethod
     def _in_force(session: Session, tokens: list[str]) -> set[tuple[str, int, str]]:

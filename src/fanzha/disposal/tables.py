@@ -1,10 +1,10 @@
-"""Tables of disposal: routing entries, orders, their history, notices."""
+"""Tables of disposal: routing entries, orders, their history, notices, holdings."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fanzha.db.base import Base, UTCDateTime
@@ -85,3 +85,27 @@ class Notice(Base):
     channel: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Holding(Base):
+    """An institution's declaration: an object it serves is held by the person with this ID number.
+
+    Withdrawn declarations keep only the institution's own object token (so a repeated delete answers
+    alike); the holder's token and ciphertext are wiped (Art 26: no personal information kept idle).
+    """
+
+    __tablename__ = "holdings"
+    __table_args__ = (UniqueConstraint("org_id", "object_kind", "object_token"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    object_kind: Mapped[str] = mapped_column(String(32))
+    object_token: Mapped[str] = mapped_column(String(64), index=True)
+    object_masked: Mapped[str] = mapped_column(String(200))
+    object_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    holder_token: Mapped[str] = mapped_column(String(64), index=True)
+    holder_masked: Mapped[str] = mapped_column(String(32))
+    holder_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

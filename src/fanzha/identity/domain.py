@@ -103,6 +103,7 @@ class Permission(StrEnum):
     ORDER_READ = "order.read"
     ORDER_ISSUE = "order.issue"
     ORDER_RECEIPT = "order.receipt"
+    HOLDING_MANAGE = "holding.manage"
     APPEAL_DECIDE = "appeal.decide"
     ROUTING_MANAGE = "routing.manage"
     DETECT_RUN = "detect.run"
@@ -113,7 +114,9 @@ _P = Permission
 SAMPLE_WORK = frozenset({_P.SAMPLE_READ, _P.SAMPLE_PUBLISH, _P.SAMPLE_LOOKUP})
 # Art 28¶1, 34: police issue orders and decide appeals; institutions answer orders with receipts.
 POLICE_DISPOSAL = frozenset({_P.ORDER_READ, _P.ORDER_ISSUE, _P.APPEAL_DECIDE})
-INSTITUTION_DISPOSAL = frozenset({_P.ORDER_READ, _P.ORDER_RECEIPT})
+# Art 18, 20¶2: institutions declare who holds the objects they serve, so orders reach the same person's
+# accounts elsewhere (fanzha.disposal.holdings); each sees and changes only its own declarations.
+INSTITUTION_DISPOSAL = frozenset({_P.ORDER_READ, _P.ORDER_RECEIPT, _P.HOLDING_MANAGE})
 # Art 27: the centres run big-data monitoring; institutions run the engines of their own sector's duty
 # (Art 10-14, 16-18, 20-23) on their own data (fanzha.detect.runs) and never see another's runs.
 DETECTION = frozenset({_P.DETECT_RUN, _P.DETECT_READ})

@@ -22,6 +22,7 @@ from fanzha.detect import content_router as detect_content
 from fanzha.detect import payee_router as detect_payee
 from fanzha.detect import router as detect_router
 from fanzha.detect import views as detect_views
+from fanzha.disposal import holdings_router
 from fanzha.disposal import router as disposal_router
 from fanzha.disposal import views as disposal_views
 from fanzha.identity import router as identity_router
@@ -52,6 +53,7 @@ ROUTER_MODULES = (
     samples_taxii,
     disposal_router,
     disposal_views,
+    holdings_router,
     appeals_router,
     appeals_views,
     detect_router,
