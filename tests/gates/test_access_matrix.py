@@ -32,6 +32,7 @@ OWNERS: dict[str, set[str]] = {
     "user_id": {"cmccadmin", "cmccop", "cmccadmin-key"},
     "org_id": {"cmccadmin", "cmccop", "cmccadmin-key"},
     "sample_id": set(),
+    "holding_id": {"cmccop", "cmccadmin", "cmccadmin-key"},  # an institution's own declarations (Art 26)
 }
 # Values for path parameters that are not objects (a table, an action, a kind ...).
 PLAIN = {

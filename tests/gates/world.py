@@ -14,6 +14,7 @@ from fanzha.identity.domain import Role
 from fanzha.web.app import create_app
 from tests.factories import PASSWORD, make_user
 from tests.integration.test_disposal_service import PHONE, DisposalWorld, make_disposal_world, run_policy
+from tests.integration.test_holdings import HOLDER
 
 # Figures printed at the end of the run, like a benchmark's.
 FIGURES: dict[str, int | float | str] = {}
@@ -133,6 +134,12 @@ def build_gate(platform: Platform) -> Gate:
     gate.owned["subscription_id"] = subscribed.json()["subscription"]["id"]
     gate.owned["user_id"] = _user_id(platform, "cmccbystander")
     gate.owned["org_id"] = dw.cmcc.org.id
+    # CMCC declares who holds the number (the holdings register); its peer CUCC may not touch it.
+    held = clients["cmccadmin"].post(
+        "/api/v1/holdings", json={"items": [{"kind": "phone", "value": PHONE, "holder_id": HOLDER}]}
+    )
+    assert held.status_code == 200, held.text
+    gate.owned["holding_id"] = clients["cmccadmin"].get("/api/v1/holdings").json()["items"][0]["id"]
     return gate
 
 
