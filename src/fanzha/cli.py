@@ -189,9 +189,10 @@ def demo_load(
     loaded = load_province(build_platform(Settings()), directory)
     typer.echo(
         f"单位 +{loaded.organisations}，路由 +{loaded.routes}，样本 +{loaded.samples}，"
-        f"待确认报送 +{loaded.reports}，处置指令 {loaded.orders}，申诉 {loaded.appeals} / "
-        f"organisations +{loaded.organisations}, routes +{loaded.routes}, samples +{loaded.samples}, "
-        f"pending reports +{loaded.reports}, orders {loaded.orders}, appeals {loaded.appeals}"
+        f"待确认报送 +{loaded.reports}，持有关系 {loaded.holdings}，处置指令 {loaded.orders}，"
+        f"申诉 {loaded.appeals} / organisations +{loaded.organisations}, routes +{loaded.routes}, "
+        f"samples +{loaded.samples}, pending reports +{loaded.reports}, holdings {loaded.holdings}, "
+        f"orders {loaded.orders}, appeals {loaded.appeals}"
     )
 
 

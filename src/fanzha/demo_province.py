@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from fanzha.bootstrap import Platform
 from fanzha.demo import AFC, OrgSeed, seed_organisations
 from fanzha.disposal.domain import OrderStatus
+from fanzha.disposal.holdings import HoldingRow
 from fanzha.disposal.notices import MemoryNotifier
 from fanzha.disposal.policy import drain
 from fanzha.disposal.schemas import ReceiptCreate
@@ -49,6 +50,7 @@ class Loaded:
     reports: int
     orders: int
     appeals: int
+    holdings: int = 0
 
 
 def _principal(platform: Platform, code: str, role: Role) -> Principal:
@@ -84,6 +86,8 @@ def load_province(platform: Platform, directory: Path) -> Loaded:
     )
     added = seed_organisations(platform, seeds)
     routes = _load_routing(platform, directory)
+    # Before the samples, so linked disposal reaches the mule cards' holders at the payment institutions.
+    holdings = _load_holdings(platform, directory)
     scam_of = {
         g["group_id"]: g["scam_type"] for g in pq.read_table(directory / "label_groups.parquet").to_pylist()
     }
@@ -118,7 +122,7 @@ def load_province(platform: Platform, directory: Path) -> Loaded:
     if not police.ok or not bank.ok:
         raise RuntimeError(f"demo samples rejected: {(police.errors or bank.errors)[:3]}")
     orders = _issue_orders(platform)
-    return Loaded(added, routes, police.created, bank.created, orders, _appeals(platform))
+    return Loaded(added, routes, police.created, bank.created, orders, _appeals(platform), holdings)
 
 
 def _load_routing(platform: Platform, directory: Path) -> int:
@@ -156,6 +160,44 @@ def _load_routing(platform: Platform, directory: Path) -> int:
         report = platform.routing.import_csv(admin, table, out.getvalue().encode())
         loaded += report.rows  # a bad file raises, naming its line
     return loaded
+
+
+def _load_holdings(platform: Platform, directory: Path) -> int:
+    """Banks and payment institutions declare the holders of their personal cards and accounts (Journey 1)."""
+    if platform.holdings is None:
+        return 0
+    bank_of = {r["bin"]: r["org_code"] for r in pq.read_table(directory / "bank_bins.parquet").to_pylist()}
+    payment_of = {
+        r["platform"]: r["org_code"]
+        for r in pq.read_table(directory / "platforms.parquet").to_pylist()
+        if r["kind"] == "payment"
+    }
+    people = pq.read_table(directory / "people.parquet", columns=["person_id", "resident_id"]).to_pydict()
+    resident = dict(zip(people["person_id"], people["resident_id"], strict=True))
+    rows: dict[str, list[HoldingRow]] = {}
+    cards = pq.read_table(
+        directory / "bank_cards.parquet", columns=["card_number", "bin", "holder_resident_id"]
+    )
+    for card in cards.to_pylist():
+        code = bank_of.get(card["bin"])
+        if code and card["holder_resident_id"]:  # corporate accounts have no personal holder
+            line = rows.setdefault(code, [])
+            line.append(
+                HoldingRow("bank_card", card["card_number"], card["holder_resident_id"], f"items.{len(line)}")
+            )
+    accounts = pq.read_table(
+        directory / "payment_accounts.parquet", columns=["account", "platform", "holder_person_id"]
+    )
+    for account in accounts.to_pylist():
+        code, holder = payment_of.get(account["platform"]), resident.get(account["holder_person_id"])
+        if code and holder:
+            line = rows.setdefault(code, [])
+            line.append(HoldingRow("payment_account", account["account"], holder, f"items.{len(line)}"))
+    declared = 0
+    for code, declarations in sorted(rows.items()):
+        report = platform.holdings.upload(_principal(platform, code, Role.INSTITUTION_OPERATOR), declarations)
+        declared += report.created + report.updated + report.unchanged
+    return declared
 
 
 def _issue_orders(platform: Platform) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,7 +17,14 @@ from sqlalchemy import func, select
 from fanzha.audit.tables import AuditRecord
 from fanzha.bootstrap import Platform
 from fanzha.core.clock import FrozenClock
-from fanzha.disposal.tables import Holding
+from fanzha.demo import AFC, seed_organisations
+from fanzha.demo_province import load_province
+from fanzha.disposal.tables import Holding, Order
+from fanzha.identity.domain import OrgKind, Principal, Role
+from fanzha.identity.tables import Organisation
+from fanzha.samples.tables import Sample
+from fanzha.sim import SimConfig
+from fanzha.sim.generate import generate
 from tests.factories import World
 from tests.integration.test_disposal_service import CARD_A, run_policy
 from tests.integration.test_holdings import HOLDER, OTHER, HoldingsWorld, make_holdings_world
@@ -175,3 +183,43 @@ def test_an_institution_sees_and_deletes_only_its_own_holdings(
     assert bank_a.delete(f"/api/v1/holdings/{row['id']}").status_code == 204
     assert bank_a.delete(f"/api/v1/holdings/{row['id']}").status_code == 204
     assert bank_a.get("/api/v1/holdings").json()["items"] == []
+
+
+def test_the_demo_province_shows_journey_1(platform: Platform, tmp_path: Path, clock: FrozenClock) -> None:
+    generate(SimConfig(people=600, days=3, seed=5), tmp_path / "province")
+    seed_organisations(platform)
+    loaded = load_province(platform, tmp_path / "province")
+    assert loaded.holdings > 500  # every personal card and payment account of the province
+    with platform.sessions() as session:
+        associated = session.scalar(
+            select(func.count()).select_from(Order).where(Order.measure == "associated_restrict")
+        )
+        assert associated and associated > 0  # published mule cards already reached their holders
+        report = session.scalars(
+            select(Sample).where(Sample.status == "pending", Sample.kind == "bank_card").order_by(Sample.id)
+        ).first()
+        assert report is not None
+        centre = session.scalars(select(Organisation).where(Organisation.code == AFC)).one()
+    # The centre confirms a bank's report in the demo: the card's bank and the holder's payment
+    # institutions are ordered to act.
+    police = Principal(None, "demo:centre", centre.id, OrgKind.POLICE_PROVINCE, Role.ANALYST)
+    platform.samples.decide(police, report.id, True, "核实为涉诈收款账户")
+    clock.advance(timedelta(seconds=11))  # the loader's dispatcher lease (10 s) has run out
+    run_policy(platform)
+    with platform.sessions() as session:
+        orders = session.execute(
+            select(Order.measure, Organisation.kind)
+            .join(Organisation, Organisation.id == Order.org_id)
+            .where(Order.sample_id == report.id)
+        ).all()
+        holders = session.scalars(select(Holding.holder_token).where(Holding.object_token == report.token))
+        restricted = session.execute(
+            select(Order.org_id, Organisation.kind)
+            .join(Organisation, Organisation.id == Order.org_id)
+            .where(Order.object_token.in_(list(holders)), Order.measure == "associated_restrict")
+        ).all()
+    assert ("suspend_business", "bank") in orders
+    # The holder's payment institutions restrict that person's accounts once (a mule holds many cards,
+    # so an earlier card may have brought the order already: it is not repeated while in force).
+    assert len(restricted) >= 2 and {kind for _, kind in restricted} == {"payment"}
+    assert len({org_id for org_id, _ in restricted}) == len(restricted)
