@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -41,7 +41,7 @@ class AuditEntry:
 
     def canonical(self) -> bytes:
         """The bytes the hash covers: sorted-key JSON with the time in UTC."""
-        fields = asdict(self)
+        fields = dict(self.__dict__)  # shallow: every field is a scalar (asdict deep-copies, slowly)
         fields["at"] = as_utc(self.at).isoformat(timespec="microseconds")
         return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from fanzha.audit.domain import GENESIS, AuditEntry
 from fanzha.audit.tables import AuditHead, AuditRecord
+from fanzha.db import appends
 from fanzha.db.rows import locked_row
 
 _HEAD_ID = 1
@@ -28,15 +29,15 @@ class AuditFilter:
     until: datetime | None = None
 
 
-def append(session: Session, entry_fields: dict[str, object]) -> AuditRecord:
+def append(session: Session, entry_fields: dict[str, object]) -> AuditEntry:
     """Lock the chain head, link the new entry to it and move the head."""
     head = locked_row(session, AuditHead, id=_HEAD_ID, seq=0, hash=GENESIS)
     entry = AuditEntry(seq=head.seq + 1, prev_hash=head.hash, **entry_fields)  # type: ignore[arg-type]
     digest = entry.digest()
-    record = AuditRecord(**{**entry.__dict__, "hash": digest})
-    session.add(record)
+    # Queued, so a batch of entries goes in one INSERT when the transaction commits.
+    appends.append(session, AuditRecord, {**entry.__dict__, "hash": digest})
     head.seq, head.hash = entry.seq, digest
-    return record  # written with the next flush: a batch of entries goes in one INSERT
+    return entry
 
 
 def to_entry(record: AuditRecord) -> AuditEntry:

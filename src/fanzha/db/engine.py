@@ -12,6 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from fanzha.db import appends
+
 CACHE_KIB = 32 * 1024  # SQLite page cache of a pooled connection
 BIG_CACHE_KIB = 256 * 1024  # during a bulk import: random-keyed token indexes thrash a small cache
 
@@ -67,6 +69,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit and write batches of new rows at once."""
     factory = sessionmaker(bind=engine, expire_on_commit=False, future=True)
     event.listen(factory, "before_flush", number_new_rows)
+    appends.hook(factory)
     return factory
 
 

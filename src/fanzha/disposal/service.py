@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fanzha.audit.service import Auditor
 from fanzha.core.clock import Clock
 from fanzha.core.errors import FanzhaError, NotFound, PermissionDenied, ValidationFailed
+from fanzha.db import appends
 from fanzha.db.uow import UnitOfWork
 from fanzha.disposal import domain
 from fanzha.disposal.domain import (
@@ -251,15 +252,17 @@ class DisposalService:
         after: OrderStatus,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        session.add(
-            OrderEvent(
-                order_id=order.id,
-                at=self.clock.now(),
-                actor=actor,
-                status_from=before,
-                status_to=str(after),
-                detail=json.dumps(detail or {}, ensure_ascii=False),
-            )
+        appends.append(
+            session,
+            OrderEvent,
+            {
+                "order_id": order.id,
+                "at": self.clock.now(),
+                "actor": actor,
+                "status_from": before,
+                "status_to": str(after),
+                "detail": json.dumps(detail or {}, ensure_ascii=False),
+            },
         )
 
     def move(

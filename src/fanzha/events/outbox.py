@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.core.clock import Clock
+from fanzha.db import appends
 from fanzha.db.rows import locked_row
 from fanzha.events.domain import DomainEvent, check_topic
 from fanzha.events.tables import OutboxEvent, OutboxHead
@@ -32,15 +33,24 @@ def record(session: Session, clock: Clock, topic: str, payload: dict[str, Any]) 
     """Append an event; it becomes visible, and deliverable, only if the transaction commits."""
     head = locked_head(session)
     head.last_position += 1
-    row = OutboxEvent(
-        id=head.last_position,
-        event_id=str(uuid.uuid4()),
-        topic=check_topic(topic),
-        payload=encode_payload(payload),
-        occurred_at=clock.now(),
+    encoded = encode_payload(payload)
+    # The event carries the payload as stored, exactly what a reader of the outbox gets back.
+    event = DomainEvent(
+        head.last_position, str(uuid.uuid4()), check_topic(topic), clock.now(), orjson.loads(encoded)
     )
-    session.add(row)  # written with the next flush, so a batch of events goes in one INSERT
-    return to_event(row)
+    # Queued, so a batch of events goes in one INSERT when the transaction commits.
+    appends.append(
+        session,
+        OutboxEvent,
+        {
+            "id": event.position,
+            "event_id": event.event_id,
+            "topic": event.topic,
+            "payload": encoded,
+            "occurred_at": event.occurred_at,
+        },
+    )
+    return event
 
 
 def encode_payload(payload: dict[str, Any]) -> str:
