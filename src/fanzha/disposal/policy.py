@@ -164,8 +164,10 @@ class LinkedDisposalPolicy:
                 continue
             identifier = self._disposal.vault.decrypt(kind, sample.token, sample.ciphertext)
             target = Target(identifier, sample.token, sample.masked, sample.ciphertext)
-            org_ids = self._disposal.routing.responsible(session, identifier)
-            plans.append(_Plan(event.event_id, sample, measure, target, org_ids))
+            plans.append(_Plan(event.event_id, sample, measure, target, []))
+        routes = self._disposal.routing.responsible_many(session, [p.target.identifier for p in plans])
+        for plan, org_ids in zip(plans, routes, strict=True):
+            plan.org_ids.extend(org_ids)
         return plans
 
     def _order(self, plan: _Plan, org: Organisation, issuer: int, key: str) -> Order | None:

@@ -89,6 +89,58 @@ def _check_key(table: RouteTable, raw: str, line: int) -> str:
     return key
 
 
+_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One routing table and the keys to look up in it; the first step that finds an org decides."""
+
+    table: RouteTable
+    keys: list[str]
+    longest: bool  # the longest matching key wins (prefixes, domain suffixes); else every match acts
+
+
+def _steps(identifier: Identifier) -> list[_Step]:
+    """Where the institution responsible for `identifier` is found, in order of precedence."""
+    kind, value = identifier.kind, identifier.value
+    if kind is IdentifierKind.PHONE:
+        national = value.removeprefix("+86")
+        # Number portability overrides the segment (the number moved to another operator).
+        steps = [_Step(RouteTable.PORTABILITY, [value], True)]
+        if national.startswith("1"):
+            steps.append(_Step(RouteTable.PHONE_SEGMENT, [national[:n] for n in range(3, 8)], True))
+        return steps
+    if kind is IdentifierKind.BANK_CARD:
+        return [_Step(RouteTable.BANK_BIN, [value[:n] for n in range(6, 9)], True)]
+    if kind is IdentifierKind.PAYMENT_ACCOUNT:
+        return [_Step(RouteTable.PAYMENT_PLATFORM, [value.split(":", 1)[0]], False)]
+    if kind is IdentifierKind.INTERNET_ACCOUNT:
+        return [_Step(RouteTable.INTERNET_PLATFORM, [value.split(":", 1)[0]], False)]
+    if kind in (IdentifierKind.DOMAIN, IdentifierKind.URL):
+        host = value if kind is IdentifierKind.DOMAIN else value.split("://", 1)[1].split("/", 1)[0]
+        labels = host.split(":")[0].split(".")
+        return [_Step(RouteTable.DOMAIN, [".".join(labels[i:]) for i in range(len(labels) - 1)], True)]
+    if kind is IdentifierKind.APP:
+        # An app not listed goes to every app store ("*").
+        return [_Step(RouteTable.APP, [value], False), _Step(RouteTable.APP, ["*"], False)]
+    return []
+
+
+def _resolve(steps: list[_Step], found: dict[tuple[RouteTable, str], list[int]]) -> list[int]:
+    """The organisations the first matching step names."""
+    for step in steps:
+        if step.longest:
+            for key in sorted(step.keys, key=len, reverse=True):
+                if (step.table, key) in found:
+                    return found[step.table, key][:1]
+        else:
+            orgs = sorted({org for key in step.keys for org in found.get((step.table, key), [])})
+            if orgs:
+                return orgs
+    return []
+
+
 @dataclass(frozen=True)
 class ImportReport:
     """What an import replaced."""
@@ -216,53 +268,36 @@ class RoutingService:
 
     @staticmethod
     def _lookup(session: Session, table: RouteTable, keys: list[str]) -> list[tuple[str, int]]:
-        if not keys:
-            return []
-        rows = session.execute(
-            select(RouteEntry.key, RouteEntry.org_id).where(
-                RouteEntry.table_name == table.value, RouteEntry.active.is_(True), RouteEntry.key.in_(keys)
-            )
-        ).all()
-        return [(r[0], r[1]) for r in rows]
-
-    def _longest(self, session: Session, table: RouteTable, keys: list[str]) -> list[int]:
-        found = dict(self._lookup(session, table, keys))
-        for key in sorted(keys, key=len, reverse=True):
-            if key in found:
-                return [found[key]]
-        return []
+        rows: list[tuple[str, int]] = []
+        unique = sorted(set(keys))
+        for i in range(0, len(unique), _CHUNK):  # bounded IN lists: SQLite caps bound parameters
+            rows += session.execute(
+                select(RouteEntry.key, RouteEntry.org_id)
+                .where(
+                    RouteEntry.table_name == table.value,
+                    RouteEntry.active.is_(True),
+                    RouteEntry.key.in_(unique[i : i + _CHUNK]),
+                )
+                .order_by(RouteEntry.id)
+            ).tuples()
+        return rows
 
     def responsible(self, session: Session, identifier: Identifier) -> list[int]:
         """The organisation ids that must act on `identifier`; empty when no table knows it."""
-        kind, value = identifier.kind, identifier.value
-        if kind is IdentifierKind.PHONE:
-            # Number portability overrides the segment (the number moved to another operator).
-            ported = self._lookup(session, RouteTable.PORTABILITY, [value])
-            if ported:
-                return [ported[0][1]]
-            national = value.removeprefix("+86")
-            if not national.startswith("1"):
-                return []
-            return self._longest(session, RouteTable.PHONE_SEGMENT, [national[:n] for n in range(3, 8)])
-        if kind is IdentifierKind.BANK_CARD:
-            return self._longest(session, RouteTable.BANK_BIN, [value[:n] for n in range(6, 9)])
-        if kind in (IdentifierKind.PAYMENT_ACCOUNT, IdentifierKind.INTERNET_ACCOUNT):
-            table = (
-                RouteTable.PAYMENT_PLATFORM
-                if kind is IdentifierKind.PAYMENT_ACCOUNT
-                else RouteTable.INTERNET_PLATFORM
-            )
-            return [org for _, org in self._lookup(session, table, [value.split(":", 1)[0]])]
-        if kind in (IdentifierKind.DOMAIN, IdentifierKind.URL):
-            host = value if kind is IdentifierKind.DOMAIN else value.split("://", 1)[1].split("/", 1)[0]
-            labels = host.split(":")[0].split(".")
-            suffixes = [".".join(labels[i:]) for i in range(len(labels) - 1)]
-            return self._longest(session, RouteTable.DOMAIN, suffixes)
-        if kind is IdentifierKind.APP:
-            exact = self._lookup(session, RouteTable.APP, [value])
-            rows = exact or self._lookup(session, RouteTable.APP, ["*"])
-            return sorted({org for _, org in rows})
-        return []
+        return self.responsible_many(session, [identifier])[0]
+
+    def responsible_many(self, session: Session, identifiers: list[Identifier]) -> list[list[int]]:
+        """`responsible` for each identifier, with one query per routing table for the whole batch."""
+        wanted = [_steps(identifier) for identifier in identifiers]
+        keys: dict[RouteTable, list[str]] = {}
+        for steps in wanted:
+            for step in steps:
+                keys.setdefault(step.table, []).extend(step.keys)
+        found: dict[tuple[RouteTable, str], list[int]] = {}
+        for table, table_keys in keys.items():
+            for key, org_id in self._lookup(session, table, table_keys):
+                found.setdefault((table, key), []).append(org_id)
+        return [_resolve(steps, found) for steps in wanted]
 
     def regulators(self, session: Session, sector: OrgKind) -> list[int]:
         """The regulator(s) of an institution's sector, told of overdue orders."""
