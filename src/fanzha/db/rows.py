@@ -33,8 +33,11 @@ def locked_row(session: Session, model: type[T], **values: Any) -> T:
     held = _HELD.get(root) if root is not None else None
     if held is not None and model in held:
         return cast(T, held[model])
-    ensure_row(session, model, **values)
-    row = session.execute(select(model).filter_by(id=values["id"]).with_for_update()).scalar_one()
+    query = select(model).filter_by(id=values["id"]).with_for_update()
+    row = session.execute(query).scalar_one_or_none()
+    if row is None:  # only the very first writer: one round trip less for every other transaction
+        ensure_row(session, model, **values)
+        row = session.execute(query).scalar_one()
     if root is not None and not session.in_nested_transaction():
         _HELD.setdefault(root, {})[model] = row
     return row
