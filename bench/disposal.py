@@ -1,10 +1,11 @@
-"""Linked disposal and appeals speed, in process, on SQLite and PostgreSQL.
+"""Linked disposal and appeals speed on SQLite and PostgreSQL.
 
 A province of 100 banks (one BIN each). 10,000 bank-card samples are imported; the linked-disposal
-policy turns them into orders and each bank, a small client, fetches its new orders and answers
-"executed" at once. Reported: the time from the import until 99 % of the orders are executed (target
-< 10 s). Then 1,000 appeals are upheld and each bank fetches its release order at once: the latency
-from the decision to the release order being delivered, p50 / p99 (target p99 < 1 s).
+policy, in a worker process of its own as deployed, turns them into orders while each bank, a small
+client served by the main process, fetches its new orders and answers "executed" at once. Reported:
+the time from the import until 99 % of the orders are executed (target < 10 s). Then 1,000 appeals
+are upheld and each bank fetches its release order at once: the latency from the decision to the
+release order being delivered, p50 / p99 (target p99 < 1 s).
 
 Baseline in the same run: the floor, one multi-row INSERT of the same number of order rows with no
 routing, state machine, history, outbox or audit (what the platform costs over a bare table).
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import re
 import statistics
@@ -24,6 +26,7 @@ import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, insert, text
 
@@ -100,6 +103,22 @@ def answer_all(platform: Platform, operators: list[Principal], executed_at: dict
     return done
 
 
+def disposal_worker(
+    url: str, connect_args: dict[str, str] | None, data_dir: str, ready: Any, stop: Any
+) -> None:
+    """The disposal worker process: linked disposal on every new sample until `stop` is set."""
+    engine = build_engine(url, connect_args=connect_args) if connect_args else build_engine(url)
+    settings = Settings(environment="test", data_dir=data_dir, database_url=url, **KEYS)  # type: ignore[arg-type]
+    platform = build_platform(settings, engine=engine)
+    assert platform.linked_disposal is not None
+    dispatcher = Dispatcher(platform.sessions, platform.clock, platform.linked_disposal, "bench")
+    ready.set()
+    while not stop.is_set():
+        if drain(platform.linked_disposal, dispatcher, rounds=1) == 0:
+            time.sleep(0.01)
+    engine.dispose()
+
+
 def floor_insert(engine: Engine, rows: int) -> float:
     """The baseline: one multi-row INSERT of `rows` orders into a scratch copy of the table."""
     now = datetime.now(UTC)
@@ -148,20 +167,24 @@ def run(url: str, samples: int, appeals: int, connect_args: dict[str, str] | Non
         lines = ["kind,value,fraud_type,confidence"] + [
             f"bank_card,{card(i % BANKS, i)},fake_investment,90" for i in range(samples)
         ]
+        # The disposal worker runs in its own process beside the one answering the banks, as deployed
+        # (`fanzha serve` and `fanzha disposal worker` on this 2-core machine).
+        spawn = multiprocessing.get_context("spawn")
+        ready, stop = spawn.Event(), spawn.Event()
+        worker = spawn.Process(target=disposal_worker, args=(url, connect_args, tmp, ready, stop))
+        worker.start()
+        assert ready.wait(60), "the disposal worker did not start"
         start = time.perf_counter()
         report = platform.bulk.run(police, ("\n".join(lines) + "\n").encode(), "cards.csv")
         assert report.ok, report.errors[:3]
-        dispatcher = Dispatcher(
-            platform.sessions, platform.clock, platform.linked_disposal, "bench", batch=2000
-        )
         executed_at: dict[int, float] = {}
-        while len(executed_at) < samples:
-            drain(platform.linked_disposal, dispatcher, rounds=1)
-            if (
-                answer_all(platform, operators, executed_at) == 0
-                and drain(platform.linked_disposal, dispatcher) == 0
-            ):
-                break
+        try:
+            while len(executed_at) < samples and time.perf_counter() - start < 300:
+                if answer_all(platform, operators, executed_at) == 0:
+                    time.sleep(0.01)
+        finally:
+            stop.set()
+            worker.join(30)
         assert len(executed_at) == samples, (len(executed_at), samples)
         waits = sorted(t - start for t in executed_at.values())
         p99_executed = waits[int(0.99 * (len(waits) - 1))]
