@@ -128,6 +128,7 @@ def test_journey_1_a_bank_reports_a_mule_account(
     assert elapsed == {dw.base.bank_a.id: 7, dw.alipay.org.id: 19, hw.tenpay.org.id: 44}
     page = centre.get("/disposal/orders", params={"status": "executed"}, headers={"Accept": "text/html"})
     assert page.status_code == 200 and page.text.count("已执行") >= 3
+    assert all(f"{minutes} 分钟" in page.text for minutes in (7, 19, 44))  # the time each took
     assert HOLDER not in page.text and CARD_A not in page.text  # the board shows masks only
 
 

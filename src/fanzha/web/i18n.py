@@ -177,6 +177,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "disposal.reason": ("理由", "Reason"),
     "disposal.status": ("状态", "Status"),
     "disposal.due": ("期限", "Deadline"),
+    "disposal.took": ("用时", "Time taken"),
+    "disposal.minutes": ("分钟", "min"),
     "disposal.receipt": ("回执", "Receipt"),
     "disposal.send": ("提交", "Submit"),
     "disposal.filter": ("查询", "Search"),
