@@ -57,18 +57,19 @@ def passed_on(ins: ir.Table, outs: ir.Table) -> ir.Table:
     With time cut into buckets of PASS_WINDOW_S, a departure at second s of bucket b follows an
     arrival by at most the window exactly when bucket b holds an arrival at or before s (its
     earliest, `lo`, is ≤ s) or bucket b - 1 holds one at or after s - window (its latest, `hi`).
-    Two equi-joins on (account, bucket) against per-bucket minima and maxima: no sort, no pairs.
+    Both tests take one equi-join on (account, bucket): each bucket's `lo` is keyed to itself and
+    its `hi` to the bucket after, so one hash table serves both; a departure passing both tests is
+    counted once. No sort, no pairs of transactions.
     """
     w = PASS_WINDOW_S
     per = ins.mutate(b=ins.s // w).group_by(["account", "b"]).aggregate(lo=ins.s.min(), hi=ins.s.max())
-    here, before = per.view(), per.view()
-    o = outs.mutate(b=outs.s // w)
-    now = o.left_join(here, (o.account == here.account) & (o.b == here.b)).select(
-        o.account, o.s, o.b, o.fen, lo=here.lo
+    keyed = per.select("account", "b", v=per.lo, here=ibis.literal(True)).union(
+        per.select("account", b=per.b + 1, v=per.hi, here=ibis.literal(False)), distinct=False
     )
-    both = now.left_join(before, (now.account == before.account) & (now.b == before.b + 1))
-    hit = (both.lo <= both.s).fill_null(False) | (both.hi >= both.s - w).fill_null(False)
-    passed = both.filter(hit)
+    o = outs.mutate(b=outs.s // w)
+    both = o.join(keyed, (o.account == keyed.account) & (o.b == keyed.b))
+    hit = both.filter(ibis.ifelse(both.here, both.v <= both.s, both.v >= both.s - w))
+    passed = hit.select("txn_id", "account", "s", "fen").distinct()
     return passed.group_by("account").aggregate(pass_fen=passed.fen.sum().cast("int64"))
 
 
