@@ -138,7 +138,7 @@ def test_one_pass_serves_many_sinks_each_at_its_own_cursor(platform: Platform, c
     assert asyncio.run(dispatch_all(platform.sessions, clock, list(sinks), "w1", head=4)) == 0  # caught up
 
 
-def test_sample_subjects_carry_city_and_county_tokens() -> None:
+def test_subjects_carry_region_tokens_for_samples_and_the_institution_for_orders() -> None:
     def event(topic: str, payload: dict[str, object]) -> DomainEvent:
         return DomainEvent(1, "e", topic, datetime.now(UTC), payload)
 
@@ -150,6 +150,8 @@ def test_sample_subjects_carry_city_and_county_tokens() -> None:
         subject_of("fz", event("identity.org.created", {"region_code": "430102"}))
         == "fz.identity.org.created"
     )
+    # An order's events name its institution, so NATS permissions can confine each to its own.
+    assert subject_of("fz", event("disposal.order.issued", {"org_id": 17})) == "fz.disposal.order.issued.17"
 
 
 def test_creating_an_organisation_records_an_event(platform: Platform) -> None:

@@ -1,4 +1,4 @@
-"""NATS JetStream sink: one subject per topic (and, for samples, per region), deduplicated by event id."""
+"""NATS JetStream sink: a subject per topic (samples by region, orders by institution), deduplicated by id."""
 
 from __future__ import annotations
 
@@ -14,13 +14,16 @@ PROVINCE = "430000"
 
 
 def subject_of(prefix: str, event: DomainEvent) -> str:
-    """`<prefix>.<topic>`; sample events add `.<city>.<county>` so consumers subscribe by region.
+    """`<prefix>.<topic>`; samples add `.<city>.<county>` to subscribe by region, orders `.<org id>`.
 
     NATS wildcards match whole tokens, so a city takes `fanzha.samples.*.phone.430100.>` and a county
     `fanzha.samples.*.phone.*.430102`; a sample with no region concerns the whole province
     (`430000.430000`) and a province-wide consumer takes `fanzha.samples.>`.
     """
     subject = f"{prefix}.{event.topic}"
+    if event.topic.startswith("disposal.order.") and "org_id" in event.payload:
+        # An order concerns one institution: NATS permissions on `….<org id>` confine it to that one.
+        return f"{subject}.{int(event.payload['org_id'])}"
     if not event.topic.startswith("samples."):
         return subject
     region = str(event.payload.get("region_code") or PROVINCE)
