@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -10,7 +11,10 @@ from sqlalchemy import event, func, select
 from fanzha.audit.tables import AuditRecord
 from fanzha.bootstrap import Platform
 from fanzha.core.errors import NotFound, PermissionDenied, ValidationFailed
+from fanzha.disposal.domain import OrderStatus
 from fanzha.disposal.holdings import HoldingRow, HoldingsService, parse_csv
+from fanzha.disposal.release import in_force
+from fanzha.disposal.schemas import ReceiptCreate
 from fanzha.disposal.tables import Holding, Order
 from fanzha.identifiers import luhn_check_digit, resident_id_check_char
 from fanzha.identity.domain import OrgKind, Role
@@ -25,6 +29,7 @@ def resident_id(first17: str) -> str:
     return first17 + resident_id_check_char(first17)
 
 
+APPEAL_CODE = re.compile(r"申诉码 ([A-Z0-9]+)")
 HOLDER = resident_id("43010419900307123")  # the mule card's holder
 OTHER = resident_id("43010219851111456")  # someone else
 CARD_B = "621700000054321"  # a card of bank B (BIN 621700) held by the same person
@@ -270,3 +275,56 @@ def test_the_holdings_are_read_once_per_batch(platform: Platform, hw: HoldingsWo
             select(func.count()).select_from(Order).where(Order.measure == "associated_restrict")
         )
     assert restricted == 2  # both cards are the same person's: Alipay and Tenpay once each
+
+
+def test_an_upheld_appeal_on_the_card_lifts_the_restrictions_it_brought_on_its_holder(
+    platform: Platform, hw: HoldingsWorld
+) -> None:
+    declare_journey_1(platform, hw)
+    dw = hw.dw
+    police = dw.base.analyst.principal
+    platform.samples.publish(
+        police, SamplePublish(kind="bank_card", value=CARD_A, fraud_type=FraudType.FAKE_INVESTMENT)
+    )
+    run_policy(platform)
+    disposal = platform.disposal
+    assert disposal is not None and platform.appeals is not None
+    people = {dw.base.bank_a.id: dw.base.bank_a_op, dw.alipay.org.id: dw.alipay, hw.tenpay.org.id: hw.tenpay}
+    for item in disposal.search(police):
+        disposal.receipt(people[item.org_id].principal, item.id, ReceiptCreate(status=OrderStatus.EXECUTED))
+    [code] = [
+        m.group(1) for n in dw.notifier.sent if "中止业务" in n.text and (m := APPEAL_CODE.search(n.text))
+    ]
+    appeal = platform.appeals.submit(code, "这是我的工资卡，被冒用", "误判", [], "10.1.1.1")
+    _, releases = platform.appeals.decide(police, appeal.id, True, "核实为本人正常使用")
+    # Art 34¶2: released everywhere at once, the holder's accounts at Alipay and Tenpay included.
+    assert sorted(r.org_id for r in releases) == sorted(people)
+    with platform.sessions() as session:
+        measures = session.scalars(select(Order).where(Order.measure != "release")).all()
+    assert {o.status for o in measures} == {"released"}
+
+
+def test_an_associated_restriction_another_sample_brought_stays_in_force(
+    platform: Platform, hw: HoldingsWorld
+) -> None:
+    declare_journey_1(platform, hw)
+    dw = hw.dw
+    police = dw.base.analyst.principal
+    # The holder's Alipay account is a sample of its own.
+    platform.samples.publish(
+        police,
+        SamplePublish(kind="payment_account", value="alipay:2088001", fraud_type=FraudType.FAKE_INVESTMENT),
+    )
+    run_policy(platform)
+    platform.samples.publish(
+        police, SamplePublish(kind="bank_card", value=CARD_A, fraud_type=FraudType.FAKE_INVESTMENT)
+    )
+    run_policy(platform)
+    with platform.sessions() as session:
+        card = session.scalars(select(Order).where(Order.object_kind == "bank_card")).one()
+        kept = in_force(session, card.object_token, derived=True)
+    # The account's sample restricted the holder at Tenpay; the card's adds Alipay (Tenpay is in force).
+    # Lifting the card lifts its own order and the restriction it brought, not the account's.
+    assert sorted((o.org_id, o.measure) for o in kept) == sorted(
+        [(dw.base.bank_a.id, "suspend_business"), (dw.alipay.org.id, "associated_restrict")]
+    )

@@ -27,6 +27,7 @@ from fanzha.events import outbox
 from fanzha.identifiers import IdentifierKind
 from fanzha.identity.domain import OrgKind
 from fanzha.identity.tables import Organisation
+from fanzha.samples.tables import Sample
 
 if TYPE_CHECKING:
     from fanzha.disposal.service import DisposalService
@@ -90,16 +91,22 @@ def send_notices(service: DisposalService, notices: list[OutgoingNotice]) -> Non
             uow.commit()
 
 
-def in_force(session: Session, token: str) -> list[Order]:
-    """Orders whose measure restricts the object now, or may soon (open orders)."""
+def in_force(session: Session, token: str, *, derived: bool = False) -> list[Order]:
+    """Orders whose measure restricts the object now, or may soon (open orders).
+
+    `derived` adds the orders a sample on the object brought on other objects: the associated
+    restrictions on its holder's accounts elsewhere (Art 18¶3, 20¶2), which fall with the sample.
+    """
     states = [str(OrderStatus.EXECUTED), *(str(s) for s in OPEN)]
+    on_object = Order.object_token == token
+    if derived:
+        samples = select(Sample.id).where(Sample.token == token).scalar_subquery()
+        on_object = on_object | Order.sample_id.in_(samples)
     return list(
         session.scalars(
-            select(Order).where(
-                Order.object_token == token,
-                Order.status.in_(states),
-                Order.measure != str(Measure.RELEASE),
-            )
+            select(Order)
+            .where(on_object, Order.status.in_(states), Order.measure != str(Measure.RELEASE))
+            .order_by(Order.id)
         )
     )
 
@@ -113,9 +120,9 @@ def release_object(
     reason: str,
     appeal_id: int | None,
 ) -> list[Order]:
-    """Lift every measure on an object: each order released, a release order to each institution."""
+    """Lift every measure on an object and those its sample brought on its holder; a release order each."""
     releases: list[Order] = []
-    for order in in_force(session, token):
+    for order in in_force(session, token, derived=True):
         detail = {"reason": reason, "appeal_id": appeal_id}
         service.move(session, order, OrderStatus.RELEASED, actor.name, detail)
         outbox.record(session, service.clock, "disposal.order.released", service.payload(order))

@@ -271,7 +271,7 @@ class RoutingService:
         rows: list[tuple[str, int]] = []
         unique = sorted(set(keys))
         for i in range(0, len(unique), _CHUNK):  # bounded IN lists: SQLite caps bound parameters
-            rows += session.execute(
+            query = (
                 select(RouteEntry.key, RouteEntry.org_id)
                 .where(
                     RouteEntry.table_name == table.value,
@@ -279,7 +279,8 @@ class RoutingService:
                     RouteEntry.key.in_(unique[i : i + _CHUNK]),
                 )
                 .order_by(RouteEntry.id)
-            ).tuples()
+            )
+            rows += [(key, org_id) for key, org_id in session.execute(query)]
         return rows
 
     def responsible(self, session: Session, identifier: Identifier) -> list[int]:
