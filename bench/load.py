@@ -47,7 +47,7 @@ BIN = Path(sys.executable).parent
 HERE = Path(__file__).parent
 OPERATOR_SEGMENT = "138"
 GROWTH_LIMIT_MB_PER_MIN = 2.0  # more than this over the second half is growth without bound
-# Shorter runs are mostly warm-up (SQLite's page cache fills up to its cap), so they are not judged.
+# Shorter runs are mostly warm-up (malloc's arenas growing to the working set), so they are not judged.
 JUDGED_AFTER_S = 300
 
 
@@ -171,13 +171,16 @@ def main() -> None:
             stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        deadline = time.monotonic() + 120  # slow under a profiler (tracemalloc: some 50 s)
+        while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
         else:
+            for process in (worker, server):
+                process.kill()  # not left running behind the failed run
             raise SystemExit(f"the server did not start:\n{(tmp / 'server.log').read_text()[-2000:]}")
 
         memory: list[tuple[float, float]] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -127,3 +128,18 @@ def test_demo_loads_a_synthetic_province(database: str, tmp_path: Path) -> None:
         statuses = dict(session.execute(select(Sample.status, func.count()).group_by(Sample.status)).all())
     assert townships > 100 and orphans == 0
     assert statuses["active"] > 50 and statuses["pending"] >= 1
+
+
+def test_serve_caps_malloc_arenas_for_itself_and_its_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    started: list[tuple[str, int]] = []
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    monkeypatch.setattr(uvicorn, "run", lambda target, **kw: started.append((target, kw["workers"])))
+    result = runner.invoke(app, ["serve", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert started == [("fanzha.web.main:app", 2)]
+    assert os.environ["MALLOC_ARENA_MAX"] == "2"  # inherited by the worker processes uvicorn spawns
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert runner.invoke(app, ["serve"]).exit_code == 0
+    assert os.environ["MALLOC_ARENA_MAX"] == "4"  # an operator's own setting stands
