@@ -15,6 +15,7 @@ from fanzha.core.settings import Settings
 from fanzha.db.engine import build_engine, session_factory
 from fanzha.db.idempotency import IdempotencyStore
 from fanzha.disposal.holdings import HoldingsService
+from fanzha.disposal.notices import HttpSmsGateway, LoggingNotifier, Notifier, SmsNotifier
 from fanzha.disposal.policy import LinkedDisposalPolicy
 from fanzha.disposal.routing import RoutingService
 from fanzha.disposal.service import DisposalService
@@ -53,10 +54,22 @@ class Platform:
     linked_disposal: LinkedDisposalPolicy | None = None
     appeals: AppealService | None = None
     holdings: HoldingsService | None = None
+    sms_gateway: HttpSmsGateway | None = None
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Release the database and SMS gateway connections."""
+        if self.sms_gateway is not None:
+            self.sms_gateway.close()
         self.engine.dispose()
+
+
+def sms_gateway(settings: Settings, clock: Clock) -> HttpSmsGateway | None:
+    """The configured SMS gateway, or None in the demo (notices are then only logged)."""
+    if not settings.sms_gateway_url:
+        return None
+    key = settings.sms_gateway_key
+    assert key is not None  # Settings refuses a gateway URL without its key
+    return HttpSmsGateway(settings.sms_gateway_url, key.get_secret_value(), clock)
 
 
 def build_platform(settings: Settings, clock: Clock | None = None, engine: Engine | None = None) -> Platform:
@@ -85,7 +98,10 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
     }
     samples = SampleService(sessions, clock, auditor, identity, vault, Expiry(expiry_days))
     routing = RoutingService(sessions, clock, auditor, identity)
-    disposal = DisposalService(sessions, clock, auditor, identity, vault, routing)
+    gateway = sms_gateway(settings, clock)
+    # Art 34¶1: notices (and appeal codes) reach the number by SMS when a gateway is configured.
+    notifier: Notifier = SmsNotifier(gateway) if gateway is not None else LoggingNotifier()
+    disposal = DisposalService(sessions, clock, auditor, identity, vault, routing, notifier)
     return Platform(
         settings,
         clock,
@@ -106,4 +122,5 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         linked_disposal=LinkedDisposalPolicy(disposal),
         appeals=AppealService(disposal),
         holdings=HoldingsService(sessions, clock, auditor, identity, vault),
+        sms_gateway=gateway,
     )

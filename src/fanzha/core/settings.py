@@ -56,10 +56,20 @@ class Settings(BaseSettings):
     # What alerts become, e.g. '[{"engine": "*", "level": "high", "outcome": "sample"}]'; empty: defaults.
     detect_policies: list[dict[str, str]] = Field(default_factory=list)
     log_level: str = "INFO"
+    # Art 34¶1: notices and appeal codes go by SMS through this gateway (signed JSON POST); unset, they
+    # are only logged (the demo). The key signs each request and is required with the URL.
+    sms_gateway_url: str | None = None
+    sms_gateway_key: SecretStr | None = None
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
-        """Refuse to run in production with a development secret."""
+        """Refuse to run in production with a development secret; an SMS gateway needs its key."""
+        if self.sms_gateway_url and not (self.sms_gateway_key and self.sms_gateway_key.get_secret_value()):
+            raise InsecureSettings(
+                "配置了短信网关地址但缺少签名密钥：请设置 FANZHA_SMS_GATEWAY_KEY",
+                "An SMS gateway URL needs its signing key: set FANZHA_SMS_GATEWAY_KEY",
+                field="FANZHA_SMS_GATEWAY_KEY",
+            )
         if self.environment == "production":
             defaults = {
                 "FANZHA_SECRET_KEY": (self.secret_key, DEV_SECRET_KEY),
@@ -78,6 +88,13 @@ class Settings(BaseSettings):
                     "生产环境必须启用安全 Cookie（FANZHA_COOKIE_SECURE=true）",
                     "Secure cookies are required in production (FANZHA_COOKIE_SECURE=true)",
                     field="FANZHA_COOKIE_SECURE",
+                )
+            if self.sms_gateway_url and not self.sms_gateway_url.lower().startswith("https://"):
+                # The body carries the number and the appeal code: never in clear over the network.
+                raise InsecureSettings(
+                    "生产环境的短信网关必须使用 HTTPS（FANZHA_SMS_GATEWAY_URL=https://…）",
+                    "The SMS gateway must use HTTPS in production (FANZHA_SMS_GATEWAY_URL=https://…)",
+                    field="FANZHA_SMS_GATEWAY_URL",
                 )
         return self
 

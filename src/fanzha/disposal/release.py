@@ -21,7 +21,7 @@ from fanzha.disposal.domain import (
     escalation_due,
     notice_text,
 )
-from fanzha.disposal.notices import OutgoingNotice
+from fanzha.disposal.notices import OutgoingNotice, deliver
 from fanzha.disposal.tables import Notice, Order
 from fanzha.events import outbox
 from fanzha.identifiers import IdentifierKind
@@ -75,16 +75,9 @@ def record_notice(service: DisposalService, session: Session, order: Order) -> P
 
 
 def send_notices(service: DisposalService, notices: list[OutgoingNotice]) -> None:
-    """Hand notices to the port after commit; a gateway failure leaves sent_at empty for a retry."""
-    sent: list[int] = []
-    for item in notices:
-        try:
-            service.notifier.send(item)
-        except Exception as failure:  # noqa: BLE001 - a gateway failure must not undo the order
-            log.warning("notice %s not sent: %s", item.notice_id, type(failure).__name__)
-            continue
-        if item.notice_id:
-            sent.append(item.notice_id)
+    """Hand notices to the port after commit; a gateway failure leaves sent_at empty for the resend pass."""
+    # Stops at the first gateway failure: a batch of 1000 receipts must not wait 1000 time-outs.
+    sent, _ = deliver(service.notifier, notices)
     if sent:
         with service.uow() as uow:
             uow.session.execute(update(Notice).where(Notice.id.in_(sent)).values(sent_at=service.clock.now()))

@@ -1,9 +1,11 @@
-"""The disposal worker: linked-disposal policy, order webhooks to institutions, overdue escalation."""
+"""The disposal worker: linked-disposal policy, order webhooks, overdue escalation, notice resends."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import socket
 from datetime import datetime, timedelta
 
 import httpx
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fanzha.bootstrap import Platform
 from fanzha.core.clock import Clock
 from fanzha.disposal.release import escalate_overdue
+from fanzha.disposal.resend import resend_unsent
 from fanzha.events.dispatcher import EventPublisher, dispatch_all
 from fanzha.events.domain import DomainEvent
 from fanzha.events.outbox import current_head
@@ -43,7 +46,7 @@ class OrderWebhookPublisher(WebhookPublisher):
 
 
 class DisposalWorker:
-    """One pass runs every disposal sink once; escalation runs at most once a minute."""
+    """One pass runs every disposal sink once; escalation and notice resends run at most once a minute."""
 
     def __init__(
         self,
@@ -51,12 +54,17 @@ class DisposalWorker:
         http: httpx.AsyncClient,
         worker: str = "disposal",
         escalate_every: timedelta = timedelta(minutes=1),
+        resend_every: timedelta = timedelta(minutes=1),
     ) -> None:
         self._platform = platform
         self._http = http
         self._worker = worker
+        # The resend lease needs an owner unique to this process, or two workers would both send.
+        self._owner = f"{worker[:20]}:{socket.gethostname()[:30]}:{os.getpid()}"
         self._every = escalate_every
+        self._resend_every = resend_every
         self._escalated: datetime | None = None
+        self._resent: datetime | None = None
 
     def _order_sinks(self) -> list[OrderWebhookPublisher]:
         p = self._platform
@@ -75,7 +83,7 @@ class DisposalWorker:
         ]
 
     async def run_once(self) -> int:
-        """Issue linked orders, deliver order events, escalate overdue orders; returns events moved."""
+        """Issue linked orders, deliver order events, escalate, resend notices; returns events moved."""
         p = self._platform
         head = current_head(p.sessions)  # caught-up sinks then skip their lease
         sinks: list[EventPublisher] = [*self._order_sinks()]
@@ -87,6 +95,10 @@ class DisposalWorker:
         if p.disposal is not None and (self._escalated is None or now - self._escalated >= self._every):
             self._escalated = now
             await asyncio.to_thread(escalate_overdue, p.disposal)
+        if p.disposal is not None and (self._resent is None or now - self._resent >= self._resend_every):
+            self._resent = now
+            # Art 34¶1: a notice the gateway did not take is sent again, not forgotten.
+            await asyncio.to_thread(resend_unsent, p.disposal, p.sessions, self._owner)
         return moved
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = 0.1) -> None:
