@@ -34,6 +34,18 @@ def append(session: Session, model: type[Any], row: dict[str, Any]) -> None:
     session.info.setdefault(_QUEUE, {}).setdefault(table, []).append(row)
 
 
+def insert_now(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Write rows of `model`'s table at once, in one statement (COPY on PostgreSQL)."""
+    if not rows:
+        return
+    table = cast(Table, model.__table__)
+    if session.get_bind().dialect.name == "postgresql":
+        session.flush()
+        _copy(session, table, rows)
+    else:
+        session.execute(insert(table), rows)
+
+
 def write_queued(session: Session) -> None:
     """Write the queued rows now, after the ORM's pending changes: for a read-back inside the transaction."""
     queued: dict[Table, list[dict[str, Any]]] = session.info.pop(_QUEUE, {})

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from fanzha.appeals.domain import new_code
 from fanzha.audit.service import SYSTEM, Actor
+from fanzha.db import appends
+from fanzha.db.engine import reserve_ids
 from fanzha.disposal.domain import (
     FOLLOW_UP,
     OPEN,
@@ -40,38 +41,35 @@ def code_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class PendingNotice:
-    """A notice recorded in the session, to send once its row has an id (after the flush)."""
-
-    row: Notice
-    recipient: str
-
-    def outgoing(self) -> OutgoingNotice:
-        """The message for the notification port."""
-        return OutgoingNotice(self.row.id, self.row.channel, self.recipient, self.row.text)
-
-
-def record_notice(service: DisposalService, session: Session, order: Order) -> PendingNotice:
-    """Record the notice of an executed order with a fresh appeal code; the caller sends it after commit."""
-    code = new_code()
-    kind = IdentifierKind(order.object_kind)
-    text = notice_text(kind, order.object_masked, Measure(order.measure), order.reason, code)
-    # A number is told by SMS; for accounts, URLs and apps the institution forwards the notice.
-    channel = "sms" if kind is IdentifierKind.PHONE else "institution"
-    row = Notice(
-        order_id=order.id,
-        issuer_org_id=order.issuer_org_id,
-        object_kind=order.object_kind,
-        object_token=order.object_token,
-        code_hash=code_hash(code),
-        text=text,
-        channel=channel,
-        created_at=service.clock.now(),
-    )
-    session.add(row)
-    recipient = service.target_of(order).identifier.value if channel == "sms" else ""
-    return PendingNotice(row, recipient)
+def record_notices(service: DisposalService, session: Session, orders: list[Order]) -> list[OutgoingNotice]:
+    """Record executed orders' notices with fresh appeal codes in one statement; sent after commit."""
+    if not orders:
+        return []
+    ids = reserve_ids(session, cast(Table, Notice.__table__), len(orders))
+    now, rows, outgoing = service.clock.now(), [], []
+    for notice_id, order in zip(ids, orders, strict=True):
+        code = new_code()
+        kind = IdentifierKind(order.object_kind)
+        text = notice_text(kind, order.object_masked, Measure(order.measure), order.reason, code)
+        # A number is told by SMS; for accounts, URLs and apps the institution forwards the notice.
+        channel = "sms" if kind is IdentifierKind.PHONE else "institution"
+        rows.append(
+            {
+                "id": notice_id,
+                "order_id": order.id,
+                "issuer_org_id": order.issuer_org_id,
+                "object_kind": order.object_kind,
+                "object_token": order.object_token,
+                "code_hash": code_hash(code),
+                "text": text,
+                "channel": channel,
+                "created_at": now,
+            }
+        )
+        recipient = service.target_of(order).identifier.value if channel == "sms" else ""
+        outgoing.append(OutgoingNotice(notice_id, channel, recipient, text))
+    appends.insert_now(session, Notice, rows)
+    return outgoing
 
 
 def send_notices(service: DisposalService, notices: list[OutgoingNotice]) -> None:

@@ -30,7 +30,7 @@ from fanzha.disposal.domain import (
     rule_for,
 )
 from fanzha.disposal.notices import LoggingNotifier, Notifier
-from fanzha.disposal.release import PendingNotice, record_notice, send_notices
+from fanzha.disposal.release import record_notices, send_notices
 from fanzha.disposal.routing import RoutingService
 from fanzha.disposal.schemas import OrderCreate, ReceiptCreate
 from fanzha.disposal.tables import Order, OrderEvent
@@ -364,7 +364,7 @@ class DisposalService:
     ) -> list[Order | FanzhaError]:
         """Receipts in one transaction, each applied or refused on its own, written in one flush."""
         outcomes: list[Order | FanzhaError] = []
-        pending: list[PendingNotice] = []
+        told: list[Order] = []
         with self.uow() as uow:
             session = uow.session
             ids = [order_id for order_id, _ in items]
@@ -379,10 +379,9 @@ class DisposalService:
                     outcomes.append(error)
                     continue
                 if order.status != data.status:  # a retried receipt: the first answer stands
-                    pending += self._apply_receipt(session, principal, order, data)
+                    told += self._apply_receipt(session, principal, order, data)
                 outcomes.append(order)
-            session.flush()
-            outgoing = [p.outgoing() for p in pending]
+            outgoing = record_notices(self, session, told)
             uow.commit()
         for outcome in outcomes:
             if isinstance(outcome, FanzhaError) and outcome.denial is not None:
@@ -420,16 +419,16 @@ class DisposalService:
 
     def _apply_receipt(
         self, session: Session, principal: Principal, order: Order, data: ReceiptCreate
-    ) -> list[PendingNotice]:
-        """Move the order, record event and audit entry; the notices to send after commit."""
+    ) -> list[Order]:
+        """Move the order, record event and audit entry; the order when its person is to be told."""
         detail = {"reason": data.reason, "verification": data.verification}
         self.move(session, order, data.status, principal.username, detail)
         order.receipt_reason = data.reason
-        pending: list[PendingNotice] = []
+        told: list[Order] = []
         if data.status is OrderStatus.EXECUTED:
             is_reverify = order.measure == Measure.REVERIFY
             order.verification = str(data.verification) if is_reverify and data.verification else None
-            pending += self._after_execution(session, order)
+            told += self._after_execution(session, order)
         outbox.record(session, self.clock, f"disposal.order.{data.status}", self.payload(order))
         self.audit.record(
             session,
@@ -440,9 +439,9 @@ class DisposalService:
             source_ip=principal.source_ip,
             detail={"status": str(data.status), "reason": data.reason},
         )
-        return pending
+        return told
 
-    def _after_execution(self, session: Session, order: Order) -> list[PendingNotice]:
+    def _after_execution(self, session: Session, order: Order) -> list[Order]:
         """Follow-up of an executed order: Art 13 re-verification outcome, Art 34¶1 notice."""
         measure, kind = Measure(order.measure), IdentifierKind(order.object_kind)
         if measure is Measure.RELEASE:
@@ -468,7 +467,7 @@ class DisposalService:
             return []  # the follow-up order brings its notice once it is executed
         if order.confidential:
             return []  # Art 34¶1: no notice where secrecy is required by law
-        return [record_notice(self, session, order)]
+        return [order]
 
     def target_of(self, order: Order) -> Target:
         """The object of an order, decrypted for routing and SMS."""
