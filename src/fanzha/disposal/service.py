@@ -290,11 +290,14 @@ class DisposalService:
             )
         return order
 
-    def _delivered(self, session: Session, principal: Principal, orders: list[Order]) -> None:
-        """An institution fetching its orders is their delivery (issued → delivered)."""
+    def _delivered(self, session: Session, principal: Principal, orders: list[Order]) -> int:
+        """An institution fetching its orders is their delivery (issued → delivered); returns how many."""
+        moved = 0
         for order in orders:
             if order.org_id == principal.org_id and order.status == OrderStatus.ISSUED:
                 self.move(session, order, OrderStatus.DELIVERED, principal.username, {"channel": "api"})
+                moved += 1
+        return moved
 
     def search(
         self,
@@ -323,8 +326,10 @@ class DisposalService:
             query = query.where(Order.status.in_([str(s) for s in OPEN]), Order.due_at < self.clock.now())
         with self.uow() as uow:
             orders = list(uow.session.scalars(query).all())
-            self._delivered(uow.session, principal, orders)
-            uow.commit()
+            if self._delivered(uow.session, principal, orders):
+                uow.commit()
+            else:
+                uow.session.expunge_all()  # a poll that finds nothing new writes nothing; keep them loaded
             return orders
 
     def get(self, principal: Principal, order_id: int) -> tuple[Order, list[OrderEvent], str | None]:
