@@ -191,6 +191,15 @@ def test_institutions_see_and_delete_only_their_own_declarations(
 # Linked disposal to the holder's other institutions (Art 18¶3) ----------------------------------------
 
 
+def dispose(platform: Platform, hw: HoldingsWorld, kind: str, value: str) -> None:
+    """The centre publishes a sample and linked disposal runs."""
+    platform.samples.publish(
+        hw.dw.base.analyst.principal,
+        SamplePublish(kind=kind, value=value, fraud_type=FraudType.FAKE_INVESTMENT),
+    )
+    run_policy(platform)
+
+
 def _orders(platform: Platform) -> list[tuple[int, str, str, str]]:
     with platform.sessions() as session:
         return sorted((o.org_id, o.measure, o.object_kind, o.article) for o in session.scalars(select(Order)))
@@ -281,12 +290,8 @@ def test_an_upheld_appeal_on_the_card_lifts_the_restrictions_it_brought_on_its_h
     platform: Platform, hw: HoldingsWorld
 ) -> None:
     declare_journey_1(platform, hw)
-    dw = hw.dw
-    police = dw.base.analyst.principal
-    platform.samples.publish(
-        police, SamplePublish(kind="bank_card", value=CARD_A, fraud_type=FraudType.FAKE_INVESTMENT)
-    )
-    run_policy(platform)
+    dw, police = hw.dw, hw.dw.base.analyst.principal
+    dispose(platform, hw, "bank_card", CARD_A)
     disposal = platform.disposal
     assert disposal is not None and platform.appeals is not None
     people = {dw.base.bank_a.id: dw.base.bank_a_op, dw.alipay.org.id: dw.alipay, hw.tenpay.org.id: hw.tenpay}
@@ -309,17 +314,8 @@ def test_an_associated_restriction_another_sample_brought_stays_in_force(
 ) -> None:
     declare_journey_1(platform, hw)
     dw = hw.dw
-    police = dw.base.analyst.principal
-    # The holder's Alipay account is a sample of its own.
-    platform.samples.publish(
-        police,
-        SamplePublish(kind="payment_account", value="alipay:2088001", fraud_type=FraudType.FAKE_INVESTMENT),
-    )
-    run_policy(platform)
-    platform.samples.publish(
-        police, SamplePublish(kind="bank_card", value=CARD_A, fraud_type=FraudType.FAKE_INVESTMENT)
-    )
-    run_policy(platform)
+    dispose(platform, hw, "payment_account", "alipay:2088001")  # the holder's account: a sample of its own
+    dispose(platform, hw, "bank_card", CARD_A)
     with platform.sessions() as session:
         card = session.scalars(select(Order).where(Order.object_kind == "bank_card")).one()
         kept = in_force(session, card.object_token, derived=True)
