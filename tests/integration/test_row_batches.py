@@ -1,12 +1,15 @@
-"""New rows flushed together are numbered first and written in one statement, on SQLite and PostgreSQL."""
+"""Batches of new rows (ORM objects numbered first, queued append-only rows) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, event, select
+from sqlalchemy.orm import Session, sessionmaker
 
+from fanzha.db import appends
 from fanzha.db.engine import session_factory
+from fanzha.events.tables import OutboxEvent
 from fanzha.identity.tables import Organisation
 
 
@@ -59,3 +62,57 @@ def test_numbering_does_not_collide_with_another_writer(engine: Engine) -> None:
     with sessions() as session:
         ids = list(session.scalars(select(Organisation.id)))
     assert len(ids) == 6 and len(set(ids)) == 6
+
+
+def _event(position: int) -> dict[str, object]:
+    return {
+        "id": position,
+        "event_id": f"e-{position}",
+        "topic": "test.appended",
+        "payload": "{}",
+        "occurred_at": datetime.now(UTC),
+    }
+
+
+def _positions(sessions: sessionmaker[Session]) -> list[int]:
+    with sessions() as session:
+        return list(session.scalars(select(OutboxEvent.id).order_by(OutboxEvent.id)))
+
+
+def test_appended_rows_are_written_in_one_statement_as_the_transaction_commits(engine: Engine) -> None:
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "outbox" in statement and (statement.startswith("INSERT") or statement.startswith("COPY")):
+            statements.append(statement)
+
+    sessions = session_factory(engine)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with sessions() as session:
+            for position in (1, 2, 3):
+                appends.append(session, OutboxEvent, _event(position))
+            assert statements == []  # queued: nothing is written before the commit
+            session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert _positions(sessions) == [1, 2, 3]
+    if engine.dialect.name == "sqlite":
+        assert len(statements) == 1  # one executemany (PostgreSQL streams them with COPY)
+
+
+def test_appended_rows_roll_back_with_their_transaction_or_savepoint(engine: Engine) -> None:
+    sessions = session_factory(engine)
+    with sessions() as session:
+        appends.append(session, OutboxEvent, _event(1))
+        session.rollback()
+        appends.append(session, OutboxEvent, _event(2))
+        with session.begin_nested() as savepoint:
+            appends.append(session, OutboxEvent, _event(3))  # inside a savepoint: written at once…
+            savepoint.rollback()  # …so rolling the savepoint back takes it away
+        with session.begin_nested():
+            appends.append(session, OutboxEvent, _event(4))
+        session.commit()
+    with sessions() as session:
+        appends.append(session, OutboxEvent, _event(5))  # closed without commit: dropped
+    assert _positions(sessions) == [2, 4]

@@ -31,33 +31,32 @@ def append(session: Session, model: type[Any], row: dict[str, Any]) -> None:
     if session.in_nested_transaction() or not session.info.get(_HOOKED):
         session.execute(insert(table), [row])
         return
+    if not session.in_transaction():
+        session.begin()  # so that a rollback before any statement still ends a transaction and drops the row
     session.info.setdefault(_QUEUE, {}).setdefault(table, []).append(row)
 
 
 def insert_now(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
-    """Write rows of `model`'s table at once, in one statement (COPY on PostgreSQL)."""
-    if not rows:
-        return
-    table = cast(Table, model.__table__)
-    if session.get_bind().dialect.name == "postgresql":
+    """Write rows of `model`'s table at once, in one statement, after the ORM's pending changes."""
+    if rows:
         session.flush()
-        _copy(session, table, rows)
-    else:
-        session.execute(insert(table), rows)
+        _write(session, cast(Table, model.__table__), rows)
 
 
 def write_queued(session: Session) -> None:
     """Write the queued rows now, after the ORM's pending changes: for a read-back inside the transaction."""
     queued: dict[Table, list[dict[str, Any]]] = session.info.pop(_QUEUE, {})
-    if not queued:
-        return
-    session.flush()
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    for table, rows in queued.items():
-        if postgresql:
-            _copy(session, table, rows)
-        else:
-            session.execute(insert(table), rows)
+    if queued:
+        session.flush()
+        for table, rows in queued.items():
+            _write(session, table, rows)
+
+
+def _write(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        _copy(session, table, rows)
+    else:
+        session.execute(insert(table), rows)  # sqlite3's executemany: one statement, prepared once
 
 
 def _copy(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
