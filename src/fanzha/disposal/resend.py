@@ -47,7 +47,7 @@ def _unsent(
             .order_by(Notice.created_at, Notice.id)
             .limit(limit)
         ).all()
-        # The recipient of an SMS is the order's own number, decrypted in memory only (as record_notice).
+        # The recipient of an SMS is the order's own number, decrypted in memory only (as record_notices).
         return [
             OutgoingNotice(
                 notice.id,
