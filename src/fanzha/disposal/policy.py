@@ -149,7 +149,7 @@ class LinkedDisposalPolicy:
         """The active, confident enough samples of `events`, with their measure and institutions."""
         ids = {int(e.payload["sample_id"]) for e in events}
         found = {s.id: s for s in session.scalars(select(Sample).where(Sample.id.in_(ids)))}
-        plans = []
+        wanted: list[tuple[str, Sample, Measure, Target]] = []
         for event in events:
             sample = found.get(int(event.payload["sample_id"]))
             if (
@@ -164,11 +164,10 @@ class LinkedDisposalPolicy:
                 continue
             identifier = self._disposal.vault.decrypt(kind, sample.token, sample.ciphertext)
             target = Target(identifier, sample.token, sample.masked, sample.ciphertext)
-            plans.append(_Plan(event.event_id, sample, measure, target, []))
-        routes = self._disposal.routing.responsible_many(session, [p.target.identifier for p in plans])
-        for plan, org_ids in zip(plans, routes, strict=True):
-            plan.org_ids.extend(org_ids)
-        return plans
+            wanted.append((event.event_id, sample, measure, target))
+        identifiers = [target.identifier for *_, target in wanted]
+        routes = self._disposal.routing.responsible_many(session, identifiers)
+        return [_Plan(*w, org_ids) for w, org_ids in zip(wanted, routes, strict=True)]
 
     def _order(self, plan: _Plan, org: Organisation, issuer: int, key: str) -> Order | None:
         """One linked order, not yet written; None when the institution cannot take the measure."""

@@ -367,7 +367,7 @@ class DisposalService:
     def receipts(
         self, principal: Principal, items: list[tuple[int, ReceiptCreate]]
     ) -> list[Order | FanzhaError]:
-        """Receipts in one transaction, each applied or refused on its own, written in one flush."""
+        """Receipts in one transaction, each applied or refused on its own, their rows written together."""
         outcomes: list[Order | FanzhaError] = []
         told: list[Order] = []
         with self.uow() as uow:
@@ -383,8 +383,9 @@ class DisposalService:
                 except FanzhaError as error:
                     outcomes.append(error)
                     continue
-                if order.status != data.status:  # a retried receipt: the first answer stands
-                    told += self._apply_receipt(session, principal, order, data)
+                # A retried receipt changes nothing: the first answer stands.
+                if order.status != data.status and self._apply_receipt(session, principal, order, data):
+                    told.append(order)
                 outcomes.append(order)
             outgoing = record_notices(self, session, told)
             uow.commit()
@@ -424,16 +425,16 @@ class DisposalService:
 
     def _apply_receipt(
         self, session: Session, principal: Principal, order: Order, data: ReceiptCreate
-    ) -> list[Order]:
-        """Move the order, record event and audit entry; the order when its person is to be told."""
+    ) -> bool:
+        """Move the order, record event and audit entry; whether its person is to be told."""
         detail = {"reason": data.reason, "verification": data.verification}
         self.move(session, order, data.status, principal.username, detail)
         order.receipt_reason = data.reason
-        told: list[Order] = []
+        told = False
         if data.status is OrderStatus.EXECUTED:
             is_reverify = order.measure == Measure.REVERIFY
             order.verification = str(data.verification) if is_reverify and data.verification else None
-            told += self._after_execution(session, order)
+            told = self._after_execution(session, order)
         outbox.record(session, self.clock, f"disposal.order.{data.status}", self.payload(order))
         self.audit.record(
             session,
@@ -446,14 +447,14 @@ class DisposalService:
         )
         return told
 
-    def _after_execution(self, session: Session, order: Order) -> list[Order]:
-        """Follow-up of an executed order: Art 13 re-verification outcome, Art 34¶1 notice."""
+    def _after_execution(self, session: Session, order: Order) -> bool:
+        """Follow-up of an executed order (Art 13 re-verification); whether a notice is due (Art 34¶1)."""
         measure, kind = Measure(order.measure), IdentifierKind(order.object_kind)
         if measure is Measure.RELEASE:
-            return []
+            return False
         if measure is Measure.REVERIFY:
             if order.verification != Verification.FAILED or kind not in FOLLOW_UP:
-                return []  # passed: nothing is restricted (Art 13)
+                return False  # passed: nothing is restricted (Art 13)
             # Art 13, 18¶3, 20¶2: failed re-verification → restrict or suspend.
             org = session.get(Organisation, order.org_id)
             assert org is not None
@@ -469,10 +470,8 @@ class DisposalService:
                 confidential=order.confidential,
                 sample_id=order.sample_id,
             )
-            return []  # the follow-up order brings its notice once it is executed
-        if order.confidential:
-            return []  # Art 34¶1: no notice where secrecy is required by law
-        return [order]
+            return False  # the follow-up order brings its notice once it is executed
+        return not order.confidential  # Art 34¶1: no notice where secrecy is required by law
 
     def target_of(self, order: Order) -> Target:
         """The object of an order, decrypted for routing and SMS."""
