@@ -185,10 +185,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1 M transactions, pandas on 200 k")
     parser.add_argument("--copies", type=int, default=None, help="copies of the base province (48 ≈ 10 M)")
     parser.add_argument("--pandas-copies", type=int, default=None, help="copies the pandas baseline runs on")
+    parser.add_argument("--repeat", type=int, default=None, help="timed runs of each side (median)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "fanzha-bench-mule")
     args = parser.parse_args()
     copies = args.copies or (5 if args.quick else 48)
     pandas_copies = min(copies, args.pandas_copies or (1 if args.quick else 5))
+    args.repeat = args.repeat or (1 if args.quick else 3)
     args.cache.mkdir(parents=True, exist_ok=True)
     print("reproduce:", COMMAND + (" --quick" if args.quick else ""))
 
@@ -202,22 +204,33 @@ def main() -> None:
     )
 
     engine = MuleAccountV1()
-    t = time.perf_counter()
-    alerts = run(engine, Province.open(big, "duckdb"))
-    duck_s = time.perf_counter() - t
+    # Both sides first run once on the base province, so one-time start-up (DuckDB's time-zone
+    # extension, Ibis' compiler, pandas' and Arrow's first reads) is not counted as throughput.
+    run(engine, Province.open(base, "duckdb"))
+    pandas_alerts(base)
+    duck_times = []
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        alerts = run(engine, Province.open(big, "duckdb"))
+        duck_times.append(time.perf_counter() - t)
+    duck_s = float(np.median(duck_times))
     print(
-        f"duckdb: MuleAccountV1 on {rows:,} rows in {duck_s:.1f} s ({rows / duck_s:,.0f} rows/s), "
-        f"{alerts.num_rows:,} alerts"
+        f"duckdb: MuleAccountV1 on {rows:,} rows in {duck_s:.1f} s ({rows / duck_s:,.0f} rows/s; median of "
+        f"{', '.join(f'{x:.2f}' for x in duck_times)} s), {alerts.num_rows:,} alerts"
     )
 
     small = args.cache / f"big-{pandas_copies}"  # the subset: the first copies, as their own directory
     sub = replicate(base, small, pandas_copies)
-    t = time.perf_counter()
-    baseline = pandas_alerts(small)
-    pandas_s = time.perf_counter() - t
+    pandas_times = []
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        baseline = pandas_alerts(small)
+        pandas_times.append(time.perf_counter() - t)
+    pandas_s = float(np.median(pandas_times))
     pandas_full = pandas_s * rows / sub
     print(
-        f"pandas: same features on {sub:,} rows in {pandas_s:.1f} s ({sub / pandas_s:,.0f} rows/s); "
+        f"pandas: same features on {sub:,} rows in {pandas_s:.1f} s ({sub / pandas_s:,.0f} rows/s; median "
+        f"of {', '.join(f'{x:.1f}' for x in pandas_times)} s); "
         f"{'extrapolated' if sub < rows else 'measured'} to {rows:,} rows: {pandas_full:.1f} s"
     )
     # The subset is whole copies, so DuckDB's alerts on those copies must be exactly pandas'.
@@ -229,7 +242,13 @@ def main() -> None:
     same = on_sub == set(baseline.index)
     print(f"same alerts on the subset: {same} ({len(on_sub):,} duckdb, {len(baseline):,} pandas)")
     ratio = pandas_full / duck_s
-    print(f"speed-up over pandas: {ratio:.1f}× (target ≥ 10×); duckdb target < 60 s: {duck_s < 60}")
+    # pandas' later runs are faster than its first (its allocator keeps the memory it faulted in), so
+    # the first runs' ratio is printed too: that is what a job run once in a fresh process sees.
+    first_ratio = pandas_times[0] * rows / sub / duck_times[0]
+    print(
+        f"speed-up over pandas: {ratio:.1f}× (medians; first runs {first_ratio:.1f}×; target ≥ 10×); "
+        f"duckdb target < 60 s: {duck_s < 60}"
+    )
 
     t = time.perf_counter()
     tuned_on, measured_on = province(args.cache, 10_000, 30, 1), province(args.cache, 10_000, 30, 2)
@@ -258,6 +277,7 @@ def main() -> None:
                 "pandas_s": round(pandas_s, 2),
                 "pandas_extrapolated_s": round(pandas_full, 2),
                 "speedup": round(ratio, 1),
+                "speedup_first_runs": round(first_ratio, 1),
                 "same_alerts": same,
                 "alerts": alerts.num_rows,
                 "held_out": held,

@@ -50,6 +50,8 @@ GROWTH_LIMIT_MB_PER_MIN = 2.0  # more than this over the second half is growth w
 # Shorter runs are mostly warm-up (malloc's arenas growing to the working set), so they are not judged.
 JUDGED_AFTER_S = 300
 
+Sample = dict[str, float]
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -101,14 +103,30 @@ def prepare(url: str, env: dict[str, str], samples: int) -> dict[str, str]:
     return {**keys, "LOAD_ANALYST_PASSWORD": passwords["analyst"], "LOAD_KNOWN_SAMPLES": str(samples)}
 
 
-def watch(pid: int, every: float, out: list[tuple[float, float]], stop: threading.Event) -> None:
-    """Sample the server's RSS (MB) until `stop`."""
+def status_mb(pid: int) -> dict[str, float]:
+    """The kernel's split of a process's resident memory (MB): anonymous, file-backed, shared."""
+    fields = {"RssAnon:": "anon", "RssFile:": "file", "RssShmem:": "shmem"}
+    out: dict[str, float] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, *value = line.split()
+        if name in fields:
+            out[fields[name]] = int(value[0]) / 1024
+    return out
+
+
+def watch(pid: int, every: float, out: list[Sample], stop: threading.Event, db: Path | None) -> None:
+    """Sample the server's RSS and its split, and the SQLite file and WAL sizes (MB), until `stop`."""
     proc, started = psutil.Process(pid), time.monotonic()
     while not stop.is_set():
         try:
-            out.append((time.monotonic() - started, proc.memory_info().rss / 2**20))
-        except psutil.Error:
+            sample: Sample = {"t": time.monotonic() - started, "rss": proc.memory_info().rss / 2**20}
+            sample |= status_mb(pid)
+        except (psutil.Error, OSError):
             return
+        if db is not None:
+            for name, path in (("db", db), ("wal", db.with_name(db.name + "-wal"))):
+                sample[name] = path.stat().st_size / 2**20 if path.exists() else 0.0
+        out.append(sample)
         stop.wait(every)
 
 
@@ -183,9 +201,10 @@ def main() -> None:
                 process.kill()  # not left running behind the failed run
             raise SystemExit(f"the server did not start:\n{(tmp / 'server.log').read_text()[-2000:]}")
 
-        memory: list[tuple[float, float]] = []
+        memory: list[Sample] = []
         stop = threading.Event()
-        watcher = threading.Thread(target=watch, args=(server.pid, 2.0, memory, stop), daemon=True)
+        db = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+        watcher = threading.Thread(target=watch, args=(server.pid, 2.0, memory, stop, db), daemon=True)
         watcher.start()
         prefix = tmp / "locust"
         print(
@@ -231,7 +250,7 @@ def main() -> None:
 def report(
     stats: list[dict[str, str]],
     failures: list[dict[str, str]],
-    memory: list[tuple[float, float]],
+    memory: list[Sample],
     seconds: int,
     args: argparse.Namespace,
 ) -> None:
@@ -257,13 +276,19 @@ def report(
     requests = int(total["Request Count"])
     errors = int(total["Failure Count"]) - limited
     error_rate = errors / max(requests, 1)
-    times = np.array([t for t, _ in memory])
-    rss = np.array([m for _, m in memory])
+    times = np.array([m["t"] for m in memory])
     half = times >= times[-1] / 2
-    slope = float(np.polyfit(times[half] / 60, rss[half], 1)[0]) if half.sum() >= 3 else 0.0
+
+    def slope_of(name: str) -> float:
+        values = np.array([m.get(name, 0.0) for m in memory])
+        return float(np.polyfit(times[half] / 60, values[half], 1)[0]) if half.sum() >= 3 else 0.0
+
+    rss = np.array([m["rss"] for m in memory])
+    slope = slope_of("rss")
+    parts = {name: slope_of(name) for name in ("anon", "file", "shmem", "db", "wal") if name in memory[0]}
     judged = seconds >= JUDGED_AFTER_S
     bounded = slope <= GROWTH_LIMIT_MB_PER_MIN or not judged
-    marks = [f"{t / 60:.1f} min {m:.0f} MB" for t, m in memory[:: max(1, len(memory) // 8)]]
+    marks = [f"{m['t'] / 60:.1f} min {m['rss']:.0f} MB" for m in memory[:: max(1, len(memory) // 8)]]
     print(
         f"all: {requests:,} requests in {seconds} s = {requests / seconds:,.0f}/s; errors {errors:,} "
         f"({error_rate:.3%}); public-check 429s {limited:,} (the rate limit, not errors); "
@@ -274,6 +299,13 @@ def report(
     print(
         f"memory over the second half: {slope:+.2f} MB/min "
         f"({verdict}, limit {GROWTH_LIMIT_MB_PER_MIN} MB/min)"
+    )
+    # Which memory grows: anonymous (heap) is the server's own; file-backed and shared pages are
+    # mapped files (SQLite's WAL index), which follow the database, not the requests.
+    print(
+        "second-half slopes, MB/min: "
+        + ", ".join(f"{name} {value:+.2f}" for name, value in parts.items())
+        + f"; at the end: {', '.join(f'{k} {v:.0f} MB' for k, v in memory[-1].items() if k != 't')}"
     )
     figures = {
         "bench": "load",
@@ -289,6 +321,7 @@ def report(
         "rss_peak_mb": round(float(rss.max()), 1),
         "rss_slope_mb_per_min": round(slope, 3),
         "memory_bounded": bounded,
+        **{f"{name}_slope_mb_per_min": round(value, 3) for name, value in parts.items()},
     }
     print(json.dumps(figures))
     if error_rate > 0.01 or not bounded:
