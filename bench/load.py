@@ -146,6 +146,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=40)
     parser.add_argument("--samples", type=int, default=20_000)
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument("--probe", action="store_true", help="sample the server's malloc and SQLite heap")
     args = parser.parse_args()
     seconds = 45 if args.quick else int(args.minutes * 60)
 
@@ -172,9 +173,11 @@ def main() -> None:
 
         port = free_port()
         server_log = (tmp / "server.log").open("w")
+        probe = tmp / "probe.jsonl"
+        server_env = {**env, "PYTHONPATH": str(HERE / "probe"), "FANZHA_MEMORY_PROBE": str(probe)}
         server = subprocess.Popen(
             [str(BIN / "fanzha"), "serve", "--port", str(port)],
-            env=env,
+            env=server_env if args.probe else env,
             cwd=tmp,
             stdout=server_log,
             stderr=subprocess.STDOUT,
@@ -244,7 +247,10 @@ def main() -> None:
         if not Path(f"{prefix}_stats.csv").exists():
             raise SystemExit(f"locust failed:\n{locust.stderr[-3000:]}")
         stats, failures = read_stats(prefix)
+        native = [json.loads(line) for line in probe.read_text().splitlines()] if args.probe else []
     report(stats, failures, memory, seconds, args)
+    if native:
+        report_probe(native)
 
 
 def report(
@@ -326,6 +332,19 @@ def report(
     print(json.dumps(figures))
     if error_rate > 0.01 or not bounded:
         sys.exit(1)  # a gate in `make check-reliability`
+
+
+def report_probe(native: list[dict[str, float]]) -> None:
+    """The server's native memory from bench/probe: start, end and second-half slope of each figure."""
+    times = np.array([n["t"] - native[0]["t"] for n in native])
+    half = times >= times[-1] / 2
+    for name in ("malloc_in_use_mb", "malloc_free_kept_mb", "sqlite_heap_mb", "gc_objects"):
+        values = np.array([n.get(name, 0.0) for n in native])
+        slope = float(np.polyfit(times[half] / 60, values[half], 1)[0]) if half.sum() >= 3 else 0.0
+        print(
+            f"probe {name}: {values[0]:,.1f} at start, {values[-1]:,.1f} at the end, "
+            f"max {values.max():,.1f}; second half {slope:+,.2f}/min"
+        )
 
 
 if __name__ == "__main__":
