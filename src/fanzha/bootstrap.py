@@ -75,7 +75,7 @@ def sms_gateway(settings: Settings, clock: Clock) -> HttpSmsGateway | None:
 def build_platform(settings: Settings, clock: Clock | None = None, engine: Engine | None = None) -> Platform:
     """Build the services; the engine connects lazily, on first use."""
     clock = clock or SystemClock()
-    engine = engine or build_engine(settings.database_url)
+    engine = engine or build_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     sessions = session_factory(engine)
     auditor = Auditor(sessions, clock)
     identity = IdentityService(sessions, clock, auditor)

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///./var/fanzha.db"
+    # The embedded database's durability: "normal" survives a killed process, "full" a power cut too.
+    sqlite_synchronous: Literal["normal", "full"] = "normal"
     nats_url: str | None = None
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     # Art 27: identifiers shared as keyed hashes (HMAC-SM3) and stored encrypted (SM4).

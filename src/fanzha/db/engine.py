@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Engine, Table, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.db import appends
 
+SqliteSync = Literal["normal", "full"]
+SQLITE_SYNC_LEVELS: dict[str, str] = {"normal": "NORMAL", "full": "FULL"}
 CACHE_KIB = 32 * 1024  # SQLite page cache of a pooled connection
 BIG_CACHE_KIB = 256 * 1024  # during a bulk import: random-keyed token indexes thrash a small cache
 
@@ -33,7 +35,7 @@ def big_cache(session: Session) -> Iterator[None]:
                 session.execute(text(f"PRAGMA cache_size=-{CACHE_KIB}"))
 
 
-def build_engine(url: str, **kwargs: Any) -> Engine:
+def build_engine(url: str, *, sqlite_synchronous: SqliteSync = "normal", **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and write-serialising transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -50,6 +52,10 @@ def build_engine(url: str, **kwargs: Any) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        # WAL with NORMAL syncs at checkpoints, not at every commit (an fsync each, a few ms here): a
+        # killed process loses no committed transaction; a power cut may lose the last ones, never
+        # consistency (sqlite.org/pragma.html#pragma_synchronous). FULL for power-cut durability.
+        cursor.execute(f"PRAGMA synchronous={SQLITE_SYNC_LEVELS[sqlite_synchronous]}")
         cursor.execute("PRAGMA busy_timeout=30000")
         # A page cache per pooled connection, so a server's memory is bounded by pool × this; bulk
         # imports raise it for their own connection while they run (`big_cache`).
