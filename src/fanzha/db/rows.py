@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar, cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, SessionTransaction
 
 T = TypeVar("T")
+
+
+def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `column = ANY(array)`, one parameter for the lot.
+
+    An IN list is one parameter per value, and psycopg re-parses a query text that long at every
+    execution: about 10 ms for 500 ids, a fifth of a linked-disposal batch.
+    """
+    values = list(values)
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(ColumnElement[bool], column == any_(bindparam(None, values, type_=ARRAY(column.type))))
+    return cast(ColumnElement[bool], column.in_(values))
 
 
 def ensure_row(session: Session, model: type[Any], **values: Any) -> None:

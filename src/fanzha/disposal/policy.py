@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from fanzha.audit.service import SYSTEM
 from fanzha.core.errors import ValidationFailed
+from fanzha.db.rows import among
 from fanzha.disposal.domain import LINKED_DEFAULTS, Measure, OrderStatus, Verification
 from fanzha.disposal.service import DisposalService, Target
 from fanzha.disposal.tables import Holding, Order
@@ -111,10 +112,13 @@ class LinkedDisposalPolicy:
             in_force = self._in_force(session, list({p.target.token for p in plans}))
             passed = self._passed_verification(session, tokens)
             keys = [f"{p.event_id}:{org_id}:{p.measure}" for p in plans for org_id in p.org_ids]
-            taken = set(session.scalars(select(Order.dedupe_key).where(Order.dedupe_key.in_(keys))))
+            taken = set(
+                session.scalars(select(Order.dedupe_key).where(among(session, Order.dedupe_key, keys)))
+            )
             org_ids = {org_id for p in plans for org_id in p.org_ids}
             orgs = {
-                o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))
+                o.id: o
+                for o in session.scalars(select(Organisation).where(among(session, Organisation.id, org_ids)))
             }
             orders: list[Order] = []
             for plan in plans:
@@ -148,7 +152,7 @@ class LinkedDisposalPolicy:
     def _plans(self, session: Session, events: list[DomainEvent]) -> list[_Plan]:
         """The active, confident enough samples of `events`, with their measure and institutions."""
         ids = {int(e.payload["sample_id"]) for e in events}
-        found = {s.id: s for s in session.scalars(select(Sample).where(Sample.id.in_(ids)))}
+        found = {s.id: s for s in session.scalars(select(Sample).where(among(session, Sample.id, ids)))}
         wanted: list[tuple[str, Sample, Measure, Target]] = []
         for event in events:
             sample = found.get(int(event.payload["sample_id"]))
@@ -219,7 +223,7 @@ class LinkedDisposalPolicy:
             )
             .join(Organisation, Organisation.id == other.org_id)
             .where(
-                own.object_token.in_(list(wanted)),
+                among(session, own.object_token, wanted),
                 own.withdrawn_at.is_(None),
                 Organisation.kind.in_(sectors),
                 Organisation.active.is_(True),
@@ -259,7 +263,7 @@ class LinkedDisposalPolicy:
         live = [str(OrderStatus.ISSUED), str(OrderStatus.DELIVERED), str(OrderStatus.ACKNOWLEDGED)]
         live.append(str(OrderStatus.EXECUTED))
         query = select(Order.object_token, Order.org_id, Order.measure).where(
-            Order.object_token.in_(tokens), Order.status.in_(live)
+            among(session, Order.object_token, tokens), Order.status.in_(live)
         )
         return {(token, org_id, measure) for token, org_id, measure in session.execute(query)}
 
@@ -269,7 +273,7 @@ class LinkedDisposalPolicy:
         query = (
             select(Order)
             .where(
-                Order.object_token.in_(tokens),
+                among(session, Order.object_token, tokens),
                 Order.measure == str(Measure.REVERIFY),
                 Order.verification == str(Verification.PASSED),
             )
@@ -283,7 +287,9 @@ class LinkedDisposalPolicy:
         query = (
             select(SampleSource.sample_id, SampleSource.org_id)
             .join(Organisation, Organisation.id == SampleSource.org_id)
-            .where(SampleSource.sample_id.in_({s.id for s in samples}), Organisation.kind.in_(police))
+            .where(
+                among(session, SampleSource.sample_id, {s.id for s in samples}), Organisation.kind.in_(police)
+            )
             .order_by(SampleSource.id.desc())
         )
         # Descending: the last one written for a sample, the one kept, is its first source.

@@ -13,6 +13,7 @@ from fanzha.appeals.domain import new_code
 from fanzha.audit.service import SYSTEM, Actor
 from fanzha.db import appends
 from fanzha.db.engine import reserve_ids
+from fanzha.db.rows import among
 from fanzha.disposal.domain import (
     FOLLOW_UP,
     OPEN,
@@ -78,7 +79,9 @@ def send_notices(service: DisposalService, notices: list[OutgoingNotice]) -> Non
     sent, _ = deliver(service.notifier, notices)
     if sent:
         with service.uow() as uow:
-            uow.session.execute(update(Notice).where(Notice.id.in_(sent)).values(sent_at=service.clock.now()))
+            uow.session.execute(
+                update(Notice).where(among(uow.session, Notice.id, sent)).values(sent_at=service.clock.now())
+            )
             uow.commit()
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fanzha.audit.service import Auditor
 from fanzha.core.clock import Clock
 from fanzha.core.errors import ValidationFailed
+from fanzha.db.rows import among
 from fanzha.db.uow import UnitOfWork
 from fanzha.disposal.tables import RouteEntry
 from fanzha.identifiers import Identifier, IdentifierKind, normalise
@@ -276,7 +277,7 @@ class RoutingService:
                 .where(
                     RouteEntry.table_name == table.value,
                     RouteEntry.active.is_(True),
-                    RouteEntry.key.in_(unique[i : i + _CHUNK]),
+                    among(session, RouteEntry.key, unique[i : i + _CHUNK]),
                 )
                 .order_by(RouteEntry.id)
             )

@@ -14,6 +14,7 @@ from fanzha.audit.service import Auditor
 from fanzha.core.clock import Clock
 from fanzha.core.errors import FanzhaError, NotFound, PermissionDenied, ValidationFailed
 from fanzha.db import appends
+from fanzha.db.rows import among
 from fanzha.db.uow import UnitOfWork
 from fanzha.disposal import domain
 from fanzha.disposal.domain import (
@@ -375,7 +376,8 @@ class DisposalService:
             ids = [order_id for order_id, _ in items]
             # Locked in one query; the checks below then read the identity map, not the database.
             held = {
-                o.id: o for o in session.scalars(select(Order).where(Order.id.in_(ids)).with_for_update())
+                o.id: o
+                for o in session.scalars(select(Order).where(among(session, Order.id, ids)).with_for_update())
             }
             for order_id, data in items:
                 try:

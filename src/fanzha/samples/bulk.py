@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from fanzha.core.errors import FanzhaError
 from fanzha.db.bulk import insert_rows
 from fanzha.db.engine import big_cache
+from fanzha.db.rows import among
 from fanzha.events.domain import check_topic
 from fanzha.events.outbox import encode_payload, locked_head
 from fanzha.events.tables import OutboxEvent
@@ -165,7 +166,9 @@ class BulkImporter:
     def _write_chunk(self, session: Session, principal: Principal, items: list[Prepared]) -> tuple[int, int]:
         """Merge the few that exist through the service; insert the rest with Core executemany."""
         existing = set(
-            session.scalars(select(Sample.token).where(Sample.token.in_([p.token for p in items])))
+            session.scalars(
+                select(Sample.token).where(among(session, Sample.token, [p.token for p in items]))
+            )
         )
         for item in (p for p in items if p.token in existing):
             self._samples.write(session, principal, item)
@@ -206,7 +209,9 @@ class BulkImporter:
             insert_rows(connection, Sample.__table__, rows)  # type: ignore[arg-type]
         else:
             insert_rows(connection, Sample.__table__, rows)  # type: ignore[arg-type]
-            query = select(Sample.token, Sample.id).where(Sample.token.in_([p.token for p in fresh]))
+            query = select(Sample.token, Sample.id).where(
+                among(session, Sample.token, [p.token for p in fresh])
+            )
             ids = {token: sample_id for token, sample_id in connection.execute(query)}
             for row in rows:
                 row["id"] = ids[row["token"]]
