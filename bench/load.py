@@ -248,9 +248,9 @@ def main() -> None:
             raise SystemExit(f"locust failed:\n{locust.stderr[-3000:]}")
         stats, failures = read_stats(prefix)
         native = [json.loads(line) for line in probe.read_text().splitlines()] if args.probe else []
-    report(stats, failures, memory, seconds, args)
     if native:
-        report_probe(native)
+        report_probe(native)  # before the report, which exits non-zero when memory grows
+    report(stats, failures, memory, seconds, args)
 
 
 def report(
