@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import ctypes
 import getpass
-import os
 import sys
-from contextlib import suppress
 from pathlib import Path
 
 import typer
 
+from fanzha.core import malloc
 from fanzha.core.errors import FanzhaError
 from fanzha.core.settings import Settings
 from fanzha.detect import cli as detect_cli
@@ -42,20 +40,6 @@ def _fail(error: FanzhaError) -> None:
     raise typer.Exit(2)
 
 
-MALLOC_ARENAS = 2  # glibc's default is 8 per core; see _cap_malloc_arenas
-M_ARENA_MAX = -8  # mallopt parameter number, from glibc's malloc.h
-
-
-def _cap_malloc_arenas() -> None:
-    """Cap glibc's malloc arenas for the server and the worker processes it starts (MALLOC_ARENA_MAX)."""
-    # Sync routes run on up to 40 threads; with an arena each (up to 8 per core), memory freed after a
-    # request stays in arenas no thread is reusing and RSS grows under steady load (docs/reliability.md).
-    os.environ.setdefault("MALLOC_ARENA_MAX", str(MALLOC_ARENAS))  # read by `--workers` processes at start
-    if sys.platform.startswith("linux"):
-        with suppress(OSError, AttributeError, ValueError):  # not glibc: nothing to cap
-            ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, int(os.environ["MALLOC_ARENA_MAX"]))
-
-
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="监听地址 / address to listen on"),
@@ -66,7 +50,7 @@ def serve(
     import uvicorn
 
     Settings()  # refuse insecure settings before binding a port
-    _cap_malloc_arenas()  # before uvicorn starts its thread pool, so no thread gets an arena of its own
+    malloc.tune()  # before uvicorn starts its thread pool, so no thread gets an arena of its own
     uvicorn.run("fanzha.web.main:app", host=host, port=port, workers=workers, proxy_headers=True)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from fanzha.core import malloc
 from fanzha.core.settings import Settings
 from fanzha.web.app import create_app
 
+malloc.tune()  # also when uvicorn or gunicorn is started on this module directly
+malloc.start_trimming()  # each server process returns the memory its requests freed
 app = create_app(Settings())
