@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 
 from fanzha.audit.service import Auditor
 from fanzha.core.clock import Clock
 from fanzha.core.errors import FanzhaError, NotFound, PermissionDenied, ValidationFailed
 from fanzha.db import appends
+from fanzha.db.engine import reserve_ids
 from fanzha.db.rows import among
 from fanzha.db.uow import UnitOfWork
 from fanzha.disposal import domain
@@ -214,14 +215,24 @@ class DisposalService:
             appeal_id=appeal_id,
             receipt_reason="",
             dedupe_key=dedupe_key,
+            verification=None,
             created_at=now,
             updated_at=now,
+            closed_at=None,
         )
 
     def add_orders(self, session: Session, orders: list[Order]) -> list[Order]:
-        """Write new orders in one flush, with their first history step and outbox event."""
+        """Write new orders in one statement, with their first history step and outbox event."""
+        table = cast(Table, Order.__table__)
+        for order, new_id in zip(orders, reserve_ids(session, table, len(orders)), strict=True):
+            order.id = new_id
+        # As rows: one COPY on PostgreSQL (the ORM sends an INSERT an order); then attached as if loaded.
+        appends.insert_now(
+            session, Order, [{c.key: getattr(o, c.key) for c in table.columns} for o in orders]
+        )
+        for order in orders:
+            make_transient_to_detached(order)
         session.add_all(orders)
-        session.flush()  # one INSERT … RETURNING for the batch gives the ids
         for order in orders:
             self._history(
                 session, order, order.issued_by, "", OrderStatus.ISSUED, {"due_at": order.due_at.isoformat()}
