@@ -58,16 +58,14 @@ def encode_payload(payload: dict[str, Any]) -> str:
     return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
 
 
-def to_event(row: OutboxEvent) -> DomainEvent:
-    """The domain view of a stored event."""
-    return DomainEvent(row.id, row.event_id, row.topic, row.occurred_at, orjson.loads(row.payload))
-
-
 def read_after(
     session: Session, position: int, limit: int, topic_prefix: str | None = None
 ) -> list[DomainEvent]:
     """Events after `position`, oldest first (the pull feed and the dispatchers read this)."""
-    query = select(OutboxEvent).where(OutboxEvent.id > position).order_by(OutboxEvent.id).limit(limit)
+    e = OutboxEvent
+    # Columns, not ORM objects: a dispatcher reads every event, most of them for other sinks.
+    query = select(e.id, e.event_id, e.topic, e.occurred_at, e.payload).where(e.id > position)
+    query = query.order_by(e.id).limit(limit)
     if topic_prefix:
-        query = query.where(OutboxEvent.topic.startswith(topic_prefix))
-    return [to_event(row) for row in session.scalars(query).all()]
+        query = query.where(e.topic.startswith(topic_prefix))
+    return [DomainEvent(*row[:4], orjson.loads(row[4])) for row in session.execute(query)]
