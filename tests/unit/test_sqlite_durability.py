@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from fanzha.core.settings import Settings
 from fanzha.db.engine import SqliteSync, build_engine
 
