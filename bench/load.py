@@ -51,6 +51,7 @@ GROWTH_LIMIT_MB_PER_MIN = 2.0  # more than this over the second half is growth w
 JUDGED_AFTER_S = 300
 
 Sample = dict[str, float]
+USER_CLASSES = ("Institution", "Police", "Operator", "Analyst", "Person")  # as in bench/_load_users.py
 
 
 def free_port() -> int:
@@ -147,6 +148,13 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20_000)
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     parser.add_argument("--probe", action="store_true", help="sample the server's malloc and SQLite heap")
+    parser.add_argument(
+        "--skip-user",
+        action="append",
+        default=[],
+        choices=USER_CLASSES,
+        help="leave a kind of user out (Police: no publishes, so the database stops growing)",
+    )
     args = parser.parse_args()
     seconds = 45 if args.quick else int(args.minutes * 60)
 
@@ -233,6 +241,7 @@ def main() -> None:
                 "--only-summary",
                 "--loglevel",
                 "WARNING",
+                *[name for name in USER_CLASSES if name not in args.skip_user],
             ],
             env={**env, **user_env},
             cwd=tmp,
