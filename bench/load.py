@@ -291,16 +291,10 @@ def report(
     requests = int(total["Request Count"])
     errors = int(total["Failure Count"]) - limited
     error_rate = errors / max(requests, 1)
-    times = np.array([m["t"] for m in memory])
-    half = times >= times[-1] / 2
-
-    def slope_of(name: str) -> float:
-        values = np.array([m.get(name, 0.0) for m in memory])
-        return float(np.polyfit(times[half] / 60, values[half], 1)[0]) if half.sum() >= 3 else 0.0
-
     rss = np.array([m["rss"] for m in memory])
-    slope = slope_of("rss")
-    parts = {name: slope_of(name) for name in ("anon", "file", "shmem", "db", "wal") if name in memory[0]}
+    slope = second_half_slope(memory, "rss")
+    names = [name for name in ("anon", "file", "shmem", "db", "wal") if name in memory[0]]
+    parts = {name: second_half_slope(memory, name) for name in names}
     judged = seconds >= JUDGED_AFTER_S
     bounded = slope <= GROWTH_LIMIT_MB_PER_MIN or not judged
     marks = [f"{m['t'] / 60:.1f} min {m['rss']:.0f} MB" for m in memory[:: max(1, len(memory) // 8)]]
@@ -343,13 +337,19 @@ def report(
         sys.exit(1)  # a gate in `make check-reliability`
 
 
-def report_probe(native: list[dict[str, float]]) -> None:
-    """The server's native memory from bench/probe: start, end and second-half slope of each figure."""
-    times = np.array([n["t"] - native[0]["t"] for n in native])
+def second_half_slope(samples: list[Sample], name: str) -> float:
+    """Per minute, the slope of a straight line through the second half of a figure's samples."""
+    times = np.array([s["t"] - samples[0]["t"] for s in samples])
+    values = np.array([s.get(name, 0.0) for s in samples])
     half = times >= times[-1] / 2
+    return float(np.polyfit(times[half] / 60, values[half], 1)[0]) if half.sum() >= 3 else 0.0
+
+
+def report_probe(native: list[Sample]) -> None:
+    """The server's native memory from bench/probe: start, end and second-half slope of each figure."""
     for name in ("malloc_in_use_mb", "malloc_free_kept_mb", "sqlite_heap_mb", "gc_objects"):
         values = np.array([n.get(name, 0.0) for n in native])
-        slope = float(np.polyfit(times[half] / 60, values[half], 1)[0]) if half.sum() >= 3 else 0.0
+        slope = second_half_slope(native, name)
         print(
             f"probe {name}: {values[0]:,.1f} at start, {values[-1]:,.1f} at the end, "
             f"max {values.max():,.1f}; second half {slope:+,.2f}/min"

@@ -19,7 +19,7 @@ def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement
     """`column IN values`; on PostgreSQL `column = ANY(array)`, one parameter for the lot.
 
     An IN list is one parameter per value, and psycopg re-parses a query text that long at every
-    execution (it caches only short ones): a 500-event linked-disposal batch went from 0.31 to 0.28 s.
+    execution (it caches only short ones).
     """
     values = list(values)
     if session.get_bind().dialect.name == "postgresql":
