@@ -347,7 +347,13 @@ def second_half_slope(samples: list[Sample], name: str) -> float:
 
 def report_probe(native: list[Sample]) -> None:
     """The server's native memory from bench/probe: start, end and second-half slope of each figure."""
-    for name in ("malloc_in_use_mb", "malloc_free_kept_mb", "sqlite_heap_mb", "gc_objects"):
+    for name in (
+        "malloc_in_use_mb",
+        "malloc_free_kept_mb",
+        "anon_outside_malloc_mb",
+        "sqlite_heap_mb",
+        "gc_objects",
+    ):
         values = np.array([n.get(name, 0.0) for n in native])
         slope = second_half_slope(native, name)
         print(

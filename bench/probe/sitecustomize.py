@@ -2,8 +2,10 @@
 
 Put on PYTHONPATH (bench/load.py --probe does), it starts a daemon thread in every Python process that
 has the variable set: every 10 s one JSON line with glibc malloc's bytes in use and free but kept
-(mallinfo2), SQLite's own heap (sqlite3_memory_used, all connections) and the count of Python objects
-the collector tracks. That splits RSS growth into live data, memory malloc keeps, and the database.
+(mallinfo2), the anonymous memory outside malloc's heap (Python's own 1 MiB object arenas, thread
+stacks), SQLite's own heap (sqlite3_memory_used, all connections) and the count of Python objects the
+collector tracks. That splits RSS growth into live data, memory malloc keeps, Python's arenas and the
+database.
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ class _MallInfo2(ctypes.Structure):
     _fields_ = [(name, ctypes.c_size_t) for name in _FIELDS.split()]  # struct mallinfo2
 
 
+def _rss_anon_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        line = next(line for line in status if line.startswith("RssAnon:"))
+    return int(line.split()[1]) / 1024
+
+
 def _sample(libc: ctypes.CDLL, sqlite: ctypes.CDLL | None) -> dict[str, float]:
     info = libc.mallinfo2()
     mb = 2**20
@@ -29,6 +37,9 @@ def _sample(libc: ctypes.CDLL, sqlite: ctypes.CDLL | None) -> dict[str, float]:
         "t": time.time(),
         "malloc_in_use_mb": (info.uordblks + info.hblkhd) / mb,
         "malloc_free_kept_mb": info.fordblks / mb,
+        # Resident anonymous memory malloc does not account for: pymalloc's arenas and thread stacks
+        # (malloc's trimmed pages still count in its heap, so this is a lower bound).
+        "anon_outside_malloc_mb": _rss_anon_mb() - (info.arena + info.hblkhd) / mb,
         "gc_objects": len(gc.get_objects()),
     }
     if sqlite is not None:

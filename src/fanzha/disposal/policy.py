@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
@@ -93,12 +94,12 @@ class LinkedDisposalPolicy:
             "linked disposal gave up on event %s after %d attempts: %s", event.event_id, attempts, error
         )
 
-    def apply(self, event: DomainEvent) -> list[Order]:
-        """Orders for the sample of `event`, at most once per (event, institution, measure)."""
+    def apply(self, event: DomainEvent) -> list[int]:
+        """Ids of the orders for the sample of `event`, at most once per (event, institution, measure)."""
         return self.apply_many([event])
 
-    def apply_many(self, events: list[DomainEvent]) -> list[Order]:
-        """Orders for the samples of `events` in one transaction; each lookup is one query for the batch."""
+    def apply_many(self, events: list[DomainEvent]) -> list[int]:
+        """Orders for the samples of `events` in one transaction, their ids; a lookup is one query a batch."""
         service = self._disposal
         with service.uow() as uow:
             session = uow.session
@@ -120,7 +121,7 @@ class LinkedDisposalPolicy:
                 o.id: o
                 for o in session.scalars(select(Organisation).where(among(session, Organisation.id, org_ids)))
             }
-            orders: list[Order] = []
+            orders: list[dict[str, Any]] = []
             for plan in plans:
                 sample, issuer = plan.sample, issuers[plan.sample.id]
                 if not plan.associated and sample.token in passed and sample.risk_level == "high":
@@ -137,17 +138,21 @@ class LinkedDisposalPolicy:
                         orders.append(order)
             service.add_orders(session, orders)
             for order in orders:
-                detail = {"policy": self.name, "sample_id": order.sample_id, "org_id": order.org_id}
                 service.audit.record(
                     session,
                     SYSTEM,
                     "order.issue",
                     object_type="order",
-                    object_id=order.id,
-                    detail={**detail, "measure": order.measure},
+                    object_id=order["id"],
+                    detail={
+                        "policy": self.name,
+                        "sample_id": order["sample_id"],
+                        "org_id": order["org_id"],
+                        "measure": order["measure"],
+                    },
                 )
             uow.commit()
-            return orders
+            return [order["id"] for order in orders]
 
     def _plans(self, session: Session, events: list[DomainEvent]) -> list[_Plan]:
         """The active, confident enough samples of `events`, with their measure and institutions."""
@@ -173,8 +178,8 @@ class LinkedDisposalPolicy:
         routes = self._disposal.routing.responsible_many(session, identifiers)
         return [_Plan(*w, org_ids) for w, org_ids in zip(wanted, routes, strict=True)]
 
-    def _order(self, plan: _Plan, org: Organisation, issuer: int, key: str) -> Order | None:
-        """One linked order, not yet written; None when the institution cannot take the measure."""
+    def _order(self, plan: _Plan, org: Organisation, issuer: int, key: str) -> dict[str, Any] | None:
+        """One linked order's row, not yet written; None when the institution cannot take the measure."""
         service, sample, kind = self._disposal, plan.sample, plan.target.identifier.kind
         try:
             rule = service.rule(kind, plan.measure, OrgKind(org.kind))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import Table, select
@@ -174,7 +176,11 @@ class DisposalService:
 
     def create(self, session: Session, **fields: Any) -> Order:
         """Write one order (fields as `new_order`) and tell its institution, in the caller's transaction."""
-        return self.add_orders(session, [self.new_order(**fields)])[0]
+        row = self.add_orders(session, [self.new_order(**fields)])[0]
+        order = Order(**row)
+        make_transient_to_detached(order)  # written already: attached as if loaded
+        session.add(order)
+        return order
 
     def new_order(
         self,
@@ -191,74 +197,79 @@ class DisposalService:
         releases_order_id: int | None = None,
         appeal_id: int | None = None,
         dedupe_key: str | None = None,
-    ) -> Order:
-        """An order not yet written: issued now, due by the measure's deadline."""
+    ) -> dict[str, Any]:
+        """An order's row, not yet written: issued now, due by the measure's deadline."""
         now = self.clock.now()
-        return Order(
-            org_id=org.id,
-            issuer_org_id=issuer_org_id,
-            issued_by=issued_by,
-            sample_id=sample_id,
-            object_kind=str(target.identifier.kind),
-            object_token=target.token,
-            object_masked=target.masked,
-            object_ciphertext=target.ciphertext,
-            measure=str(rule.measure),
-            article=rule.article,
-            reason=reason,
-            evidence_ref=evidence_ref,
-            confidential=confidential,
-            status=str(OrderStatus.ISSUED),
-            escalation=str(Escalation.NONE),
-            due_at=now + rule.deadline,
-            releases_order_id=releases_order_id,
-            appeal_id=appeal_id,
-            receipt_reason="",
-            dedupe_key=dedupe_key,
-            verification=None,
-            created_at=now,
-            updated_at=now,
-            closed_at=None,
-        )
+        # A plain row, not an ORM object: the linked-disposal policy issues thousands at a time.
+        return {
+            "id": None,
+            "org_id": org.id,
+            "issuer_org_id": issuer_org_id,
+            "issued_by": issued_by,
+            "sample_id": sample_id,
+            "object_kind": str(target.identifier.kind),
+            "object_token": target.token,
+            "object_masked": target.masked,
+            "object_ciphertext": target.ciphertext,
+            "measure": str(rule.measure),
+            "article": rule.article,
+            "reason": reason,
+            "evidence_ref": evidence_ref,
+            "confidential": confidential,
+            "status": str(OrderStatus.ISSUED),
+            "escalation": str(Escalation.NONE),
+            "due_at": now + rule.deadline,
+            "releases_order_id": releases_order_id,
+            "appeal_id": appeal_id,
+            "receipt_reason": "",
+            "dedupe_key": dedupe_key,
+            "verification": None,
+            "created_at": now,
+            "updated_at": now,
+            "closed_at": None,
+        }
 
-    def add_orders(self, session: Session, orders: list[Order]) -> list[Order]:
-        """Write new orders in one statement, with their first history step and outbox event."""
-        table = cast(Table, Order.__table__)
-        for order, new_id in zip(orders, reserve_ids(session, table, len(orders)), strict=True):
-            order.id = new_id
-        # As rows: one COPY on PostgreSQL (the ORM sends an INSERT an order); then attached as if loaded.
-        appends.insert_now(
-            session, Order, [{c.key: getattr(o, c.key) for c in table.columns} for o in orders]
-        )
-        for order in orders:
-            make_transient_to_detached(order)
-        session.add_all(orders)
-        for order in orders:
+    def add_orders(self, session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Write new orders' rows in one statement (COPY on PostgreSQL), with first history step and event."""
+        for row, new_id in zip(
+            rows, reserve_ids(session, cast(Table, Order.__table__), len(rows)), strict=True
+        ):
+            row["id"] = new_id
+        appends.insert_now(session, Order, rows)
+        for row in rows:
             self._history(
-                session, order, order.issued_by, "", OrderStatus.ISSUED, {"due_at": order.due_at.isoformat()}
+                session,
+                row["id"],
+                row["issued_by"],
+                "",
+                OrderStatus.ISSUED,
+                {"due_at": row["due_at"].isoformat()},
             )
-            outbox.record(session, self.clock, "disposal.order.issued", self.payload(order))
-        return orders
+            outbox.record(session, self.clock, "disposal.order.issued", self.payload(row))
+        return rows
 
     @staticmethod
-    def payload(order: Order) -> dict[str, Any]:
-        """What an institution's system learns of an order from the event channels."""
+    def payload(order: Order | Mapping[str, Any]) -> dict[str, Any]:
+        """What an institution's system learns of an order (ORM object or row) from the event channels."""
+        get: Callable[[str], Any] = (
+            order.__getitem__ if isinstance(order, Mapping) else partial(getattr, order)
+        )
         return {
-            "order_id": order.id,
-            "org_id": order.org_id,
-            "kind": order.object_kind,
-            "token": order.object_token,
-            "measure": order.measure,
-            "article": order.article,
-            "status": order.status,
-            "due_at": order.due_at.isoformat(),
-            "releases_order_id": order.releases_order_id,
+            "order_id": get("id"),
+            "org_id": get("org_id"),
+            "kind": get("object_kind"),
+            "token": get("object_token"),
+            "measure": get("measure"),
+            "article": get("article"),
+            "status": get("status"),
+            "due_at": get("due_at").isoformat(),
+            "releases_order_id": get("releases_order_id"),
         }
 
     def _history(
         self,
         session: Session,
-        order: Order,
+        order_id: int,
         actor: str,
         before: str,
         after: OrderStatus,
@@ -268,7 +279,7 @@ class DisposalService:
             session,
             OrderEvent,
             {
-                "order_id": order.id,
+                "order_id": order_id,
                 "at": self.clock.now(),
                 "actor": actor,
                 "status_from": before,
@@ -282,7 +293,7 @@ class DisposalService:
     ) -> None:
         """Walk an order to `target` one legal step at a time, recording each step."""
         for step in path_to(OrderStatus(order.status), target):
-            self._history(session, order, actor, order.status, step, detail)
+            self._history(session, order.id, actor, order.status, step, detail)
             order.status = str(step)
         order.updated_at = self.clock.now()
         if target in domain.FINAL or target is OrderStatus.EXECUTED:
