@@ -249,3 +249,26 @@ def test_a_caught_up_sink_takes_no_lease(platform: Platform) -> None:
     with platform.sessions() as session:
         cursor = session.get_one(SinkCursor, "memory")
     assert (cursor.lease_owner, cursor.lease_until) == ("w1", before)  # nothing was written
+
+
+def test_a_prefix_sink_reads_only_its_topics_and_passes_the_rest(
+    platform: Platform, clock: FrozenClock
+) -> None:
+    with UnitOfWork(platform.sessions, platform.clock) as uow:
+        for i in range(5):
+            outbox.record(uow.session, clock, "disposal.order.issued", {"i": i})
+        outbox.record(uow.session, clock, "samples.published.phone", {"i": 5})
+        outbox.record(uow.session, clock, "disposal.order.executed", {"i": 6})
+        uow.commit()
+    narrow, broad = FlakySink(), FlakySink()
+    narrow.name, broad.name = "narrow", "broad"
+    narrow.topic_prefix = "samples."  # type: ignore[attr-defined]
+    # Batches of 2: the prefix sink's short read finds its only event and passes the head, unread.
+    assert (
+        asyncio.run(dispatch_all(platform.sessions, clock, [narrow, broad], "w1", head=7, batch=2)) == 7 + 2
+    )
+    assert [e.position for e in narrow.received] == [6] and [e.position for e in broad.received] == [1, 2]
+    assert asyncio.run(dispatch_all(platform.sessions, clock, [narrow], "w1", head=7, batch=2)) == 0
+    _record(platform, 1)  # a new sample event after the head it passed is still delivered
+    assert asyncio.run(dispatch_all(platform.sessions, clock, [narrow], "w1", head=8, batch=2)) == 1
+    assert [e.position for e in narrow.received] == [6, 8]

@@ -77,6 +77,7 @@ class LinkedDisposalPolicy:
     """An outbox sink: each `samples.published.<kind>` event becomes orders; re-delivery is harmless."""
 
     name = "disposal.linked"
+    topic_prefix = TOPIC_PREFIX  # the dispatcher reads it only these, not the orders it issues itself
 
     def __init__(
         self,

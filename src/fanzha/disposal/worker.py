@@ -28,6 +28,8 @@ ORDER_TOPICS = "disposal.order."
 class OrderWebhookPublisher(WebhookPublisher):
     """Orders reach an institution by the same signed webhook as its samples, and only its own orders."""
 
+    topic_prefix = ORDER_TOPICS
+
     def __init__(
         self,
         target: Target,

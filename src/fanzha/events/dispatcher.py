@@ -15,14 +15,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.core.clock import Clock
 from fanzha.events.domain import DomainEvent
-from fanzha.events.outbox import read_after
+from fanzha.events.outbox import current_position, read_after
 from fanzha.events.tables import SinkCursor
 
 log = logging.getLogger("fanzha.events")
 
 
 class EventPublisher(Protocol):
-    """A sink: NATS JetStream, a webhook subscriber, an in-memory fake."""
+    """A sink: NATS JetStream, a webhook subscriber, an in-memory fake.
+
+    A sink may also have `topic_prefix`, the topics it can want at all: it is then read only those.
+    """
 
     name: str
 
@@ -147,14 +150,36 @@ def record_outcomes(
         session.commit()
 
 
-async def deliver(
-    publisher: EventPublisher, events: list[DomainEvent], lease: Lease, retry: RetryPolicy
-) -> Outcome:
+def topic_prefix(publisher: EventPublisher) -> str | None:
+    """The topics a sink can want at all (an optional `topic_prefix` attribute); None: any topic."""
+    prefix = getattr(publisher, "topic_prefix", None)
+    return prefix if isinstance(prefix, str) else None
+
+
+@dataclass(frozen=True)
+class Read:
+    """Events read after a position, and the position a sink has passed once it took them all."""
+
+    events: list[DomainEvent]
+    reached: int
+
+
+def read(session: Session, position: int, batch: int, prefix: str | None) -> Read:
+    """Up to `batch` events after `position` (of `prefix`); a short read covers the outbox up to its head."""
+    # Positions follow commit order (the head is locked while an event is recorded), so every event up
+    # to the head read first is visible to the read after it: a prefix sink skips the rest unread.
+    head = current_position(session)
+    events = read_after(session, position, batch, prefix)
+    last = events[-1].position if events else position
+    return Read(events, last if len(events) == batch else max(head, last))
+
+
+async def deliver(publisher: EventPublisher, got: Read, lease: Lease, retry: RetryPolicy) -> Outcome:
     """Send the events after the lease's position to one sink, in order, stopping at the first refusal."""
     start, failures = lease.position, lease.consecutive_failures
-    events = [event for event in events if event.position > start]
+    events = [event for event in got.events if event.position > start]
     if not events:
-        return Outcome(publisher.name, start, 0, None)
+        return Outcome(publisher.name, max(start, got.reached), 0, None)
     many = getattr(publisher, "publish_many", None)
     wanted = [event for event in events if publisher.wants(event)]
     if many is not None and len(wanted) > 1:
@@ -163,7 +188,7 @@ async def deliver(
         except Exception:  # noqa: BLE001 - go one by one: finds the event at fault and backs off as usual
             log.warning("sink %s refused a batch of %s; retrying one by one", publisher.name, len(wanted))
         else:
-            return Outcome(publisher.name, events[-1].position, len(wanted), None)
+            return Outcome(publisher.name, max(start, got.reached), len(wanted), None)
     done, delivered, error = start, 0, None
     for event in events:
         if not publisher.wants(event):
@@ -181,7 +206,7 @@ async def deliver(
                 continue
             break
         done, delivered = event.position, delivered + 1
-    return Outcome(publisher.name, done, delivered, error)
+    return Outcome(publisher.name, done if error else max(done, got.reached), delivered, error)
 
 
 async def dispatch_all(
@@ -204,12 +229,15 @@ async def dispatch_all(
     leases = take_leases(sessions, clock, worker, list(by_name), lease, head)
     if not leases:
         return 0
-    reads: dict[int, list[DomainEvent]] = {}
+
+    def key(lease: Lease) -> tuple[int, str | None]:
+        return lease.position, topic_prefix(by_name[lease.sink])
+
     with sessions() as session:
-        for position in sorted({lease.position for lease in leases}):
-            reads[position] = read_after(session, position, batch)  # subscribers mostly share one cursor
+        # Subscribers mostly share one cursor and one prefix, so mostly one read for all of them.
+        reads = {(at, prefix): read(session, at, batch, prefix) for at, prefix in set(map(key, leases))}
     outcomes = await asyncio.gather(
-        *(deliver(by_name[lease.sink], reads[lease.position], lease, policy) for lease in leases)
+        *(deliver(by_name[lease.sink], reads[key(lease)], lease, policy) for lease in leases)
     )
     record_outcomes(sessions, clock, worker, list(outcomes), policy)
     return sum(o.position - lease.position for o, lease in zip(outcomes, leases, strict=True))

@@ -26,7 +26,12 @@ def locked_head(session: Session) -> OutboxHead:
 def current_head(sessions: sessionmaker[Session]) -> int:
     """The last position handed out (0 before the first event)."""
     with sessions() as session:
-        return int(session.scalar(select(OutboxHead.last_position).where(OutboxHead.id == _HEAD_ID)) or 0)
+        return current_position(session)
+
+
+def current_position(session: Session) -> int:
+    """The last position handed out, read in `session` (0 before the first event)."""
+    return int(session.scalar(select(OutboxHead.last_position).where(OutboxHead.id == _HEAD_ID)) or 0)
 
 
 def record(session: Session, clock: Clock, topic: str, payload: dict[str, Any]) -> DomainEvent:

@@ -48,9 +48,12 @@ class Target:
     region_prefix: str
 
 
+SAMPLE_TOPICS = "samples."
+
+
 def wanted(target: Target, event: DomainEvent) -> bool:
     """Sample changes of the subscribed kinds and region; pending reports never leave the police."""
-    if not event.topic.startswith("samples.") or event.topic == "samples.pending":
+    if not event.topic.startswith(SAMPLE_TOPICS) or event.topic == "samples.pending":
         return False
     if target.kinds and event.payload.get("kind") not in target.kinds:
         return False
@@ -61,6 +64,8 @@ def wanted(target: Target, event: DomainEvent) -> bool:
 
 class WebhookPublisher:
     """POSTs each event as JSON with its id and signature; any non-2xx answer is a failure."""
+
+    topic_prefix = SAMPLE_TOPICS  # all `wanted` can accept
 
     def __init__(
         self, target: Target, sessions: sessionmaker[Session], clock: Clock, http: httpx.AsyncClient
