@@ -18,7 +18,7 @@ ARENAS = 2  # glibc's default is 8 per core
 # glibc's initial threshold, fixed: left dynamic it rises after each large free, and later large
 # buffers (1,000-item look-up answers, report pages) then come from the heap and leave holes in it.
 MMAP_THRESHOLD = 128 * 1024
-# A trim costs milliseconds; every 10 s rather than every minute, load runs grew more slowly (docs/reliability.md).
+# A trim costs milliseconds; every 10 s, not every minute, load runs grew more slowly (docs/reliability.md).
 TRIM_EVERY_SECONDS = 10.0
 M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8  # mallopt parameter numbers, from glibc's malloc.h
 
