@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.db import appends
 from fanzha.db.engine import session_factory
+from fanzha.db.rows import flush_alike
 from fanzha.events.tables import OutboxEvent
 from fanzha.identity.tables import Organisation
 
@@ -116,3 +117,37 @@ def test_appended_rows_roll_back_with_their_transaction_or_savepoint(engine: Eng
     with sessions() as session:
         appends.append(session, OutboxEvent, _event(5))  # closed without commit: dropped
     assert _positions(sessions) == [2, 4]
+
+
+def test_alike_changes_are_one_update_and_leave_the_objects_clean(engine: Engine) -> None:
+    sessions = session_factory(engine)
+    with sessions() as session:
+        orgs = [_org(f"alike-{i}") for i in range(5)]
+        session.add_all(orgs)
+        session.commit()
+        updates: list[str] = []
+
+        def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+            if statement.startswith("UPDATE organisations"):
+                updates.append(statement)
+
+        for org in orgs[:4]:
+            org.active, org.name_zh = False, "停用"
+        orgs[3].name_zh = "另一个"  # a different set of values: a statement of its own
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            flush_alike(session, Organisation, orgs)
+            assert not any(session.is_modified(o) for o in orgs)  # nothing left for the flush to write
+            session.commit()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    assert len(updates) == 2
+    with sessions() as session:
+        stored = {o.code: (o.active, o.name_zh) for o in session.scalars(select(Organisation))}
+    assert [stored[f"alike-{i}"] for i in range(5)] == [
+        (False, "停用"),
+        (False, "停用"),
+        (False, "停用"),
+        (False, "另一个"),
+        (True, "alike-4"),
+    ]
