@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any, TypeVar, cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, any_, bindparam, inspect, select, update
+from sqlalchemy import ColumnElement, bindparam, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -17,14 +17,17 @@ T = TypeVar("T")
 
 
 def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
-    """`column IN values`; on PostgreSQL `column = ANY(array)`, one parameter for the lot.
+    """`column IN values`; on PostgreSQL `column IN (SELECT unnest(array))`, one parameter for the lot.
 
     An IN list is one parameter per value, and psycopg re-parses a query text that long at every
-    execution (it caches only short ones).
+    execution (it caches only short ones). Not `column = ANY(array)`: once psycopg has prepared a
+    statement (its fifth run), PostgreSQL's generic plan for that compares every row with every element,
+    about ten times slower than the semi-join it plans for the unnested array.
     """
     values = list(values)
     if session.get_bind().dialect.name == "postgresql":
-        return cast(ColumnElement[bool], column == any_(bindparam(None, values, type_=ARRAY(column.type))))
+        array = bindparam(None, values, type_=ARRAY(column.type))
+        return cast(ColumnElement[bool], column.in_(select(func.unnest(array))))
     return cast(ColumnElement[bool], column.in_(values))
 
 
