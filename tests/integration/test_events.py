@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from nats.js.api import StreamConfig
 
 from fanzha.bootstrap import Platform
@@ -272,3 +274,31 @@ def test_a_prefix_sink_reads_only_its_topics_and_passes_the_rest(
     _record(platform, 1)  # a new sample event after the head it passed is still delivered
     assert asyncio.run(dispatch_all(platform.sessions, clock, [narrow], "w1", head=8, batch=2)) == 1
     assert [e.position for e in narrow.received] == [6, 8]
+
+
+TOPICS = ["samples.published.phone", "disposal.order.issued", "appeals.decided", "samples.revoked"]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    commits=st.lists(st.lists(st.sampled_from(TOPICS), max_size=6), min_size=1, max_size=4),
+    prefix=st.sampled_from(["samples.", "disposal.order.", "appeals."]),
+    batch=st.integers(min_value=1, max_value=5),
+)
+def test_a_prefix_sink_gets_exactly_its_events_in_order_whatever_the_batch(
+    platform: Platform, clock: FrozenClock, commits: list[list[str]], prefix: str, batch: int
+) -> None:
+    sink = FlakySink()
+    sink.name, sink.topic_prefix = f"p-{uuid.uuid4().hex[:8]}", prefix  # type: ignore[attr-defined]
+    for topics in commits:  # events arrive between passes, in several transactions
+        with UnitOfWork(platform.sessions, clock) as uow:
+            for topic in topics:
+                outbox.record(uow.session, clock, topic, {})
+            uow.commit()
+        head = outbox.current_head(platform.sessions)
+        for _ in range(100):
+            if asyncio.run(dispatch_all(platform.sessions, clock, [sink], "w1", head=head, batch=batch)) == 0:
+                break
+    with platform.sessions() as session:
+        expected = [e.position for e in outbox.read_after(session, 0, 10_000, prefix)]
+    assert [e.position for e in sink.received] == expected
