@@ -22,7 +22,7 @@ def among(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement
     An IN list is one parameter per value, and psycopg re-parses a query text that long at every
     execution (it caches only short ones). Not `column = ANY(array)`: once psycopg has prepared a
     statement (its fifth run), PostgreSQL's generic plan for that compares every row with every element,
-    about ten times slower than the semi-join it plans for the unnested array.
+    where for the unnested array it plans a semi-join.
     """
     values = list(values)
     if session.get_bind().dialect.name == "postgresql":

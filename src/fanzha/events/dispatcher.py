@@ -164,22 +164,26 @@ class Read:
     reached: int
 
 
-def read(session: Session, position: int, batch: int, prefix: str | None) -> Read:
-    """Up to `batch` events after `position` (of `prefix`); a short read covers the outbox up to its head."""
-    # Positions follow commit order (the head is locked while an event is recorded), so every event up
-    # to the head read first is visible to the read after it: a prefix sink skips the rest unread.
-    head = current_position(session)
+def read(session: Session, position: int, batch: int, prefix: str | None, head: int) -> Read:
+    """Up to `batch` events after `position` (of `prefix`); a short read covers the outbox up to `head`.
+
+    Positions follow commit order (the head is locked while an event is recorded), so every event up to
+    a head read earlier in `session` is visible to this read: a prefix sink skips the rest unread.
+    """
     events = read_after(session, position, batch, prefix)
     last = events[-1].position if events else position
     return Read(events, last if len(events) == batch else max(head, last))
 
 
 async def deliver(publisher: EventPublisher, got: Read, lease: Lease, retry: RetryPolicy) -> Outcome:
-    """Send the events after the lease's position to one sink, in order, stopping at the first refusal."""
+    """Send the events after the lease's position to one sink, in order, stopping at the first refusal.
+
+    `got` was read from the lease's position, so once every event is taken the sink has `got.reached`.
+    """
     start, failures = lease.position, lease.consecutive_failures
-    events = [event for event in got.events if event.position > start]
+    events = got.events
     if not events:
-        return Outcome(publisher.name, max(start, got.reached), 0, None)
+        return Outcome(publisher.name, got.reached, 0, None)
     many = getattr(publisher, "publish_many", None)
     wanted = [event for event in events if publisher.wants(event)]
     if many is not None and len(wanted) > 1:
@@ -188,7 +192,7 @@ async def deliver(publisher: EventPublisher, got: Read, lease: Lease, retry: Ret
         except Exception:  # noqa: BLE001 - go one by one: finds the event at fault and backs off as usual
             log.warning("sink %s refused a batch of %s; retrying one by one", publisher.name, len(wanted))
         else:
-            return Outcome(publisher.name, max(start, got.reached), len(wanted), None)
+            return Outcome(publisher.name, got.reached, len(wanted), None)
     done, delivered, error = start, 0, None
     for event in events:
         if not publisher.wants(event):
@@ -206,7 +210,7 @@ async def deliver(publisher: EventPublisher, got: Read, lease: Lease, retry: Ret
                 continue
             break
         done, delivered = event.position, delivered + 1
-    return Outcome(publisher.name, done if error else max(done, got.reached), delivered, error)
+    return Outcome(publisher.name, done if error else got.reached, delivered, error)
 
 
 async def dispatch_all(
@@ -234,8 +238,9 @@ async def dispatch_all(
         return lease.position, topic_prefix(by_name[lease.sink])
 
     with sessions() as session:
+        head = current_position(session)  # read first: every event up to it is visible to the reads
         # Subscribers mostly share one cursor and one prefix, so mostly one read for all of them.
-        reads = {(at, prefix): read(session, at, batch, prefix) for at, prefix in set(map(key, leases))}
+        reads = {(at, prefix): read(session, at, batch, prefix, head) for at, prefix in set(map(key, leases))}
     outcomes = await asyncio.gather(
         *(deliver(by_name[lease.sink], reads[key(lease)], lease, policy) for lease in leases)
     )
