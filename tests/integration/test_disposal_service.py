@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from fanzha.audit.tables import AuditRecord
 from fanzha.bootstrap import Platform
 from fanzha.core.clock import FrozenClock
-from fanzha.core.errors import NotFound, PermissionDenied, ValidationFailed
-from fanzha.disposal.domain import Measure, OrderStatus, Verification
+from fanzha.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from fanzha.disposal.domain import OPEN, RECEIPT_STATUSES, Measure, OrderStatus, Verification
 from fanzha.disposal.notices import MemoryNotifier
 from fanzha.disposal.policy import LinkedDisposalPolicy, drain
 from fanzha.disposal.release import escalate_overdue
@@ -310,6 +314,42 @@ def test_overdue_orders_are_reminded_then_reported_to_issuer_and_regulator(
     assert report.payload["order_id"] == late.id
     assert report.payload["issuer_org_id"] == dw.base.county_x.id
     assert report.payload["regulator_org_ids"] == [dw.reg_ca.id]
+
+
+_NUMBERS = itertools.count()
+_STEPS = st.lists(st.sampled_from(["fetch", *sorted(RECEIPT_STATUSES), "late"]), max_size=6)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=_STEPS)
+def test_an_order_is_found_among_the_open_ones_exactly_while_it_is_open(
+    platform: Platform, dw: DisposalWorld, clock: FrozenClock, steps: list[str]
+) -> None:
+    """Fetches, receipts and time in any order: the board and the overdue scan, read through the
+    open-orders indexes (closed_at empty), see the order exactly while its status is open."""
+    service = disposal_of(platform)
+    phone = f"138{next(_NUMBERS):08d}"  # a fresh object for every example
+    [issued] = service.issue(dw.base.analyst.principal, order("phone", phone, Measure.RESTRICT))
+    operator = dw.cmcc.principal
+    for step in steps:
+        if step == "fetch":
+            service.search(operator, status="issued")
+        elif step == "late":
+            clock.advance(timedelta(hours=2))
+        else:
+            with contextlib.suppress(Conflict, ValidationFailed):  # not every receipt is legal now
+                service.receipt(operator, issued.id, ReceiptCreate(status=OrderStatus(step), reason="核实"))
+        with platform.sessions() as session:
+            now = session.get(Order, issued.id)
+            assert now is not None
+            assert (now.closed_at is None) == (OrderStatus(now.status) in OPEN)
+        police = dw.base.analyst.principal
+        for status in OPEN:
+            listed = [o.id for o in service.search(police, status=str(status), token=now.object_token)]
+            assert listed == ([issued.id] if now.status == status else []), (status, now.status)
+        overdue = [o.id for o in service.search(police, overdue=True, token=now.object_token)]
+        late = now.closed_at is None and now.due_at < clock.now()
+        assert overdue == ([issued.id] if late else [])
 
 
 # Linked disposal (Art 28¶1) ----------------------------------------------------------------------

@@ -146,7 +146,7 @@ def escalate_overdue(service: DisposalService, limit: int = 5000) -> dict[str, i
     with service.uow() as uow:
         due = uow.session.scalars(
             select(Order)
-            .where(Order.status.in_([str(s) for s in OPEN]), Order.due_at < now)
+            .where(Order.closed_at.is_(None), Order.due_at < now)  # open: through their own index
             .order_by(Order.id)
             .limit(limit)
             .with_for_update()

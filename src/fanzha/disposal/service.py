@@ -303,6 +303,7 @@ class DisposalService:
             self._history(session, order.id, actor, order.status, step, detail)
             order.status = str(step)
         order.updated_at = now = at or self.clock.now()
+        # Closed on leaving the open states, for good: the open-orders indexes rely on it.
         if target in domain.FINAL or target is OrderStatus.EXECUTED:
             order.closed_at = order.closed_at or now
 
@@ -350,10 +351,12 @@ class DisposalService:
             query = query.where(Order.id < before)
         if status:
             query = query.where(Order.status == status)
+        if status in OPEN or overdue:
+            query = query.where(Order.closed_at.is_(None))  # open orders: read through their own index
         if token:
             query = query.where(Order.object_token == token)
         if overdue:
-            query = query.where(Order.status.in_([str(s) for s in OPEN]), Order.due_at < self.clock.now())
+            query = query.where(Order.due_at < self.clock.now())
         with self.uow() as uow:
             orders = list(uow.session.scalars(query).all())
             if self._delivered(uow.session, principal, orders):

@@ -58,8 +58,8 @@ def _rows_by_token(session: Session, tokens: Sequence[str]) -> dict[str, Any]:
 def measures_in_force(session: Session, tokens: Sequence[str]) -> dict[str, list[str]]:
     """Measures executed and not released on each object (Art 28¶1: what institutions already did)."""
     executed = DisposalOrder.status == "executed"
-    if not tokens or session.scalar(select(DisposalOrder.id).where(executed).limit(1)) is None:
-        return {}  # no measure anywhere: skip looking up every token
+    if not tokens or session.scalar(select(DisposalOrder.id).limit(1)) is None:
+        return {}  # no order anywhere: skip looking up every token (status is not indexed)
     found: dict[str, list[str]] = {}
     for start in range(0, len(tokens), _CHUNK):
         query = select(DisposalOrder.object_token, DisposalOrder.measure).where(
