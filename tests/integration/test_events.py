@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nats.js.api import StreamConfig
 
+from fanzha.audit.service import SYSTEM
 from fanzha.bootstrap import Platform
 from fanzha.core.clock import FrozenClock
 from fanzha.db.uow import UnitOfWork
@@ -77,6 +79,35 @@ def test_only_committed_events_are_delivered_in_order_and_failures_resend(
     assert [e.position for e in sink.received] == [1, 2, 3, 4, 5]
     assert [e.payload["i"] for e in sink.received] == [0, 1, 2, 0, 1]
     assert asyncio.run(dispatcher.run_once()) == 0
+
+
+def test_an_open_transaction_holds_up_no_other_writer_and_positions_follow_commits(
+    platform: Platform,
+) -> None:
+    """Positions and audit links are taken at commit: a writer still at work keeps no one waiting."""
+    clock = platform.clock
+    slow = platform.sessions()
+    outbox.record(slow, clock, "samples.published.phone", {"n": "slow"})
+    platform.auditor.record(slow, SYSTEM, "test.slow")
+
+    def quick() -> None:
+        with platform.sessions() as session:
+            outbox.record(session, clock, "samples.published.phone", {"n": "quick"})
+            platform.auditor.record(session, SYSTEM, "test.quick")
+            session.commit()
+
+    writer = threading.Thread(target=quick)
+    writer.start()
+    writer.join(timeout=10)
+    finished = not writer.is_alive()
+    slow.commit()  # lets a writer that was held up finish, so the test does not hang
+    slow.close()
+    writer.join()
+    assert finished, "the second writer waited for the first one's transaction"
+    with platform.sessions() as session:
+        events = outbox.read_after(session, 0, 10, "samples.")
+    assert [(e.position, e.payload["n"]) for e in events] == [(1, "quick"), (2, "slow")]  # commit order
+    assert platform.auditor.verify() == (2, None)
 
 
 def test_back_off_grows_and_a_poison_event_is_dead_lettered(platform: Platform, clock: FrozenClock) -> None:

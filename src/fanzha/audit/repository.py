@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from fanzha.audit.domain import GENESIS, AuditEntry
 from fanzha.audit.tables import AuditHead, AuditRecord
 from fanzha.db import appends
-from fanzha.db.rows import locked_row
+from fanzha.db.rows import ensure_row
 
 _HEAD_ID = 1
 
@@ -29,15 +30,29 @@ class AuditFilter:
     until: datetime | None = None
 
 
-def append(session: Session, entry_fields: dict[str, object]) -> AuditEntry:
-    """Lock the chain head, link the new entry to it and move the head."""
-    head = locked_row(session, AuditHead, id=_HEAD_ID, seq=0, hash=GENESIS)
-    entry = AuditEntry(seq=head.seq + 1, prev_hash=head.hash, **entry_fields)  # type: ignore[arg-type]
-    digest = entry.digest()
-    # Queued, so a batch of entries goes in one INSERT when the transaction commits.
-    appends.append(session, AuditRecord, {**entry.__dict__, "hash": digest})
-    head.seq, head.hash = entry.seq, digest
-    return entry
+def append(session: Session, entry_fields: dict[str, object]) -> None:
+    """Queue an entry; it is linked into the chain as the transaction commits (`_link`)."""
+    appends.append(session, AuditRecord, entry_fields)
+
+
+def _link(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Chain entries about to be written to the head, under its lock (held to commit), and move it."""
+    head = cast(Table, AuditHead.__table__)
+    query = select(head.c.seq, head.c.hash).where(head.c.id == _HEAD_ID).with_for_update()
+    found = session.execute(query).one_or_none()
+    if found is None:  # only the very first entry ever
+        ensure_row(session, AuditHead, id=_HEAD_ID, seq=0, hash=GENESIS)
+        found = session.execute(query).one()
+    seq, last = found
+    for row in rows:
+        seq += 1
+        entry = AuditEntry(seq=seq, prev_hash=last, **row)
+        last = entry.digest()
+        row.update(seq=seq, prev_hash=entry.prev_hash, hash=last)
+    session.execute(update(head).where(head.c.id == _HEAD_ID).values(seq=seq, hash=last))
+
+
+appends.sequenced(AuditRecord, _link)
 
 
 def to_entry(record: AuditRecord) -> AuditEntry:

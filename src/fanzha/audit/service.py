@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.audit import repository
@@ -24,6 +24,8 @@ class Actor:
 
 ANONYMOUS = Actor("anonymous")
 SYSTEM = Actor("system")
+# Details as sorted-key JSON; keys that are not strings (ids) become strings, as json.dumps does.
+_SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 
 class Auditor:
@@ -59,7 +61,7 @@ class Auditor:
                 "object_id": str(object_id)[:128],
                 "result": str(result),
                 "source_ip": source_ip[:64],
-                "detail": json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
+                "detail": orjson.dumps(detail or {}, option=_SORTED).decode(),
             },
         )
 

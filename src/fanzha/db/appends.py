@@ -5,10 +5,15 @@ sent with one executemany costs a few. The rows commit or roll back with the tra
 other: they are written just before it commits (after the ORM's own changes, which they may refer
 to) and dropped with it. Inside a savepoint a row is written at once, so rolling the savepoint back
 takes it away too.
+
+A table may be sequenced (outbox positions, the audit chain): its rows get their numbers as they are
+written, under a head row's lock that then lasts until the commit. Taken at the end rather than at the
+first event, the lock no longer makes concurrent writers wait for each other's whole transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from sqlalchemy import Table, event, insert
@@ -16,6 +21,10 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 _QUEUE = "fanzha.appends"
 _HOOKED = "fanzha.appends.hooked"
+
+# Numbers a batch of rows in place, under a lock it takes and keeps until the transaction ends.
+Sequencer = Callable[[Session, list[dict[str, Any]]], None]
+_SEQUENCERS: dict[Table, Sequencer] = {}
 
 
 def hook(factory: sessionmaker[Session]) -> None:
@@ -25,11 +34,16 @@ def hook(factory: sessionmaker[Session]) -> None:
     event.listen(factory, "after_transaction_end", _after_transaction_end)
 
 
+def sequenced(model: type[Any], sequencer: Sequencer) -> None:
+    """Have `sequencer` number the rows of `model`'s table just before they are written."""
+    _SEQUENCERS[cast(Table, model.__table__)] = sequencer
+
+
 def append(session: Session, model: type[Any], row: dict[str, Any]) -> None:
     """Queue a row of `model`'s table, written as the transaction commits (at once inside a savepoint)."""
     table = cast(Table, model.__table__)
     if session.in_nested_transaction() or not session.info.get(_HOOKED):
-        session.execute(insert(table), [row])
+        insert_now(session, model, [row])
         return
     if not session.in_transaction():
         session.begin()  # so that a rollback before any statement still ends a transaction and drops the row
@@ -48,11 +62,15 @@ def write_queued(session: Session) -> None:
     queued: dict[Table, list[dict[str, Any]]] = session.info.pop(_QUEUE, {})
     if queued:
         session.flush()
-        for table, rows in queued.items():
-            _write(session, table, rows)
+        # Sequenced tables last, so their locks are held the shortest; and always in the same order,
+        # so that two transactions never each hold one head and wait for the other's.
+        for table in sorted(queued, key=lambda t: (t in _SEQUENCERS, t.name)):
+            _write(session, table, queued[table])
 
 
 def _write(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    if (sequencer := _SEQUENCERS.get(table)) is not None:
+        sequencer(session, rows)
     if session.get_bind().dialect.name == "postgresql":
         _copy(session, table, rows)
     else:

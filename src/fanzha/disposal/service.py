@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 
@@ -285,7 +285,7 @@ class DisposalService:
                 "actor": actor,
                 "status_from": before,
                 "status_to": str(after),
-                "detail": json.dumps(detail or {}, ensure_ascii=False),
+                "detail": orjson.dumps(detail or {}).decode(),
             },
         )
 

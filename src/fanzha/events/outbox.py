@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.core.clock import Clock
 from fanzha.db import appends
-from fanzha.db.rows import locked_row
+from fanzha.db.rows import ensure_row
 from fanzha.events.domain import DomainEvent, check_topic
 from fanzha.events.tables import OutboxEvent, OutboxHead
 
 _HEAD_ID = 1
-
-
-def locked_head(session: Session) -> OutboxHead:
-    """The outbox head, locked until the transaction ends, so positions follow commit order."""
-    return locked_row(session, OutboxHead, id=_HEAD_ID, last_position=0)
 
 
 def current_head(sessions: sessionmaker[Session]) -> int:
@@ -34,28 +29,44 @@ def current_position(session: Session) -> int:
     return int(session.scalar(select(OutboxHead.last_position).where(OutboxHead.id == _HEAD_ID)) or 0)
 
 
-def record(session: Session, clock: Clock, topic: str, payload: dict[str, Any]) -> DomainEvent:
+def record(session: Session, clock: Clock, topic: str, payload: dict[str, Any]) -> None:
     """Append an event; it becomes visible, and deliverable, only if the transaction commits."""
-    head = locked_head(session)
-    head.last_position += 1
-    encoded = encode_payload(payload)
-    # The event carries the payload as stored, exactly what a reader of the outbox gets back.
-    event = DomainEvent(
-        head.last_position, str(uuid.uuid4()), check_topic(topic), clock.now(), orjson.loads(encoded)
-    )
-    # Queued, so a batch of events goes in one INSERT when the transaction commits.
+    # Queued, so a batch of events goes in one INSERT when the transaction commits; its position is
+    # taken then (`_number`).
     appends.append(
         session,
         OutboxEvent,
         {
-            "id": event.position,
-            "event_id": event.event_id,
-            "topic": event.topic,
-            "payload": encoded,
-            "occurred_at": event.occurred_at,
+            "event_id": str(uuid.uuid4()),
+            "topic": check_topic(topic),
+            "payload": encode_payload(payload),
+            "occurred_at": clock.now(),
         },
     )
-    return event
+
+
+def _number(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Positions for events about to be written, as a block, under the head's lock (held to commit).
+
+    Positions therefore follow commit order: a reader that has seen position p will never later find
+    an event below p appear.
+    """
+    head = cast(Table, OutboxHead.__table__)
+    take = (
+        update(head)
+        .where(head.c.id == _HEAD_ID)
+        .values(last_position=head.c.last_position + len(rows))
+        .returning(head.c.last_position)
+    )
+    last = session.execute(take).scalar()
+    if last is None:  # only the very first event ever
+        ensure_row(session, OutboxHead, id=_HEAD_ID, last_position=0)
+        last = session.execute(take).scalar_one()
+    for offset, row in enumerate(rows, start=int(last) - len(rows) + 1):
+        row["id"] = offset
+
+
+appends.sequenced(OutboxEvent, _number)
 
 
 def encode_payload(payload: dict[str, Any]) -> str:

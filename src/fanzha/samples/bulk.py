@@ -6,7 +6,6 @@ import csv
 import gc
 import io
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,9 +18,7 @@ from fanzha.core.errors import FanzhaError
 from fanzha.db.bulk import insert_rows
 from fanzha.db.engine import big_cache
 from fanzha.db.rows import among
-from fanzha.events.domain import check_topic
-from fanzha.events.outbox import encode_payload, locked_head
-from fanzha.events.tables import OutboxEvent
+from fanzha.events import outbox
 from fanzha.identity.domain import Principal
 from fanzha.identity.service import actor_of
 from fanzha.samples.domain import risk_of
@@ -250,25 +247,11 @@ class BulkImporter:
         return len(fresh), len(existing)
 
     def _events(self, session: Session, rows: list[dict[str, Any]], change: str) -> None:
-        """One outbox event per new sample, positions taken as a block under the head lock."""
-        head = locked_head(session)
-        first = head.last_position + 1
-        head.last_position += len(rows)
-        session.flush()
-        now = self._samples.clock.now()
-        events = []
-        for offset, row in enumerate(rows):
+        """One outbox event per new sample, written (and numbered) as the import commits."""
+        clock = self._samples.clock
+        for row in rows:
             if change == "published":
                 topic, payload = f"samples.published.{row['kind']}", event_payload(row)
             else:
                 topic, payload = "samples.pending", {"sample_id": row["id"], "kind": row["kind"]}
-            events.append(
-                {
-                    "id": first + offset,
-                    "event_id": str(uuid.uuid4()),
-                    "topic": check_topic(topic),
-                    "payload": encode_payload(payload),
-                    "occurred_at": now,
-                }
-            )
-        insert_rows(session.connection(), OutboxEvent.__table__, events)  # type: ignore[arg-type]
+            outbox.record(session, clock, topic, payload)
