@@ -2,19 +2,18 @@
 
 A province of 100 banks (one BIN each). 10,000 bank-card samples are imported; the linked-disposal
 policy, in a worker process of its own as deployed, turns them into orders while each bank, a small
-client, receives its new orders as they are pushed (NATS, webhook) and answers "executed" at once in a
-bulk receipt (`--fetch`: each bank fetches them with `GET /orders` instead). The banks' requests are
+client, fetches its new orders and answers "executed" at once in a bulk receipt; the banks' requests are
 served by `--servers` processes: one on SQLite (one writer at a time), two on PostgreSQL (`fanzha serve
---workers 2` on this 2-core machine). Reported: the time from the import until 99 % of the orders are
-executed (target < 10 s). Then 1,000 appeals are upheld and each bank fetches its release order at
-once: the latency from the decision to the release order being delivered, p50 / p99 (target p99 < 1 s).
+--workers 2` on this 2-core machine). Reported:
+the time from the import until 99 % of the orders are executed (target < 10 s). Then 1,000 appeals
+are upheld and each bank fetches its release order at once: the latency from the decision to the
+release order being delivered, p50 / p99 (target p99 < 1 s).
 
 Baseline in the same run: the floor, one multi-row INSERT of the same number of order rows with no
 routing, state machine, history, outbox or audit (what the platform costs over a bare table).
 
     python bench/disposal.py --quick      # 1,000 samples, 100 appeals
     python bench/disposal.py              # 10,000 samples, 1,000 appeals
-    python bench/disposal.py --fetch      # the banks fetch their orders instead of a push
 """
 
 from __future__ import annotations
@@ -42,7 +41,7 @@ from fanzha.disposal.policy import drain
 from fanzha.disposal.schemas import ReceiptCreate
 from fanzha.disposal.tables import Notice, Order
 from fanzha.events.dispatcher import Dispatcher
-from fanzha.events.outbox import current_head, read_after
+from fanzha.events.outbox import current_head
 from fanzha.identifiers import luhn_check_digit
 from fanzha.identity.domain import OrgKind, Principal, Role
 from fanzha.identity.tables import Organisation
@@ -88,45 +87,23 @@ def province(platform: Platform) -> tuple[Principal, Principal, list[Principal]]
     return police, admin, operators
 
 
-def answer(
-    platform: Platform, operator: Principal, order_ids: list[int], executed_at: dict[int, float]
-) -> None:
-    """A bank answers its new orders at once, "executed", in one bulk receipt."""
+def answer_all(platform: Platform, operators: list[Principal], executed_at: dict[int, float]) -> int:
+    """Every bank fetches its new orders and answers them at once in one bulk receipt; returns how many."""
     assert platform.disposal is not None
+    done = 0
     executed = ReceiptCreate(status="executed")  # type: ignore[arg-type]
-    outcomes = platform.disposal.receipts(operator, [(order_id, executed) for order_id in order_ids])
-    now = time.perf_counter()
-    for order_id, outcome in zip(order_ids, outcomes, strict=True):
-        assert not isinstance(outcome, Exception), outcome
-        executed_at[order_id] = now
-
-
-def fetched(platform: Platform, operators: list[Principal]) -> dict[Principal, list[int]]:
-    """Each bank fetches its new orders (`GET /orders?status=issued`, which is their delivery)."""
-    assert platform.disposal is not None
-    found = {}
     for operator in operators:
         orders = platform.disposal.search(operator, status="issued", limit=1000)
-        found[operator] = [order.id for order in orders if order.measure != "release"]
-    return found
-
-
-def pushed(
-    platform: Platform, operators: list[Principal], after: int
-) -> tuple[dict[Principal, list[int]], int]:
-    """The banks' new orders as pushed to them after outbox position `after`, and the position reached.
-
-    One read of the order events hands each bank its own, as NATS's per-organisation subjects do.
-    """
-    by_org = {operator.org_id: operator for operator in operators}
-    with platform.sessions() as session:
-        events = read_after(session, after, 5000, "disposal.order.issued")
-    found: dict[Principal, list[int]] = {}
-    for event in events:
-        operator = by_org.get(event.payload["org_id"])
-        if operator is not None and event.payload["measure"] != "release":
-            found.setdefault(operator, []).append(event.payload["order_id"])
-    return found, events[-1].position if events else after
+        items = [(order.id, executed) for order in orders if order.measure != "release"]
+        if not items:
+            continue
+        outcomes = platform.disposal.receipts(operator, items)
+        now = time.perf_counter()
+        for (order_id, _), outcome in zip(items, outcomes, strict=True):
+            assert not isinstance(outcome, Exception), outcome
+            executed_at[order_id] = now
+        done += len(items)
+    return done
 
 
 def disposal_worker(
@@ -189,7 +166,6 @@ def bank_server(
     go: Any,
     stop: Any,
     results: Any,
-    fetch: bool,
 ) -> None:
     """One server process answering its share of the banks until they have executed `expected` orders."""
     engine = build_engine(url, connect_args=connect_args) if connect_args else build_engine(url)
@@ -200,7 +176,7 @@ def bank_server(
     executed_at: dict[int, float] = {}
     ready.set()
     go.wait()
-    seen = position = 0
+    seen = -1
     while len(executed_at) < expected and not stop.is_set():
         # Woken by new events, as a push (NATS, webhook) wakes a bank's client, not by asking every
         # bank for its orders every few milliseconds.
@@ -209,25 +185,14 @@ def bank_server(
             time.sleep(0.01)
             continue
         seen = head
-        if fetch:
-            new = fetched(platform, operators)
-        else:
-            new, position = pushed(platform, operators, position)
-        for operator, order_ids in new.items():
-            if order_ids:
-                answer(platform, operator, order_ids, executed_at)
+        answer_all(platform, operators, executed_at)
     results.put(list(executed_at.values()))
     engine.dispose()
 
 
 def run(
-    url: str,
-    samples: int,
-    appeals: int,
-    servers: int,
-    fetch: bool,
-    connect_args: dict[str, str] | None = None,
-) -> dict[str, Any]:
+    url: str, samples: int, appeals: int, servers: int, connect_args: dict[str, str] | None = None
+) -> dict[str, float]:
     """One database: linked disposal to 99 % executed, then upheld appeals to release delivered."""
     engine = build_engine(url, connect_args=connect_args) if connect_args else build_engine(url)
     upgrade(engine)
@@ -248,7 +213,7 @@ def run(
         for n in range(servers):
             share = operators[n::servers]
             expected = sum(1 for i in range(samples) if i % BANKS % servers == n)
-            args = (url, connect_args, tmp, share, expected, ready[n + 1], go, stop, results, fetch)
+            args = (url, connect_args, tmp, share, expected, ready[n + 1], go, stop, results)
             processes.append(spawn.Process(target=bank_server, args=args))
         for process in processes:
             process.start()
@@ -291,7 +256,6 @@ def run(
     return {
         "samples": samples,
         "servers": servers,
-        "banks_receive": "fetch" if fetch else "push",
         "p99_executed_s": round(p99_executed, 3),
         "imported_s": round(imported_s, 3),
         "last_issued_s": round(issued_s, 3),
@@ -309,9 +273,6 @@ def main() -> None:
     parser.add_argument("--skip-pg", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument(
-        "--fetch", action="store_true", help="banks fetch their orders (GET /orders) instead of a push"
-    )
-    parser.add_argument(
         "--servers", type=int, help="processes serving the banks (default: 1 on SQLite, 2 on PostgreSQL)"
     )
     args = parser.parse_args()
@@ -320,9 +281,7 @@ def main() -> None:
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
             # One server process: SQLite has one writer at a time, so a second would only queue for it.
-            results["sqlite"] = run(
-                f"sqlite:///{tmp}/bench.db", samples, appeals, args.servers or 1, args.fetch
-            )
+            results["sqlite"] = run(f"sqlite:///{tmp}/bench.db", samples, appeals, args.servers or 1)
     if not args.skip_pg:
         schema = f"fz_bench_{uuid.uuid4().hex[:8]}"
         admin = build_engine(PG_URL)
@@ -330,12 +289,7 @@ def main() -> None:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         try:
             results["postgresql"] = run(
-                PG_URL,
-                samples,
-                appeals,
-                args.servers or 2,
-                args.fetch,
-                {"options": f"-csearch_path={schema}"},
+                PG_URL, samples, appeals, args.servers or 2, {"options": f"-csearch_path={schema}"}
             )
         finally:
             with admin.begin() as conn:
@@ -343,8 +297,7 @@ def main() -> None:
             admin.dispose()
     for name, figures in results.items():
         print(
-            f"{name:10s} {figures['samples']} samples, {figures['servers']} server process(es), "
-            f"orders by {figures['banks_receive']}: "
+            f"{name:10s} {figures['samples']} samples, {figures['servers']} server process(es): "
             f"99 % executed after {figures['p99_executed_s']} s (imported after {figures['imported_s']} s, "
             f"the last order issued after {figures['last_issued_s']} s) "
             f"({figures['ratio_to_floor']}x a bare INSERT of as many rows, {figures['floor_insert_s']} s); "
