@@ -19,6 +19,8 @@ from typing import Any, cast
 from sqlalchemy import Table, event, insert
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
+from fanzha.db.bulk import copy_rows
+
 _QUEUE = "fanzha.appends"
 _HOOKED = "fanzha.appends.hooked"
 
@@ -78,20 +80,11 @@ def _write(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
 
 
 def _copy(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """PostgreSQL's COPY: one stream for the batch, where psycopg's executemany sends a statement a row."""
-    dialect = session.get_bind().dialect
     names = list(rows[0])
     # The columns' own bind processing (UTC times refusing naive ones), as an INSERT would apply.
-    process = [table.c[name].type.bind_processor(dialect) or _as_is for name in names]
-    quote = dialect.identifier_preparer
-    sql = f"COPY {quote.format_table(table)} ({', '.join(quote.quote(n) for n in names)}) FROM STDIN"
-    cursor: Any = session.connection().connection.cursor()
-    try:
-        with cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row([p(row[name]) for p, name in zip(process, names, strict=True)])
-    finally:
-        cursor.close()
+    process = [table.c[name].type.bind_processor(session.get_bind().dialect) or _as_is for name in names]
+    values = ([p(row[name]) for p, name in zip(process, names, strict=True)] for row in rows)
+    copy_rows(session.connection(), table, names, values)
 
 
 def _as_is(value: Any) -> Any:

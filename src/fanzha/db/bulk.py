@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
@@ -11,7 +11,7 @@ from sqlalchemy import Connection, LargeBinary, Table
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """`executemany` with each column's bind processor applied once per distinct value.
+    """Rows inserted with each column's bind processor applied once per distinct value (COPY on PostgreSQL).
 
     SQLAlchemy would run the processors (UTC conversion, datetime formatting) for every cell; a
     bulk import repeats the same few timestamps a million times, so converting each once is
@@ -21,12 +21,6 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
         return
     dialect = connection.dialect
     columns = list(rows[0])
-    quote = dialect.identifier_preparer.quote
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
-        f"VALUES ({', '.join([marker] * len(columns))})"
-    )
     sqlite = dialect.name == "sqlite"
     converters = [
         (index, _memoised(processor, sqlite))
@@ -42,7 +36,31 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
         for index, convert in converters:
             values[index] = convert(values[index])
         params.append(tuple(values))
+    if dialect.name == "postgresql":
+        copy_rows(connection, table, columns, params)
+        return
+    quote = dialect.identifier_preparer.quote
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join([marker] * len(columns))})"
+    )
     connection.exec_driver_sql(sql, params)
+
+
+def copy_rows(
+    connection: Connection, table: Table, columns: list[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """PostgreSQL's COPY of driver-ready rows: one stream, where executemany sends a statement a row."""
+    quote = connection.dialect.identifier_preparer
+    sql = f"COPY {quote.format_table(table)} ({', '.join(quote.quote(c) for c in columns)}) FROM STDIN"
+    cursor: Any = connection.connection.cursor()
+    try:
+        with cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
 
 
 def _memoised(processor: Callable[[Any], Any], sqlite: bool) -> Callable[[Any], Any]:
