@@ -167,8 +167,8 @@ class Read:
 def read(session: Session, position: int, batch: int, prefix: str | None, head: int) -> Read:
     """Up to `batch` events after `position` (of `prefix`); a short read covers the outbox up to `head`.
 
-    Positions follow commit order (the head is locked while an event is recorded), so every event up to
-    a head read earlier in `session` is visible to this read: a prefix sink skips the rest unread.
+    Positions follow commit order (taken under the head's lock, held until the commit), so every event up
+    to a head read earlier in `session` is visible to this read: a prefix sink skips the rest unread.
     """
     events = read_after(session, position, batch, prefix)
     last = events[-1].position if events else position
