@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-from sqlalchemy import Table, event, insert
+from sqlalchemy import Table, event
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
-from fanzha.db.bulk import copy_rows
+from fanzha.db.bulk import insert_rows
 
 _QUEUE = "fanzha.appends"
 _HOOKED = "fanzha.appends.hooked"
@@ -73,22 +73,9 @@ def write_queued(session: Session) -> None:
 def _write(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     if (sequencer := _SEQUENCERS.get(table)) is not None:
         sequencer(session, rows)
-    if session.get_bind().dialect.name == "postgresql":
-        _copy(session, table, rows)
-    else:
-        session.execute(insert(table), rows)  # sqlite3's executemany: one statement, prepared once
-
-
-def _copy(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    names = list(rows[0])
-    # The columns' own bind processing (UTC times refusing naive ones), as an INSERT would apply.
-    process = [table.c[name].type.bind_processor(session.get_bind().dialect) or _as_is for name in names]
-    values = ([p(row[name]) for p, name in zip(process, names, strict=True)] for row in rows)
-    copy_rows(session.connection(), table, names, values)
-
-
-def _as_is(value: Any) -> Any:
-    return value
+    # Straight to the driver (COPY on PostgreSQL, one executemany on SQLite): an ORM-level insert
+    # would cost more per row than the database takes to store it.
+    insert_rows(session.connection(), table, rows)
 
 
 def _before_commit(session: Session) -> None:

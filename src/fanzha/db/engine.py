@@ -16,6 +16,9 @@ from fanzha.db import appends
 
 SqliteSync = Literal["normal", "full"]
 SQLITE_SYNC_LEVELS: dict[str, str] = {"normal": "NORMAL", "full": "FULL"}
+# Execution options of a session that only reads: on SQLite it takes no write lock, on PostgreSQL it is
+# a READ ONLY transaction; on both a write in it fails.
+READ_ONLY: dict[str, Any] = {"fanzha_read_only": True, "postgresql_readonly": True}
 CACHE_KIB = 32 * 1024  # SQLite page cache of a pooled connection
 BIG_CACHE_KIB = 256 * 1024  # during a bulk import: random-keyed token indexes thrash a small cache
 
@@ -64,11 +67,21 @@ def build_engine(url: str, *, sqlite_synchronous: SqliteSync = "normal", **kwarg
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Take the write lock up front: two writers reading the audit chain head then both
-        # upgrading would otherwise deadlock into "database is locked".
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = bool(connection.get_execution_options().get("fanzha_read_only"))
+        if connection.info.get("query_only", False) != read_only:  # a pooled connection keeps its mode
+            connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+            connection.info["query_only"] = read_only
+        # A writer takes the write lock up front: two writers reading the audit chain head then both
+        # upgrading would otherwise deadlock into "database is locked". A reader reads a snapshot (WAL)
+        # beside the writer and keeps no one waiting.
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def reading(sessions: sessionmaker[Session]) -> Session:
+    """A session that only reads (`READ_ONLY`)."""
+    return sessions(execution_options=READ_ONLY)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

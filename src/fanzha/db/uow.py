@@ -7,14 +7,16 @@ from types import TracebackType
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.core.clock import Clock
+from fanzha.db.engine import reading
 
 
 class UnitOfWork:
     """Opens a session, commits on `commit()`, rolls back whatever was not committed."""
 
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock, *, read_only: bool = False) -> None:
         self._sessions = sessions
         self.clock = clock
+        self._read_only = read_only
         self._session: Session | None = None
 
     @property
@@ -25,7 +27,7 @@ class UnitOfWork:
         return self._session
 
     def __enter__(self) -> UnitOfWork:
-        self._session = self._sessions()
+        self._session = reading(self._sessions) if self._read_only else self._sessions()
         return self
 
     def __exit__(

@@ -82,8 +82,8 @@ class DisposalService:
         self.notifier: Notifier = notifier or LoggingNotifier()
         self.deadline_minutes = deadline_minutes or {}
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self._sessions, self.clock)
+    def uow(self, *, read_only: bool = False) -> UnitOfWork:
+        return UnitOfWork(self._sessions, self.clock, read_only=read_only)
 
     def target(self, identifier: Identifier) -> Target:
         """Token, mask and ciphertext of an identifier."""
@@ -357,13 +357,19 @@ class DisposalService:
             query = query.where(Order.object_token == token)
         if overdue:
             query = query.where(Order.due_at < self.clock.now())
-        with self.uow() as uow:
+        with self.uow(read_only=True) as uow:
             orders = list(uow.session.scalars(query).all())
-            if self._delivered(uow.session, principal, orders):
-                uow.commit()
-            else:
-                uow.session.expunge_all()  # a poll that finds nothing new writes nothing; keep them loaded
+            uow.session.expunge_all()  # loaded, they outlive the session's closing rollback
+        fresh = [o.id for o in orders if o.org_id == principal.org_id and o.status == OrderStatus.ISSUED]
+        if not fresh:
             return orders
+        # Fetching is delivery, written apart: a poll that finds nothing new keeps no writer waiting.
+        with self.uow() as uow:
+            held = select(Order).where(among(uow.session, Order.id, fresh)).with_for_update()
+            delivered = {o.id: o for o in uow.session.scalars(held)}
+            self._delivered(uow.session, principal, list(delivered.values()))
+            uow.commit()
+        return [delivered.get(o.id, o) for o in orders]
 
     def get(self, principal: Principal, order_id: int) -> tuple[Order, list[OrderEvent], str | None]:
         """An order, its timeline and the raw object (for its institution and police; audited)."""

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.core.clock import Clock
+from fanzha.db.engine import reading
 from fanzha.events.domain import DomainEvent
 from fanzha.events.outbox import current_position, read_after
 from fanzha.events.tables import SinkCursor
@@ -101,15 +102,16 @@ def take_leases(
     """Lease each sink in `names` that is free, not backing off and (given `head`) behind, at once."""
     if not names:
         return []
-    now = clock.now()
-    with sessions() as session:
-        if head is not None:
-            # Caught-up sinks are answered from a plain read, with no lease to write and commit.
+    if head is not None:
+        # Caught-up sinks are answered from a plain read, with no lease to write and commit.
+        with reading(sessions) as session:
             query = select(SinkCursor.sink, SinkCursor.position).where(SinkCursor.sink.in_(names))
             positions = {sink: position for sink, position in session.execute(query)}
-            names = [name for name in names if positions.get(name, 0) < head]
-            if not names:
-                return []
+        names = [name for name in names if positions.get(name, 0) < head]
+        if not names:
+            return []
+    now = clock.now()
+    with sessions() as session:
         leases = []
         for cursor in _cursors(session, names).values():
             held = cursor.lease_owner not in (None, worker)
@@ -237,7 +239,7 @@ async def dispatch_all(
     def key(lease: Lease) -> tuple[int, str | None]:
         return lease.position, topic_prefix(by_name[lease.sink])
 
-    with sessions() as session:
+    with reading(sessions) as session:
         head = current_position(session)  # read first: every event up to it is visible to the reads
         # Subscribers mostly share one cursor and one prefix, so mostly one read for all of them.
         reads = {(at, prefix): read(session, at, batch, prefix, head) for at, prefix in set(map(key, leases))}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, cast
 
 import orjson
@@ -10,7 +9,9 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.core.clock import Clock
+from fanzha.core.ids import uuid7
 from fanzha.db import appends
+from fanzha.db.engine import reading
 from fanzha.db.rows import ensure_row
 from fanzha.events.domain import DomainEvent, check_topic
 from fanzha.events.tables import OutboxEvent, OutboxHead
@@ -20,7 +21,7 @@ _HEAD_ID = 1
 
 def current_head(sessions: sessionmaker[Session]) -> int:
     """The last position handed out (0 before the first event)."""
-    with sessions() as session:
+    with reading(sessions) as session:
         return current_position(session)
 
 
@@ -37,7 +38,7 @@ def record(session: Session, clock: Clock, topic: str, payload: dict[str, Any]) 
         session,
         OutboxEvent,
         {
-            "event_id": str(uuid.uuid4()),
+            "event_id": uuid7(),  # time-ordered: the unique index on it grows at its end
             "topic": check_topic(topic),
             "payload": encode_payload(payload),
             "occurred_at": clock.now(),

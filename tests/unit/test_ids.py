@@ -1,0 +1,32 @@
+"""Time-ordered UUIDs (version 7)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fanzha.core import ids
+
+
+def test_a_uuid7_is_version_7_of_the_rfc_variant_and_carries_its_millisecond() -> None:
+    before = time.time_ns() // 1_000_000
+    value = uuid.UUID(ids.uuid7())
+    after = time.time_ns() // 1_000_000
+    assert value.version == 7 and value.variant == uuid.RFC_4122
+    assert before <= value.int >> 80 <= after
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2**48 - 1), min_size=2, max_size=20, unique=True))
+def test_ids_of_later_milliseconds_sort_after_earlier_ones(millis: list[int]) -> None:
+    # The latest nanosecond of each millisecond: the random part must not break the order.
+    made = {ms: ids.uuid7(ms * 1_000_000 + 999_999) for ms in millis}
+    assert [made[ms] for ms in sorted(millis)] == sorted(made.values())
+    assert all(uuid.UUID(made[ms]).int >> 80 == ms for ms in millis)
+
+
+def test_ids_made_one_after_another_are_distinct() -> None:
+    made = [ids.uuid7() for _ in range(10_000)]
+    assert len(set(made)) == len(made)
