@@ -19,6 +19,7 @@ routing, state machine, history, outbox or audit (what the platform costs over a
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import multiprocessing
 import os
@@ -30,6 +31,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from sqlalchemy import Engine, func, insert, select, text
 
 from fanzha.bootstrap import Platform, build_platform
@@ -37,10 +39,9 @@ from fanzha.core.settings import Settings
 from fanzha.db.engine import build_engine
 from fanzha.db.migrate import upgrade
 from fanzha.disposal.notices import MemoryNotifier
-from fanzha.disposal.policy import drain
 from fanzha.disposal.schemas import ReceiptCreate
 from fanzha.disposal.tables import Notice, Order
-from fanzha.events.dispatcher import Dispatcher
+from fanzha.disposal.worker import DisposalWorker
 from fanzha.events.outbox import current_head
 from fanzha.identifiers import luhn_check_digit
 from fanzha.identity.domain import OrgKind, Principal, Role
@@ -109,16 +110,20 @@ def answer_all(platform: Platform, operators: list[Principal], executed_at: dict
 def disposal_worker(
     url: str, connect_args: dict[str, str] | None, data_dir: str, ready: Any, stop: Any
 ) -> None:
-    """The disposal worker process: linked disposal on every new sample until `stop` is set."""
+    """The disposal worker process (the disposal half of `fanzha events dispatch`) until `stop` is set."""
     engine = build_engine(url, connect_args=connect_args) if connect_args else build_engine(url)
     settings = Settings(environment="test", data_dir=data_dir, database_url=url, **KEYS)  # type: ignore[arg-type]
     platform = build_platform(settings, engine=engine)
-    assert platform.linked_disposal is not None
-    dispatcher = Dispatcher(platform.sessions, platform.clock, platform.linked_disposal, "bench")
-    ready.set()
-    while not stop.is_set():
-        if drain(platform.linked_disposal, dispatcher, rounds=1) == 0:
-            time.sleep(0.01)
+
+    async def passes() -> None:
+        async with httpx.AsyncClient() as http:
+            worker = DisposalWorker(platform, http, "bench")
+            ready.set()
+            while not stop.is_set():
+                if await worker.run_once() == 0:
+                    await asyncio.sleep(0.01)
+
+    asyncio.run(passes())
     engine.dispose()
 
 

@@ -10,8 +10,9 @@ from functools import partial
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fanzha.audit.service import Auditor
 from fanzha.core.clock import Clock
@@ -321,14 +322,35 @@ class DisposalService:
             )
         return order
 
-    def _delivered(self, session: Session, principal: Principal, orders: list[Order]) -> int:
-        """An institution fetching its orders is their delivery (issued → delivered); returns how many."""
-        fresh = [o for o in orders if o.org_id == principal.org_id and o.status == OrderStatus.ISSUED]
-        now = self.clock.now()
-        for order in fresh:
-            self.move(session, order, OrderStatus.DELIVERED, principal.username, {"channel": "api"}, now)
-        flush_alike(session, Order, fresh)  # a page of orders delivered alike: one UPDATE
-        return len(fresh)
+    @staticmethod
+    def _fresh(principal: Principal, orders: list[Order]) -> list[int]:
+        """Ids of the orders that `principal` fetching them delivers: its own, still issued."""
+        return [o.id for o in orders if o.org_id == principal.org_id and o.status == OrderStatus.ISSUED]
+
+    def _delivered(self, session: Session, principal: Principal, orders: list[Order]) -> None:
+        """An institution fetching its orders is their delivery (issued → delivered), in `session`.
+
+        One UPDATE for the page, guarded by the status, so an order answered meanwhile is left alone;
+        `orders` (of any session) then show the new status.
+        """
+        fresh = self._fresh(principal, orders)
+        if not fresh:
+            return
+        now, issued, delivered = self.clock.now(), OrderStatus.ISSUED, OrderStatus.DELIVERED
+        table = cast(Table, Order.__table__)
+        moved = set(
+            session.scalars(
+                update(table)
+                .where(among(session, table.c.id, fresh), table.c.status == str(issued))
+                .values(status=str(delivered), updated_at=now)
+                .returning(table.c.id)
+            )
+        )
+        for order in orders:
+            if order.id in moved:
+                self._history(session, order.id, principal.username, str(issued), delivered, {"channel": "api"})
+                set_committed_value(order, "status", str(delivered))
+                set_committed_value(order, "updated_at", now)
 
     def search(
         self,
@@ -360,16 +382,13 @@ class DisposalService:
         with self.uow(read_only=True) as uow:
             orders = list(uow.session.scalars(query).all())
             uow.session.expunge_all()  # loaded, they outlive the session's closing rollback
-        fresh = [o.id for o in orders if o.org_id == principal.org_id and o.status == OrderStatus.ISSUED]
-        if not fresh:
+        if not self._fresh(principal, orders):
             return orders
         # Fetching is delivery, written apart: a poll that finds nothing new keeps no writer waiting.
         with self.uow() as uow:
-            held = select(Order).where(among(uow.session, Order.id, fresh)).with_for_update()
-            delivered = {o.id: o for o in uow.session.scalars(held)}
-            self._delivered(uow.session, principal, list(delivered.values()))
+            self._delivered(uow.session, principal, orders)
             uow.commit()
-        return [delivered.get(o.id, o) for o in orders]
+        return orders
 
     def get(self, principal: Principal, order_id: int) -> tuple[Order, list[OrderEvent], str | None]:
         """An order, its timeline and the raw object (for its institution and police; audited)."""
