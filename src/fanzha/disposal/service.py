@@ -346,9 +346,10 @@ class DisposalService:
                 .returning(table.c.id)
             )
         )
+        channel = {"channel": "api"}
         for order in orders:
             if order.id in moved:
-                self._history(session, order.id, principal.username, str(issued), delivered, {"channel": "api"})
+                self._history(session, order.id, principal.username, str(issued), delivered, channel)
                 set_committed_value(order, "status", str(delivered))
                 set_committed_value(order, "updated_at", now)
 
