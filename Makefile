@@ -27,13 +27,13 @@ $(VENV)/.installed-reliability: pyproject.toml | $(BIN)/python
 var:
 	mkdir -p var
 
-## demo: set up, migrate, seed the demo province and serve on http://$(HOST):$(PORT)
+## demo: set up, migrate, seed the demo province and run web, workers and the SMS inbox on http://$(HOST):$(PORT)
 demo: $(VENV)/.installed | var
 	$(BIN)/fanzha db upgrade
 	$(BIN)/fanzha demo seed
 	test -f var/sim/manifest.json || $(BIN)/fanzha sim generate --people 3000 --days 14 --seed 7 --out var/sim
 	test -f var/.demo-loaded || ($(BIN)/fanzha demo load var/sim && touch var/.demo-loaded)
-	$(BIN)/fanzha serve --host $(HOST) --port $(PORT)
+	$(BIN)/fanzha run --host $(HOST) --port $(PORT)
 
 ## test: set up with test extras, lint, type-check and run every test tier
 test: $(VENV)/.installed-test lint

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 from pathlib import Path
 
@@ -52,6 +53,21 @@ def serve(
     Settings()  # refuse insecure settings before binding a port
     malloc.tune()  # before uvicorn starts its thread pool, so no thread gets an arena of its own
     uvicorn.run("fanzha.web.main:app", host=host, port=port, workers=workers, proxy_headers=True)
+
+
+@app.command()
+def run(
+    host: str = typer.Option("127.0.0.1", help="监听地址 / address to listen on"),
+    port: int = typer.Option(8000, help="端口 / port"),
+) -> None:
+    """启动全部进程：控制台、事件投递与联动处置、检测 worker（演示时另有短信收件箱）/ Run every process."""
+    from fanzha.supervisor import Supervisor, programs, sink_environment
+
+    settings = Settings()  # refuse insecure settings before starting anything
+    environment = sink_environment(settings, host, port)
+    if environment:
+        typer.echo(f"演示短信收件箱 / demo SMS inbox: http://{host}:{port}/demo/sms")
+    raise typer.Exit(Supervisor(programs(host, port), environment).run())
 
 
 @db_app.command("upgrade")
@@ -135,9 +151,27 @@ def demo_seed() -> None:
     if not created:
         typer.echo("演示用户已存在（密码只在首次显示）/ demo users exist (passwords were shown once)")
         return
-    typer.echo("演示用户（密码仅显示这一次）/ demo users (passwords shown this once):")
-    for username, role, password in created:
-        typer.echo(f"  {username:<12} {role:<22} {password}")
+    lines = [f"  {username:<12} {role:<22} {password}" for username, role, password in created]
+    kept = _keep_for_owner(platform.settings.data_dir / DEMO_PASSWORDS_FILE, lines)
+    typer.echo(
+        f"演示用户（密码仅显示这一次，另存于 {kept}，仅本人可读）"
+        f"/ demo users (shown this once, also in {kept}, readable by you only):"
+    )
+    for line in lines:
+        typer.echo(line)
+
+
+DEMO_PASSWORDS_FILE = "demo-passwords.txt"
+
+
+def _keep_for_owner(path: Path, lines: list[str]) -> Path:
+    """Append `lines` to a file only its owner may read (the demo's first passwords)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "a", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+    return path
 
 
 @events_app.command("dispatch")

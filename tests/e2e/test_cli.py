@@ -18,6 +18,7 @@ runner = CliRunner()
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path}/cli.db"
     monkeypatch.setenv("FANZHA_DATABASE_URL", url)
+    monkeypatch.setenv("FANZHA_DATA_DIR", str(tmp_path))
     return url
 
 
@@ -34,6 +35,9 @@ def test_upgrade_seed_create_user_and_verify(database: str) -> None:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     seeded = runner.invoke(app, ["demo", "seed"])
     assert seeded.exit_code == 0 and "admin" in seeded.output
+    kept = Path(database.removeprefix("sqlite:///")).parent / "demo-passwords.txt"
+    assert kept.stat().st_mode & 0o077 == 0  # the first passwords, for the owner only
+    assert kept.read_text().splitlines() == [line for line in seeded.output.splitlines() if line.startswith("  ")]
     again = runner.invoke(app, ["demo", "seed"])
     assert "+0" in again.output and "shown once" in again.output  # passwords never printed twice
     created = runner.invoke(

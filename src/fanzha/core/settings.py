@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # are only logged (the demo). The key signs each request and is required with the URL.
     sms_gateway_url: str | None = None
     sms_gateway_key: SecretStr | None = None
+    # The demo's local SMS sink (`fanzha run` turns it on when no gateway is configured): the web app
+    # takes the platform's signed SMS at /demo/sms/gateway and shows them at /demo/sms. Never in production.
+    demo_sms_sink: bool = False
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
@@ -73,6 +76,13 @@ class Settings(BaseSettings):
                 field="FANZHA_SMS_GATEWAY_KEY",
             )
         if self.environment == "production":
+            if self.demo_sms_sink:
+                # The sink's page shows every notice and one-time code to anyone who opens it.
+                raise InsecureSettings(
+                    "生产环境不得启用演示短信收件箱（FANZHA_DEMO_SMS_SINK）",
+                    "The demo SMS sink is refused in production (FANZHA_DEMO_SMS_SINK)",
+                    field="FANZHA_DEMO_SMS_SINK",
+                )
             defaults = {
                 "FANZHA_SECRET_KEY": (self.secret_key, DEV_SECRET_KEY),
                 "FANZHA_TOKEN_KEY_HEX": (self.token_key_hex, DEV_TOKEN_KEY),

@@ -31,6 +31,7 @@ from fanzha.samples import router as samples_router
 from fanzha.samples import taxii as samples_taxii
 from fanzha.samples import views as samples_views
 from fanzha.samples.schemas import LookupRequest
+from fanzha.smssink import router as smssink_router
 from fanzha.web import errors, pages
 from fanzha.web.ratelimit import Limits
 
@@ -162,5 +163,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for module in ROUTER_MODULES:
         app.include_router(module.router)
+    if settings.demo_sms_sink:
+        app.include_router(smssink_router.router)
     _with_raw_body_models(app, (LookupRequest, ErrorBody))
     return app

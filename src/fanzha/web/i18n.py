@@ -273,6 +273,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "appeals.file_type": ("类型", "Type"),
     "appeals.detail": ("申诉详情", "Appeal"),
     "appeals.orders": ("该对象的处置指令", "Orders on this object"),
+    # The demo's SMS sink (fanzha demo run): what the demo's phones received.
+    "sms.title": ("演示短信收件箱", "Demo SMS inbox"),
+    "sms.hint": (
+        "演示环境不发送真实短信：平台发出的通知与验证码都显示在这里。",
+        "The demo sends no real SMS: every notice and one-time code the platform sends shows here.",
+    ),
+    "sms.phone": ("手机号", "Phone number"),
+    "sms.received": ("收到时间", "Received"),
+    "sms.text": ("短信内容", "Message"),
+    "sms.empty": ("还没有收到短信。", "No message has arrived yet."),
 }
 
 
