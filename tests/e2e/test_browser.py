@@ -34,6 +34,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
         **os.environ,
         "FANZHA_DATABASE_URL": f"sqlite:///{home}/fanzha.db",
         "FANZHA_ENVIRONMENT": "test",
+        "FANZHA_DATA_DIR": str(home),
     }
     subprocess.run([BIN / "fanzha", "db", "upgrade"], env=env, check=True, capture_output=True)
     seeded = subprocess.run(
@@ -169,3 +170,28 @@ def test_an_analyst_publishes_a_sample_in_chromium(served: tuple[str, dict[str, 
         page.goto(f"{base}/samples/stats")
         page.screenshot(path=str(ARTIFACTS / "sample-stats.png"), full_page=True)
         browser.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+def test_api_reference_renders_from_the_package_under_the_csp(served: tuple[str, dict[str, str]]) -> None:
+    if not Path(CHROMIUM).exists():
+        service_missing("Chromium", f"{CHROMIUM} not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    base, _ = served
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        page = browser.new_page(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
+        errors: list[str] = []
+        outside: list[str] = []
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.on("request", lambda r: None if r.url.startswith(base) else outside.append(r.url))
+        page.goto(f"{base}/api/docs")
+        page.wait_for_selector(".opblock-summary-path", timeout=30_000)  # the operations are listed
+        assert page.locator(".opblock").count() > 50
+        assert "接口文档" in page.text_content("header")
+        page.screenshot(path=str(ARTIFACTS / "api-docs.png"))
+        browser.close()
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+    assert not outside, outside  # nothing fetched from a CDN

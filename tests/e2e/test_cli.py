@@ -37,7 +37,8 @@ def test_upgrade_seed_create_user_and_verify(database: str) -> None:
     assert seeded.exit_code == 0 and "admin" in seeded.output
     kept = Path(database.removeprefix("sqlite:///")).parent / "demo-passwords.txt"
     assert kept.stat().st_mode & 0o077 == 0  # the first passwords, for the owner only
-    assert kept.read_text().splitlines() == [line for line in seeded.output.splitlines() if line.startswith("  ")]
+    shown = [line for line in seeded.output.splitlines() if line.startswith("  ")]
+    assert kept.read_text().splitlines() == shown
     again = runner.invoke(app, ["demo", "seed"])
     assert "+0" in again.output and "shown once" in again.output  # passwords never printed twice
     created = runner.invoke(

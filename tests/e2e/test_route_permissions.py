@@ -18,6 +18,7 @@ PUBLIC = {
     ("POST", "/login"),
     ("POST", "/api/v1/auth/login"),
     ("GET", "/lang/{lang}"),  # language cookie only
+    ("GET", "/api/docs"),  # the API reference page; the OpenAPI document it reads is public too
     ("POST", "/api/v1/public/check"),  # the public risk check: coarse answer, rate-limited per client
     # Art 34: the person affected needs no account; the appeal code from the notice (or the random
     # appeal number) is the proof, and the calls are rate-limited per client like the public check.

@@ -32,7 +32,7 @@ from fanzha.samples import taxii as samples_taxii
 from fanzha.samples import views as samples_views
 from fanzha.samples.schemas import LookupRequest
 from fanzha.smssink import router as smssink_router
-from fanzha.web import errors, pages
+from fanzha.web import api_docs, errors, pages
 from fanzha.web.ratelimit import Limits
 
 # No inline script anywhere: the CSP forbids it, and HTMX is served from the package.
@@ -45,6 +45,7 @@ CSP = (
 # Every area's routers, in the order they are matched.
 ROUTER_MODULES = (
     pages,
+    api_docs,
     identity_router,
     identity_views,
     audit_router,
@@ -151,7 +152,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         title="Fanzha 反诈",
         version=fanzha.__version__,
         description="湖南省反电信网络诈骗协同平台 API / Hunan anti-telecom-fraud platform API",
-        docs_url="/api/docs",
+        docs_url=None,  # served by web.api_docs from the package, under the CSP
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )

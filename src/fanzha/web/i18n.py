@@ -273,6 +273,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "appeals.file_type": ("类型", "Type"),
     "appeals.detail": ("申诉详情", "Appeal"),
     "appeals.orders": ("该对象的处置指令", "Orders on this object"),
+    "api_docs.title": ("接口文档", "API reference"),
+    "api_docs.hint": (
+        "机构系统以 API 密钥调用（Authorization: Bearer fz_…），由本单位管理员签发。",
+        "Institutions' systems call the API with an API key (Authorization: Bearer fz_…) from their admin.",
+    ),
     # The demo's SMS sink (fanzha demo run): what the demo's phones received.
     "sms.title": ("演示短信收件箱", "Demo SMS inbox"),
     "sms.hint": (
