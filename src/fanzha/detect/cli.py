@@ -6,13 +6,15 @@ import json
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fanzha.core.errors import FanzhaError
-from fanzha.detect.province import BACKENDS, Backend
 from fanzha.detect.realtime.cli import serve as realtime_serve
+
+if TYPE_CHECKING:  # the engines import Ibis: only the commands that run them pay for it
+    from fanzha.detect.province import Backend
 
 app = typer.Typer(help="检测引擎 / detection engines", no_args_is_help=True)
 
@@ -22,6 +24,8 @@ BackendOption = Annotated[str, typer.Option("--backend", help="duckdb | pyspark"
 
 def _backend(value: str) -> Backend:
     """The backend named on the command line, or a clear error."""
+    from fanzha.detect.province import BACKENDS
+
     for b in BACKENDS:
         if b == value:
             return b

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import secrets
 import string
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _HASHER = PasswordHasher()
-# Verified against when the user does not exist, so timing does not reveal valid names.
-_DUMMY_HASH = _HASHER.hash("not-a-real-password-Aa1!")
 _ALPHABET = string.ascii_letters + string.digits + "!@#%^*-_"
 
 
@@ -22,9 +21,15 @@ def hash_password(password: str) -> str:
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """Whether `password` matches; always spends the same effort."""
     try:
-        return _HASHER.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _HASHER.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist, so timing does not reveal valid names."""
+    return _HASHER.hash("not-a-real-password-Aa1!")
 
 
 def generate_password(length: int = 16) -> str:

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-from tqdm import tqdm
 
-from fanzha.bootstrap import build_platform
-from fanzha.core.settings import Settings
-from fanzha.identity.domain import OrgKind, Principal, Role
-from fanzha.identity.tables import Organisation, User
+if TYPE_CHECKING:  # the platform is imported by the commands, so `fanzha --help` starts fast
+    from sqlalchemy.orm import Session, sessionmaker
+    from tqdm import tqdm
+
+    from fanzha.identity.domain import Principal
 
 app = typer.Typer(help="涉诈样本库 / fraud sample library", no_args_is_help=True)
 
 
 def _principal(sessions: sessionmaker[Session], username: str) -> Principal:
+    from sqlalchemy import select
+
+    from fanzha.identity.domain import OrgKind, Principal, Role
+    from fanzha.identity.tables import Organisation, User
+
     with sessions() as session:
         user = session.scalars(select(User).where(User.username == username)).first()
         if user is None or not user.active:
@@ -35,6 +39,11 @@ def import_file(
     user: str = typer.Option(..., "--user", help="以该用户名义发布 / publish as this user"),
 ) -> None:
     """批量导入样本：逐行校验，有错则全部不导入并列出行号 / Import samples, all or nothing."""
+    from tqdm import tqdm
+
+    from fanzha.bootstrap import build_platform
+    from fanzha.core.settings import Settings
+
     platform = build_platform(Settings())
     principal = _principal(platform.sessions, user)
     bars: dict[str, tqdm] = {}
@@ -70,6 +79,9 @@ def import_file(
 @app.command("expire")
 def expire() -> None:
     """让到期样本失效并通知订阅方（定时任务）/ Expire due samples and notify subscribers."""
+    from fanzha.bootstrap import build_platform
+    from fanzha.core.settings import Settings
+
     platform = build_platform(Settings())
     total = 0
     while count := platform.samples.expire_due():

@@ -10,12 +10,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from tqdm import tqdm
 
 from fanzha.sim.config import MIN_PEOPLE, SimConfig
-from fanzha.sim.describe import describe as describe_dir
-from fanzha.sim.generate import generate as generate_province
-from fanzha.sim.generate import steps
 
 app = typer.Typer(help="合成省份 / synthetic province with ground truth", no_args_is_help=True)
 
@@ -40,6 +36,11 @@ def generate(
         raise typer.Exit(code=2) from None
     t = time.perf_counter()
     try:
+        from tqdm import tqdm
+
+        from fanzha.sim.generate import generate as generate_province
+        from fanzha.sim.generate import steps
+
         with tqdm(total=steps(cfg), unit="block", desc="生成 generating") as bar:
             rows = generate_province(cfg, out, progress=bar.update)
     except ValueError as e:  # a province the plan cannot staff: say so plainly
@@ -64,6 +65,8 @@ def describe(
     if not (directory / "manifest.json").exists():
         typer.echo(f"{directory} holds no generated province (manifest.json missing)", err=True)
         raise typer.Exit(code=2)
+    from fanzha.sim.describe import describe as describe_dir
+
     report = describe_dir(directory)
     typer.echo(json.dumps(asdict(report), ensure_ascii=False, indent=2) if as_json else report.text())
 
