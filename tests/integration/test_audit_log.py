@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 
 from fanzha.audit.checkpoints import TOPIC
 from fanzha.audit.domain import GENESIS, KEYED, LEGACY, AuditEntry
-from fanzha.audit.service import Actor
+from fanzha.audit.service import Actor, keep_checkpoints
 from fanzha.audit.tables import AuditHead, AuditRecord
 from fanzha.bootstrap import Platform
 from fanzha.cli import app as cli
@@ -276,3 +277,19 @@ def test_legacy_entries_from_before_the_migration_stay_bound(cli_env: Platform, 
     _rewrite_without_key(engine, 4, LEGACY)  # the first keyed entry dropped, the other re-hashed unkeyed
     output = _verify(expect_ok=False)
     assert "entry 4:" in output and "downgraded" in output, output
+
+
+def test_the_dispatcher_loop_writes_checkpoints(platform: Platform) -> None:
+    _fill(platform, 3)
+    path = platform.settings.checkpoint_file
+
+    async def one_round() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(keep_checkpoints(platform.auditor, 0.01, stop))
+        while not path.exists():
+            await asyncio.sleep(0.01)
+        stop.set()
+        await task
+
+    asyncio.run(asyncio.wait_for(one_round(), timeout=30))
+    assert orjson.loads(path.read_bytes().splitlines()[0])["seq"] == 3

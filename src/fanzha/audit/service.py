@@ -94,7 +94,7 @@ class Auditor:
 
     def verify(self) -> tuple[int, ChainBreak | None]:
         """Check the whole chain against the signed checkpoints: entries read, and the first break if any."""
-        with reading(self._sessions) as session:
+        with self._snapshot() as session:
             checkpoints, forged = self._checkpoints(session)
             head_seq, head_hash = repository.head(session)
             walk = Walk(self._sealer, checkpoints)
@@ -112,7 +112,7 @@ class Auditor:
         Only the stretch since the last checkpoint is read (the first checkpoint reads the whole log),
         so this is cheap enough to run every few minutes; a log that does not hold is never signed.
         """
-        with reading(self._sessions) as session:
+        with self._snapshot() as session:
             checkpoints, forged = self._checkpoints(session)
             if forged is not None:
                 return None, forged
@@ -133,16 +133,28 @@ class Auditor:
             session.commit()
         return made, None
 
+    def _snapshot(self) -> Session:
+        """A read-only session seeing one moment: the head and the entries appended by then, no later."""
+        session = reading(self._sessions)
+        if session.get_bind().dialect.name == "postgresql":  # SQLite's read transaction is a snapshot already
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        return session
+
     def _checkpoints(self, session: Session) -> tuple[list[Checkpoint], ChainBreak | None]:
         """The file's checkpoints and those published through the outbox, every signature checked."""
         published = session.execute(
             select(OutboxEvent.id, OutboxEvent.payload).where(OutboxEvent.topic == TOPIC)
         ).all()
-        sources = [
-            *self._file.records(),
-            *((f"outbox #{position}", orjson.loads(payload)) for position, payload in published),
-        ]
+        sources = [*self._file.records(), *((f"outbox #{p}", _parsed(payload)) for p, payload in published)]
         return check_all(sources, self._signer)
+
+
+def _parsed(payload: str) -> Any:
+    """A stored payload's JSON, or None when it is not JSON (its checkpoint is then refused)."""
+    try:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return None
 
 
 async def keep_checkpoints(auditor: Auditor, every_seconds: float, stop: asyncio.Event) -> None:
