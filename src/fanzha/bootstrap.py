@@ -9,6 +9,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.appeals.service import AppealService
+from fanzha.audit.checkpoints import CheckpointFile
+from fanzha.audit.domain import Sealer, Signer
 from fanzha.audit.service import Auditor
 from fanzha.core.clock import Clock, SystemClock
 from fanzha.core.settings import Settings
@@ -77,7 +79,10 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
     clock = clock or SystemClock()
     engine = engine or build_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     sessions = session_factory(engine)
-    auditor = Auditor(sessions, clock)
+    signer = Signer(settings.audit_checkpoint_key)
+    auditor = Auditor(
+        sessions, clock, Sealer(settings.audit_key), signer, CheckpointFile(settings.checkpoint_file, signer)
+    )
     identity = IdentityService(sessions, clock, auditor)
     auth = AuthService(
         sessions,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from fanzha.audit.domain import ChainBreak
 from fanzha.core import malloc
 from fanzha.core.errors import FanzhaError
 from fanzha.core.settings import Settings
@@ -120,22 +121,51 @@ def users_create(
     typer.echo(f"已创建用户 {user.username}（{role}）/ created user {user.username} ({role})")
 
 
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """校验审计日志哈希链，报告第一条被改动或删除的记录 / Verify the audit hash chain."""
-    from fanzha.bootstrap import build_platform
-
-    entries, broken = build_platform(Settings()).auditor.verify()
-    if broken is None:
-        typer.secho(f"审计链完整：{entries} 条 / audit chain intact: {entries} entries", fg="green")
-        return
+def _chain_broken(broken: ChainBreak) -> None:
+    where_zh = f"第 {broken.seq} 条，" if broken.seq else ""
+    where_en = f" at entry {broken.seq}" if broken.seq else ""
     typer.secho(
-        f"审计链被破坏：第 {broken.seq} 条，{broken.reason_zh} / chain broken at entry "
-        f"{broken.seq}: {broken.reason_en}",
+        f"审计链被破坏：{where_zh}{broken.reason_zh} / chain broken{where_en}: {broken.reason_en}",
         fg="red",
         err=True,
     )
     raise typer.Exit(1)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """校验审计日志（MAC、链、链头、签名检查点）并报告首条被改或删的记录 / Verify the audit hash chain."""
+    from fanzha.bootstrap import build_platform
+
+    auditor = build_platform(Settings()).auditor
+    entries, broken = auditor.verify()
+    if broken is not None:
+        _chain_broken(broken)
+    checkpoint, broken = auditor.checkpoint()  # a verified log is pinned at once
+    if broken is not None:  # appended to between the two reads, and that append does not hold
+        _chain_broken(broken)
+    assert checkpoint is not None
+    typer.secho(
+        f"审计链完整：{entries} 条，检查点 {checkpoint.seq} 条 / audit chain intact: {entries} entries, "
+        f"checkpoint at {checkpoint.seq}",
+        fg="green",
+    )
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """校验上次检查点以来的记录并写入签名检查点（可定时运行）/ Write a signed audit checkpoint."""
+    from fanzha.bootstrap import build_platform
+
+    settings = Settings()
+    checkpoint, broken = build_platform(settings).auditor.checkpoint()
+    if broken is not None:
+        _chain_broken(broken)
+    assert checkpoint is not None
+    typer.echo(
+        f"检查点：{checkpoint.seq} 条，{checkpoint.stamp()}，已写入 {settings.checkpoint_file} / "
+        f"checkpoint: {checkpoint.seq} entries at {checkpoint.stamp()}, in {settings.checkpoint_file}"
+    )
 
 
 @demo_app.command("seed")
@@ -183,6 +213,7 @@ def events_dispatch(
 
     import httpx
 
+    from fanzha.audit.service import keep_checkpoints
     from fanzha.bootstrap import build_platform
     from fanzha.disposal.worker import DisposalWorker
     from fanzha.events.nats_sink import JetStreamPublisher
@@ -202,7 +233,11 @@ def events_dispatch(
                 if once:
                     return await delivery.run_once() + await disposal.run_once()
                 stop = asyncio.Event()
-                await asyncio.gather(delivery.run(stop), disposal.run(stop))
+                # Signed audit checkpoints outside the database, every few minutes (Art 26).
+                every = settings.audit_checkpoint_minutes * 60
+                await asyncio.gather(
+                    delivery.run(stop), disposal.run(stop), keep_checkpoints(platform.auditor, every, stop)
+                )
                 return 0
         finally:
             if nats is not None:

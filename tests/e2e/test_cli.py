@@ -18,7 +18,7 @@ runner = CliRunner()
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path}/cli.db"
     monkeypatch.setenv("FANZHA_DATABASE_URL", url)
-    monkeypatch.setenv("FANZHA_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("FANZHA_DATA_DIR", str(tmp_path))  # the audit checkpoints of this database
     return url
 
 

@@ -59,6 +59,8 @@ def test_the_logs_of_the_flows_hold_no_secret_token_or_raw_identifier(
         "resident ID": RESIDENT_ID,
         "token key": platform.settings.token_key_hex.get_secret_value(),
         "encryption key": platform.settings.encryption_key_hex.get_secret_value(),
+        "audit key": platform.settings.audit_key_hex.get_secret_value(),
+        "audit checkpoint key": platform.settings.audit_checkpoint_key_hex.get_secret_value(),
     }
     out, err = capfd.readouterr()
     logs = "\n".join([caplog.text, out, err])

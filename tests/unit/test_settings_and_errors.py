@@ -10,14 +10,20 @@ from fanzha.core.clock import FrozenClock, local_text
 from fanzha.core.errors import FanzhaError, InsecureSettings, NotFound, ValidationFailed
 from fanzha.core.settings import Settings
 
-STRONG = {"secret_key": "s" * 40, "token_key_hex": "ab" * 32, "encryption_key_hex": "cd" * 16}
+STRONG = {
+    "secret_key": "s" * 40,
+    "token_key_hex": "ab" * 32,
+    "encryption_key_hex": "cd" * 16,
+    "audit_key_hex": "ef" * 32,
+    "audit_checkpoint_key_hex": "12" * 32,
+}
 
 
 def test_development_runs_with_default_secrets() -> None:
     assert Settings(environment="development").token_key == bytes(32)
 
 
-@pytest.mark.parametrize("missing", ["secret_key", "token_key_hex", "encryption_key_hex"])
+@pytest.mark.parametrize("missing", list(STRONG))
 def test_production_refuses_each_default_secret(missing: str) -> None:
     values = {k: v for k, v in STRONG.items() if k != missing}
     with pytest.raises(InsecureSettings) as refused:

@@ -7,7 +7,13 @@ import pytest
 from fanzha.core.errors import InsecureSettings
 from fanzha.core.settings import Settings
 
-STRONG = {"secret_key": "s" * 40, "token_key_hex": "ab" * 32, "encryption_key_hex": "cd" * 16}
+STRONG = {
+    "secret_key": "s" * 40,
+    "token_key_hex": "ab" * 32,
+    "encryption_key_hex": "cd" * 16,
+    "audit_key_hex": "ef" * 32,
+    "audit_checkpoint_key_hex": "12" * 32,
+}
 KEY = "gateway-signing-key-" + "x" * 20
 
 

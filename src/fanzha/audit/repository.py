@@ -8,14 +8,15 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from fanzha.audit.domain import GENESIS, AuditEntry
+from fanzha.audit.domain import GENESIS, KEYED, AuditEntry, Sealer
 from fanzha.audit.tables import AuditHead, AuditRecord
 from fanzha.db import appends
 from fanzha.db.rows import ensure_row
 
 _HEAD_ID = 1
+_SEALER = "fanzha.audit.sealer"
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,11 @@ class AuditFilter:
     result: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+
+
+def seal_with(sessions: sessionmaker[Session], sealer: Sealer) -> None:
+    """Have the factory's sessions MAC the audit entries they write with `sealer`."""
+    sessions.kw.setdefault("info", {})[_SEALER] = sealer
 
 
 def append(session: Session, entry_fields: dict[str, object]) -> None:
@@ -44,11 +50,14 @@ def _link(session: Session, rows: list[dict[str, Any]]) -> None:
         ensure_row(session, AuditHead, id=_HEAD_ID, seq=0, hash=GENESIS)
         found = session.execute(query).one()
     seq, last = found
+    sealer: Sealer | None = session.info.get(_SEALER)
+    if sealer is None:  # an unkeyed entry would be forgeable: refuse rather than write one
+        raise RuntimeError("audit entries need the audit key: sessions not from an Auditor's factory")
     for row in rows:
         seq += 1
         entry = AuditEntry(seq=seq, prev_hash=last, **row)
-        last = entry.digest()
-        row.update(seq=seq, prev_hash=entry.prev_hash, hash=last)
+        last = sealer.seal(entry)
+        row.update(seq=seq, prev_hash=entry.prev_hash, hash=last, mac_version=KEYED)
     session.execute(update(head).where(head.c.id == _HEAD_ID).values(seq=seq, hash=last))
 
 
@@ -73,17 +82,20 @@ def to_entry(record: AuditRecord) -> AuditEntry:
     )
 
 
-def iter_chain(session: Session, batch: int = 5000) -> Iterator[tuple[AuditEntry, str]]:
-    """Every entry in sequence order with its stored hash, read in batches."""
-    last = 0
+def iter_chain(
+    session: Session, after: int = 0, upto: int | None = None, batch: int = 5000
+) -> Iterator[tuple[AuditEntry, int, str]]:
+    """Entries after `after` (up to `upto`) in sequence order with version and stored MAC, in batches."""
+    last = after
     while True:
-        rows = session.scalars(
-            select(AuditRecord).where(AuditRecord.seq > last).order_by(AuditRecord.seq).limit(batch)
-        ).all()
+        query = select(AuditRecord).where(AuditRecord.seq > last).order_by(AuditRecord.seq).limit(batch)
+        if upto is not None:
+            query = query.where(AuditRecord.seq <= upto)
+        rows = session.scalars(query).all()
         if not rows:
             return
         for row in rows:
-            yield to_entry(row), row.hash
+            yield to_entry(row), row.mac_version, row.hash
         last = rows[-1].seq
 
 

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.audit import repository
-from fanzha.audit.domain import ChainBreak, Outcome, verify_chain
+from fanzha.audit.checkpoints import TOPIC, CheckpointFile, check_all, to_record
+from fanzha.audit.domain import ORIGIN, ChainBreak, Checkpoint, Outcome, Sealer, Signer, Walk
 from fanzha.core.clock import Clock
+from fanzha.db.engine import reading
+from fanzha.events import outbox
+from fanzha.events.tables import OutboxEvent
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,9 +41,20 @@ _SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 class Auditor:
     """Writes audit entries inside a caller's transaction, or in one of their own."""
 
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        sealer: Sealer,
+        signer: Signer,
+        checkpoints: CheckpointFile,
+    ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._sealer = sealer
+        self._signer = signer
+        self._file = checkpoints
+        repository.seal_with(sessions, sealer)
 
     def record(
         self,
@@ -72,19 +93,82 @@ class Auditor:
             session.commit()
 
     def verify(self) -> tuple[int, ChainBreak | None]:
-        """Check the whole chain: how many entries were read, and the first break if any."""
-        with self._sessions() as session:
+        """Check the whole chain against the signed checkpoints: entries read, and the first break if any."""
+        with self._snapshot() as session:
+            checkpoints, forged = self._checkpoints(session)
             head_seq, head_hash = repository.head(session)
-            seen = 0
+            walk = Walk(self._sealer, checkpoints)
+            broken = None
+            for entry, version, stored in repository.iter_chain(session):
+                if (broken := walk.step(entry, version, stored)) is not None:
+                    break
+            else:
+                broken = walk.finish(head_seq, head_hash)
+            return walk.seq, forged or broken
 
-            def counted() -> Any:
-                nonlocal seen
-                for item in repository.iter_chain(session):
-                    seen += 1
-                    yield item
+    def checkpoint(self) -> tuple[Checkpoint | None, ChainBreak | None]:
+        """Check the entries since the last checkpoint and, when they hold, sign and write a new one.
 
-            broken = verify_chain(counted(), head_seq, head_hash)
-            return seen, broken
+        Only the stretch since the last checkpoint is read (the first checkpoint reads the whole log),
+        so this is cheap enough to run every few minutes; a log that does not hold is never signed.
+        """
+        with self._snapshot() as session:
+            checkpoints, forged = self._checkpoints(session)
+            if forged is not None:
+                return None, forged
+            start = max(checkpoints, key=lambda c: c.seq, default=ORIGIN)
+            head_seq, head_hash = repository.head(session)
+            walk = Walk(self._sealer, [start] if checkpoints else (), start=start)
+            for entry, version, stored in repository.iter_chain(session, after=start.seq, upto=head_seq):
+                if (broken := walk.step(entry, version, stored)) is not None:
+                    return None, broken
+            if (broken := walk.finish(head_seq, head_hash)) is not None:
+                return None, broken
+        if checkpoints and head_seq == start.seq:
+            return start, None  # nothing new since the last one
+        made = Checkpoint(head_seq, head_hash, walk.legacy, self._clock.now())
+        self._file.append(made)  # outside the database first: the copy an attacker there cannot reach
+        with self._sessions() as session:
+            outbox.record(session, self._clock, TOPIC, to_record(made, self._signer))
+            session.commit()
+        return made, None
+
+    def _snapshot(self) -> Session:
+        """A read-only session seeing one moment: the head and the entries appended by then, no later."""
+        session = reading(self._sessions)
+        if session.get_bind().dialect.name == "postgresql":  # SQLite's read transaction is a snapshot already
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        return session
+
+    def _checkpoints(self, session: Session) -> tuple[list[Checkpoint], ChainBreak | None]:
+        """The file's checkpoints and those published through the outbox, every signature checked."""
+        published = session.execute(
+            select(OutboxEvent.id, OutboxEvent.payload).where(OutboxEvent.topic == TOPIC)
+        ).all()
+        sources = [*self._file.records(), *((f"outbox #{p}", _parsed(payload)) for p, payload in published)]
+        return check_all(sources, self._signer)
+
+
+def _parsed(payload: str) -> Any:
+    """A stored payload's JSON, or None when it is not JSON (its checkpoint is then refused)."""
+    try:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return None
+
+
+async def keep_checkpoints(auditor: Auditor, every_seconds: float, stop: asyncio.Event) -> None:
+    """Write a checkpoint every `every_seconds` until `stop` is set (the event dispatcher runs this)."""
+    while not stop.is_set():
+        try:
+            _, broken = await asyncio.to_thread(auditor.checkpoint)
+        except Exception:  # a failed round must not stop event delivery; the next round retries
+            log.exception("audit checkpoint failed")
+        else:
+            if broken is not None:
+                log.error("audit log does not verify at entry %s: %s", broken.seq, broken.reason_en)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every_seconds)
 
 
 def read_page(

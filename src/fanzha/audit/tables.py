@@ -11,7 +11,7 @@ from fanzha.db.base import Base, UTCDateTime
 
 
 class AuditRecord(Base):
-    """One audited action; `hash` chains it to the record before."""
+    """One audited action; `hash` (its MAC) chains it to the record before."""
 
     __tablename__ = "audit_log"
 
@@ -29,10 +29,12 @@ class AuditRecord(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # 1: plain SM3 (entries from before migration 0009); 2: HMAC-SM3 under the audit key.
+    mac_version: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class AuditHead(Base):
-    """One row holding the chain's last sequence and hash; locked while appending."""
+    """One row holding the chain's last sequence and MAC; locked while appending, only moves forward."""
 
     __tablename__ = "audit_head"
 

@@ -14,6 +14,8 @@ from fanzha.core.errors import InsecureSettings
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production
 DEV_TOKEN_KEY = "00" * 32
 DEV_ENCRYPTION_KEY = "11" * 16
+DEV_AUDIT_KEY = "22" * 32
+DEV_AUDIT_CHECKPOINT_KEY = "33" * 32
 
 
 class Settings(BaseSettings):
@@ -30,6 +32,14 @@ class Settings(BaseSettings):
     # Art 27: identifiers shared as keyed hashes (HMAC-SM3) and stored encrypted (SM4).
     token_key_hex: SecretStr = SecretStr(DEV_TOKEN_KEY)
     encryption_key_hex: SecretStr = SecretStr(DEV_ENCRYPTION_KEY)
+    # Art 26: each audit entry carries an HMAC-SM3 under this key, which the database never holds.
+    audit_key_hex: SecretStr = SecretStr(DEV_AUDIT_KEY)
+    # Signs the audit checkpoints; only the processes that write or verify checkpoints need it.
+    audit_checkpoint_key_hex: SecretStr = SecretStr(DEV_AUDIT_CHECKPOINT_KEY)
+    # Signed checkpoints (one JSON line each), outside the database; default data_dir/audit-checkpoints.jsonl.
+    audit_checkpoint_path: Path | None = None
+    # How often the event dispatcher writes a checkpoint when the log has grown.
+    audit_checkpoint_minutes: float = Field(default=10.0, gt=0)
     language: Literal["zh", "en"] = "zh"
     # Graded protection level 3 practice: lock-out and idle time-out.
     max_failed_logins: int = Field(default=5, ge=1)
@@ -87,6 +97,8 @@ class Settings(BaseSettings):
                 "FANZHA_SECRET_KEY": (self.secret_key, DEV_SECRET_KEY),
                 "FANZHA_TOKEN_KEY_HEX": (self.token_key_hex, DEV_TOKEN_KEY),
                 "FANZHA_ENCRYPTION_KEY_HEX": (self.encryption_key_hex, DEV_ENCRYPTION_KEY),
+                "FANZHA_AUDIT_KEY_HEX": (self.audit_key_hex, DEV_AUDIT_KEY),
+                "FANZHA_AUDIT_CHECKPOINT_KEY_HEX": (self.audit_checkpoint_key_hex, DEV_AUDIT_CHECKPOINT_KEY),
             }
             for name, (value, default) in defaults.items():
                 if value.get_secret_value() == default:
@@ -114,6 +126,21 @@ class Settings(BaseSettings):
     def token_key(self) -> bytes:
         """The 32-byte key for identifier tokens."""
         return bytes.fromhex(self.token_key_hex.get_secret_value())
+
+    @property
+    def audit_key(self) -> bytes:
+        """The 32-byte HMAC-SM3 key of audit entries."""
+        return bytes.fromhex(self.audit_key_hex.get_secret_value())
+
+    @property
+    def audit_checkpoint_key(self) -> bytes:
+        """The 32-byte HMAC-SM3 key that signs audit checkpoints."""
+        return bytes.fromhex(self.audit_checkpoint_key_hex.get_secret_value())
+
+    @property
+    def checkpoint_file(self) -> Path:
+        """Where signed audit checkpoints are appended."""
+        return self.audit_checkpoint_path or self.data_dir / "audit-checkpoints.jsonl"
 
     @property
     def encryption_key(self) -> bytes:
