@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import json
 import logging
 import re
@@ -16,13 +18,16 @@ from fanzha.appeals.attachments import (
     MAX_BYTES,
     SIGNATURES,
     AttachmentStore,
+    CheckedFile,
     attachments_of,
     check_count,
     check_file,
     clean_name,
     sniff,
+    typed_name,
 )
 from fanzha.appeals.otp import OTP_MAX_ATTEMPTS, OtpRateLimited
+from fanzha.appeals.router import attachment_response
 from fanzha.appeals.service import AppealService
 from fanzha.appeals.tables import Appeal, AppealAttachment, AppealOtp
 from fanzha.audit.tables import AuditRecord
@@ -42,6 +47,7 @@ from tests.integration.test_disposal_service import (
     order,
 )
 
+migration = importlib.import_module("fanzha.db.migrations.versions.0011_votes_and_typed_names")
 FACTS, REASONS = "我是快递员，每天给客户打电话", "正常工作使用"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"secret-scan-of-my-work-permit" * 50
 PDF = b"%PDF-1.7\n" + b"labour contract of the appellant " * 40
@@ -302,6 +308,33 @@ def test_attachments_are_encrypted_at_rest_and_downloads_are_audited(
         conn.execute(text("UPDATE appeal_attachments SET sha256 = :s"), {"s": "0" * 64})
     with pytest.raises(Exception, match="authentication"):
         store.download(dw.base.analyst.principal, appeal.id, row.id)
+
+
+def test_files_are_stored_and_served_under_a_name_from_their_detected_type(
+    platform: Platform, dw: DisposalWorld
+) -> None:
+    assert check_file("evidence.pdf.bat", PDF).name == "evidence.pdf"
+    assert check_file("photo.exe", PNG).name == "photo.png"
+    assert check_file("scan.png", b"\xff\xd8\xff\xe0jfif").name == "scan.jpg"
+    assert check_file(".htaccess", PNG).name == "htaccess.png"
+    assert check_file("", PDF).name == "attachment.pdf"
+    appeal = appealed(platform, dw)
+    store = store_of(platform)
+    _, [row] = store.add(appeal.number, [check_file("证明.pdf.bat", PDF)], "10.1.1.1")
+    assert row.name == "证明.pdf"
+    # A row stored before names were typed is served under its type's name all the same.
+    old = CheckedFile("evidence.pdf.bat", "application/pdf", PDF, hashlib.sha256(PDF).hexdigest())
+    with platform.sessions() as session:
+        [legacy] = store.seal(session, session.get_one(Appeal, appeal.id), [old], "10.1.1.1")
+        session.commit()
+        legacy_id = legacy.id
+    meta, data = store.download(dw.base.analyst.principal, appeal.id, legacy_id)
+    disposition = attachment_response(meta, data).headers["content-disposition"]
+    assert 'filename="evidence.pdf"' in disposition and ".bat" not in disposition
+    # The migration renames such rows the same way.
+    names = [("evidence.pdf.bat", "application/pdf"), ("a.b.c", "image/png"), ("...", "image/jpeg")]
+    for name, media in names:
+        assert migration.typed(name, media) == typed_name(name, media)
 
 
 def test_names_are_sanitised() -> None:

@@ -18,6 +18,7 @@ from fanzha.appeals.attachments import (
     attachments_of,
     check_count,
     check_file,
+    typed_name,
 )
 from fanzha.appeals.domain import APPEAL_LABELS, AppealStatus
 from fanzha.appeals.otp import NEUTRAL_EN, NEUTRAL_ZH, OTP_TTL
@@ -66,13 +67,15 @@ def checked_uploads(uploads: Sequence[Upload], existing: int = 0) -> list[Checke
 
 
 def attachment_response(row: AppealAttachment, data: bytes) -> Response:
-    """The decrypted file as a download the browser never renders or sniffs."""
-    fallback = row.name.encode("ascii", "ignore").decode() or "attachment"
+    """The decrypted file as a download the browser never renders or sniffs, named by its type."""
+    name = typed_name(row.name, row.media_type)  # rows stored before the names were typed, too
+    fallback = name.encode("ascii", "ignore").decode()
+    fallback = fallback if not fallback.startswith(".") else "attachment" + fallback
     return Response(
         content=data,
         media_type=row.media_type,
         headers={
-            "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(row.name)}",
+            "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}",
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "no-store",
         },
