@@ -115,7 +115,9 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         bulk=BulkImporter(samples),
         lookup=Lookup(sessions, auditor, vault),
         public_limiter=RateLimiter(settings.public_check_per_minute, 60.0),
-        subscriptions=SubscriptionService(sessions, clock, auditor, identity, settings.encryption_key),
+        subscriptions=SubscriptionService(
+            sessions, clock, auditor, identity, settings.encryption_key, settings.webhook_allow_private
+        ),
         filters=FilterService(sessions),
         routing=routing,
         disposal=disposal,

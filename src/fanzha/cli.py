@@ -147,10 +147,9 @@ def events_dispatch(
     """投递事件、联动处置与超期督办 / Deliver events to webhooks and NATS, run linked disposal."""
     import asyncio
 
-    import httpx
-
     from fanzha.bootstrap import build_platform
     from fanzha.disposal.worker import DisposalWorker
+    from fanzha.events.egress import guarded_client
     from fanzha.events.nats_sink import JetStreamPublisher
     from fanzha.samples.delivery import Delivery
 
@@ -162,7 +161,8 @@ def events_dispatch(
         if nats is not None:
             await nats.connect()
         try:
-            async with httpx.AsyncClient(timeout=5) as http, Delivery(platform, nats) as delivery:
+            http = guarded_client(settings.webhook_allow_private, 5)  # order webhooks: public targets only
+            async with http, Delivery(platform, nats) as delivery:
                 # Linked disposal (Art 28¶1), order webhooks and escalation run beside the sample sinks.
                 disposal = DisposalWorker(platform, http)
                 if once:

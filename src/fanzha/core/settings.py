@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # Pull-feed reads (samples and orders) per address and per organisation per minute.
     feed_per_minute_per_client: int = Field(default=120, ge=1)
     feed_per_minute_per_org: int = Field(default=600, ge=1)
+    # Webhooks may target loopback and private addresses: only for tests and the demo (refused in production).
+    webhook_allow_private: bool = False
     # Per-kind sample lifetime overrides in days, e.g. FANZHA_SAMPLE_EXPIRY_DAYS='{"ip": 14}'.
     sample_expiry_days: dict[str, int] = Field(default_factory=dict)
     data_dir: Path = Path("./var")
@@ -90,6 +92,12 @@ class Settings(BaseSettings):
                     "生产环境必须启用安全 Cookie（FANZHA_COOKIE_SECURE=true）",
                     "Secure cookies are required in production (FANZHA_COOKIE_SECURE=true)",
                     field="FANZHA_COOKIE_SECURE",
+                )
+            if self.webhook_allow_private:
+                raise InsecureSettings(
+                    "生产环境不得允许回调指向内网地址（FANZHA_WEBHOOK_ALLOW_PRIVATE）",
+                    "Webhooks to private addresses are refused in production (FANZHA_WEBHOOK_ALLOW_PRIVATE)",
+                    field="FANZHA_WEBHOOK_ALLOW_PRIVATE",
                 )
             if self.sms_gateway_url and not self.sms_gateway_url.lower().startswith("https://"):
                 # The body carries the number and the appeal code: never in clear over the network.
