@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from fanzha.appeals.otp import OtpLimits
 from fanzha.appeals.service import AppealService
 from fanzha.audit.service import Auditor
 from fanzha.core.clock import Clock, SystemClock
@@ -122,7 +123,15 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         routing=routing,
         disposal=disposal,
         linked_disposal=LinkedDisposalPolicy(disposal),
-        appeals=AppealService(disposal),
+        appeals=AppealService(
+            disposal,
+            OtpLimits(
+                settings.otp_per_hour_per_client,
+                settings.otp_per_hour_per_number_and_client,
+                settings.otp_per_number,
+                timedelta(minutes=settings.otp_number_window_minutes),
+            ),
+        ),
         holdings=HoldingsService(sessions, clock, auditor, identity, vault),
         sms_gateway=gateway,
     )

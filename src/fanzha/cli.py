@@ -51,7 +51,8 @@ def serve(
 
     Settings()  # refuse insecure settings before binding a port
     malloc.tune()  # before uvicorn starts its thread pool, so no thread gets an arena of its own
-    uvicorn.run("fanzha.web.main:app", host=host, port=port, workers=workers, proxy_headers=True)
+    # Forwarded addresses are read by web.deps.client_ip, from FANZHA_TRUSTED_PROXIES only.
+    uvicorn.run("fanzha.web.main:app", host=host, port=port, workers=workers, proxy_headers=False)
 
 
 @db_app.command("upgrade")

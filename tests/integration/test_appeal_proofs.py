@@ -194,17 +194,31 @@ def test_five_wrong_tries_end_a_code(platform: Platform, dw: DisposalWorld) -> N
     assert count(platform, Appeal) == 0
 
 
-def test_codes_are_limited_per_number_and_per_client_alike_for_every_number(
-    platform: Platform, dw: DisposalWorld
+def test_codes_are_limited_per_address_per_number_and_address_and_briefly_per_number(
+    platform: Platform, dw: DisposalWorld, clock: FrozenClock
 ) -> None:
     suspended(platform, dw)
     service = appeals_of(platform)
-    for number in (PHONE, OTHER_PHONE):  # the same limit whether or not a measure is in force
+    sent = len(dw.notifier.sent)
+    for i, number in enumerate((PHONE, OTHER_PHONE)):  # the same limits whether or not a measure is in force
+        # Three strangers asking for the number no longer lock its owner out for an hour.
+        for n in range(3):
+            service.phone.issue(number, f"10.3.{i}.{n}")
+        service.phone.issue(number, f"10.4.{i}.1")  # the owner, at once
+        service.phone.issue(number, f"10.4.{i}.2")
+        # Five in ten minutes, from anywhere, and the number waits: minutes, not an hour.
+        with pytest.raises(OtpRateLimited) as briefly:
+            service.phone.issue(number, f"10.4.{i}.3")
+        assert briefly.value.field == "phone" and 0 < briefly.value.retry_after <= 601
+        clock.advance(timedelta(minutes=10, seconds=1))
+        service.phone.issue(number, f"10.4.{i}.3")
+        # One address asks for one number three times an hour at most.
         for _ in range(3):
-            service.phone.issue(number, f"10.0.0.{len(number)}{number[-1]}")
-        with pytest.raises(OtpRateLimited) as limited:
-            service.phone.issue(number, "10.9.9.9")
-        assert limited.value.field == "phone" and limited.value.retry_after > 0
+            service.phone.issue(number, f"10.5.{i}.1")
+        with pytest.raises(OtpRateLimited) as pair:
+            service.phone.issue(number, f"10.5.{i}.1")
+        assert pair.value.field == "phone"
+    assert len(dw.notifier.sent) - sent == 9  # a code to the restricted number for each request accepted
     for n in range(10):
         service.phone.issue(f"1370000{n:04d}", "10.2.2.2")
     with pytest.raises(OtpRateLimited) as per_client:
