@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Iterable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpcore
@@ -170,7 +171,7 @@ def test_a_name_that_resolves_elsewhere_at_delivery_is_refused_at_connect_time(
 
 
 def test_a_subscription_stored_before_the_guard_is_refused_at_connect_time(
-    strict: Platform, world: World, served: Served
+    strict: Platform, world: World, served: Served, clock: FrozenClock
 ) -> None:
     strict.subscriptions.allow_private = True  # registered while the guard was relaxed
     subscription, _ = strict.subscriptions.create(
@@ -181,6 +182,20 @@ def test_a_subscription_stored_before_the_guard_is_refused_at_connect_time(
     _deliver(strict)  # the deployment's delivery: settings.webhook_allow_private is False
     assert served.receivers["legacy"].attempts == 0
     assert _last_error(strict, subscription.id) == BLOCKED_MESSAGE
+    # Set aside after its retries, and replayed by hand: refused with the same generic reason.
+    for _ in range(8):
+        clock.advance(timedelta(minutes=6))
+        _deliver(strict)
+    [letter] = strict.subscriptions.dead_letters(world.bank_a_admin.principal, subscription.id)
+    assert letter.last_error == BLOCKED_MESSAGE
+    client = TestClient(create_app(platform=strict))
+    login = client.post("/api/v1/auth/login", json={"username": "aadmin", "password": PASSWORD})
+    client.headers["X-CSRF-Token"] = login.headers["X-CSRF-Token"]
+    replay = client.post(f"/api/v1/dead-letters/{letter.id}/replay")
+    assert replay.status_code == 502 and replay.json()["code"] == "delivery_failed"
+    assert "目标地址不允许" in replay.json()["message_zh"] and "not allowed" in replay.json()["message_en"]
+    assert str(served.port) not in replay.text and "127.0.0.1" not in replay.text
+    assert served.receivers["legacy"].attempts == 0
 
 
 def test_errors_in_delivery_health_are_generic(platform: Platform) -> None:

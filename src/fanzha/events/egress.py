@@ -25,26 +25,35 @@ IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 # IPv6 prefixes that carry an IPv4 address in their last 32 bits (IPv4-compatible, NAT64).
 _V4_IN_V6 = (ipaddress.ip_network("::/96"), ipaddress.ip_network("64:ff9b::/96"))
 
-BLOCKED_MESSAGE = (
-    "目标地址不允许（内网、回环或链路本地地址）/ target address not allowed (private, loopback or link-local)"
+BLOCKED = (
+    "目标地址不允许（内网、回环或链路本地地址）",
+    "target address not allowed (private, loopback or link-local)",
 )
-UNREACHABLE_MESSAGE = "无法送达接收方 / the receiver could not be reached"
+UNREACHABLE = ("无法送达接收方", "the receiver could not be reached")
 
 
 class DeliveryError(ConnectionError):
-    """A webhook delivery failed; its message is generic and safe to show in delivery health."""
+    """A webhook delivery failed; its message (Chinese / English) is generic, safe to show in health."""
+
+    def __init__(self, message_zh: str, message_en: str) -> None:
+        super().__init__(f"{message_zh} / {message_en}")
+        self.message_zh, self.message_en = message_zh, message_en
 
 
 class BlockedTarget(DeliveryError):
     """The webhook's host resolves to an address the platform does not connect to."""
 
     def __init__(self) -> None:
-        super().__init__(BLOCKED_MESSAGE)
+        super().__init__(*BLOCKED)
 
 
 def refused_status(status: int) -> DeliveryError:
     """The receiver answered, but not with a 2xx: only the status is kept."""
-    return DeliveryError(f"接收方应答 HTTP {status} / the receiver answered HTTP {status}")
+    return DeliveryError(f"接收方应答 HTTP {status}", f"the receiver answered HTTP {status}")
+
+
+BLOCKED_MESSAGE = str(BlockedTarget())  # as delivery health shows them
+UNREACHABLE_MESSAGE = str(DeliveryError(*UNREACHABLE))
 
 
 def _forms(ip: IP) -> Iterator[IP]:
@@ -70,7 +79,7 @@ def blocked(address: str) -> bool:
     )
 
 
-def _check(host: str, addresses: Iterable[str]) -> str:
+def _checked(addresses: Iterable[str]) -> str:
     """The first address to connect to, once none of `addresses` is blocked."""
     found = list(dict.fromkeys(addresses))
     if not found or any(blocked(address) for address in found):
@@ -104,7 +113,7 @@ def check_url(url: str, allow_private: bool, field: str = "webhook_url") -> None
             "回调地址的主机名无法解析", "The webhook URL's host name does not resolve", field=field
         )
     try:
-        _check(parts.hostname, addresses)
+        _checked(addresses)
     except BlockedTarget:
         raise ValidationFailed(
             "回调地址不能指向内网、回环、链路本地或保留地址",
@@ -132,7 +141,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         with anyio.fail_after(timeout):
             infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         addresses = [str(info[4][0]) for info in infos]
-        target = addresses[0] if self._allow_private and addresses else _check(host, addresses)
+        target = addresses[0] if self._allow_private and addresses else _checked(addresses)
         return await self._inner.connect_tcp(target, port, timeout, local_address, socket_options)
 
     async def connect_unix_socket(

@@ -113,8 +113,9 @@ async def replay(platform: Platform, principal: Principal, dead_letter_id: int) 
         async with guarded_client(platform.settings.webhook_allow_private, 10) as http:
             await WebhookPublisher(target, platform.sessions, platform.clock, http).publish(event)
     except DeliveryError as failure:
-        zh, _, en = str(failure).partition(" / ")
         raise DeliveryFailed(
-            f"接收方仍未接收：{zh}", f"The receiver still refused: {en}", field="webhook_url"
+            f"接收方仍未接收：{failure.message_zh}",
+            f"The receiver still refused: {failure.message_en}",
+            field="webhook_url",
         ) from None
     return platform.subscriptions.mark_replayed(principal, dead_letter_id)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.core.clock import Clock
 from fanzha.events.domain import DomainEvent
-from fanzha.events.egress import UNREACHABLE_MESSAGE, DeliveryError, refused_status
+from fanzha.events.egress import UNREACHABLE, DeliveryError, refused_status
 from fanzha.samples.tables import DeadLetter
 
 SIGNATURE_HEADER = "X-Fanzha-Signature"
@@ -98,7 +98,7 @@ class WebhookPublisher:
         except DeliveryError:
             raise
         except Exception:  # noqa: BLE001 - what failed inside the network is not the subscriber's to read
-            raise DeliveryError(UNREACHABLE_MESSAGE) from None
+            raise DeliveryError(*UNREACHABLE) from None
         if not 200 <= response.status_code < 300:
             raise refused_status(response.status_code)
 
