@@ -152,6 +152,7 @@ def seed(engine: Engine, db_url: str) -> Setup:
         token_key_hex=TOKEN_KEY_HEX,  # type: ignore[arg-type]
         encryption_key_hex=ENCRYPTION_KEY_HEX,  # type: ignore[arg-type]
         nats_url=None,
+        webhook_allow_private=True,  # the receivers listen on loopback
     )
     platform = build_platform(settings, engine=engine)
     seed_organisations(platform)
@@ -542,6 +543,7 @@ def main() -> None:
             FANZHA_ENCRYPTION_KEY_HEX=ENCRYPTION_KEY_HEX,
             FANZHA_DATA_DIR=str(tmp),
             FANZHA_LOG_LEVEL="WARNING",
+            FANZHA_WEBHOOK_ALLOW_PRIVATE="true",  # the receivers listen on loopback
             # The 50 baseline pollers stand for 50 institutions' hosts; on loopback they share one
             # address, so the pull feed's per-client limit (issue 7) would refuse most of their polls.
             FANZHA_FEED_PER_MINUTE_PER_CLIENT="100000",

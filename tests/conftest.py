@@ -93,7 +93,8 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Test settings with known keys and strict limits."""
-    return Settings(environment="test", data_dir=tmp_path, **TEST_KEYS)  # type: ignore[arg-type]
+    # The tests' webhook receivers listen on loopback: allowed here explicitly (refused in production).
+    return Settings(environment="test", data_dir=tmp_path, webhook_allow_private=True, **TEST_KEYS)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from fanzha.appeals.otp import OtpLimits
 from fanzha.appeals.service import AppealService
 from fanzha.audit.checkpoints import CheckpointFile
 from fanzha.audit.domain import Sealer, Signer
@@ -120,12 +121,22 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         bulk=BulkImporter(samples),
         lookup=Lookup(sessions, auditor, vault),
         public_limiter=RateLimiter(settings.public_check_per_minute, 60.0),
-        subscriptions=SubscriptionService(sessions, clock, auditor, identity, settings.encryption_key),
+        subscriptions=SubscriptionService(
+            sessions, clock, auditor, identity, settings.encryption_key, settings.webhook_allow_private
+        ),
         filters=FilterService(sessions),
         routing=routing,
         disposal=disposal,
         linked_disposal=LinkedDisposalPolicy(disposal),
-        appeals=AppealService(disposal),
+        appeals=AppealService(
+            disposal,
+            OtpLimits(
+                settings.otp_per_hour_per_client,
+                settings.otp_per_hour_per_number_and_client,
+                settings.otp_per_number,
+                timedelta(minutes=settings.otp_number_window_minutes),
+            ),
+        ),
         holdings=HoldingsService(sessions, clock, auditor, identity, vault),
         sms_gateway=gateway,
     )

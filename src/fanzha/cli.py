@@ -53,7 +53,8 @@ def serve(
 
     Settings()  # refuse insecure settings before binding a port
     malloc.tune()  # before uvicorn starts its thread pool, so no thread gets an arena of its own
-    uvicorn.run("fanzha.web.main:app", host=host, port=port, workers=workers, proxy_headers=True)
+    # Forwarded addresses are read by web.deps.client_ip, from FANZHA_TRUSTED_PROXIES only.
+    uvicorn.run("fanzha.web.main:app", host=host, port=port, workers=workers, proxy_headers=False)
 
 
 @app.command()
@@ -211,11 +212,10 @@ def events_dispatch(
     """投递事件、联动处置与超期督办 / Deliver events to webhooks and NATS, run linked disposal."""
     import asyncio
 
-    import httpx
-
     from fanzha.audit.service import keep_checkpoints
     from fanzha.bootstrap import build_platform
     from fanzha.disposal.worker import DisposalWorker
+    from fanzha.events.egress import guarded_client
     from fanzha.events.nats_sink import JetStreamPublisher
     from fanzha.samples.delivery import Delivery
 
@@ -227,7 +227,8 @@ def events_dispatch(
         if nats is not None:
             await nats.connect()
         try:
-            async with httpx.AsyncClient(timeout=5) as http, Delivery(platform, nats) as delivery:
+            http = guarded_client(settings.webhook_allow_private, 5)  # order webhooks: public targets only
+            async with http, Delivery(platform, nats) as delivery:
                 # Linked disposal (Art 28¶1), order webhooks and escalation run beside the sample sinks.
                 disposal = DisposalWorker(platform, http)
                 if once:

@@ -130,6 +130,7 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
             "FANZHA_TOKEN_KEY_HEX": secrets.token_hex(32),
             "FANZHA_ENCRYPTION_KEY_HEX": secrets.token_hex(16),
             "FANZHA_LOG_LEVEL": "WARNING",
+            "FANZHA_WEBHOOK_ALLOW_PRIVATE": "true",  # the receivers listen on loopback
         }
         env.pop("FANZHA_NATS_URL", None)
         engine = build_engine(url)
@@ -137,6 +138,7 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
         settings = Settings(
             environment="test",
             database_url=url,
+            webhook_allow_private=True,
             token_key_hex=env["FANZHA_TOKEN_KEY_HEX"],  # type: ignore[arg-type]
             encryption_key_hex=env["FANZHA_ENCRYPTION_KEY_HEX"],  # type: ignore[arg-type]
         )

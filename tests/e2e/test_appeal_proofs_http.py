@@ -132,5 +132,5 @@ def test_a_suspended_person_appeals_by_sms_code_with_a_png_and_the_deciding_unit
 
 def test_the_portals_code_form_says_when_to_come_back(client: TestClient) -> None:
     asked = [client.post("/appeal/otp", data={"phone": "13912345678"}) for _ in range(4)]
-    assert [r.status_code for r in asked] == [202, 202, 202, 429]  # 3 codes a number an hour
+    assert [r.status_code for r in asked] == [202, 202, 202, 429]  # 3 codes a number from one address an hour
     assert int(asked[-1].headers["Retry-After"]) >= 1 and "text/html" in asked[-1].headers["content-type"]

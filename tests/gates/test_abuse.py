@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from fanzha.core.clock import FrozenClock
 from fanzha.core.settings import Settings
 from fanzha.samples.schemas import SamplePublish
 from fanzha.web.app import all_routes, create_app
+from fanzha.web.ratelimit import enumeration_cost
 from tests.conftest import TEST_KEYS
 from tests.e2e.test_route_permissions import PUBLIC
 from tests.factories import PASSWORD, make_world
@@ -156,6 +158,119 @@ def test_the_public_check_cannot_enumerate_the_sample_library(
     FIGURES["public check enumeration: samples found / numbers tried"] = (
         f"{len(found | found_many)} of {len(numbers[::10])} samples in {2 * len(numbers)} tries"
     )
+
+
+def test_one_actor_with_many_addresses_no_longer_locks_everyone_out(
+    tmp_path: Path, engine: Engine, clock: FrozenClock
+) -> None:
+    platform = _platform(tmp_path, engine, clock, public_check_per_minute=10, public_per_minute_overall=40)
+    app = create_app(platform=platform)
+    check = {"kind": "phone", "value": "13812340000"}
+    # 200 addresses walk the public check until its ceiling over everyone is full.
+    flood = [
+        _from(app, f"10.8.{i // 250}.{i % 250}").post("/api/v1/public/check", json=check) for i in range(200)
+    ]
+    assert sum(r.status_code == 200 for r in flood) == 40
+    assert _limited(flood[-1]) and flood[-1].json()["field"] == "overall"
+    # A person elsewhere still asks for a code, follows an appeal, reads a notice and appeals (each has
+    # its own windows); before, the flood's shared cap answered 429 to all of them for a minute.
+    person = _from(app, "10.9.0.1")
+    assert person.post("/api/v1/public/appeals/otp", json={"phone": "13912345678"}).status_code == 202
+    assert person.post("/api/v1/public/appeals/status", json={"number": "ABCDEFGHJKLM"}).status_code == 404
+    assert person.post("/api/v1/public/notices", json={"code": "ABCDEFGHJK"}).status_code == 404
+    appeal = {
+        "code": "ABCDEFGHJK",
+        "facts": "我是快递员，每天要打电话",
+        "reasons": "正常工作",
+        "documents": [],
+    }
+    assert person.post("/api/v1/public/appeals", json=appeal).status_code == 404
+    assert person.get("/appeal/status", params={"number": "ABCDEFGHJKLM"}).status_code == 404
+
+
+def test_with_the_default_settings_a_flood_the_size_of_the_old_cap_holds_no_one_up(
+    tmp_path: Path, engine: Engine, clock: FrozenClock
+) -> None:
+    platform = _platform(tmp_path, engine, clock)
+    app = create_app(platform=platform)
+    per_client = platform.settings.public_check_per_minute
+    check = {"kind": "phone", "value": "13812340001"}
+    # 60 addresses at their full rate: the 600 a minute that used to close the portal to everyone.
+    for i in range(60):
+        attacker = _from(app, f"10.10.0.{i}")
+        assert [attacker.post("/api/v1/public/check", json=check).status_code for _ in range(per_client)] == [
+            200
+        ] * per_client
+        assert _limited(attacker.post("/api/v1/public/check", json=check))
+    assert _from(app, "10.11.0.1").post("/api/v1/public/check", json=check).status_code == 200
+
+
+def test_others_asking_for_a_numbers_codes_do_not_lock_its_owner_out(
+    tmp_path: Path, engine: Engine, clock: FrozenClock
+) -> None:
+    platform = _platform(tmp_path, engine, clock)
+    app = create_app(platform=platform)
+    phone = {"phone": "13912345678"}
+    # Three requests from three addresses used to lock the number's codes for an hour.
+    for i in range(3):
+        assert _from(app, f"10.12.0.{i}").post("/api/v1/public/appeals/otp", json=phone).status_code == 202
+    owner = _from(app, "10.13.0.1")
+    assert owner.post("/api/v1/public/appeals/otp", json=phone).status_code == 202
+    # A sustained attack holds it for the short per-number window only (ten minutes by default).
+    refused = _from(app, "10.12.1.1").post("/api/v1/public/appeals/otp", json=phone)
+    assert refused.status_code == 202  # the fifth in the window
+    held = _from(app, "10.12.1.2").post("/api/v1/public/appeals/otp", json=phone)
+    assert (
+        _limited(held)
+        and int(held.headers["Retry-After"]) <= 60 * platform.settings.otp_number_window_minutes + 1
+    )
+    clock.advance(timedelta(minutes=platform.settings.otp_number_window_minutes, seconds=1))
+    assert owner.post("/api/v1/public/appeals/otp", json=phone).status_code == 202
+
+
+def test_x_forwarded_for_is_believed_only_from_the_trusted_proxies(
+    tmp_path: Path, engine: Engine, clock: FrozenClock
+) -> None:
+    check = {"kind": "phone", "value": "13812340002"}
+
+    def burst(client: TestClient, forwarded: str, n: int) -> list[int]:
+        return [
+            client.post(
+                "/api/v1/public/check", json=check, headers={"X-Forwarded-For": forwarded}
+            ).status_code
+            for _ in range(n)
+        ]
+
+    # No proxy trusted (the default): a header from anyone, even loopback, changes nothing.
+    plain = create_app(platform=_platform(tmp_path, engine, clock, public_check_per_minute=3))
+    local = _from(plain, "127.0.0.1")
+    assert [burst(local, f"203.0.113.{i}", 1)[0] for i in range(4)] == [200, 200, 200, 429]
+    # Behind a named proxy each forwarded client has its own window.
+    proxied = create_app(
+        platform=_platform(
+            tmp_path, engine, clock, public_check_per_minute=3, trusted_proxies=["10.0.0.5", "10.1.0.0/24"]
+        )
+    )
+    proxy = _from(proxied, "10.0.0.5")
+    assert burst(proxy, "203.0.113.1", 4) == [200, 200, 200, 429]
+    assert burst(proxy, "203.0.113.2", 1) == [200]
+    # A client writing addresses of its own to the left is still counted by the one the proxy saw,
+    # read from the right past every trusted hop.
+    assert burst(proxy, "198.51.100.7, 203.0.113.1", 1) == [429]
+    assert burst(proxy, "203.0.113.1, 10.1.0.9", 1) == [429]
+    # Another peer's header is not believed.
+    assert burst(_from(proxied, "10.0.0.6"), "203.0.113.3", 4) == [200, 200, 200, 429]
+    with pytest.raises(ValueError, match="not-a-network"):
+        Settings(environment="test", trusted_proxies=["not-a-network"], **TEST_KEYS)  # type: ignore[arg-type]
+
+
+def test_reliability_doc_states_the_enumeration_cost_of_the_default_settings() -> None:
+    settings = Settings(environment="test", **TEST_KEYS)  # type: ignore[arg-type]
+    one, thousand = enumeration_cost(settings, 1), enumeration_cost(settings, 1000)
+    assert (one, thousand) == (60, 60_000)
+    doc = (Path(__file__).parents[2] / "docs" / "reliability.md").read_text(encoding="utf-8")
+    assert f"**{one:,} numbers an hour** from one address" in doc
+    assert f"**{thousand:,} an hour** from a thousand" in doc
 
 
 # Headers, cookies, CSRF ---------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import json
 import logging
 import re
@@ -16,13 +18,16 @@ from fanzha.appeals.attachments import (
     MAX_BYTES,
     SIGNATURES,
     AttachmentStore,
+    CheckedFile,
     attachments_of,
     check_count,
     check_file,
     clean_name,
     sniff,
+    typed_name,
 )
 from fanzha.appeals.otp import OTP_MAX_ATTEMPTS, OtpRateLimited
+from fanzha.appeals.router import attachment_response
 from fanzha.appeals.service import AppealService
 from fanzha.appeals.tables import Appeal, AppealAttachment, AppealOtp
 from fanzha.audit.tables import AuditRecord
@@ -42,6 +47,7 @@ from tests.integration.test_disposal_service import (
     order,
 )
 
+migration = importlib.import_module("fanzha.db.migrations.versions.0011_votes_and_typed_names")
 FACTS, REASONS = "我是快递员，每天给客户打电话", "正常工作使用"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"secret-scan-of-my-work-permit" * 50
 PDF = b"%PDF-1.7\n" + b"labour contract of the appellant " * 40
@@ -188,17 +194,31 @@ def test_five_wrong_tries_end_a_code(platform: Platform, dw: DisposalWorld) -> N
     assert count(platform, Appeal) == 0
 
 
-def test_codes_are_limited_per_number_and_per_client_alike_for_every_number(
-    platform: Platform, dw: DisposalWorld
+def test_codes_are_limited_per_address_per_number_and_address_and_briefly_per_number(
+    platform: Platform, dw: DisposalWorld, clock: FrozenClock
 ) -> None:
     suspended(platform, dw)
     service = appeals_of(platform)
-    for number in (PHONE, OTHER_PHONE):  # the same limit whether or not a measure is in force
+    sent = len(dw.notifier.sent)
+    for i, number in enumerate((PHONE, OTHER_PHONE)):  # the same limits whether or not a measure is in force
+        # Three strangers asking for the number no longer lock its owner out for an hour.
+        for n in range(3):
+            service.phone.issue(number, f"10.3.{i}.{n}")
+        service.phone.issue(number, f"10.4.{i}.1")  # the owner, at once
+        service.phone.issue(number, f"10.4.{i}.2")
+        # Five in ten minutes, from anywhere, and the number waits: minutes, not an hour.
+        with pytest.raises(OtpRateLimited) as briefly:
+            service.phone.issue(number, f"10.4.{i}.3")
+        assert briefly.value.field == "phone" and 0 < briefly.value.retry_after <= 601
+        clock.advance(timedelta(minutes=10, seconds=1))
+        service.phone.issue(number, f"10.4.{i}.3")
+        # One address asks for one number three times an hour at most.
         for _ in range(3):
-            service.phone.issue(number, f"10.0.0.{len(number)}{number[-1]}")
-        with pytest.raises(OtpRateLimited) as limited:
-            service.phone.issue(number, "10.9.9.9")
-        assert limited.value.field == "phone" and limited.value.retry_after > 0
+            service.phone.issue(number, f"10.5.{i}.1")
+        with pytest.raises(OtpRateLimited) as pair:
+            service.phone.issue(number, f"10.5.{i}.1")
+        assert pair.value.field == "phone"
+    assert len(dw.notifier.sent) - sent == 9  # a code to the restricted number for each request accepted
     for n in range(10):
         service.phone.issue(f"1370000{n:04d}", "10.2.2.2")
     with pytest.raises(OtpRateLimited) as per_client:
@@ -302,6 +322,33 @@ def test_attachments_are_encrypted_at_rest_and_downloads_are_audited(
         conn.execute(text("UPDATE appeal_attachments SET sha256 = :s"), {"s": "0" * 64})
     with pytest.raises(Exception, match="authentication"):
         store.download(dw.base.analyst.principal, appeal.id, row.id)
+
+
+def test_files_are_stored_and_served_under_a_name_from_their_detected_type(
+    platform: Platform, dw: DisposalWorld
+) -> None:
+    assert check_file("evidence.pdf.bat", PDF).name == "evidence.pdf"
+    assert check_file("photo.exe", PNG).name == "photo.png"
+    assert check_file("scan.png", b"\xff\xd8\xff\xe0jfif").name == "scan.jpg"
+    assert check_file(".htaccess", PNG).name == "htaccess.png"
+    assert check_file("", PDF).name == "attachment.pdf"
+    appeal = appealed(platform, dw)
+    store = store_of(platform)
+    _, [row] = store.add(appeal.number, [check_file("证明.pdf.bat", PDF)], "10.1.1.1")
+    assert row.name == "证明.pdf"
+    # A row stored before names were typed is served under its type's name all the same.
+    old = CheckedFile("evidence.pdf.bat", "application/pdf", PDF, hashlib.sha256(PDF).hexdigest())
+    with platform.sessions() as session:
+        [legacy] = store.seal(session, session.get_one(Appeal, appeal.id), [old], "10.1.1.1")
+        session.commit()
+        legacy_id = legacy.id
+    meta, data = store.download(dw.base.analyst.principal, appeal.id, legacy_id)
+    disposition = attachment_response(meta, data).headers["content-disposition"]
+    assert 'filename="evidence.pdf"' in disposition and ".bat" not in disposition
+    # The migration renames such rows the same way.
+    names = [("evidence.pdf.bat", "application/pdf"), ("a.b.c", "image/png"), ("...", "image/jpeg")]
+    for name, media in names:
+        assert migration.typed(name, media) == typed_name(name, media)
 
 
 def test_names_are_sanitised() -> None:

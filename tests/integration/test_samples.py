@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from fanzha.audit.tables import AuditRecord
 from fanzha.bootstrap import Platform
 from fanzha.core.clock import FrozenClock
 from fanzha.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -132,6 +133,66 @@ def test_sightings_move_confidence_and_show_only_own(platform: Platform, world: 
         platform.samples.record_sighting(
             world.bank_a_op.principal, SightingCreate(token="0" * 64, outcome="hit")
         )
+
+
+def _sight(platform: Platform, person: object, token: str, outcome: str) -> Sample:
+    principal = person.principal  # type: ignore[attr-defined]
+    return platform.samples.record_sighting(principal, SightingCreate(token=token, outcome=outcome))  # type: ignore[arg-type]
+
+
+def test_an_organisation_has_one_vote_per_sample_however_often_it_repeats_it(
+    platform: Platform, world: World
+) -> None:
+    sample, _ = platform.samples.publish(world.analyst.principal, _pub("phone", "13800138013", confidence=90))
+    answers = [_sight(platform, world.bank_a_op, sample.token, "false_positive") for _ in range(20)]
+    assert [a.confidence for a in answers] == [80] * 20 and answers[-1].false_positives == 1
+    assert answers[-1].risk_level == "high"  # twenty repeats did not make a fraud number look harmless
+    # Changing its mind replaces the vote: the false positive is taken back, a hit counts instead.
+    changed = _sight(platform, world.bank_a_op, sample.token, "hit")
+    assert (changed.confidence, changed.hits, changed.false_positives) == (91, 1, 0)
+    _, police_view = platform.samples.get(world.analyst.principal, sample.id)
+    assert [(s.org_id, s.outcome) for s in police_view["sightings"]] == [(world.bank_a.id, "hit")]
+    # A merge keeps the votes' shift on top of what publishing set.
+    merged, _ = platform.samples.publish(world.analyst.principal, _pub("phone", "13800138013", confidence=50))
+    assert merged.confidence == 96 and merged.sighting_shift == 1  # 1 − (0.1 × 0.5) = 95, +1 hit
+
+
+def test_institutions_together_lower_confidence_by_at_most_thirty_and_only_police_go_further(
+    platform: Platform, world: World
+) -> None:
+    sample, _ = platform.samples.publish(world.analyst.principal, _pub("phone", "13800138014", confidence=90))
+    banks = [
+        make_user(platform, f"op{i}", make_org(platform, f"bk{i}", OrgKind.BANK), Role.INSTITUTION_OPERATOR)
+        for i in range(6)
+    ]
+    after = [_sight(platform, bank, sample.token, "false_positive").confidence for bank in banks]
+    assert after == [80, 70, 60, 60, 60, 60]
+    county = make_user(platform, "cya", world.county_y, Role.ANALYST)
+    assert _sight(platform, county, sample.token, "false_positive").confidence == 50
+    assert _sight(platform, world.analyst, sample.token, "false_positive").confidence == 40
+
+
+def test_a_sighting_needs_the_same_visibility_as_reading_the_sample(platform: Platform, world: World) -> None:
+    telecom_a = make_user(
+        platform, "tela", make_org(platform, "tel-a", OrgKind.TELECOM), Role.INSTITUTION_OPERATOR
+    )
+    pending, _ = platform.samples.publish(telecom_a.principal, _pub("phone", "13800138015", confidence=70))
+    assert pending.status == "pending"
+    for outsider in (world.bank_b_op, world.bank_a_op):
+        with pytest.raises(NotFound):
+            _sight(platform, outsider, pending.token, "false_positive")
+    with platform.sessions() as session:
+        row = session.get_one(Sample, pending.id)
+        assert (row.confidence, row.false_positives) == (70, 0)
+        refusals = session.scalars(
+            select(func.count())
+            .select_from(AuditRecord)
+            .where(AuditRecord.action == "sample.sighting", AuditRecord.result == "denied")
+        ).one()
+        assert refusals == 2
+    # The reporter itself and the police may sight it.
+    assert _sight(platform, telecom_a, pending.token, "hit").hits == 1
+    assert _sight(platform, world.analyst, pending.token, "hit").hits == 2
 
 
 def test_only_police_reveal_raw_values_and_every_reveal_is_audited(platform: Platform, world: World) -> None:

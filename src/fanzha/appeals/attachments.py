@@ -34,6 +34,8 @@ SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png", "PNG"),
 )
 MEDIA_TYPES = frozenset(media for _, media, _ in SIGNATURES)
+# The one extension a file is stored and served under, from its detected type (never the uploader's).
+EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 _SEP = "\x1f"
 _UNSAFE = re.compile(r'[<>:"|?*;\\/`$&%{}\[\]\'=]')
 
@@ -58,6 +60,12 @@ def clean_name(raw: str) -> str:
         stem, dot, ext = kept.rpartition(".")
         kept = f"{stem[: 99 - len(ext)]}.{ext}" if dot and len(ext) <= 10 else kept[:100]
     return kept or "attachment"
+
+
+def typed_name(raw: str, media_type: str) -> str:
+    """The clean name less every extension given, plus the detected type's (`a.pdf.bat` → `a.pdf`)."""
+    stem = clean_name(raw).split(".")[0][:90] or "attachment"
+    return f"{stem}.{EXTENSIONS.get(media_type, 'bin')}"
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,7 @@ def check_file(raw_name: str, data: bytes, field: str = "files") -> CheckedFile:
             f"Attachment '{name}' is not a PDF, JPEG or PNG file (judged by its content, not its name)",
             field=field,
         )
-    return CheckedFile(name, media, data, hashlib.sha256(data).hexdigest())
+    return CheckedFile(typed_name(raw_name, media), media, data, hashlib.sha256(data).hexdigest())
 
 
 def check_count(count: int, existing: int = 0, field: str = "files") -> None:

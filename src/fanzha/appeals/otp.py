@@ -32,9 +32,22 @@ log = logging.getLogger("fanzha.appeals")
 OTP_TTL = timedelta(minutes=10)
 OTP_MAX_ATTEMPTS = 5
 OTP_DIGITS = 6
-# Codes asked per number and per address in an hour: with 5 tries each, a guesser gets 15 of 10⁶ an hour.
-OTP_PER_NUMBER_PER_HOUR = 3
-OTP_PER_CLIENT_PER_HOUR = 10
+
+
+@dataclass(frozen=True)
+class OtpLimits:
+    """How often codes may be asked (Settings `otp_*`).
+
+    Per address an hour; per number and address an hour; per number in a short window. Others asking
+    for a number's codes can hold its owner up for `number_window` at most, and keeping it held needs
+    fresh addresses all along; a guesser gets `per_number` codes of 5 tries each per window.
+    """
+
+    per_client_per_hour: int = 10
+    per_number_and_client_per_hour: int = 3
+    per_number: int = 5
+    number_window: timedelta = timedelta(minutes=10)
+
 
 NEUTRAL_ZH = "如该号码有正在执行的处置措施，验证码将以短信发送，10 分钟内有效。"
 NEUTRAL_EN = (
@@ -98,10 +111,12 @@ class PhoneProven:
 class PhoneProof:
     """Issues and checks one-time codes; the neutral answer is the same whether or not a measure exists."""
 
-    def __init__(self, disposal: DisposalService) -> None:
+    def __init__(self, disposal: DisposalService, limits: OtpLimits | None = None) -> None:
         self._disposal = disposal
-        self.per_number = RateLimiter(OTP_PER_NUMBER_PER_HOUR, 3600.0)
-        self.per_client = RateLimiter(OTP_PER_CLIENT_PER_HOUR, 3600.0)
+        limits = limits or OtpLimits()
+        self.per_client = RateLimiter(limits.per_client_per_hour, 3600.0)
+        self.per_number_and_client = RateLimiter(limits.per_number_and_client_per_hour, 3600.0)
+        self.per_number = RateLimiter(limits.per_number, limits.number_window.total_seconds())
 
     def _token(self, phone: str) -> tuple[str, str, str]:
         identifier, token = self._disposal.vault.token_of(IdentifierKind.PHONE, phone, field="phone")
@@ -110,12 +125,15 @@ class PhoneProof:
     def issue(self, phone: str, source_ip: str, later: Later | None = None) -> None:
         """Art 34¶2: send a code if a measure is in force on the number; answer nothing either way."""
         value, token, masked = self._token(phone)
-        # Counted for every number alike, so a 429 says nothing about whether a measure exists.
+        # Counted for every number alike, so a 429 says nothing about whether a measure exists; in this
+        # order, so a request refused for its address uses up nothing of the number's windows.
+        at = self._disposal.clock.now().timestamp()
         for limiter, key, field in (
             (self.per_client, source_ip, "client"),
+            (self.per_number_and_client, f"{token}\x1f{source_ip}", "phone"),
             (self.per_number, token, "phone"),
         ):
-            wait = limiter.retry_after(key)
+            wait = limiter.retry_after(key, at)
             if wait:
                 raise OtpRateLimited(wait, field)
         service = self._disposal

@@ -18,6 +18,7 @@ from fanzha.appeals.attachments import (
     attachments_of,
     check_count,
     check_file,
+    typed_name,
 )
 from fanzha.appeals.domain import APPEAL_LABELS, AppealStatus
 from fanzha.appeals.otp import NEUTRAL_EN, NEUTRAL_ZH, OTP_TTL
@@ -66,13 +67,15 @@ def checked_uploads(uploads: Sequence[Upload], existing: int = 0) -> list[Checke
 
 
 def attachment_response(row: AppealAttachment, data: bytes) -> Response:
-    """The decrypted file as a download the browser never renders or sniffs."""
-    fallback = row.name.encode("ascii", "ignore").decode() or "attachment"
+    """The decrypted file as a download the browser never renders or sniffs, named by its type."""
+    name = typed_name(row.name, row.media_type)  # rows stored before the names were typed, too
+    fallback = name.encode("ascii", "ignore").decode()
+    fallback = fallback if not fallback.startswith(".") else "attachment" + fallback
     return Response(
         content=data,
         media_type=row.media_type,
         headers={
-            "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(row.name)}",
+            "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}",
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "no-store",
         },
@@ -104,7 +107,7 @@ def public_view(appeal: Appeal) -> AppealPublic:
 @router.post("/public/notices", response_model=NoticePublic, tags=["public"])
 def notice(request: Request, body: NoticeLookup) -> Any:
     """The notice behind an appeal code (Art 34¶1): object, measure, reason, remedy, documents."""
-    ratelimit.check(request, "public")
+    ratelimit.check(request, "portal")
     row, masked, count = appeals_of(request).notice_view(body.code)
     return NoticePublic(
         object_kind=row.object_kind,
@@ -119,7 +122,7 @@ def notice(request: Request, body: NoticeLookup) -> Any:
 @router.post("/public/appeals/otp", response_model=OtpAccepted, status_code=202, tags=["public"])
 def otp(request: Request, body: OtpRequest, tasks: BackgroundTasks) -> OtpAccepted:
     """Art 34¶2: an SMS code if a measure is in force on the number; the same answer either way."""
-    ratelimit.check(request, "public")
+    ratelimit.check(request, "otp")
     appeals_of(request).phone.issue(body.phone, client_ip(request), tasks.add_task)
     return neutral_answer()
 
@@ -127,7 +130,6 @@ def otp(request: Request, body: OtpRequest, tasks: BackgroundTasks) -> OtpAccept
 @router.post("/public/appeals", response_model=AppealPublic, status_code=201, tags=["public"])
 def submit(request: Request, body: AppealCreate) -> Any:
     """Appeal every measure on the object (Art 34¶2), proven by the notice's code or phone and SMS code."""
-    ratelimit.check(request, "public")
     ratelimit.check(request, "appeal")
     appeal = appeals_of(request).submit(
         body.code,
@@ -148,7 +150,6 @@ def add_attachments(
     request: Request, number: str, files: Annotated[list[UploadFile], File()]
 ) -> AttachmentsAdded:
     """Art 34¶2: add files to an open appeal, proven by its number (what the appellant follows it by)."""
-    ratelimit.check(request, "public")
     ratelimit.check(request, "appeal")
     appeal, rows = store_of(request).add(number, checked_uploads(files), client_ip(request))
     return AttachmentsAdded(
@@ -159,7 +160,7 @@ def add_attachments(
 @router.post("/public/appeals/status", response_model=AppealPublic, tags=["public"])
 def follow(request: Request, body: AppealStatusQuery) -> Any:
     """Follow an appeal by its number."""
-    ratelimit.check(request, "public")
+    ratelimit.check(request, "portal")
     return public_view(appeals_of(request).status(body.number))
 
 

@@ -18,7 +18,7 @@ from fanzha.appeals.domain import (
     clean_code,
     new_code,
 )
-from fanzha.appeals.otp import PhoneProof, latest_notice
+from fanzha.appeals.otp import OtpLimits, PhoneProof, latest_notice
 from fanzha.appeals.tables import Appeal, AppealAttachment
 from fanzha.audit.service import ANONYMOUS
 from fanzha.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -47,12 +47,12 @@ Attach = Callable[[Session, Appeal], object]
 class AppealService:
     """Appeals by the person or unit affected; one appeal covers every measure on the object."""
 
-    def __init__(self, disposal: DisposalService) -> None:
+    def __init__(self, disposal: DisposalService, otp_limits: OtpLimits | None = None) -> None:
         self._disposal = disposal
         self.disposal = disposal
         self.clock = disposal.clock
         # Art 34¶2: the person proves control of the number by a one-time SMS code.
-        self.phone = PhoneProof(disposal)
+        self.phone = PhoneProof(disposal, otp_limits)
 
     # The public portal (no account) -----------------------------------------------------------
 

@@ -119,7 +119,7 @@ def portal(request: Request) -> HTMLResponse:
 @router.post("/appeal/otp", response_class=HTMLResponse)
 async def otp(request: Request, tasks: BackgroundTasks) -> Response:
     """Ask for an SMS code proving control of the number; the same neutral answer either way."""
-    ratelimit.check(request, "public")
+    ratelimit.check(request, "otp")
     fields = _fields(await request.form())
     form = {"phone": fields.get("phone", "")}
     try:
@@ -135,7 +135,6 @@ async def otp(request: Request, tasks: BackgroundTasks) -> Response:
 @router.post("/appeal", response_class=HTMLResponse)
 async def submit(request: Request) -> Response:
     """Submit an appeal with its files (multipart); the answer shows the appeal number to follow it."""
-    ratelimit.check(request, "public")
     ratelimit.check(request, "appeal")
     form = await request.form(max_files=MAX_FILES + 1)
     fields = _fields(form)
@@ -170,7 +169,7 @@ def status(request: Request) -> Response:
     number = request.query_params.get("number", "")
     if not number:
         return render(request, "appeals/status.html", appeal=None, error=None)
-    ratelimit.check(request, "public")
+    ratelimit.check(request, "portal")
     try:
         appeal = public_view(appeals_of(request).status(number))
     except FanzhaError as failure:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fanzha.core.errors import InsecureSettings
@@ -48,10 +49,22 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(default=12, ge=1)
     api_key_default_days: int = Field(default=365, ge=1)
     cookie_secure: bool = False
-    # The public risk check: checks per client per minute (and the pull feed's page size cap).
+    # The public risk check per client address, a minute and an hour (the hour bounds enumeration:
+    # docs/reliability.md states what one address and a thousand can test).
     public_check_per_minute: int = Field(default=10, ge=1)
-    # ... and over every caller together, so many addresses cannot walk the sample library either.
-    public_per_minute_overall: int = Field(default=600, ge=1)
+    public_check_per_hour: int = Field(default=60, ge=1)
+    # Each public bucket's ceiling over every caller together (check, portal lookups, code requests,
+    # appeals apart): far above what the per-address windows let a thousand addresses send.
+    public_per_minute_overall: int = Field(default=6000, ge=1)
+    # One-time codes (Art 34¶2): per address an hour, per number and address an hour, and per number
+    # in a short window, so others asking for a number's codes hold its owner up for minutes at most.
+    otp_per_hour_per_client: int = Field(default=10, ge=1)
+    otp_per_hour_per_number_and_client: int = Field(default=3, ge=1)
+    otp_per_number: int = Field(default=5, ge=1)
+    otp_number_window_minutes: int = Field(default=10, ge=1)
+    # Addresses or networks of reverse proxies whose X-Forwarded-For is honoured, e.g.
+    # '["10.0.0.5", "10.1.0.0/24"]'; empty: the peer's address is the client's, whatever it sends.
+    trusted_proxies: list[str] = Field(default_factory=list)
     # Appeal submissions per address per hour (Art 34: one appeal per measure; a flood is abuse).
     appeals_per_hour_per_client: int = Field(default=20, ge=1)
     # Log-in attempts per address and per account per minute, before the lock-out counts failures.
@@ -60,6 +73,8 @@ class Settings(BaseSettings):
     # Pull-feed reads (samples and orders) per address and per organisation per minute.
     feed_per_minute_per_client: int = Field(default=120, ge=1)
     feed_per_minute_per_org: int = Field(default=600, ge=1)
+    # Webhooks may target loopback and private addresses: only for tests and the demo (refused in production).
+    webhook_allow_private: bool = False
     # Per-kind sample lifetime overrides in days, e.g. FANZHA_SAMPLE_EXPIRY_DAYS='{"ip": 14}'.
     sample_expiry_days: dict[str, int] = Field(default_factory=dict)
     data_dir: Path = Path("./var")
@@ -75,6 +90,14 @@ class Settings(BaseSettings):
     # The demo's local SMS sink (`fanzha run` turns it on when no gateway is configured): the web app
     # takes the platform's signed SMS at /demo/sms/gateway and shows them at /demo/sms. Never in production.
     demo_sms_sink: bool = False
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        """Each entry an address or a network (CIDR)."""
+        for entry in value:
+            ipaddress.ip_network(entry.strip(), strict=False)  # a ValueError names the bad entry
+        return [entry.strip() for entry in value]
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
@@ -112,6 +135,12 @@ class Settings(BaseSettings):
                     "生产环境必须启用安全 Cookie（FANZHA_COOKIE_SECURE=true）",
                     "Secure cookies are required in production (FANZHA_COOKIE_SECURE=true)",
                     field="FANZHA_COOKIE_SECURE",
+                )
+            if self.webhook_allow_private:
+                raise InsecureSettings(
+                    "生产环境不得允许回调指向内网地址（FANZHA_WEBHOOK_ALLOW_PRIVATE）",
+                    "Webhooks to private addresses are refused in production (FANZHA_WEBHOOK_ALLOW_PRIVATE)",
+                    field="FANZHA_WEBHOOK_ALLOW_PRIVATE",
                 )
             if self.sms_gateway_url and not self.sms_gateway_url.lower().startswith("https://"):
                 # The body carries the number and the appeal code: never in clear over the network.

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fanzha.core.clock import Clock
 from fanzha.db.engine import reading
 from fanzha.events.domain import DomainEvent
+from fanzha.events.egress import DeliveryError
 from fanzha.events.outbox import current_position, read_after
 from fanzha.events.tables import SinkCursor
 
@@ -203,7 +204,10 @@ async def deliver(publisher: EventPublisher, got: Read, lease: Lease, retry: Ret
         try:
             await publisher.publish(event)
         except Exception as failure:  # noqa: BLE001 - any sink failure is retried later
-            error = f"{type(failure).__name__}: {failure}"
+            # A webhook's error is its generic message: a subscriber reads it back in delivery health.
+            error = (
+                str(failure) if isinstance(failure, DeliveryError) else f"{type(failure).__name__}: {failure}"
+            )
             log.warning("sink %s failed at %s: %s", publisher.name, event.position, type(failure).__name__)
             if done == start and failures + 1 >= retry.max_attempts:
                 # This event has failed max_attempts times in a row: set it aside and go on.

@@ -14,6 +14,7 @@ import httpx
 from fanzha.bootstrap import Platform
 from fanzha.core.errors import FanzhaError
 from fanzha.events.dispatcher import Dispatcher, EventPublisher, RetryPolicy, dispatch_all
+from fanzha.events.egress import DeliveryError, guarded_client
 from fanzha.events.nats_sink import JetStreamPublisher
 from fanzha.events.outbox import current_head
 from fanzha.identity.domain import Principal
@@ -62,7 +63,9 @@ class Delivery:
     def _client(self, target: Target) -> httpx.AsyncClient:
         client = self._clients.get(target.subscription_id)
         if client is None:
-            client = self._clients[target.subscription_id] = httpx.AsyncClient(timeout=self._timeout)
+            client = self._clients[target.subscription_id] = guarded_client(
+                self._platform.settings.webhook_allow_private, self._timeout
+            )
         return client
 
     async def run_once(self) -> int:
@@ -107,12 +110,12 @@ async def replay(platform: Platform, principal: Principal, dead_letter_id: int) 
     """Send a dead-lettered event again now; it is marked replayed only once the receiver took it."""
     target, event = platform.subscriptions.replay_target(principal, dead_letter_id)
     try:
-        async with httpx.AsyncClient(timeout=10) as http:
+        async with guarded_client(platform.settings.webhook_allow_private, 10) as http:
             await WebhookPublisher(target, platform.sessions, platform.clock, http).publish(event)
-    except (httpx.HTTPError, ConnectionError) as failure:
+    except DeliveryError as failure:
         raise DeliveryFailed(
-            f"接收方仍未接收：{type(failure).__name__}",
-            f"The receiver still refused: {failure}",
+            f"接收方仍未接收：{failure.message_zh}",
+            f"The receiver still refused: {failure.message_en}",
             field="webhook_url",
         ) from None
     return platform.subscriptions.mark_replayed(principal, dead_letter_id)

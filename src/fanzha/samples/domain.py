@@ -120,9 +120,25 @@ def merged_confidence(current: int, reported: int) -> int:
     return min(99, max(current, reported, round(combined)))
 
 
-def after_sightings(confidence: int, hits: int, false_positives: int) -> int:
-    """Confirmed hits raise confidence a little; each false positive lowers it more."""
-    return max(0, min(99, confidence + min(hits, 10) - 10 * false_positives))
+HIT_BONUS_CAP = 10  # hits together raise confidence by at most this
+FALSE_POSITIVE_STEP = 10  # one organisation's false positive lowers confidence by this
+INSTITUTION_FALSE_POSITIVE_CAP = 30  # institutions' false positives together lower it by at most this
+
+
+def sighting_shift(hits: int, false_positives: int, police_false_positives: int = 0) -> int:
+    """The confidence change of a sample's votes, one per organisation (its latest sighting).
+
+    Hits raise confidence a little; institutions' false positives lower it by at most 30 together, so
+    no institution (nor a few together) can make a police finding look harmless. Only the police,
+    whose own false positives are not capped, move it further (or revoke the sample).
+    """
+    institutions = min(FALSE_POSITIVE_STEP * false_positives, INSTITUTION_FALSE_POSITIVE_CAP)
+    return min(hits, HIT_BONUS_CAP) - institutions - FALSE_POSITIVE_STEP * police_false_positives
+
+
+def shifted(base: int, shift: int) -> int:
+    """Confidence from a base and a shift, kept within 0-99 (never certain)."""
+    return max(0, min(99, base + shift))
 
 
 def check_confidence(value: int) -> int:

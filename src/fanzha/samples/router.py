@@ -216,7 +216,7 @@ def sighting(request: Request, body: SightingCreate, principal: Looker, key: Ide
 def public_check(request: Request, body: PublicCheck) -> Any:
     """The portal's risk check for anyone: one identifier, a coarse answer, rate-limited per client."""
     platform, client = platform_of(request), client_ip(request)
-    ratelimit.check(request, "public")
+    ratelimit.check(request, "check")
     return platform.lookup.public_check(body.kind, body.value, client)
 
 

@@ -18,16 +18,18 @@ from fanzha.core.errors import Conflict, NotFound, PermissionDenied
 from fanzha.db.uow import UnitOfWork
 from fanzha.events import outbox
 from fanzha.identifiers import Identifier, IdentifierKind, IdentifierVault, normalise
-from fanzha.identity.domain import Principal
+from fanzha.identity.domain import OrgKind, Principal
 from fanzha.identity.service import IdentityService, actor_of, refused
+from fanzha.identity.tables import Organisation
 from fanzha.samples.domain import (
     Expiry,
     SampleStatus,
-    after_sightings,
     check_may_publish,
     check_not_protected,
     merged_confidence,
     risk_of,
+    shifted,
+    sighting_shift,
 )
 from fanzha.samples.lookup import measures_in_force
 from fanzha.samples.schemas import SamplePublish, SightingCreate
@@ -170,7 +172,10 @@ class SampleService:
 
     def _merge(self, sample: Sample, prepared: Prepared, principal: Principal, now: datetime) -> str:
         """Fold a new report into an existing sample; returns the change name."""
-        sample.confidence = merged_confidence(sample.confidence, prepared.data.confidence)
+        # Reports merge into what publishing set; the sightings' shift stays on top of it.
+        base = merged_confidence(sample.confidence - sample.sighting_shift, prepared.data.confidence)
+        sample.confidence = shifted(base, sample.sighting_shift)
+        sample.sighting_shift = sample.confidence - base
         sample.risk_level = str(risk_of(sample.confidence))
         sample.last_seen, sample.updated_at = now, now
         sample.expires_at = max(sample.expires_at, self.expiry.until(prepared.identifier.kind, now))
@@ -303,42 +308,86 @@ class SampleService:
     # Sightings and reading -------------------------------------------------------------------
 
     def record_sighting(self, principal: Principal, data: SightingCreate) -> Sample:
-        """An institution met a sample: hits raise confidence, false positives lower it."""
+        """An organisation met a sample it may read: its one vote (hit or false positive) moves confidence.
+
+        A repeated sighting replaces the organisation's vote rather than adding one, so no organisation
+        can walk a sample's confidence down by repeating itself (`sighting_shift` bounds them all).
+        """
         with self._identity.guarded(principal), self.uow() as uow:
-            sample = uow.session.scalars(
-                select(Sample).where(Sample.token == data.token).with_for_update()
-            ).first()
-            if sample is None:
-                raise NotFound("没有该令牌对应的样本", "No sample has this token", field="token")
-            uow.session.add(
-                Sighting(
-                    sample_id=sample.id,
-                    org_id=principal.org_id,
-                    outcome=data.outcome,
-                    note=data.note,
-                    seen_at=self.clock.now(),
+            session = uow.session
+            query = select(Sample).where(Sample.token == data.token).with_for_update()
+            sample = session.scalars(query).first()
+            if sample is None or not self._visible(session, principal, sample):
+                # The same answer as reading it: another institution's pending report stays unseen.
+                raise refused(
+                    NotFound("没有该令牌对应的样本", "No sample has this token", field="token"),
+                    "sample.sighting",
+                    "sample",
+                    sample.id if sample is not None else data.token[:16],
                 )
-            )
-            hit, false_positive = (1, 0) if data.outcome == "hit" else (0, 1)
-            sample.hits += hit
-            sample.false_positives += false_positive
+            now = self.clock.now()
+            vote = session.scalars(
+                select(Sighting)
+                .where(Sighting.sample_id == sample.id, Sighting.org_id == principal.org_id)
+                .order_by(Sighting.id.desc())
+                .limit(1)
+            ).first()
+            if vote is None:
+                session.add(
+                    Sighting(
+                        sample_id=sample.id,
+                        org_id=principal.org_id,
+                        outcome=data.outcome,
+                        note=data.note,
+                        seen_at=now,
+                    )
+                )
+            else:
+                vote.outcome, vote.note, vote.seen_at = data.outcome, data.note, now
+            session.flush()
             before = sample.confidence
-            sample.confidence = after_sightings(sample.confidence, hit, false_positive)
-            sample.risk_level = str(risk_of(sample.confidence))
-            sample.updated_at = self.clock.now()
+            self._recount(session, sample)
+            sample.updated_at = now
             if sample.confidence != before and sample.status == SampleStatus.ACTIVE:
-                self._changed(uow.session, sample, principal.username, "updated", {"sighting": data.outcome})
+                self._changed(session, sample, principal.username, "updated", {"sighting": data.outcome})
             self.audit.record(
-                uow.session,
+                session,
                 actor_of(principal),
                 "sample.sighting",
                 object_type="sample",
                 object_id=sample.id,
                 source_ip=principal.source_ip,
-                detail={"outcome": data.outcome},
+                detail={"outcome": data.outcome, "replaced": vote is not None},
             )
             uow.commit()
             return sample
+
+    @staticmethod
+    def _recount(session: Session, sample: Sample) -> None:
+        """Count each organisation's latest vote and set the sample's confidence from them."""
+        rows = session.execute(
+            select(Sighting.org_id, Sighting.outcome, Organisation.kind)
+            .join(Organisation, Organisation.id == Sighting.org_id)
+            .where(Sighting.sample_id == sample.id)
+            .order_by(Sighting.id)
+        ).all()
+        votes = {org_id: (outcome, kind) for org_id, outcome, kind in rows}  # the latest row wins
+        hits = sum(1 for outcome, _ in votes.values() if outcome == "hit")
+        police = sum(1 for outcome, kind in votes.values() if outcome != "hit" and OrgKind(kind).is_police)
+        institutions = len(votes) - hits - police
+        base = sample.confidence - sample.sighting_shift
+        sample.confidence = shifted(base, sighting_shift(hits, institutions, police))
+        sample.sighting_shift = sample.confidence - base
+        sample.hits, sample.false_positives = hits, institutions + police
+        sample.risk_level = str(risk_of(sample.confidence))
+
+    def _visible(self, session: Session, principal: Principal, sample: Sample) -> bool:
+        """Police see every sample; institutions active ones and their own reports (Art 28¶1)."""
+        return (
+            principal.org_kind.is_police
+            or sample.status == SampleStatus.ACTIVE
+            or self._is_source(session, sample.id, principal.org_id)
+        )
 
     def get(
         self, principal: Principal, sample_id: int, reveal: bool = False
@@ -351,12 +400,7 @@ class SampleService:
             )
         with self._identity.guarded(principal), self.uow() as uow:
             sample = uow.session.get(Sample, sample_id)
-            visible = sample is not None and (
-                principal.org_kind.is_police
-                or sample.status == SampleStatus.ACTIVE
-                or self._is_source(uow.session, sample.id, principal.org_id)
-            )
-            if sample is None or not visible:
+            if sample is None or not self._visible(uow.session, principal, sample):
                 raise refused(NotFound(field="sample_id"), "sample.read", "sample", sample_id)
             extra: dict[str, Any] = {
                 "sources": list(

@@ -14,6 +14,7 @@ from fanzha.core.clock import Clock
 from fanzha.core.errors import NotFound, ValidationFailed
 from fanzha.core.sm import sm4_gcm_decrypt, sm4_gcm_encrypt
 from fanzha.events.domain import DomainEvent
+from fanzha.events.egress import check_url
 from fanzha.events.outbox import read_after
 from fanzha.events.tables import OutboxHead, SinkCursor
 from fanzha.identifiers import IdentifierKind
@@ -47,12 +48,14 @@ class SubscriptionService:
         auditor: Auditor,
         identity: IdentityService,
         key: bytes,
+        allow_private: bool = False,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._audit = auditor
         self._identity = identity
         self._key = key
+        self.allow_private = allow_private  # webhooks to loopback or private addresses (tests, demo)
 
     def create(
         self, principal: Principal, kinds: list[str], region_prefix: str, webhook_url: str
@@ -65,10 +68,9 @@ class SubscriptionService:
             raise ValidationFailed(
                 "行政区划前缀只能是数字", "Region prefix must be digits", field="region_prefix"
             )
-        if webhook_url and not webhook_url.startswith(("https://", "http://")):
-            raise ValidationFailed(
-                "回调地址须为 http(s) 地址", "Webhook URL must be http(s)", field="webhook_url"
-            )
+        if webhook_url:
+            # Resolved now and again at every connection (events/egress.py): no loopback or private target.
+            check_url(webhook_url, self.allow_private)
         secret = secrets.token_urlsafe(32) if webhook_url else None
         with self._sessions() as session:
             subscription = Subscription(

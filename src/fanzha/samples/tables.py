@@ -31,6 +31,8 @@ class Sample(Base):
     status_reason: Mapped[str] = mapped_column(String(500), default="")
     hits: Mapped[int] = mapped_column(Integer, default=0)
     false_positives: Mapped[int] = mapped_column(Integer, default=0)
+    # The part of `confidence` that sightings put there (confidence − shift is what publishing set).
+    sighting_shift: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -52,7 +54,7 @@ class SampleSource(Base):
 
 
 class Sighting(Base):
-    """An institution met a sample in its traffic: a hit, or a false positive."""
+    """An organisation's vote on a sample it met: a hit, or a false positive (its latest row counts)."""
 
     __tablename__ = "sample_sightings"
 

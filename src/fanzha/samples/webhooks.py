@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.core.clock import Clock
 from fanzha.events.domain import DomainEvent
+from fanzha.events.egress import UNREACHABLE, DeliveryError, refused_status
 from fanzha.samples.tables import DeadLetter
 
 SIGNATURE_HEADER = "X-Fanzha-Signature"
@@ -88,9 +89,18 @@ class WebhookPublisher:
             EVENT_HEADER: event.event_id,
             SIGNATURE_HEADER: sign(self.target.secret, body, int(self._clock.now().timestamp())),
         }
-        response = await self._http.post(self.target.url, content=body, headers=headers)
+        await self._post(body, headers)
+
+    async def _post(self, body: bytes, headers: dict[str, str]) -> None:
+        """POST and insist on a 2xx; any failure becomes a generic `DeliveryError` (shown in health)."""
+        try:
+            response = await self._http.post(self.target.url, content=body, headers=headers)
+        except DeliveryError:
+            raise
+        except Exception:  # noqa: BLE001 - what failed inside the network is not the subscriber's to read
+            raise DeliveryError(*UNREACHABLE) from None
         if not 200 <= response.status_code < 300:
-            raise ConnectionError(f"receiver answered {response.status_code}")
+            raise refused_status(response.status_code)
 
     async def publish_many(self, events: list[DomainEvent]) -> None:
         """Deliver several events in one POST: `{"events": [...]}`, one signature over the whole body.
@@ -104,9 +114,7 @@ class WebhookPublisher:
             BATCH_HEADER: str(len(events)),
             SIGNATURE_HEADER: sign(self.target.secret, body, int(self._clock.now().timestamp())),
         }
-        response = await self._http.post(self.target.url, content=body, headers=headers)
-        if not 200 <= response.status_code < 300:
-            raise ConnectionError(f"receiver answered {response.status_code}")
+        await self._post(body, headers)
 
     def dead_letter(self, event: DomainEvent, attempts: int, error: str) -> None:
         """Keep the event for replay from the console."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
 from typing import TypeVar
 
 from fastapi import Request
@@ -26,9 +28,42 @@ def platform_of(request: Request) -> Platform:
     return platform
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def _trusted(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
 def client_ip(request: Request) -> str:
-    """The caller's address (behind a proxy, uvicorn's --proxy-headers fills it in)."""
-    return request.client.host if request.client else ""
+    """The caller's address: the peer's, or, when the peer is a trusted proxy, the first untrusted
+    address of X-Forwarded-For read from the right (each proxy appends the address it saw).
+
+    Only proxies named in FANZHA_TRUSTED_PROXIES are believed; anyone else could write any address
+    there and get a fresh rate-limit window with every request.
+    """
+    peer = request.client.host if request.client else ""
+    settings = getattr(request.app.state, "settings", None)
+    networks = _networks(tuple(settings.trusted_proxies)) if settings is not None else ()
+    if not networks or not _trusted(peer, networks):
+        return peer
+    hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, networks):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer  # a proxy passed on something that is not an address: count it as the proxy's
+    return hops[0] if hops else peer
 
 
 async def _check_csrf(request: Request, expected: str) -> None:

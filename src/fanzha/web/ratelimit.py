@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from fastapi import Request, Response
 
@@ -17,54 +17,79 @@ R = TypeVar("R", bound=Response)
 ALL = "*"  # the key of a bucket's cap over every caller together
 
 
-@dataclass(frozen=True)
-class Bucket:
-    """One limited kind of call: a window per client, per organisation (or account) and overall."""
+Scope = Literal["client", "organisation", "overall"]
 
-    per_client: RateLimiter
-    per_owner: RateLimiter | None = None
-    overall: RateLimiter | None = None
+
+@dataclass(frozen=True)
+class Window:
+    """One sliding window: per client address, per organisation (or account), or `overall` (everyone)."""
+
+    scope: Scope
+    limiter: RateLimiter
 
 
 class Limits:
-    """The app's buckets, sized from Settings."""
+    """The app's buckets, sized from Settings: each kind of call is limited on its own.
+
+    Separate buckets keep one flood from closing the rest: many addresses walking the public check fill
+    the check's overall ceiling, not the appeal portal's or the code requests'. Every ceiling over
+    everyone is far above what the per-address windows let a thousand addresses send.
+    """
 
     def __init__(self, settings: Settings, public: RateLimiter | None = None) -> None:
         s = settings
-        self.buckets: dict[str, Bucket] = {
+        ceiling = s.public_per_minute_overall
+
+        def overall() -> Window:
+            return Window("overall", RateLimiter(ceiling, 60.0))
+
+        self.buckets: dict[str, tuple[Window, ...]] = {
             # Log-in (console and API): per address, and per account so one name is not sprayed from many
             # addresses; the account lock-out (graded protection level 3) still applies behind it.
-            "login": Bucket(
-                RateLimiter(s.login_per_minute_per_client, 60.0),
-                RateLimiter(s.login_per_minute_per_account, 60.0),
+            "login": (
+                Window("client", RateLimiter(s.login_per_minute_per_client, 60.0)),
+                Window("organisation", RateLimiter(s.login_per_minute_per_account, 60.0)),
             ),
-            # The public risk check and the appeal portal share one per-address window (codes and the
-            # sample library cannot be walked in bulk), plus a cap over everyone against many addresses.
-            "public": Bucket(
-                public or RateLimiter(s.public_check_per_minute, 60.0),
-                overall=RateLimiter(s.public_per_minute_overall, 60.0),
+            # The public risk check: per address a minute and an hour (what bounds enumeration), and a
+            # ceiling of its own.
+            "check": (
+                Window("client", public or RateLimiter(s.public_check_per_minute, 60.0)),
+                Window("client", RateLimiter(s.public_check_per_hour, 3600.0)),
+                overall(),
             ),
+            # The appeal portal's lookups: the notice behind an appeal code, an appeal's status.
+            "portal": (Window("client", RateLimiter(s.public_check_per_minute, 60.0)), overall()),
+            # Code requests: per address here; per number, and per number and address, in PhoneProof.
+            "otp": (Window("client", RateLimiter(s.public_check_per_minute, 60.0)), overall()),
             # Art 34: an appeal is one submission per case; a flood of them from one address is abuse.
-            "appeal": Bucket(RateLimiter(s.appeals_per_hour_per_client, 3600.0)),
+            "appeal": (Window("client", RateLimiter(s.appeals_per_hour_per_client, 3600.0)), overall()),
             # The pull feeds of samples and orders: per calling address and per organisation.
-            "feed": Bucket(
-                RateLimiter(s.feed_per_minute_per_client, 60.0),
-                RateLimiter(s.feed_per_minute_per_org, 60.0),
+            "feed": (
+                Window("client", RateLimiter(s.feed_per_minute_per_client, 60.0)),
+                Window("organisation", RateLimiter(s.feed_per_minute_per_org, 60.0)),
             ),
         }
 
     def check(self, name: str, client: str, owner: str | None = None) -> None:
-        """Count one call; raise RateLimited when any window of the bucket is full."""
-        bucket = self.buckets[name]
-        windows = [(bucket.per_client, client, "client")]
-        if bucket.per_owner is not None and owner is not None:
-            windows.append((bucket.per_owner, owner, "organisation"))
-        if bucket.overall is not None:
-            windows.append((bucket.overall, ALL, "overall"))
-        for limiter, key, field in windows:
-            wait = limiter.retry_after(key)
+        """Count one call; raise RateLimited when a window of the bucket is full.
+
+        Windows are tried in order and a refused call counts in none after it, so a caller refused
+        for its own address uses up nothing of everyone's window.
+        """
+        keys: dict[Scope, str | None] = {"client": client, "organisation": owner}
+        for window in self.buckets[name]:
+            key = ALL if window.scope == "overall" else keys[window.scope]
+            if key is None:
+                continue
+            wait = window.limiter.retry_after(key)
             if wait:
-                raise RateLimited(wait, field)
+                raise RateLimited(wait, window.scope)
+
+
+def enumeration_cost(settings: Settings, addresses: int) -> int:
+    """How many numbers `addresses` client addresses can test with the public check in an hour."""
+    one = min(settings.public_check_per_minute * 60, settings.public_check_per_hour)
+    return min(addresses * one, settings.public_per_minute_overall * 60)
 
 
 def limits_of(request: Request) -> Limits:
