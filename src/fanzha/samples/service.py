@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.audit.service import SYSTEM, Auditor
@@ -332,18 +332,16 @@ class SampleService:
                 .order_by(Sighting.id.desc())
                 .limit(1)
             ).first()
-            if vote is None:
-                session.add(
-                    Sighting(
-                        sample_id=sample.id,
-                        org_id=principal.org_id,
-                        outcome=data.outcome,
-                        note=data.note,
-                        seen_at=now,
-                    )
+            # Sightings are append-only (fanzha.db.append_only): a new vote is a new row, the latest counts.
+            session.add(
+                Sighting(
+                    sample_id=sample.id,
+                    org_id=principal.org_id,
+                    outcome=data.outcome,
+                    note=data.note,
+                    seen_at=now,
                 )
-            else:
-                vote.outcome, vote.note, vote.seen_at = data.outcome, data.note, now
+            )
             session.flush()
             before = sample.confidence
             self._recount(session, sample)
@@ -410,10 +408,17 @@ class SampleService:
                         .order_by(SampleSource.id)
                     )
                 ),
+                # Each organisation's latest sighting is its vote; earlier rows stay in the log.
                 "sightings": list(
                     uow.session.scalars(
                         select(Sighting)
-                        .where(Sighting.sample_id == sample.id)
+                        .where(
+                            Sighting.id.in_(
+                                select(func.max(Sighting.id))
+                                .where(Sighting.sample_id == sample.id)
+                                .group_by(Sighting.org_id)
+                            )
+                        )
                         .order_by(Sighting.id.desc())
                         .limit(200)
                     )
