@@ -45,13 +45,24 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="监听地址 / address to listen on"),
     port: int = typer.Option(8000, help="端口 / port"),
     workers: int = typer.Option(1, help="工作进程数 / worker processes"),
+    shutdown_timeout: int = typer.Option(
+        30, min=1, help="停止时等待进行中请求的秒数 / seconds in-flight requests get on SIGTERM"
+    ),
 ) -> None:
     """启动平台（API 与控制台）/ Serve the platform: API and console."""
     import uvicorn
 
     Settings()  # refuse insecure settings before binding a port
     malloc.tune()  # before uvicorn starts its thread pool, so no thread gets an arena of its own
-    uvicorn.run("fanzha.web.main:app", host=host, port=port, workers=workers, proxy_headers=True)
+    uvicorn.run(
+        "fanzha.web.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        # Without a limit, SIGTERM waits for every request to end: one that never does kept it alive.
+        timeout_graceful_shutdown=shutdown_timeout,
+    )
 
 
 @db_app.command("upgrade")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from fanzha.audit.domain import GENESIS, AuditEntry
 from fanzha.audit.tables import AuditHead, AuditRecord
+from fanzha.core.paging import advance
 from fanzha.db import appends
 from fanzha.db.rows import ensure_row
 
@@ -84,7 +85,7 @@ def iter_chain(session: Session, batch: int = 5000) -> Iterator[tuple[AuditEntry
             return
         for row in rows:
             yield to_entry(row), row.hash
-        last = rows[-1].seq
+        last = advance(last, rows[-1].seq)
 
 
 def head(session: Session) -> tuple[int, str]:
