@@ -206,11 +206,8 @@ def test_every_object_served_is_valid_stix_and_only_shared_samples_appear(
     expired = [indicators[samples[("ip", v)].token] for v in VALUES["ip"]]
     assert all(i["valid_until"] < stix.timestamp(clock.now()) and "revoked" not in i for i in expired)
     assert "valid_until" not in indicators[samples[("wallet", VALUES["wallet"][0])].token]
-    for indicator in indicators.values():
-        assert (
-            indicator["id"]
-            == f"indicator--{samples_by_token[indicator['extensions'][stix.TOKEN_EXTENSION_ID]['token']].stix_indicator}"
-        )
+    for token, indicator in indicators.items():
+        assert indicator["id"] == f"indicator--{samples_by_token[token].stix_indicator}"
         assert (
             indicator["object_marking_refs"] == [stix.TLP_AMBER_ID]
             and "fake_investment" in indicator["labels"]
