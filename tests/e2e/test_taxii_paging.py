@@ -238,3 +238,29 @@ def test_any_batch_and_page_size_sees_each_object_once(
     else:
         pytest.fail("paging did not end")
     assert len(seen) == len(set(seen)) == FIXED + PER_SAMPLE * 35
+
+
+def test_a_cursor_that_cannot_advance_answers_an_error_instead_of_spinning(
+    live: Live, engine: Engine, clock: FrozenClock
+) -> None:
+    """Rows left in the old text form (SQLite before 0014) stop paging with an error; never a spin."""
+    sqlite = engine.dialect.name == "sqlite"
+    clock.advance(timedelta(microseconds=123_456))  # `….123456+00:00` > `….123456` as text
+    _load(live.platform, live.world)
+    with engine.begin() as connection:  # half the rows as bulk inserts wrote them before migration 0014
+        old = clock.now().isoformat(" ") if sqlite else clock.now()  # PostgreSQL: one timestamptz
+        connection.execute(text("UPDATE samples SET updated_at = :old WHERE id % 2 = 0"), {"old": old})
+    headers = {"Accept": "application/taxii+json;version=2.1", "Authorization": f"Bearer {live.key}"}
+    url = f"{live.base}/taxii2/fanzha/collections/{collection_id(IdentifierKind.PHONE)}/objects/"
+    params: dict[str, str | int] = {"limit": 37}
+    answers = []
+    for _ in range(50):
+        answer = requests.get(url, params=params, headers=headers, timeout=30)
+        answers.append(answer.status_code)
+        if answer.status_code != 200 or not answer.json().get("more"):
+            break
+        params["next"] = answer.json()["next"]
+    if sqlite:
+        assert answers[-1] == 500 and answer.json()["error_code"] == "cursor_stalled", answers
+    else:
+        assert set(answers) == {200} and len(answers) == -(-(FIXED + PER_SAMPLE * (BULK + ORM)) // 37)

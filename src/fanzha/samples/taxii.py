@@ -347,11 +347,10 @@ def entries(
             page = page.where(or_(Sample.updated_at > moment, and_(Sample.updated_at == moment, same)))
         with reading(sessions) as session:
             rows = list(session.scalars(page.limit(batch)))
-        if rows:
-            # Each batch must end after the one before: were stored times to compare inconsistently,
-            # the same batch would come back forever (it once did, with two text forms of a time).
-            advance(last, (as_utc(rows[0].updated_at), rows[0].id))
-            last = (as_utc(rows[-1].updated_at), rows[-1].id)
+        for row in rows:
+            # Rows must come in the cursor's order, each after the last: were stored times to compare
+            # inconsistently, batches would come back forever (it once did, with two text forms of a time).
+            last = advance(last, (as_utc(row.updated_at), row.id))
         for entry in (e for row in rows for e in _sample_entries(row)):
             if (after is None or entry.position > after) and filters.admits(entry):
                 yield entry
