@@ -47,6 +47,9 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="监听地址 / address to listen on"),
     port: int = typer.Option(8000, help="端口 / port"),
     workers: int = typer.Option(1, help="工作进程数 / worker processes"),
+    shutdown_timeout: int = typer.Option(
+        30, min=1, help="停止时等待进行中请求的秒数 / seconds in-flight requests get on SIGTERM"
+    ),
 ) -> None:
     """启动平台（API 与控制台）/ Serve the platform: API and console."""
     import uvicorn
@@ -54,7 +57,15 @@ def serve(
     Settings()  # refuse insecure settings before binding a port
     malloc.tune()  # before uvicorn starts its thread pool, so no thread gets an arena of its own
     # Forwarded addresses are read by web.deps.client_ip, from FANZHA_TRUSTED_PROXIES only.
-    uvicorn.run("fanzha.web.main:app", host=host, port=port, workers=workers, proxy_headers=False)
+    uvicorn.run(
+        "fanzha.web.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+        # Without a limit, SIGTERM waits for every request to end: one that never does kept it alive.
+        timeout_graceful_shutdown=shutdown_timeout,
+    )
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -133,6 +134,42 @@ def test_demo_loads_a_synthetic_province(database: str, tmp_path: Path) -> None:
         statuses = dict(session.execute(select(Sample.status, func.count()).group_by(Sample.status)).all())
     assert townships > 100 and orphans == 0
     assert statuses["active"] > 50 and statuses["pending"] >= 1
+    _demo_samples_page_to_the_end_over_taxii(platform)
+
+
+def _demo_samples_page_to_the_end_over_taxii(platform: Any) -> None:
+    """Every collection of the loaded province pages to its end, each object once (issue 21)."""
+    from sqlalchemy import func, select, text
+
+    from fanzha.identifiers import IdentifierKind
+    from fanzha.samples.stix import PUBLISHED_STATUSES
+    from fanzha.samples.tables import Sample
+    from fanzha.samples.taxii import Filters, Position, entries
+
+    with platform.engine.connect() as connection:
+        texts = connection.execute(text("SELECT DISTINCT length(updated_at) FROM samples")).scalars().all()
+        assert texts == [26]  # one text form: `YYYY-MM-DD HH:MM:SS.ffffff`
+    with platform.sessions() as session:
+        published = session.scalar(
+            select(func.count()).where(Sample.status.in_([str(s) for s in PUBLISHED_STATUSES]))
+        )
+    total = 0
+    for kind in IdentifierKind:
+        seen: list[str] = []
+        after: Position | None = None
+        for _ in range(10_000):
+            page = []
+            for entry in entries(platform.sessions, kind, Filters(), after, batch=60):
+                page.append(entry)
+                if len(page) == 100:
+                    break
+            seen += [e.obj["id"] for e in page]
+            if len(page) < 100:
+                break
+            after = page[-1].position
+        assert len(seen) == len(set(seen)), kind
+        total += len(seen) - 4  # the fixed objects open every collection
+    assert published and total == 4 * published
 
 
 def test_serve_caps_malloc_arenas_for_itself_and_its_workers(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -148,3 +185,15 @@ def test_serve_caps_malloc_arenas_for_itself_and_its_workers(monkeypatch: pytest
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     assert runner.invoke(app, ["serve"]).exit_code == 0
     assert os.environ["MALLOC_ARENA_MAX"] == "4"  # an operator's own setting stands
+
+
+def test_serve_bounds_the_graceful_shutdown(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    options: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **kw: options.append(kw))
+    assert runner.invoke(app, ["serve"]).exit_code == 0
+    assert runner.invoke(app, ["serve", "--shutdown-timeout", "5"]).exit_code == 0
+    # A request that never ends no longer keeps the server alive after SIGTERM.
+    assert [o["timeout_graceful_shutdown"] for o in options] == [30, 5]
+    assert runner.invoke(app, ["serve", "--shutdown-timeout", "0"]).exit_code != 0

@@ -40,7 +40,7 @@ PLAIN = {
     "table": "phone_segment",
     "lang": "zh",
     "action": "confirm",
-    "collection_key": "phone",
+    "collection_key": "eb9a5378-6bb9-51f3-bdf0-1c62d6fc919f",  # the phone collection (aliases redirect)
     "object_id": "indicator--00000000-0000-4000-8000-000000000000",
     "dead_letter_id": "1",
 }

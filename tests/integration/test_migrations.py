@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, inspect
+import uuid
+from datetime import UTC, datetime
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, func, inspect, select, text
 
 from fanzha.db.base import Base
-from fanzha.db.migrate import downgrade, upgrade
+from fanzha.db.migrate import alembic_config, downgrade, upgrade
+from fanzha.samples.tables import Sample
 
 
 def _tables(engine: Engine) -> set[str]:
@@ -24,3 +29,44 @@ def test_downgrade_to_base_and_back(engine: Engine) -> None:
     assert _tables(engine) == set()
     upgrade(engine)
     assert _tables(engine) == set(Base.metadata.tables)
+
+
+def test_0014_rewrites_bulk_time_texts_and_gives_samples_uuid4_stix_ids(engine: Engine) -> None:
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    before = ScriptDirectory.from_config(config).get_revision("0014").down_revision
+    assert isinstance(before, str)
+    downgrade(engine, before)
+    sqlite = engine.dialect.name == "sqlite"
+    # What the bulk path wrote on SQLite (sqlite3's adapter), beside what the ORM wrote.
+    forms = (
+        ["2026-11-28 02:00:00+00:00", "2026-11-28 02:00:00.250000+00:00", "2026-11-28 02:00:00.000000"]
+        if sqlite
+        else [datetime(2026, 11, 28, 2, 0, tzinfo=UTC)] * 3
+    )
+    with engine.begin() as connection:
+        for n, moment in enumerate(forms, start=1):
+            connection.execute(
+                text(
+                    "INSERT INTO samples (id, kind, token, ciphertext, masked, fraud_type, status,"
+                    " confidence, risk_level, first_seen, last_seen, expires_at, status_reason, hits,"
+                    " false_positives, created_at, updated_at) VALUES (:id, 'phone', :token, :blob,"
+                    " 'm', 'other', 'active', 90, 'high', :t, :t, :t, '', 0, 0, :t, :t)"
+                ),
+                {"id": n, "token": f"{n:064x}", "blob": b"x", "t": moment},
+            )
+    upgrade(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT updated_at, stix_indicator, stix_observable FROM samples")
+        ).all()
+        if sqlite:
+            assert sorted(r[0] for r in rows) == [
+                "2026-11-28 02:00:00.000000",
+                "2026-11-28 02:00:00.000000",
+                "2026-11-28 02:00:00.250000",
+            ]
+            moment = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
+            assert connection.scalar(select(func.count()).where(Sample.updated_at == moment)) == 2
+    ids = [uuid.UUID(i) for r in rows for i in r[1:]]
+    assert len(set(ids)) == 6 and {i.version for i in ids} == {4}
+    assert {i.variant for i in ids} == {uuid.RFC_4122}

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.audit.domain import GENESIS, KEYED, AuditEntry, Sealer
 from fanzha.audit.tables import AuditHead, AuditRecord
+from fanzha.core.paging import advance
 from fanzha.db import appends
 from fanzha.db.rows import ensure_row
 
@@ -96,7 +97,7 @@ def iter_chain(
             return
         for row in rows:
             yield to_entry(row), row.mac_version, row.hash
-        last = rows[-1].seq
+        last = advance(last, rows[-1].seq)
 
 
 def head(session: Session) -> tuple[int, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
@@ -21,18 +20,17 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
         return
     dialect = connection.dialect
     columns = list(rows[0])
-    sqlite = dialect.name == "sqlite"
     converters = [
-        (index, _memoised(processor, sqlite))
+        (index, _memoised(processor))
         for index, name in enumerate(columns)
         # Both drivers take bytes as they are; memoising unique ciphertexts would only fill memory.
         if not isinstance(table.c[name].type, LargeBinary)
-        and (processor := table.c[name].type.bind_processor(dialect)) is not None
+        and (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
     ]
     pick = itemgetter(*columns)
     params: list[Any] = []
     for row in rows:
-        values = list(pick(row))
+        values = list(pick(row)) if len(columns) > 1 else [pick(row)]
         for index, convert in converters:
             values[index] = convert(values[index])
         params.append(tuple(values))
@@ -63,18 +61,14 @@ def copy_rows(
         cursor.close()
 
 
-def _memoised(processor: Callable[[Any], Any], sqlite: bool) -> Callable[[Any], Any]:
+def _memoised(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
     cache: dict[Any, Any] = {}
 
     def convert(value: Any) -> Any:
         try:
             return cache[value]
         except KeyError:
-            result = processor(value)
-            if sqlite and isinstance(result, datetime):
-                # What sqlite3's default adapter would do to every cell, done once per value.
-                result = result.isoformat(" ")
-            cache[value] = result
+            result = cache[value] = processor(value)
             return result
         except TypeError:  # unhashable: convert every time
             return processor(value)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.core.clock import Clock
+from fanzha.core.paging import advance
 from fanzha.db.engine import reading
 from fanzha.events.domain import DomainEvent
 from fanzha.events.egress import DeliveryError
@@ -174,7 +175,7 @@ def read(session: Session, position: int, batch: int, prefix: str | None, head: 
     to a head read earlier in `session` is visible to this read: a prefix sink skips the rest unread.
     """
     events = read_after(session, position, batch, prefix)
-    last = events[-1].position if events else position
+    last = advance(position, events[-1].position) if events else position
     return Read(events, last if len(events) == batch else max(head, last))
 
 

@@ -24,7 +24,7 @@ from fanzha.identity.service import actor_of
 from fanzha.samples.domain import risk_of
 from fanzha.samples.schemas import SamplePublish
 from fanzha.samples.service import Prepared, SampleService, event_payload
-from fanzha.samples.tables import Sample, SampleHistory, SampleSource
+from fanzha.samples.tables import Sample, SampleHistory, SampleSource, new_stix_uuid
 
 COLUMNS = ("kind", "value", "fraud_type", "confidence", "evidence", "case_ref", "region_code")
 MAX_ERRORS = 1000  # a report longer than this helps nobody; the count is still exact
@@ -193,6 +193,9 @@ class BulkImporter:
                 "false_positives": 0,
                 "created_at": now,
                 "updated_at": now,
+                # Core inserts skip the ORM's column defaults.
+                "stix_indicator": new_stix_uuid(),
+                "stix_observable": new_stix_uuid(),
             }
             for p in fresh
         ]

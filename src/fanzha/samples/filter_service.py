@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.core.errors import FanzhaError
+from fanzha.core.paging import advance
 from fanzha.events.outbox import read_after
 from fanzha.events.tables import OutboxHead
 from fanzha.samples.domain import SampleStatus
@@ -81,7 +82,7 @@ class FilterService:
                         first_change.setdefault(event.payload["token"], _WAS_ACTIVE[change])
                 if not events or events[-1].position >= current.version:
                     break
-                position = events[-1].position
+                position = advance(position, events[-1].position)
         was = [t for t, active in first_change.items() if active]
         was_not = [t for t, active in first_change.items() if not active]
         was_prefixes, was_not_prefixes = prefix64(was), prefix64(was_not)

@@ -33,7 +33,7 @@ from fanzha.samples.domain import (
 )
 from fanzha.samples.lookup import measures_in_force
 from fanzha.samples.schemas import SamplePublish, SightingCreate
-from fanzha.samples.tables import Sample, SampleHistory, SampleSource, Sighting
+from fanzha.samples.tables import Sample, SampleHistory, SampleSource, Sighting, new_stix_uuid
 
 
 @dataclass(frozen=True)
@@ -182,6 +182,9 @@ class SampleService:
         sample.region_code = sample.region_code or prepared.data.region_code
         if principal.org_kind.is_police and sample.status != SampleStatus.ACTIVE:
             # Police re-publishing confirms a pending report or revives a revoked or expired sample.
+            if sample.status == SampleStatus.REVOKED:
+                # STIX revocation is final: the revived sample is shared as a new indicator.
+                sample.stix_indicator = new_stix_uuid()
             sample.status, sample.status_reason = str(SampleStatus.ACTIVE), ""
             return "published"
         return "updated" if sample.status == SampleStatus.ACTIVE else "merged"

@@ -1,13 +1,14 @@
-"""Samples as STIX 2.1: an indicator per sample, an observable where STIX has one, a token extension."""
+"""Samples as STIX 2.1: per sample an indicator `based-on` its observable; custom kinds by extension."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -65,11 +66,19 @@ class SampleLike(Protocol):
     @property
     def first_seen(self) -> datetime: ...
     @property
+    def last_seen(self) -> datetime: ...
+    @property
+    def hits(self) -> int: ...
+    @property
     def expires_at(self) -> datetime: ...
     @property
     def created_at(self) -> datetime: ...
     @property
     def updated_at(self) -> datetime: ...
+    @property
+    def stix_indicator(self) -> str: ...
+    @property
+    def stix_observable(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -86,9 +95,13 @@ class SampleFacts:
     risk_level: str
     region_code: str | None
     first_seen: datetime
+    last_seen: datetime
+    hits: int
     expires_at: datetime
     created_at: datetime
     updated_at: datetime
+    stix_indicator: str
+    stix_observable: str
 
 
 def timestamp(moment: datetime, digits: int = 3) -> str:
@@ -114,12 +127,24 @@ def parse_timestamp(text: str, name: str) -> datetime:
         ) from None
 
 
-def indicator_id(token: str, generation: int = 0) -> str:
-    """The indicator's id: UUIDv5 of the token, so re-publishing an identifier keeps its id."""
-    # STIX revocation is final: a sample published again after a revocation is a new indicator, so
-    # `generation` counts the revocations before the sample's current life.
-    name = token if generation == 0 else f"{token}#{generation}"
-    return f"indicator--{uuid.uuid5(FANZHA_NAMESPACE, name)}"
+def indicator_id(sample: SampleLike) -> str:
+    """The indicator's id: the sample's stored UUIDv4 (STIX 2.1 §2.9 wants UUIDv4 for SDOs)."""
+    return f"indicator--{sample.stix_indicator}"
+
+
+def _derived_uuid4(name: str) -> uuid.UUID:
+    """A UUIDv4 drawn from `name` (itself holding a random UUIDv4), so it is as random and as stable."""
+    return uuid.UUID(bytes=hashlib.sha256(name.encode()).digest()[:16], version=4)
+
+
+def observed_data_id(sample: SampleLike) -> str:
+    """The id of the observed-data wrapping the observable: follows the observable's id."""
+    return f"observed-data--{_derived_uuid4(f'observed-data:{sample.stix_observable}')}"
+
+
+def relationship_id(sample: SampleLike) -> str:
+    """The id of the indicator's `based-on` relationship: follows the indicator's id."""
+    return f"relationship--{_derived_uuid4(f'based-on:{sample.stix_indicator}')}"
 
 
 def _canonical(value: Mapping[str, Any]) -> str:
@@ -152,11 +177,15 @@ def _token_extension(sample: SampleLike) -> dict[str, Any]:
 
 
 def observable(sample: SampleLike) -> dict[str, Any]:
-    """The observable of a sample: a standard SCO for URLs, domains, IPs and apps, else a token SCO."""
+    """The observable of a sample: a standard SCO where STIX has one, else the custom token SCO."""
     kind, value = IdentifierKind(sample.kind), sample.masked
     token_extension = {TOKEN_EXTENSION_ID: _token_extension(sample)}
     contributing: dict[str, Any]
-    if kind is IdentifierKind.URL:
+    shown: dict[str, Any] = {}
+    if kind is IdentifierKind.INTERNET_ACCOUNT:
+        # The account is personal information: its keyed token stands for the account id.
+        sco_type, contributing, shown = "user-account", {"user_id": sample.token}, {"display_name": value}
+    elif kind is IdentifierKind.URL:
         sco_type, contributing = "url", {"value": _uri(value)}
     elif kind is IdentifierKind.DOMAIN:
         sco_type, contributing = "domain-name", {"value": value}
@@ -169,13 +198,15 @@ def observable(sample: SampleLike) -> dict[str, Any]:
     elif kind is IdentifierKind.APP:
         sco_type, contributing = "software", {"name": value}
     else:
-        contributing = {"kind": sample.kind, "token": sample.token}
+        # STIX 2.1 §7.3: a custom SCO without id-contributing properties has a UUIDv4 id, stored.
         return {
             "type": IDENTIFIER_TYPE,
             "spec_version": SPEC_VERSION,
-            "id": observable_id(IDENTIFIER_TYPE, contributing),
-            **contributing,
+            "id": f"{IDENTIFIER_TYPE}--{sample.stix_observable}",
+            "kind": sample.kind,
+            "token": sample.token,
             "masked": value,
+            "object_marking_refs": [TLP_AMBER_ID],
             "extensions": {IDENTIFIER_EXTENSION_ID: {"extension_type": "new-sco"}},
         }
     return {
@@ -183,6 +214,8 @@ def observable(sample: SampleLike) -> dict[str, Any]:
         "spec_version": SPEC_VERSION,
         "id": observable_id(sco_type, contributing),
         **contributing,
+        **shown,
+        "object_marking_refs": [TLP_AMBER_ID],
         "extensions": token_extension,
     }
 
@@ -194,13 +227,16 @@ def object_types(kind: IdentifierKind) -> frozenset[str]:
         IdentifierKind.DOMAIN: {"domain-name"},
         IdentifierKind.IP: {"ipv4-addr", "ipv6-addr"},
         IdentifierKind.APP: {"software", "file"},
+        IdentifierKind.INTERNET_ACCOUNT: {"user-account"},
     }.get(kind, {IDENTIFIER_TYPE})
-    return frozenset({"indicator", *observables})
+    return frozenset({"indicator", "observed-data", "relationship", *observables})
 
 
 def pattern(sample: SampleLike) -> str:
     """The STIX pattern matching the sample: on the value where it is shared, else on the token."""
     kind, value = IdentifierKind(sample.kind), sample.masked
+    if kind is IdentifierKind.INTERNET_ACCOUNT:
+        return f"[user-account:user_id = {_literal(sample.token)}]"
     if kind is IdentifierKind.URL:
         return f"[url:value = {_literal(_uri(value))}]"
     if kind is IdentifierKind.DOMAIN:
@@ -217,8 +253,20 @@ def pattern(sample: SampleLike) -> str:
     )
 
 
-def indicator(sample: SampleLike, generation: int = 0) -> dict[str, Any]:
-    """The indicator of a sample; its id follows the token (and generation), `modified` the last change."""
+def valid_until(sample: SampleLike) -> datetime | None:
+    """When the indicator stopped being valid: at revocation or expiry; none while active."""
+    if sample.status == SampleStatus.REVOKED:
+        ended = sample.updated_at  # the revocation is the sample's last change
+    elif sample.status == SampleStatus.EXPIRED:
+        ended = sample.expires_at
+    else:
+        return None
+    # STIX: valid_until must be later than valid_from, at the millisecond precision served.
+    return max(as_utc(ended), as_utc(sample.first_seen) + timedelta(milliseconds=1))
+
+
+def indicator(sample: SampleLike) -> dict[str, Any]:
+    """The indicator of a sample; its id is the sample's stored UUIDv4, `modified` the last change."""
     kind, fraud, risk = (
         IdentifierKind(sample.kind),
         FraudType(sample.fraud_type),
@@ -238,7 +286,7 @@ def indicator(sample: SampleLike, generation: int = 0) -> dict[str, Any]:
     result: dict[str, Any] = {
         "type": "indicator",
         "spec_version": SPEC_VERSION,
-        "id": indicator_id(sample.token, generation),
+        "id": indicator_id(sample),
         "created_by_ref": IDENTITY_ID,
         "created": timestamp(sample.created_at),
         "modified": timestamp(max(sample.updated_at, sample.created_at)),
@@ -253,27 +301,65 @@ def indicator(sample: SampleLike, generation: int = 0) -> dict[str, Any]:
         "pattern_type": "stix",
         "pattern_version": SPEC_VERSION,
         "valid_from": timestamp(sample.first_seen),
-        "valid_until": timestamp(sample.expires_at),
         "confidence": sample.confidence,
-        "labels": ["fraud", sample.fraud_type],
+        "labels": ["fraud", sample.fraud_type, "tlp:amber"],
         "lang": "zh",
         "external_references": [{"source_name": "fanzha", "external_id": f"sample-{sample.id}"}],
         "object_marking_refs": [TLP_AMBER_ID],
         "extensions": {TOKEN_EXTENSION_ID: extension},
     }
+    ended = valid_until(sample)
+    if ended is not None:
+        result["valid_until"] = timestamp(ended)
     if sample.status == SampleStatus.REVOKED:
         result["revoked"] = True
     return result
 
 
-def sample_objects(sample: SampleLike, generation: int = 0) -> list[dict[str, Any]]:
-    """The indicator, then the observable, of one published sample."""
-    return [indicator(sample, generation), observable(sample)]
+def observed_data(sample: SampleLike, observable_obj: Mapping[str, Any]) -> dict[str, Any]:
+    """When and how often the observable was seen: the platform's sightings of the sample (STIX 2.1 §4.13)."""
+    first = as_utc(sample.first_seen)
+    return {
+        "type": "observed-data",
+        "spec_version": SPEC_VERSION,
+        "id": observed_data_id(sample),
+        "created_by_ref": IDENTITY_ID,
+        "created": timestamp(sample.created_at),
+        "modified": timestamp(max(sample.updated_at, sample.created_at)),
+        "first_observed": timestamp(first),
+        "last_observed": timestamp(max(first, as_utc(sample.last_seen))),
+        "number_observed": max(1, min(sample.hits, 999_999_999)),  # STIX caps it at 999,999,999
+        "object_refs": [observable_obj["id"]],
+        "object_marking_refs": [TLP_AMBER_ID],
+    }
 
 
-def generation_of(status: str, revocations: int) -> int:
-    """Which life of a sample is current: a revoked sample is still in the life its revocation ended."""
-    return max(0, revocations - 1) if status == SampleStatus.REVOKED else revocations
+def based_on(
+    sample: SampleLike, indicator_obj: Mapping[str, Any], basis: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The relationship saying the indicator is based on the observed data (STIX 2.1 §4.7)."""
+    return {
+        "type": "relationship",
+        "spec_version": SPEC_VERSION,
+        "id": relationship_id(sample),
+        "created_by_ref": IDENTITY_ID,
+        "created": indicator_obj["created"],
+        "modified": indicator_obj["created"],  # the link never changes; the indicator does
+        "relationship_type": "based-on",
+        "source_ref": indicator_obj["id"],
+        "target_ref": basis["id"],
+        "object_marking_refs": [TLP_AMBER_ID],
+    }
+
+
+def sample_objects(sample: SampleLike) -> list[dict[str, Any]]:
+    """One published sample: the indicator, the observable, its observed-data and the `based-on` link.
+
+    STIX 2.1 suggests observed-data as what an indicator is `based-on`; it refers to the observable.
+    """
+    found, seen = indicator(sample), observable(sample)
+    basis = observed_data(sample, seen)
+    return [found, seen, basis, based_on(sample, found, basis)]
 
 
 def _json_schema(title: str, properties: dict[str, Any], required: list[str]) -> str:
@@ -313,6 +399,7 @@ IDENTIFIER_SCHEMA = _json_schema(
         "kind": _KIND,
         "token": _TOKEN,
         "masked": {"type": "string"},
+        "object_marking_refs": {"type": "array", "items": {"type": "string"}},
         "extensions": {"type": "object"},
     },
     ["type", "id", "kind", "token", "extensions"],
@@ -366,11 +453,11 @@ def static_objects() -> list[dict[str, Any]]:
             "created_by_ref": IDENTITY_ID,
             "name": IDENTIFIER_TYPE,
             "description": (
-                "STIX 没有对应观测对象的标识（电话号码、银行卡、支付账户、互联网账号、IMEI、钱包地址、"
-                "身份证号），以类型和令牌表示。"
-                " Identifiers STIX has no observable for (phone numbers, bank cards, payment"
-                " and internet accounts, IMEIs, wallets, resident ID numbers), as kind and keyed token; the"
-                " id-contributing properties are kind and token."
+                "STIX 没有对应观测对象的标识（电话号码、银行卡、支付账户、IMEI、钱包地址、身份证号），"
+                "以类型和令牌表示；无 ID 贡献属性，ID 为平台保存的 UUIDv4。"
+                " Identifiers STIX has no observable for (phone numbers, bank cards, payment accounts,"
+                " IMEIs, wallets, resident ID numbers), as kind and keyed token. It has no id-contributing"
+                " properties: its id is a UUIDv4 the platform keeps for the sample."
             ),
             "schema": IDENTIFIER_SCHEMA,
             "version": "1.0.0",

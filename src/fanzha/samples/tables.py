@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fanzha.db.base import Base, UTCDateTime
+
+
+def new_stix_uuid() -> str:
+    """A fresh random UUIDv4, as text."""
+    return str(uuid.uuid4())
 
 
 class Sample(Base):
@@ -35,6 +41,11 @@ class Sample(Base):
     sighting_shift: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # STIX 2.1 §2.9: SDO ids are UUIDv4, so they are drawn once and kept. A new indicator id when a
+    # revoked sample is published again (revocation is final in STIX); the observable id of a kind
+    # STIX has no object for never changes (its custom SCO has no id-contributing properties).
+    stix_indicator: Mapped[str] = mapped_column(String(36), unique=True, default=new_stix_uuid)
+    stix_observable: Mapped[str] = mapped_column(String(36), default=new_stix_uuid)
 
 
 class SampleSource(Base):

@@ -11,17 +11,19 @@ from typing import Annotated, Any, ClassVar, NamedTuple
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.core.clock import as_utc
 from fanzha.core.errors import FanzhaError, NotFound, ValidationFailed
+from fanzha.core.paging import advance
+from fanzha.db.engine import reading
 from fanzha.identifiers import IdentifierKind
 from fanzha.identity.domain import Permission, Principal
 from fanzha.samples import stix
-from fanzha.samples.tables import Sample, SampleHistory
+from fanzha.samples.tables import Sample
 from fanzha.web.deps import authorize, platform_of
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
@@ -124,11 +126,25 @@ def collection_id(kind: IdentifierKind) -> str:
 
 
 def collection_of(key: str) -> IdentifierKind:
-    """The kind behind a collection id or alias; 404 otherwise."""
+    """The kind behind a collection id; 404 otherwise."""
     for kind in IdentifierKind:
-        if key in (collection_id(kind), kind.value):
+        if key == collection_id(kind):
             return kind
     raise NotFound("没有该集合", "No such collection", field="collection_id")
+
+
+def canonical(request: Request, collection_key: str) -> IdentifierKind | Response:
+    """The kind of a collection served under its id; under its alias, a redirect to the id's URL.
+
+    TAXII clients (taxii2-client, stix2's TAXIICollectionSource) refuse a collection whose id is not
+    in its URL, so a collection is only ever served under its id.
+    """
+    for kind in IdentifierKind:
+        if collection_key == kind.value:
+            alias, key = f"/collections/{kind.value}/", f"/collections/{collection_id(kind)}/"
+            path = request.url.path.replace(alias, key, 1)
+            return RedirectResponse(str(request.url.replace(path=path)), status_code=308)
+    return collection_of(collection_key)
 
 
 def collection_resource(kind: IdentifierKind) -> dict[str, Any]:
@@ -157,7 +173,7 @@ class Position(NamedTuple):
     phase: int  # 0: identity, marking and extension definitions; 1: samples
     micros: int  # the sample's updated_at, in microseconds since the epoch
     sample_id: int
-    part: int  # 0: indicator, 1: observable
+    part: int  # 0: indicator, 1: observable, 2: observed-data, 3: based-on relationship
 
     def encode(self) -> str:
         """The opaque `next` value of a page ending here."""
@@ -257,31 +273,15 @@ def _fixed_entries() -> list[Entry]:
     return entries
 
 
-def _revocations(
-    session: Session, kind: IdentifierKind, sample_ids: list[int] | None = None
-) -> dict[int, int]:
-    """How often each sample (of `sample_ids`, or of the kind) was revoked: it picks the indicator id."""
-    query = (
-        select(SampleHistory.sample_id, func.count())
-        .where(SampleHistory.change == "revoked")
-        .group_by(SampleHistory.sample_id)
-    )
-    if sample_ids is None:
-        query = query.join(Sample, Sample.id == SampleHistory.sample_id).where(Sample.kind == kind.value)
-    else:
-        query = query.where(SampleHistory.sample_id.in_(sample_ids))
-    return {sample_id: count for sample_id, count in session.execute(query)}
-
-
-def _sample_entries(sample: Sample, revocations: dict[int, int]) -> list[Entry]:
-    """A sample's indicator and observable, both (re-)added when the sample last changed."""
-    generation = stix.generation_of(sample.status, revocations.get(sample.id, 0))
-    indicator, observable = stix.sample_objects(sample, generation)
+def _sample_entries(sample: Sample) -> list[Entry]:
+    """A sample's objects, all (re-)added when the sample last changed."""
     micros, added = _micros(sample.updated_at), as_utc(sample.updated_at)
+    objects = stix.sample_objects(sample)
+    # SCOs have no `modified`: an observable never changes, its version is when it entered the library.
+    versions = [o.get("modified") or stix.timestamp(sample.created_at, 6) for o in objects]
     return [
-        Entry(Position(1, micros, sample.id, 0), added, indicator["modified"], indicator),
-        # Observables never change: their version is when the sample first entered the library.
-        Entry(Position(1, micros, sample.id, 1), added, stix.timestamp(sample.created_at, 6), observable),
+        Entry(Position(1, micros, sample.id, part), added, version, obj)
+        for part, (version, obj) in enumerate(zip(versions, objects, strict=True))
     ]
 
 
@@ -292,20 +292,26 @@ def _published(kind: IdentifierKind) -> Select[Sample]:
 
 
 def _samples_with_ids(sessions: sessionmaker[Session], kind: IdentifierKind, ids: frozenset[str]) -> set[int]:
-    """Samples owning any of `ids`: ids derive from tokens one way, so the kind's tokens are scanned."""
+    """Samples owning any of `ids`: indicators and custom SCOs by their stored UUID, the rest by a scan."""
     wanted = {i for i in ids if i.partition("--")[0] in stix.object_types(kind)}
+    stored = {
+        Sample.stix_indicator: {u for t, _, u in (i.partition("--") for i in wanted) if t == "indicator"},
+        Sample.stix_observable: {
+            u for t, _, u in (i.partition("--") for i in wanted) if t == stix.IDENTIFIER_TYPE
+        },
+    }
+    derived = {i for i in wanted if i.partition("--")[0] not in ("indicator", stix.IDENTIFIER_TYPE)}
     found: set[int] = set()
-    if not wanted:
-        return found
     with sessions() as session:
-        revocations = _revocations(session, kind)
-        for sample in session.scalars(_published(kind).execution_options(yield_per=2000)):
-            generation = stix.generation_of(sample.status, revocations.get(sample.id, 0))
-            if (
-                stix.indicator_id(sample.token, generation) in wanted
-                or stix.observable(sample)["id"] in wanted
-            ):
-                found.add(sample.id)
+        for column, uuids in stored.items():
+            if uuids:
+                query = _published(kind).with_only_columns(Sample.id).where(column.in_(uuids))
+                found |= set(session.scalars(query))
+        if derived:
+            # Standard SCO ids derive from values one way; observed-data and relationships from the UUIDs.
+            for sample in session.scalars(_published(kind).execution_options(yield_per=2000)):
+                if derived & {o["id"] for o in stix.sample_objects(sample)}:
+                    found.add(sample.id)
     return found
 
 
@@ -332,17 +338,20 @@ def entries(
     inclusive = True
     if after is not None and after.phase == 1:
         start = (after.moment, after.sample_id)
+    last: tuple[datetime, int] | None = None
     while True:
         page = query
         if start is not None:
             moment, sample_id = start
             same = Sample.id >= sample_id if inclusive else Sample.id > sample_id
             page = page.where(or_(Sample.updated_at > moment, and_(Sample.updated_at == moment, same)))
-        with sessions() as session:
+        with reading(sessions) as session:
             rows = list(session.scalars(page.limit(batch)))
-            revocations = _revocations(session, kind, [row.id for row in rows]) if rows else {}
-            found = [e for row in rows for e in _sample_entries(row, revocations)]
-        for entry in found:
+        for row in rows:
+            # Rows must come in the cursor's order, each after the last: were stored times to compare
+            # inconsistently, batches would come back forever (it once did, with two text forms of a time).
+            last = advance(last, (as_utc(row.updated_at), row.id))
+        for entry in (e for row in rows for e in _sample_entries(row)):
             if (after is None or entry.position > after) and filters.admits(entry):
                 yield entry
         if len(rows) < batch:
@@ -472,16 +481,20 @@ def collections(request: Request, principal: Reader) -> Response:
 
 @router.get(f"/{API_ROOT}/collections/{{collection_key}}/")
 def collection(request: Request, collection_key: str, principal: Reader) -> Response:
-    """TAXII 2.1 §5.2: one collection, by id or alias."""
+    """TAXII 2.1 §5.2: one collection, by id (its alias redirects there)."""
     check_accept(request)
-    return TaxiiJSON(collection_resource(collection_of(collection_key)))
+    kind = canonical(request, collection_key)
+    return kind if isinstance(kind, Response) else TaxiiJSON(collection_resource(kind))
 
 
 @router.get(f"/{API_ROOT}/collections/{{collection_key}}/objects/")
 def get_objects(request: Request, collection_key: str, principal: Reader, paging: Paging) -> Response:
     """TAXII 2.1 §5.3: objects oldest first, paged with `next`."""
     check_accept(request)
-    page = paging.read(request, collection_of(collection_key))
+    kind = canonical(request, collection_key)
+    if isinstance(kind, Response):
+        return kind
+    page = paging.read(request, kind)
     return TaxiiJSON(page.envelope("objects", [e.obj for e in page.entries]), headers=page.headers())
 
 
@@ -489,7 +502,10 @@ def get_objects(request: Request, collection_key: str, principal: Reader, paging
 def get_manifest(request: Request, collection_key: str, principal: Reader, paging: Paging) -> Response:
     """TAXII 2.1 §5.6: id, date added, version and media type of each object."""
     check_accept(request)
-    page = paging.read(request, collection_of(collection_key))
+    kind = canonical(request, collection_key)
+    if isinstance(kind, Response):
+        return kind
+    page = paging.read(request, kind)
     records = [
         {
             "id": e.obj["id"],
@@ -502,8 +518,8 @@ def get_manifest(request: Request, collection_key: str, principal: Reader, pagin
     return TaxiiJSON(page.envelope("objects", records), headers=page.headers())
 
 
-def _one_object(request: Request, collection_key: str, paging: PageRequest) -> Page:
-    page = paging.read(request, collection_of(collection_key))
+def _one_object(request: Request, kind: IdentifierKind, paging: PageRequest) -> Page:
+    page = paging.read(request, kind)
     if not page.entries and paging.after is None:
         raise NotFound("集合中没有该对象", "No such object in this collection", field="object_id")
     return page
@@ -515,7 +531,10 @@ def get_object(
 ) -> Response:
     """TAXII 2.1 §5.5: one object (Fanzha keeps the current version of each object only)."""
     check_accept(request)
-    page = _one_object(request, collection_key, paging.only(object_id))
+    kind = canonical(request, collection_key)
+    if isinstance(kind, Response):
+        return kind
+    page = _one_object(request, kind, paging.only(object_id))
     return TaxiiJSON(page.envelope("objects", [e.obj for e in page.entries]), headers=page.headers())
 
 
@@ -525,5 +544,8 @@ def get_object_versions(
 ) -> Response:
     """TAXII 2.1 §5.8: the versions of one object."""
     check_accept(request)
-    page = _one_object(request, collection_key, paging.only(object_id, all_versions=True))
+    kind = canonical(request, collection_key)
+    if isinstance(kind, Response):
+        return kind
+    page = _one_object(request, kind, paging.only(object_id, all_versions=True))
     return TaxiiJSON(page.envelope("versions", [e.version for e in page.entries]), headers=page.headers())
