@@ -15,8 +15,19 @@ from evalworld.life import Life
 from evalworld.params import Params
 from evalworld.store import EVENT_TRUTH, Rows, order_events, write_manifest, write_table
 
-HOLDINGS = ("people", "businesses", "phone_cards", "bank_cards", "payment_accounts", "devices",
-            "internet_accounts", "urls", "apps", "wallets", "atms")
+HOLDINGS = (
+    "people",
+    "businesses",
+    "phone_cards",
+    "bank_cards",
+    "payment_accounts",
+    "devices",
+    "internet_accounts",
+    "urls",
+    "apps",
+    "wallets",
+    "atms",
+)
 
 
 def _t0(start: dt.date) -> int:
@@ -70,12 +81,25 @@ def write(w: World, out: Path) -> dict[str, int]:
         counts[name] = write_table(out, name, ordered[name][0])
     calls = ordered["calls"][0]
     keep = [i for i, lab in enumerate(calls["_label"]) if lab is not None]
-    counts["label_calls"] = write_table(out, "label_calls", {
-        "call_id": [calls["call_id"][i] for i in keep], "label": [calls["_label"][i] for i in keep],
-        "category": [calls["_category"][i] for i in keep], "case_id": [calls["_case"][i] for i in keep],
-        "caller_kind": [calls["_caller_kind"][i] for i in keep]})
-    msg: dict[str, list[Any]] = {"channel": [], "message_id": [], "label": [], "category": [], "case_id": [],
-                                 "stage": []}
+    counts["label_calls"] = write_table(
+        out,
+        "label_calls",
+        {
+            "call_id": [calls["call_id"][i] for i in keep],
+            "label": [calls["_label"][i] for i in keep],
+            "category": [calls["_category"][i] for i in keep],
+            "case_id": [calls["_case"][i] for i in keep],
+            "caller_kind": [calls["_caller_kind"][i] for i in keep],
+        },
+    )
+    msg: dict[str, list[Any]] = {
+        "channel": [],
+        "message_id": [],
+        "label": [],
+        "category": [],
+        "case_id": [],
+        "stage": [],
+    }
     for channel, name, key in (("sms", "sms", "sms_id"), ("chat", "chats", "chat_id")):
         cols = ordered[name][0]
         msg["channel"] += [channel] * len(cols[key])
@@ -87,28 +111,54 @@ def write(w: World, out: Path) -> dict[str, int]:
     counts["label_messages"] = write_table(out, "label_messages", msg)
     tx = ordered["transactions"][0]
     keep = [i for i, c in enumerate(tx["_case"]) if c is not None]
-    counts["label_money"] = write_table(out, "label_money", {
-        "txn_id": [tx["txn_id"][i] for i in keep], "case_id": [tx["_case"][i] for i in keep],
-        "payment_no": [tx["_payment_no"][i] for i in keep], "hop": [tx["_hop"][i] for i in keep],
-        "pattern": [tx["_pattern"][i] for i in keep], "layering": [tx["_layering"][i] for i in keep],
-        "terminal": [tx["_terminal"][i] for i in keep]})
+    counts["label_money"] = write_table(
+        out,
+        "label_money",
+        {
+            "txn_id": [tx["txn_id"][i] for i in keep],
+            "case_id": [tx["_case"][i] for i in keep],
+            "payment_no": [tx["_payment_no"][i] for i in keep],
+            "hop": [tx["_hop"][i] for i in keep],
+            "pattern": [tx["_pattern"][i] for i in keep],
+            "layering": [tx["_layering"][i] for i in keep],
+            "terminal": [tx["_terminal"][i] for i in keep],
+        },
+    )
     counts["label_groups"] = write_table(out, "label_groups", w.tables["label_groups"].cols)
     cases = w.tables["label_cases"].cols
     order = np.argsort(np.asarray(cases["case_id"]), kind="stable").tolist()
-    counts["label_cases"] = write_table(out, "label_cases", {c: [v[i] for i in order] for c, v in cases.items()})
+    counts["label_cases"] = write_table(
+        out, "label_cases", {c: [v[i] for i in order] for c, v in cases.items()}
+    )
+    # Objects keyed by value are kept only when the events show them.
+    present = {
+        "calls": set(calls["caller"]),
+        "chats": set(ordered["chats"][0]["sender_ip"]),
+        "urls": set(w.tables["urls"].cols["domain"]),
+    }
     seen: set[tuple[Any, ...]] = set()
-    objs: dict[str, list[Any]] = {c: [] for c in ("object_kind", "identifier", "source_table", "object_id", "role",
-                                                  "group_id")}
+    objs: dict[str, list[Any]] = {
+        c: [] for c in ("object_kind", "identifier", "source_table", "object_id", "role", "group_id")
+    }
     for row in w.labels:
         k = (row["object_kind"], row["identifier"], row["role"], row["group_id"])
-        if k in seen:
+        if k in seen or (row["object_id"] is None and row["identifier"] not in present[row["source_table"]]):
             continue
         seen.add(k)
         for c in objs:
             objs[c].append(row[c])
     counts["label_objects"] = write_table(out, "label_objects", objs)
-    write_manifest(out, {"days": w.p.days, "people": w.p.people, "seed": w.p.seed, "start": w.p.start.isoformat(),
-                         "params": w.p.as_dict()}, counts)
+    write_manifest(
+        out,
+        {
+            "days": w.p.days,
+            "people": w.p.people,
+            "seed": w.p.seed,
+            "start": w.p.start.isoformat(),
+            "params": w.p.as_dict(),
+        },
+        counts,
+    )
     return counts
 
 

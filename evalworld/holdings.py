@@ -16,13 +16,35 @@ DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
 TZ_OFFSET_MS = 8 * HOUR_MS
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+)
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华建文辉玲红宇浩然子涵梓萱欣怡佳琪俊熙晨阳湘"
-BRANDS = [("HUAWEI", "86"), ("Xiaomi", "86"), ("OPPO", "86"), ("vivo", "86"), ("Apple", "35"),
-          ("HONOR", "86"), ("Samsung", "35"), ("Redmi", "86")]
+BRANDS = [
+    ("HUAWEI", "86"),
+    ("Xiaomi", "86"),
+    ("OPPO", "86"),
+    ("vivo", "86"),
+    ("Apple", "35"),
+    ("HONOR", "86"),
+    ("Samsung", "35"),
+    ("Redmi", "86"),
+]
 BOX_BRANDS = ["GoIP", "Dinstar", "Ejoin", "Hybertone", "多卡宝"]
-PROVINCE_IP16 = ["175.0", "175.8", "113.240", "113.246", "222.240", "220.168", "110.52", "120.227",
-                 "39.144", "223.104", "117.136", "42.48"]
+PROVINCE_IP16 = [
+    "175.0",
+    "175.8",
+    "113.240",
+    "113.246",
+    "222.240",
+    "220.168",
+    "110.52",
+    "120.227",
+    "39.144",
+    "223.104",
+    "117.136",
+    "42.48",
+]
 
 
 @dataclass
@@ -95,12 +117,29 @@ class World:
 
     def label(self, kind: str, ident: str, table: str, oid: int | None, role: str, group: int | None) -> None:
         """Record one fraud actor or object."""
-        self.labels.append({"object_kind": kind, "identifier": ident, "source_table": table,
-                            "object_id": oid, "role": role, "group_id": group})
+        self.labels.append(
+            {
+                "object_kind": kind,
+                "identifier": ident,
+                "source_table": table,
+                "object_id": oid,
+                "role": role,
+                "group_id": group,
+            }
+        )
 
     # ------------------------------------------------------------------ holdings makers
-    def new_phone_card(self, msisdn: str | None, opened: int, county: str, *, person: int | None = None,
-                       business: int | None = None, rid: str | None = None, virtual_ok: bool = False) -> str:
+    def new_phone_card(
+        self,
+        msisdn: str | None,
+        opened: int,
+        county: str,
+        *,
+        person: int | None = None,
+        business: int | None = None,
+        rid: str | None = None,
+        virtual_ok: bool = False,
+    ) -> str:
         """Open a province SIM; returns its number."""
         segs = reference.SEGMENTS if virtual_ok else [s for s in reference.SEGMENTS if not s[3]]
         seg = self.pick(segs)
@@ -109,17 +148,26 @@ class World:
         if person is not None and rid is None:
             rid = self.people[person].rid
         row = self.tables["phone_cards"].add(
-            card_id=self.tables["phone_cards"].n, msisdn=msisdn, operator_code=seg[1], segment=seg[0],
-            is_virtual=seg[3], holder_person_id=person, holder_business_id=business,
-            holder_resident_id=rid, opened_at=opened, opened_region_code=county,
-            outlet_id=int(int(county) % 1000 * 40 + self.rng.integers(40)))
+            card_id=self.tables["phone_cards"].n,
+            msisdn=msisdn,
+            operator_code=seg[1],
+            segment=seg[0],
+            is_virtual=seg[3],
+            holder_person_id=person,
+            holder_business_id=business,
+            holder_resident_id=rid,
+            opened_at=opened,
+            opened_region_code=county,
+            outlet_id=int(int(county) % 1000 * 40 + self.rng.integers(40)),
+        )
         self.phone_row[msisdn] = row
         if person is not None:
             self.phone_owner[msisdn] = person
         return msisdn
 
-    def new_device(self, kind: str, first_seen: int, *, person: int | None = None,
-                   business: int | None = None) -> str:
+    def new_device(
+        self, kind: str, first_seen: int, *, person: int | None = None, business: int | None = None
+    ) -> str:
         """Register a handset or SIM box; returns its IMEI."""
         if kind == "phone":
             brand, tac0 = self.pick(BRANDS)
@@ -127,31 +175,62 @@ class World:
             brand, tac0 = self.pick(BOX_BRANDS), "86"
         tac = tac0 + ids.digits(self.rng, 6)
         imei = self.uniq.take(lambda: ids.imei(self.rng, tac))
-        row = self.tables["devices"].add(device_id=self.tables["devices"].n, imei=imei, kind=kind, brand=brand,
-                                         owner_person_id=person, owner_business_id=business,
-                                         first_seen_at=first_seen)
+        row = self.tables["devices"].add(
+            device_id=self.tables["devices"].n,
+            imei=imei,
+            kind=kind,
+            brand=brand,
+            owner_person_id=person,
+            owner_business_id=business,
+            first_seen_at=first_seen,
+        )
         self.device_row[imei] = row
         return imei
 
-    def new_bank_card(self, opened: int, county: str, *, person: int | None = None,
-                      business: int | None = None, kind: str = "debit", phone: str | None = None) -> str:
+    def new_bank_card(
+        self,
+        opened: int,
+        county: str,
+        *,
+        person: int | None = None,
+        business: int | None = None,
+        kind: str = "debit",
+        phone: str | None = None,
+    ) -> str:
         """Open a bank card; returns its number."""
         choices = [b for b in reference.BINS if b[3] == kind]
         b = self.pick(choices)
         num = self.uniq.take(lambda: ids.card_number(self.rng, b[0], b[4]))
         rid = self.people[person].rid if person is not None else None
         row = self.tables["bank_cards"].add(
-            card_id=self.tables["bank_cards"].n, card_number=num, bank_code=b[1], bin=b[0], card_type=kind,
-            holder_person_id=person, holder_business_id=business, holder_resident_id=rid, opened_at=opened,
-            opened_region_code=county, bound_phone=phone)
+            card_id=self.tables["bank_cards"].n,
+            card_number=num,
+            bank_code=b[1],
+            bin=b[0],
+            card_type=kind,
+            holder_person_id=person,
+            holder_business_id=business,
+            holder_resident_id=rid,
+            opened_at=opened,
+            opened_region_code=county,
+            bound_phone=phone,
+        )
         self.bank_row[num] = row
         if person is not None:
             self.card_owner[num] = person
         return num
 
-    def new_pay_account(self, platform: str, opened: int, *, person: int | None = None,
-                        business: int | None = None, phone: str | None = None, card: str | None = None,
-                        merchant: bool = False) -> str:
+    def new_pay_account(
+        self,
+        platform: str,
+        opened: int,
+        *,
+        person: int | None = None,
+        business: int | None = None,
+        phone: str | None = None,
+        card: str | None = None,
+        merchant: bool = False,
+    ) -> str:
         """Open a payment account; returns 'platform:id'."""
 
         def make() -> str:
@@ -163,28 +242,50 @@ class World:
 
         acct = self.uniq.take(make)
         row = self.tables["payment_accounts"].add(
-            account_id=self.tables["payment_accounts"].n, account=acct, platform=platform,
-            account_type="merchant" if merchant else "personal", holder_person_id=person,
-            holder_business_id=business, bound_phone=phone, linked_card_number=card, opened_at=opened)
+            account_id=self.tables["payment_accounts"].n,
+            account=acct,
+            platform=platform,
+            account_type="merchant" if merchant else "personal",
+            holder_person_id=person,
+            holder_business_id=business,
+            bound_phone=phone,
+            linked_card_number=card,
+            opened_at=opened,
+        )
         self.pay_row[acct] = row
         return acct
 
-    def new_net_account(self, platform: str, phone: str, ip: str, registered: int, *,
-                        person: int | None = None, imei: str | None = None) -> str:
+    def new_net_account(
+        self,
+        platform: str,
+        phone: str,
+        ip: str,
+        registered: int,
+        *,
+        person: int | None = None,
+        imei: str | None = None,
+    ) -> str:
         """Register an internet account; returns 'platform:id'."""
 
         def make() -> str:
             if platform == "wechat":
-                return f"wechat:wxid_{''.join(self.pick(list('abcdefghijkmnpqrstuvwxyz0123456789')) for _ in range(14))}"
+                chars = "abcdefghijkmnpqrstuvwxyz0123456789"
+                return f"wechat:wxid_{''.join(self.pick(list(chars)) for _ in range(14))}"
             if platform == "qq":
                 return f"qq:{self.ri(10_000_000, 3_999_999_999)}"
             return f"{platform}:{ids.digits(self.rng, 11)}"
 
         acct = self.uniq.take(make)
         row = self.tables["internet_accounts"].add(
-            account_id=self.tables["internet_accounts"].n, account=acct, platform=platform,
-            holder_person_id=person, registered_phone=phone, registered_imei=imei, registered_ip=ip,
-            registered_at=registered)
+            account_id=self.tables["internet_accounts"].n,
+            account=acct,
+            platform=platform,
+            holder_person_id=person,
+            registered_phone=phone,
+            registered_imei=imei,
+            registered_ip=ip,
+            registered_at=registered,
+        )
         self.net_row[acct] = row
         return acct
 
@@ -201,22 +302,61 @@ class World:
 OCC_BY_AGE = [
     (0, 6, [("child", 1.0)]),
     (6, 18, [("student", 1.0)]),
-    (18, 23, [("student", 0.5), ("worker", 0.15), ("employee", 0.1), ("unemployed", 0.1), ("rider", 0.06),
-              ("call_centre_agent", 0.02), ("night_shift", 0.07)]),
-    (23, 60, [("farmer", 0.14), ("worker", 0.22), ("employee", 0.2), ("civil_servant", 0.05),
-              ("self_employed", 0.1), ("teacher", 0.04), ("unemployed", 0.06), ("rider", 0.05),
-              ("call_centre_agent", 0.006), ("night_shift", 0.1)]),
+    (
+        18,
+        23,
+        [
+            ("student", 0.5),
+            ("worker", 0.15),
+            ("employee", 0.1),
+            ("unemployed", 0.1),
+            ("rider", 0.06),
+            ("call_centre_agent", 0.02),
+            ("night_shift", 0.07),
+        ],
+    ),
+    (
+        23,
+        60,
+        [
+            ("farmer", 0.14),
+            ("worker", 0.22),
+            ("employee", 0.2),
+            ("civil_servant", 0.05),
+            ("self_employed", 0.1),
+            ("teacher", 0.04),
+            ("unemployed", 0.06),
+            ("rider", 0.05),
+            ("call_centre_agent", 0.006),
+            ("night_shift", 0.1),
+        ],
+    ),
     (60, 120, [("retired", 0.7), ("farmer", 0.3)]),
 ]
-PROFILE = {"night_shift": "night", "rider": "rider", "call_centre_agent": "office", "employee": "office",
-           "civil_servant": "office", "teacher": "office", "student": "student", "retired": "early",
-           "farmer": "early"}
+PROFILE = {
+    "night_shift": "night",
+    "rider": "rider",
+    "call_centre_agent": "office",
+    "employee": "office",
+    "civil_servant": "office",
+    "teacher": "office",
+    "student": "student",
+    "retired": "early",
+    "farmer": "early",
+}
 
 
 def _age(rng: np.random.Generator) -> int:
     # A Hunan-like pyramid: wide 30-60 band, ageing tail (7th census shape, coarse).
-    bands = [(0, 6, 0.06), (6, 18, 0.14), (18, 23, 0.06), (23, 40, 0.24), (40, 60, 0.3), (60, 75, 0.14),
-             (75, 92, 0.06)]
+    bands = [
+        (0, 6, 0.06),
+        (6, 18, 0.14),
+        (18, 23, 0.06),
+        (23, 40, 0.24),
+        (40, 60, 0.3),
+        (60, 75, 0.14),
+        (75, 92, 0.06),
+    ]
     w = np.array([b[2] for b in bands])
     lo, hi, _ = bands[int(rng.choice(len(bands), p=w / w.sum()))]
     return int(rng.integers(lo, hi))
@@ -249,14 +389,30 @@ def make_people(w: World) -> None:
             birth_county = town[:6] if rng.random() < 0.8 else w.pick(towns)[:6]
             odd = 1 if sex == "M" else 0
             rid = w.uniq.take(
-                lambda b=birth, c=birth_county, o=odd: ids.resident_id(c, b, int(rng.integers(0, 500)) * 2 + o)
+                lambda b=birth, c=birth_county, o=odd: ids.resident_id(
+                    c, b, int(rng.integers(0, 500)) * 2 + o
+                )
             )
-            name = w.pick(list(SURNAMES)) + "".join(w.pick(list(GIVEN)) for _ in range(1 + int(rng.random() < 0.7)))
+            name = w.pick(list(SURNAMES)) + "".join(
+                w.pick(list(GIVEN)) for _ in range(1 + int(rng.random() < 0.7))
+            )
             real_age = start.year - birth.year - ((start.month, start.day) < (birth.month, birth.day))
-            rows.add(person_id=pid, resident_id=rid, name_zh=name, sex=sex, birth_date=birth, age=real_age,
-                     occupation=occ, home_region_code=town, household_id=hh)
-            w.people.append(Person(pid, rid, real_age, occ, town, hh, face=pid + 1_000_000,
-                                   profile=PROFILE.get(occ, "day")))
+            rows.add(
+                person_id=pid,
+                resident_id=rid,
+                name_zh=name,
+                sex=sex,
+                birth_date=birth,
+                age=real_age,
+                occupation=occ,
+                home_region_code=town,
+                household_id=hh,
+            )
+            w.people.append(
+                Person(
+                    pid, rid, real_age, occ, town, hh, face=pid + 1_000_000, profile=PROFILE.get(occ, "day")
+                )
+            )
             pid += 1
         hh += 1
 
@@ -266,12 +422,23 @@ def make_businesses(w: World) -> None:
     n = w.p.people
     counties = [c for c, _ in reference.counties()]
     rows = w.tables["businesses"]
-    kinds = (["employer"] * max(3, n // 40) + ["merchant"] * max(4, n // 50) + ["call_centre"] * max(1, n // 2500))
+    kinds = (
+        ["employer"] * max(3, n // 40) + ["merchant"] * max(4, n // 50) + ["call_centre"] * max(1, n // 2500)
+    )
     stems = ["湘江", "岳麓", "芙蓉", "潇湘", "星城", "楚天", "三湘", "洞庭", "韶峰", "麓谷", "橘洲", "天心"]
-    tails = {"employer": ["建筑工程有限公司", "机械制造有限公司", "物流有限公司", "电子科技有限公司", "食品有限公司",
-                          "配送站", "物业服务有限公司"],
-             "merchant": ["便利店", "餐馆", "水果店", "五金店", "药房", "理发店", "燃气有限公司", "自来水公司"],
-             "call_centre": ["客户服务中心", "信息咨询有限公司(电话营销)"]}
+    tails = {
+        "employer": [
+            "建筑工程有限公司",
+            "机械制造有限公司",
+            "物流有限公司",
+            "电子科技有限公司",
+            "食品有限公司",
+            "配送站",
+            "物业服务有限公司",
+        ],
+        "merchant": ["便利店", "餐馆", "水果店", "五金店", "药房", "理发店", "燃气有限公司", "自来水公司"],
+        "call_centre": ["客户服务中心", "信息咨询有限公司(电话营销)"],
+    }
     before = w.ts(-400)
     for bid, kind in enumerate(kinds):
         county = w.pick(counties)
@@ -279,17 +446,21 @@ def make_businesses(w: World) -> None:
         rows.add(business_id=bid, name_zh=name, kind=kind, region_code=county)
         w.business_kind.append(kind)
         w.business_county.append(county)
-        w.business_card[bid] = w.new_bank_card(before - w.ri(0, 3000) * 86_400_000 // 1, county, business=bid,
-                                               kind="corporate")
+        w.business_card[bid] = w.new_bank_card(
+            before - w.ri(0, 3000) * 86_400_000 // 1, county, business=bid, kind="corporate"
+        )
         if kind == "merchant":
             plat = "alipay" if w.rng.random() < 0.5 else "wechatpay"
-            w.business_pay[bid] = w.new_pay_account(plat, before, business=bid, card=w.business_card[bid],
-                                                    merchant=True)
+            w.business_pay[bid] = w.new_pay_account(
+                plat, before, business=bid, card=w.business_card[bid], merchant=True
+            )
         if kind == "call_centre":
             # A licensed call centre dials through its own multi-card gateway: a legitimate SIM box.
             w.gateway_imei[bid] = w.new_device("sim_box", before, business=bid)
-            w.business_phones[bid] = [w.new_phone_card(None, before - w.ri(0, 900) * 86_400_000, county,
-                                                       business=bid) for _ in range(w.ri(12, 40))]
+            w.business_phones[bid] = [
+                w.new_phone_card(None, before - w.ri(0, 900) * 86_400_000, county, business=bid)
+                for _ in range(w.ri(12, 40))
+            ]
 
 
 def make_holdings(w: World) -> None:
@@ -313,31 +484,62 @@ def make_holdings(w: World) -> None:
         opened = w.ts(-int(rng.integers(30, max(31, years * 365))), w.r(9, 19))
         person.phones.append(w.new_phone_card(None, opened, county, person=person.pid, virtual_ok=True))
         if age >= 18 and rng.random() < 0.18:
-            person.phones.append(w.new_phone_card(None, w.ts(-w.ri(20, 2000), w.r(9, 19)), county,
-                                                  person=person.pid, virtual_ok=True))
+            person.phones.append(
+                w.new_phone_card(
+                    None, w.ts(-w.ri(20, 2000), w.r(9, 19)), county, person=person.pid, virtual_ok=True
+                )
+            )
         person.imei = w.new_device("phone", w.ts(-w.ri(5, 1400)), person=person.pid)
         phone = person.phones[0]
         if age >= 16:
             for _ in range(1 + int(rng.random() < 0.5) + int(rng.random() < 0.2)):
-                person.cards.append(w.new_bank_card(w.ts(-w.ri(60, max(61, (age - 15) * 365)), w.r(9, 17)),
-                                                    county, person=person.pid, phone=phone))
+                person.cards.append(
+                    w.new_bank_card(
+                        w.ts(-w.ri(60, max(61, (age - 15) * 365)), w.r(9, 17)),
+                        county,
+                        person=person.pid,
+                        phone=phone,
+                    )
+                )
             if age >= 22 and rng.random() < 0.3:
-                person.cards.append(w.new_bank_card(w.ts(-w.ri(60, 3000), w.r(9, 17)), county,
-                                                    person=person.pid, kind="credit", phone=phone))
+                person.cards.append(
+                    w.new_bank_card(
+                        w.ts(-w.ri(60, 3000), w.r(9, 17)),
+                        county,
+                        person=person.pid,
+                        kind="credit",
+                        phone=phone,
+                    )
+                )
             for plat, share in (("wechatpay", 0.9), ("alipay", 0.8), ("unionpay", 0.15)):
                 if rng.random() < share * (0.6 if age > 70 else 1.0):
-                    person.pay.append(w.new_pay_account(plat, w.ts(-w.ri(30, 3000)), person=person.pid,
-                                                        phone=phone, card=person.cards[0]))
+                    person.pay.append(
+                        w.new_pay_account(
+                            plat, w.ts(-w.ri(30, 3000)), person=person.pid, phone=phone, card=person.cards[0]
+                        )
+                    )
         reg_ip = w.province_ip()
-        plats = [("wechat", 0.95), ("qq", 0.7 if age < 45 else 0.3), ("douyin", 0.55), ("taobao", 0.6 if age < 60 else 0.2),
-                 ("xianyu", 0.2), ("momo", 0.06), ("jiayuan", 0.08 if 22 <= age <= 50 else 0.0),
-                 ("jiaoyimao", 0.25 if age < 26 else 0.02)]
+        plats = [
+            ("wechat", 0.95),
+            ("qq", 0.7 if age < 45 else 0.3),
+            ("douyin", 0.55),
+            ("taobao", 0.6 if age < 60 else 0.2),
+            ("xianyu", 0.2),
+            ("momo", 0.06),
+            ("jiayuan", 0.08 if 22 <= age <= 50 else 0.0),
+            ("jiaoyimao", 0.25 if age < 26 else 0.02),
+        ]
         for plat, share in plats:
             if rng.random() < share:
                 old = rng.random() < 0.6
-                person.net[plat] = w.new_net_account(plat, phone, reg_ip if not old else w.province_ip(),
-                                                     w.ts(-w.ri(10, 4000)), person=person.pid,
-                                                     imei=None if old else person.imei)
+                person.net[plat] = w.new_net_account(
+                    plat,
+                    phone,
+                    reg_ip if not old else w.province_ip(),
+                    w.ts(-w.ri(10, 4000)),
+                    person=person.pid,
+                    imei=None if old else person.imei,
+                )
 
 
 LEGIT_SITES = [
@@ -362,13 +564,20 @@ LEGIT_SITES = [
     ("www.mingxing-jz.com", "mingxing-jz.com", "明星家政服务", True, 60),
 ]
 LEGIT_APPS = [
-    ("com.tencent.mm", "微信", "腾讯"), ("com.eg.android.AlipayGphone", "支付宝", "蚂蚁集团"),
-    ("com.taobao.taobao", "淘宝", "阿里巴巴"), ("com.ss.android.ugc.aweme", "抖音", "字节跳动"),
-    ("com.tencent.wemeet.app", "腾讯会议", "腾讯"), ("com.alibaba.android.rimet", "钉钉", "阿里巴巴"),
-    ("com.hicorenational.antifraud", "国家反诈中心", "公安部"), ("com.MobileTicket", "铁路12306", "中国铁路"),
-    ("com.sankuai.meituan", "美团", "美团"), ("com.jingdong.app.mall", "京东", "京东"),
-    ("com.icbc", "中国工商银行", "工商银行"), ("com.chinamworld.main", "建设银行", "建设银行"),
-    ("com.hnnx.mobilebank", "湖南农信", "湖南农信"), ("com.xiaomi.gamecenter", "游戏中心", "小米"),
+    ("com.tencent.mm", "微信", "腾讯"),
+    ("com.eg.android.AlipayGphone", "支付宝", "蚂蚁集团"),
+    ("com.taobao.taobao", "淘宝", "阿里巴巴"),
+    ("com.ss.android.ugc.aweme", "抖音", "字节跳动"),
+    ("com.tencent.wemeet.app", "腾讯会议", "腾讯"),
+    ("com.alibaba.android.rimet", "钉钉", "阿里巴巴"),
+    ("com.hicorenational.antifraud", "国家反诈中心", "公安部"),
+    ("com.MobileTicket", "铁路12306", "中国铁路"),
+    ("com.sankuai.meituan", "美团", "美团"),
+    ("com.jingdong.app.mall", "京东", "京东"),
+    ("com.icbc", "中国工商银行", "工商银行"),
+    ("com.chinamworld.main", "建设银行", "建设银行"),
+    ("com.hnnx.mobilebank", "湖南农信", "湖南农信"),
+    ("com.xiaomi.gamecenter", "游戏中心", "小米"),
     ("cn.company.oa.internal", "企业办公OA", "某建筑公司"),  # internal app: filed, not in a store
 ]
 
@@ -377,19 +586,32 @@ def make_sites(w: World) -> None:
     """Legitimate URLs, apps, ATMs and the few legitimate USDT wallets."""
     for url, domain, title, icp, age_days in LEGIT_SITES:
         full = f"https://{url}/"
-        row = w.tables["urls"].add(url_id=w.tables["urls"].n, url=full, domain=domain,
-                                   domain_registered_at=w.p.start - dt.timedelta(days=age_days),
-                                   icp_filed=icp, title=title)
+        row = w.tables["urls"].add(
+            url_id=w.tables["urls"].n,
+            url=full,
+            domain=domain,
+            domain_registered_at=w.p.start - dt.timedelta(days=age_days),
+            icp_filed=icp,
+            title=title,
+        )
         w.url_row[full] = row
         w.legit_urls.append((full, domain))
     for pkg, name, dev in LEGIT_APPS:
-        row = w.tables["apps"].add(app_id=w.tables["apps"].n, package=pkg, name_zh=name, developer=dev,
-                                   filed=True, in_store=not pkg.startswith("cn.company"))
+        row = w.tables["apps"].add(
+            app_id=w.tables["apps"].n,
+            package=pkg,
+            name_zh=name,
+            developer=dev,
+            filed=True,
+            in_store=not pkg.startswith("cn.company"),
+        )
         w.app_row[pkg] = row
         w.legit_apps.append(pkg)
     for _ in range(3):
         addr = w.uniq.take(lambda: ids.tron_address(w.rng))
-        w.wallet_row[addr] = w.tables["wallets"].add(wallet_id=w.tables["wallets"].n, address=addr, chain="TRON")
+        w.wallet_row[addr] = w.tables["wallets"].add(
+            wallet_id=w.tables["wallets"].n, address=addr, chain="TRON"
+        )
         w.legit_wallets.append(addr)
     towns = reference.townships()
     for i in range(max(20, w.p.people // 25)):

@@ -23,8 +23,13 @@ EVENT_TRUTH: dict[str, tuple[str, ...]] = {
     "app_installs": (),
 }
 EVENT_KEY = {
-    "calls": "call_id", "sms": "sms_id", "chats": "chat_id", "transactions": "txn_id",
-    "atm_events": "event_id", "web_visits": "visit_id", "app_installs": "install_id",
+    "calls": "call_id",
+    "sms": "sms_id",
+    "chats": "chat_id",
+    "transactions": "txn_id",
+    "atm_events": "event_id",
+    "web_visits": "visit_id",
+    "app_installs": "install_id",
 }
 
 
@@ -74,9 +79,15 @@ def write_table(out: Path, name: str, cols: dict[str, list[Any]]) -> int:
     schema = TABLES[name].schema
     arrays = [_array(cols[f.name], f) for f in schema]
     table = pa.Table.from_arrays(arrays, schema=schema)
-    pq.write_table(table, out / f"{name}.parquet", compression="zstd", compression_level=3,
-                   write_statistics=True, version="2.6")
-    return table.num_rows
+    pq.write_table(
+        table,
+        out / f"{name}.parquet",
+        compression="zstd",
+        compression_level=3,
+        write_statistics=True,
+        version="2.6",
+    )
+    return int(table.num_rows)
 
 
 def order_events(rows: Rows) -> tuple[dict[str, list[Any]], np.ndarray]:
@@ -96,6 +107,10 @@ def order_events(rows: Rows) -> tuple[dict[str, list[Any]], np.ndarray]:
 
 def write_manifest(out: Path, params: dict[str, Any], counts: dict[str, int]) -> None:
     """manifest.json: parameters, contract version and rows per table."""
-    doc = {"contract_version": VERSION, "generator": "evalworld", **params,
-           "tables": dict(sorted(counts.items()))}
+    doc = {
+        "contract_version": VERSION,
+        "generator": "evalworld",
+        **params,
+        "tables": dict(sorted(counts.items())),
+    }
     (out / "manifest.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")

@@ -233,7 +233,7 @@ CALL_FIRST = {"fake_customer_service", "fake_credit", "fake_police", "fake_loan"
 SMS_FIRST = {"order_brushing", "fake_loan", "fake_investment", "fake_acquaintance"}
 
 VICTIM_REPLIES: list[str] = [
-    "好的",
+    "行,好嘞",
     "嗯嗯知道了",
     "怎么操作?",
     "真的假的",
@@ -291,7 +291,7 @@ WORK: list[str] = [
 FRIEND: list[str] = [
     "周末打球去不去",
     "那家湘菜馆排队太久了,换一家",
-    "哈哈哈笑死我了",
+    "哈哈哈哈这也太搞笑了吧",
     "上次借你的书还我一下",
     "晚上开黑吗",
     "生日快乐!红包收好",
@@ -312,14 +312,14 @@ LOOKALIKE_SMS: dict[str, list[str]] = {
     ],
     "delivery": [
         "【菜鸟驿站】您的包裹已到{station},凭取件码{code}领取。",
-        "【顺丰速运】您的快件{waybill}已签收,如有疑问请致电官方客服95338。",
+        "【顺丰】运单{waybill}已由本人签收,售后请认准官方热线95338。",
         "【京东物流】您的订单正在派送中,快递员{courier}电话{phone_short}。",
         "【中通快递】您的快件因地址不详暂存网点,请在APP内修改地址,勿轻信来电理赔。",
     ],
     "verification": [
-        "【支付宝】验证码{code},您正在进行身份验证,切勿告知他人。",
+        "【支付宝】校验码{code},用于身份核验,工作人员不会向您索取,请勿转发。",
         "【微信支付】验证码{code},用于绑定银行卡,5分钟内有效。",
-        "【12306】验证码{code},您正在登录,如非本人操作请忽略。",
+        "【铁路12306】登录校验码{code},5分钟内有效,请勿泄露给他人。",
         "【{bank}】动态密码{code},您正在进行网上转账{amt}元,请勿泄露。",
     ],
     "marketing": [
