@@ -1009,6 +1009,7 @@ class Fraud:
             t_out = t + self._hold()
             t_last = t_out
             total = 0
+            gathered = False
             for j, i in enumerate(idx.tolist()):
                 mid = others[i]
                 amt = int(self._keep(amount) * parts[j])
@@ -1017,15 +1018,18 @@ class Fraud:
                     continue
                 if mid.ident == gather.ident:
                     total += amt
+                    t_last = max(t_last, tj)
                     continue
                 tg = tj + self._hold()
                 back = self._keep(amt)
                 if self._move(mid, gather, back, tg, hop + 1, "gather", truth) is None:
                     continue
                 total += back
+                gathered = True
                 t_last = max(t_last, tg)
             if total:
-                self._terminal(g, gather, total, t_last + self._hold(), hop + 2, terminal, truth)
+                last = hop + (2 if gathered else 1)
+                self._terminal(g, gather, total, t_last + self._hold(), last, terminal, truth)
 
     def _move(
         self, a: Acct, b: Acct, amount: int, t: int, hop: int, pattern: str, truth: dict[str, object]

@@ -498,6 +498,8 @@ class Life:
         local_merchants: dict[str, list[int]] = {}
         for b in merchants:
             local_merchants.setdefault(w.business_county[b][:4], []).append(b)
+        names = w.tables["businesses"].cols["name_zh"]
+        utilities = [b for b in merchants if names[b].endswith(("燃气有限公司", "自来水公司"))]
         adults = [p for p in w.people if p.cards]
         elders = [p for p in adults if p.age >= 58]
         daily_take: dict[tuple[int, int], int] = {}
@@ -602,6 +604,19 @@ class Life:
                                 device_imei=p.imei,
                             )
                             self.bank_notice(p.cards[0], ts, amt, False)
+                        # The money is often passed straight on to pay the household's bills.
+                        if utilities and rng.random() < 0.5:
+                            src = ("payment_account", dst.pay[0]) if dst.pay else ("bank_card", dst.cards[0])
+                            tx.add(
+                                ts=ts + int(rng.uniform(0.2, 6) * 3_600_000),
+                                src_kind=src[0],
+                                src_account=src[1],
+                                dst_kind="payment_account",
+                                dst_account=w.business_pay[w.pick(utilities)],
+                                amount_fen=int(amt * rng.uniform(0.3, 1.0)),
+                                channel="qr",
+                                device_imei=dst.imei,
+                            )
                 # Cash at the ATM: older and rural residents mostly.
                 atm_rate = 0.12 if p.occ in ("retired", "farmer") else 0.03
                 if rng.random() < atm_rate:
