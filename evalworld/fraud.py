@@ -242,7 +242,8 @@ class Fraud:
                 g.boxes.append((imei, int(town) * 100, bool(rng.random() < w.p.moving_box_share)))
                 day = float(-w.ri(0, 2))
                 batch_day = -w.ri(2, 40)
-                while day < days:
+                cap = w.ri(*w.p.cards_per_box)
+                while day < days and sum(1 for c in g.box_cards if c[1] == imei) < cap:
                     for _ in range(w.ri(1, 4)):
                         old = rng.random() < w.p.old_card_share
                         opened = -w.ri(200, 3000) if old else batch_day - w.r(0, 2)

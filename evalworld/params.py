@@ -34,8 +34,7 @@ class Params:
     old_card_share: float = 0.45  # box cards bought from 卡农 years before use (not fresh)
     moving_box_share: float = 0.3  # boxes run from a car: cell changes through the day
     roaming_cards_per_group: tuple[int, int] = (0, 5)
-    spoof_share: float = 0.25  # scripted calls that arrive with a spoofed caller
-    overseas_share: float = 0.2  # scripted calls from plain overseas numbers
+    spoof_share: float = 0.25  # scripted calls with a spoofed caller (the rest not from boxes: overseas)
     bought_account_share: float = 0.35  # fraud internet accounts bought from real residents
     domestic_proxy_share: float = 0.3  # fraud chat traffic through domestic proxies
 
@@ -57,12 +56,8 @@ class Params:
     shared_mule_share: float = 0.3  # mules (跑分 accounts) that serve several groups
     fresh_mule_card_share: float = 0.5  # mule cards opened weeks before use, else old own cards
 
-    # --- ordinary life -------------------------------------------------------------------
-    rider_share: float = 0.03
-    call_centre_agent_share: float = 0.02
-    night_shift_share: float = 0.06
+    # --- ordinary life (occupation shares: holdings.OCC_BY_AGE) ----------------------------
     renter_share: float = 0.25
-    shop_owner_share: float = 0.04
     legit_crypto_share: float = 0.002
     ordinary_scale: float = 1.0  # multiplies every ordinary event rate
 

@@ -9,7 +9,7 @@ import pytest
 from evalworld.generate import generate
 from evalworld.params import Params
 
-SMALL = Params(people=600, days=5, seed=7)
+SMALL = Params(people=600, days=5, seed=7, cases_per_10k_person_days=60.0)  # more cases to check
 
 
 @pytest.fixture(scope="session")

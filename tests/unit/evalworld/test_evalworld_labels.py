@@ -102,6 +102,9 @@ def test_label_calls_point_at_calls(world: Path, category: str) -> None:
     rows = lc[lc.category == category]
     assert len(rows) > 0
     assert (rows.label != "normal").all()
+    if category == "scam_script":
+        assert rows.case_id.notna().all()
+        assert set(rows.case_id.astype(int)) <= set(_t(world, "label_cases").case_id)
     assert (lc[lc.category.isin(["police_dissuasion", "call_centre"])].label == "normal").all()
 
 
