@@ -498,19 +498,33 @@ class Fraud:
                         )
                     if g.scam in vocab.SMS_FIRST and rng.random() < 0.6:
                         for _ in range(w.ri(*w.p.broadcast_sms_per_box_day) // 4):
-                            text = self._scam_text(g, sms_first, strength=0.7)
+                            tpl = w.pick(sms_first)
+                            url = w.pick(g.urls) if g.urls else "https://t.cn/x"
+                            text = vocab.disguise(vocab.fill(tpl, rng, url=url), rng, 0.7)
+                            to = w.pick(residents) if rng.random() < 0.4 else w.pick(self.outside_pool)
+                            ts = w.ts(d, float(rng.choice(24, p=sw) + rng.random()))
                             sms.add(
-                                ts=w.ts(d, float(rng.choice(24, p=sw) + rng.random())),
+                                ts=ts,
                                 sender=num,
-                                receiver=w.pick(residents)
-                                if rng.random() < 0.4
-                                else w.pick(self.outside_pool),
+                                receiver=to,
                                 text=text,
                                 sender_imei=imei,
                                 cell_id=box[1] + 1,
                                 _label=g.scam,
                                 _category="scam_broadcast",
                             )
+                            # A few curious recipients open the link and go no further (not a case).
+                            if "{url}" in tpl and g.urls and to in w.phone_owner and rng.random() < 0.02:
+                                q = w.people[w.phone_owner[to]]
+                                vt = ts + w.ri(3, 180) * MIN_MS
+                                if q.imei is not None and vt < self.end:
+                                    w.tables["web_visits"].add(
+                                        ts=vt,
+                                        imei=q.imei,
+                                        ip=w.pick(self.life.ip_of[q.pid]),
+                                        url=url,
+                                        domain=w.tables["urls"].cols["domain"][w.url_row[url]],
+                                    )
             # Roaming cards abroad, overseas numbers and spoofed callers dial the province directly.
             for num in g.roaming + g.overseas + g.spoofed:
                 kind = "roaming_card" if num in g.roaming else "overseas" if num in g.overseas else "spoofed"
