@@ -61,8 +61,8 @@ lock: $(VENV)/.installed-reliability
 	  $(BIN)/pip freeze --exclude-editable; } > requirements.lock
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench evalworld
+	$(BIN)/ruff format --check src tests bench evalworld
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
