@@ -31,7 +31,8 @@ from fanzha.samples import router as samples_router
 from fanzha.samples import taxii as samples_taxii
 from fanzha.samples import views as samples_views
 from fanzha.samples.schemas import LookupRequest
-from fanzha.web import errors, pages
+from fanzha.samples.taxii import TAXII_MEDIA_TYPE
+from fanzha.web import access_log, errors, limits, pages
 from fanzha.web.ratelimit import Limits
 
 # No inline script anywhere: the CSP forbids it, and HTMX is served from the package.
@@ -95,7 +96,41 @@ class ErrorBody(BaseModel):
     field: str | None
 
 
+class TaxiiError(BaseModel):
+    """A TAXII 2.1 error message (§3.6.1): how the TAXII routes answer every refusal."""
+
+    title: str
+    description: str
+    error_code: str
+    http_status: str
+    details: dict[str, Any] | None = None
+
+
 ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
+TAXII_ERROR = {
+    "description": "TAXII 错误 / TAXII error",
+    "content": {TAXII_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/TaxiiError"}}},
+}
+INT64 = (-(2**63), 2**63 - 1)  # what the databases store; larger ids cannot exist
+
+
+def _bound_integers(node: object) -> None:
+    """Give every integer without bounds the 64-bit range: a schema-valid id is one the app accepts."""
+    if isinstance(node, dict):
+        if node.get("type") == "integer":
+            if "minimum" not in node and "exclusiveMinimum" not in node:
+                node["minimum"] = INT64[0]
+            if "maximum" not in node and "exclusiveMaximum" not in node:
+                node["maximum"] = INT64[1]
+        for value in node.values():
+            _bound_integers(value)
+    elif isinstance(node, list):
+        for value in node:
+            _bound_integers(value)
+
+
+def _is_taxii(operation: dict[str, Any]) -> bool:
+    return TAXII_MEDIA_TYPE in operation.get("responses", {}).get("200", {}).get("content", {})
 
 
 def _declare_errors(document: dict[str, Any]) -> None:
@@ -103,6 +138,11 @@ def _declare_errors(document: dict[str, Any]) -> None:
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
+            if _is_taxii(operation):
+                # TAXII routes answer every refusal as a TAXII error, bad parameters with 400 (not 422).
+                responses.pop("422", None)
+                responses["default"] = TAXII_ERROR
+                continue
             for status, response in list(responses.items()):
                 if not status.startswith(("4", "5")):
                     continue
@@ -136,6 +176,7 @@ def _with_raw_body_models(app: FastAPI, models: tuple[type[BaseModel], ...]) -> 
                 schemas.setdefault(name, definition)
             schemas.setdefault(model.__name__, schema)
         _declare_errors(document)
+        _bound_integers(document)
         app.openapi_schema = document
         return document
 
@@ -157,10 +198,13 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.state.platform = platform
     app.state.settings = settings
     app.state.limits = Limits(settings, platform.public_limiter)
+    # Sizes and public rate limits, checked before any route reads its body (inside the headers below).
+    app.add_middleware(limits.RequestLimits, routes=all_routes())
     app.middleware("http")(_security_headers(settings))
     errors.install(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for module in ROUTER_MODULES:
         app.include_router(module.router)
-    _with_raw_body_models(app, (LookupRequest, ErrorBody))
+    access_log.install()
+    _with_raw_body_models(app, (LookupRequest, ErrorBody, TaxiiError))
     return app
