@@ -111,22 +111,46 @@ TAXII_ERROR = {
     "description": "TAXII 错误 / TAXII error",
     "content": {TAXII_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/TaxiiError"}}},
 }
-INT64 = (-(2**63), 2**63 - 1)  # what the databases store; larger ids cannot exist
+# Every id, cursor and position is stored in an INTEGER column, 32 bits on PostgreSQL (64 on SQLite): what
+# a request may send is bounded by that, so a schema-valid id is one both databases accept. Answers may
+# carry 64-bit integers.
+INT32 = (-(2**31), 2**31 - 1)
+INT64 = (-(2**63), 2**63 - 1)
 
 
-def _bound_integers(node: object) -> None:
-    """Give every integer without bounds the 64-bit range: a schema-valid id is one the app accepts."""
+def _bound(node: object, bounds: tuple[int, int], refs: set[str] | None = None) -> None:
+    """Give every integer in `node` without bounds of its own `bounds`; collect the schemas it refers to."""
     if isinstance(node, dict):
+        if refs is not None and isinstance(node.get("$ref"), str):
+            refs.add(node["$ref"].removeprefix("#/components/schemas/"))
         if node.get("type") == "integer":
             if "minimum" not in node and "exclusiveMinimum" not in node:
-                node["minimum"] = INT64[0]
+                node["minimum"] = bounds[0]
             if "maximum" not in node and "exclusiveMaximum" not in node:
-                node["maximum"] = INT64[1]
+                node["maximum"] = bounds[1]
         for value in node.values():
-            _bound_integers(value)
+            _bound(value, bounds, refs)
     elif isinstance(node, list):
         for value in node:
-            _bound_integers(value)
+            _bound(value, bounds, refs)
+
+
+def _bound_integers(document: dict[str, Any]) -> None:
+    """Requests' integers get the stored range (INT32), the rest 64 bits: the document promises no more
+    than the app accepts."""
+    schemas = document.get("components", {}).get("schemas", {})
+    pending: set[str] = set()
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                _bound(parameter.get("schema", {}), INT32, pending)
+            _bound(operation.get("requestBody", {}), INT32, pending)
+    done: set[str] = set()
+    while pending - done:
+        name = (pending - done).pop()
+        done.add(name)
+        _bound(schemas.get(name, {}), INT32, pending)
+    _bound(document, INT64)
 
 
 def _is_taxii(operation: dict[str, Any]) -> bool:
@@ -199,7 +223,8 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.state.settings = settings
     app.state.limits = Limits(settings, platform.public_limiter)
     # Sizes and public rate limits, checked before any route reads its body (inside the headers below).
-    app.add_middleware(limits.RequestLimits, routes=all_routes())
+    app.state.routes = all_routes()
+    app.add_middleware(limits.RequestLimits, routes=app.state.routes)
     app.middleware("http")(_security_headers(settings))
     errors.install(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

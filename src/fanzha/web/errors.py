@@ -40,6 +40,13 @@ def error_response(request: Request, error: FanzhaError) -> Response:
     return response
 
 
+def _allowed(request: Request) -> list[str]:
+    """The methods of every route whose pattern matches this address (create_app keeps the routes)."""
+    path = request.scope["path"]
+    routes = getattr(request.app.state, "routes", [])
+    return sorted({m for r in routes if r.path_regex.match(path) for m in r.methods or ()})
+
+
 def _field_of(location: tuple[object, ...]) -> str:
     # Drop "body"/"query" and keep the path to the field: ("body", "org", 0) → "org.0"
     parts = [str(p) for p in location[1:]] or [str(p) for p in location]
@@ -73,8 +80,10 @@ def install(app: FastAPI) -> None:
         }
         code, zh, en = codes.get(error.status_code, ("http_error", "请求无法处理", str(error.detail)))
         response = _respond(request, FanzhaError(zh, en, code=code), error.status_code)
-        for name, value in (error.headers or {}).items():  # a 405's Allow (RFC 9110 §15.5.6)
+        for name, value in (error.headers or {}).items():
             response.headers[name] = value
+        if error.status_code == 405:  # RFC 9110 §15.5.6: every method the address serves, whichever route
+            response.headers["Allow"] = ", ".join(_allowed(request))
         return response
 
     @app.exception_handler(OperationalError)
