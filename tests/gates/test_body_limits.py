@@ -297,3 +297,26 @@ def _fill(limits: Any, bucket: str, ip: str) -> None:
         except RateLimited:
             return
     raise AssertionError(f"{bucket} never limited {ip}")
+
+
+def test_a_lookup_of_too_many_tiny_items_is_refused_before_it_is_parsed(gate: Gate) -> None:
+    """Within the 16 MiB limit fit half a million tiny items; counting them costs nothing, parsing ~0.5 GB."""
+    headers, _ = gate.auth_of("cmccadmin-key")
+    body = b'{"items": [' + b",".join([b'{"kind":"phone","value":"1"}'] * 500_000) + b"]}"
+    assert len(body) < 16 * MiB
+    tracemalloc.start()
+    try:
+        answer = _send(
+            gate.app,
+            "POST",
+            "/api/v1/samples/lookup",
+            {**headers, "content-type": "application/json", "content-length": str(len(body))},
+            iter([body]),
+            "10.9.6.1",
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert answer.status == 422 and answer.error()["field"] == "items", answer.body[:300]
+    assert answer.error()["message_zh"] and "100,000" in answer.error()["message_en"]
+    assert peak < 3 * len(body) + 8 * MiB  # the body and its copy, never the half a million items
