@@ -40,7 +40,7 @@ def rate_limits_of(route: APIRoute) -> tuple[str, ...]:
 
 
 class _TooLarge(Exception):
-    """Raised from `receive` once the body passes the limit; the guard answers 413 instead."""
+    """Raised from `receive` once the body passes the limit; the middleware answers 413 instead."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,10 @@ class Limit:
 
     body: int = DEFAULT_BODY_LIMIT
     buckets: tuple[str, ...] = ()
+
+
+DEFAULT = Limit()
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class RequestLimits:
@@ -132,11 +136,8 @@ class RequestLimits:
             await errors.error_response(request, PayloadTooLarge(most))(scope, receive, send)
 
 
-DEFAULT = Limit()
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
 def _check_length(request: Request, most: int) -> None:
+    """Refuse a declared length over `most` (or one that is no length) before anything is read."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.strip().isdigit() or int(declared) > most):
         raise PayloadTooLarge(most)
