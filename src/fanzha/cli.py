@@ -6,6 +6,7 @@ import getpass
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
@@ -32,7 +33,7 @@ app.add_typer(samples_cli.app, name="samples")
 app.add_typer(detect_cli.app, name="detect")
 
 
-def _fail(error: FanzhaError) -> None:
+def _fail(error: FanzhaError) -> NoReturn:
     typer.secho(
         f"错误 {error.code}: {error.message_zh} / {error.message_en}"
         + (f" [{error.field}]" if error.field else ""),
@@ -54,7 +55,14 @@ def serve(
     """启动平台（API 与控制台）/ Serve the platform: API and console."""
     import uvicorn
 
-    Settings()  # refuse insecure settings before binding a port
+    from fanzha.web import exposure
+
+    try:
+        refused = exposure.refusal(Settings(), host)  # insecure settings refused before binding a port
+    except FanzhaError as error:
+        _fail(error)
+    if refused is not None:
+        _fail(refused)
     malloc.tune()  # before uvicorn starts its thread pool, so no thread gets an arena of its own
     # Forwarded addresses are read by web.deps.client_ip, from FANZHA_TRUSTED_PROXIES only.
     uvicorn.run(

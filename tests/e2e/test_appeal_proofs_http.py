@@ -83,13 +83,15 @@ def test_a_suspended_person_appeals_by_sms_code_with_a_png_and_the_deciding_unit
     assert 'data-testid="attached">1<' in submitted.text
     # He adds a PDF later by the JSON API with the appeal number he follows it by; an EXE is refused.
     bad = client.post(
-        f"/api/v1/public/appeals/{number}/attachments",
+        "/api/v1/public/appeals/attachments",
+        data={"number": number},
         files=[("files", ("合同.pdf", EXE, "application/pdf"))],
     )
     assert bad.status_code == 422 and bad.json()["field"] == "files"
     assert bad.json()["message_zh"] and bad.json()["message_en"]
     added = client.post(
-        f"/api/v1/public/appeals/{number}/attachments",
+        "/api/v1/public/appeals/attachments",
+        data={"number": number},
         files=[("files", ("劳动合同.pdf", b"%PDF-1.7\n" + b"contract " * 30, "application/pdf"))],
     )
     assert added.status_code == 201, added.text

@@ -205,9 +205,12 @@ def test_the_admin_imports_routing_tables_and_the_catalogue_is_public_to_users(
     tables = {t["table"]: t["version"] for t in admin.get("/api/v1/disposal/routing").json()}
     assert tables["phone_segment"] == 2 and tables["bank_bin"] == 1
     analyst = login("analyst")
-    assert analyst.get("/api/v1/disposal/responsible", params={"kind": "phone", "value": PHONE}).json()[
+    assert analyst.post("/api/v1/disposal/responsible", json={"kind": "phone", "value": PHONE}).json()[
         "org_ids"
     ] == [dw.cucc.org.id]
+    # The raw number goes in the body only: the old address with it in the query string is gone.
+    old = analyst.get("/api/v1/disposal/responsible", params={"kind": "phone", "value": PHONE})
+    assert old.status_code == 405 and old.headers["Allow"] == "POST"  # RFC 9110: a 405 names what is
     catalogue = analyst.get("/api/v1/disposal/measures", params={"kind": "bank_card"}).json()
     assert {m["measure"] for m in catalogue} == {
         "reverify",

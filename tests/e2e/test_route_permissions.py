@@ -14,6 +14,7 @@ from fanzha.web.app import all_routes, create_app
 # Routes open to anyone, each for a reason.
 PUBLIC = {
     ("GET", "/healthz"),  # liveness probe
+    ("GET", "/readyz"),  # readiness probe: the database and NATS answer (no detail beyond ok / which is down)
     ("GET", "/login"),  # the log-in form
     ("POST", "/login"),
     ("POST", "/api/v1/auth/login"),
@@ -28,11 +29,12 @@ PUBLIC = {
     # Art 34¶2: an SMS code to prove control of the number, answered alike whether or not a measure is in
     # force (rate-limited per number and per client); files added to an open appeal by its random number.
     ("POST", "/api/v1/public/appeals/otp"),
-    ("POST", "/api/v1/public/appeals/{number}/attachments"),
+    ("POST", "/api/v1/public/appeals/attachments"),
     ("POST", "/appeal/otp"),
     ("GET", "/appeal"),  # the portal's appeal form and its answer (same proof: the code, rate-limited)
     ("POST", "/appeal"),
-    ("GET", "/appeal/status"),  # follow an appeal by its random number
+    ("GET", "/appeal/status"),  # the form to follow an appeal by its random number (posted)
+    ("POST", "/appeal/status"),
 }
 
 

@@ -15,7 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+)
 from sqlalchemy import text
 
 from tests.gates.world import FIGURES, ROLE_USERS, Gate
@@ -23,7 +27,13 @@ from tests.gates.world import FIGURES, ROLE_USERS, Gate
 # Examples per operation: fast keeps `make test` quick, full gives ≥ 5,000 cases over the ~65 operations.
 PROFILES = {"fast": 5, "full": 100}
 PROFILE = os.environ.get("FANZHA_FUZZ_PROFILE", "fast")
-CHECKS = [not_a_server_error, response_schema_conformance]
+# The document must be truthful: the body's schema, its content type (binary filters, TAXII) and headers.
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+]
 # Operations that end the fuzzing identities' own sessions or keys run last, so the rest run logged in.
 LAST = ("/disable", "/reset-password", "/api-keys/{key_id}/revoke", "/unlock")
 

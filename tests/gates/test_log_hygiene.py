@@ -69,3 +69,61 @@ def test_the_logs_of_the_flows_hold_no_secret_token_or_raw_identifier(
     FIGURES["log hygiene: log lines scanned"] = len(caplog.records) + logs.count("\n")
     assert leaked == []
     assert len(caplog.records) >= 1  # the flows did log (notices sent): the scan read something
+
+
+def test_the_access_log_of_a_real_server_masks_identifiers_in_addresses(
+    platform: Platform, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Raw identifiers left in addresses (old links, wrong clients) are masked in uvicorn's access log."""
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    gate = build_gate(platform)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(gate.app, host="127.0.0.1", port=port, access_log=True))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started
+    try:
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, timeout=10) as client:
+            targets = [
+                f"/api/v1/disposal/responsible?kind=phone&value={PHONE}",  # the old query-string form
+                f"/api/v1/samples?kind=resident_id&value={RESIDENT_ID}",
+                f"/appeal/status?number={gate.appeal_code}",
+                f"/api/v1/public/appeals/{gate.appeal_code}/attachments",
+                f"/api/v1/lookup/{CARD}",
+                f"/api/v1/samples?limit=5&before=12&token={'ab' * 32}",
+            ]
+            statuses = [client.get(target).status_code for target in targets]
+            statuses.append(client.post("/api/v1/public/check", params={"value": OTHER_PHONE}).status_code)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert all(s < 500 for s in statuses), statuses
+    out, err = capfd.readouterr()
+    access = out + err
+    identifiers = {
+        "phone": PHONE,
+        "other phone": OTHER_PHONE,
+        "resident ID": RESIDENT_ID,
+        "card": CARD,
+        "appeal code": gate.appeal_code,
+        "token": "ab" * 32,
+    }
+    assert sorted(name for name, value in identifiers.items() if value in access) == []
+    # The requests were logged, with what is harmless kept for the operator.
+    assert "/api/v1/disposal/responsible?kind=phone&value=***" in access
+    assert "/api/v1/public/appeals/***/attachments" in access
+    assert "/api/v1/samples?limit=5&before=12&token=***" in access
+    FIGURES["log hygiene: access-log lines of a real server scanned"] = access.count("HTTP/1.1")

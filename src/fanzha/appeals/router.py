@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, BackgroundTasks, Depends, File, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile as Upload
 
 from fanzha.appeals.attachments import (
     MAX_BYTES,
+    MAX_FILES,
     MEDIA_TYPES,
     AttachmentStore,
     CheckedFile,
@@ -40,11 +41,18 @@ from fanzha.appeals.tables import Appeal, AppealAttachment
 from fanzha.disposal.domain import DOCUMENTS_ZH
 from fanzha.disposal.schemas import NoticeLookup, NoticePublic
 from fanzha.identity.domain import Permission, Principal
-from fanzha.web import ratelimit
+from fanzha.web import limits
 from fanzha.web.deps import authorize, client_ip, platform_of
 
 router = APIRouter(prefix="/api/v1", tags=["appeals"])
 Decider = Annotated[Principal, Depends(authorize(Permission.APPEAL_DECIDE))]
+# The portal's calls share the per-address window; submissions count against the appeal window too.
+# The portal's rate buckets (web.ratelimit), counted before a body is read (web.limits).
+PORTAL = limits.declare(rate=("portal",))
+OTP = limits.declare(rate=("otp",))
+# Art 34¶2: five files of 5 MB each, with the form's fields around them.
+FILES_BYTES = MAX_FILES * MAX_BYTES + limits.MiB
+SUBMISSION = limits.declare(body=FILES_BYTES, rate=("appeal",))
 
 
 def appeals_of(request: Request) -> AppealService:
@@ -104,10 +112,9 @@ def public_view(appeal: Appeal) -> AppealPublic:
     )
 
 
-@router.post("/public/notices", response_model=NoticePublic, tags=["public"])
+@router.post("/public/notices", response_model=NoticePublic, tags=["public"], openapi_extra=PORTAL)
 def notice(request: Request, body: NoticeLookup) -> Any:
     """The notice behind an appeal code (Art 34¶1): object, measure, reason, remedy, documents."""
-    ratelimit.check(request, "portal")
     row, masked, count = appeals_of(request).notice_view(body.code)
     return NoticePublic(
         object_kind=row.object_kind,
@@ -119,18 +126,24 @@ def notice(request: Request, body: NoticeLookup) -> Any:
     )
 
 
-@router.post("/public/appeals/otp", response_model=OtpAccepted, status_code=202, tags=["public"])
+@router.post(
+    "/public/appeals/otp", response_model=OtpAccepted, status_code=202, tags=["public"], openapi_extra=OTP
+)
 def otp(request: Request, body: OtpRequest, tasks: BackgroundTasks) -> OtpAccepted:
     """Art 34¶2: an SMS code if a measure is in force on the number; the same answer either way."""
-    ratelimit.check(request, "otp")
     appeals_of(request).phone.issue(body.phone, client_ip(request), tasks.add_task)
     return neutral_answer()
 
 
-@router.post("/public/appeals", response_model=AppealPublic, status_code=201, tags=["public"])
+@router.post(
+    "/public/appeals",
+    response_model=AppealPublic,
+    status_code=201,
+    tags=["public"],
+    openapi_extra=limits.declare(rate=("appeal",)),
+)
 def submit(request: Request, body: AppealCreate) -> Any:
     """Appeal every measure on the object (Art 34¶2), proven by the notice's code or phone and SMS code."""
-    ratelimit.check(request, "appeal")
     appeal = appeals_of(request).submit(
         body.code,
         body.facts,
@@ -144,23 +157,27 @@ def submit(request: Request, body: AppealCreate) -> Any:
 
 
 @router.post(
-    "/public/appeals/{number}/attachments", response_model=AttachmentsAdded, status_code=201, tags=["public"]
+    "/public/appeals/attachments",
+    response_model=AttachmentsAdded,
+    status_code=201,
+    tags=["public"],
+    openapi_extra=SUBMISSION,
 )
 def add_attachments(
-    request: Request, number: str, files: Annotated[list[UploadFile], File()]
+    request: Request,
+    number: Annotated[str, Form(min_length=8, max_length=20)],
+    files: Annotated[list[UploadFile], File()],
 ) -> AttachmentsAdded:
-    """Art 34¶2: add files to an open appeal, proven by its number (what the appellant follows it by)."""
-    ratelimit.check(request, "appeal")
+    """Art 34¶2: add files to an open appeal, proven by its number (in the form, never in the address)."""
     appeal, rows = store_of(request).add(number, checked_uploads(files), client_ip(request))
     return AttachmentsAdded(
         number=appeal.number, attachments=[AttachmentRead.model_validate(r) for r in rows]
     )
 
 
-@router.post("/public/appeals/status", response_model=AppealPublic, tags=["public"])
+@router.post("/public/appeals/status", response_model=AppealPublic, tags=["public"], openapi_extra=PORTAL)
 def follow(request: Request, body: AppealStatusQuery) -> Any:
     """Follow an appeal by its number."""
-    ratelimit.check(request, "portal")
     return public_view(appeals_of(request).status(body.number))
 
 

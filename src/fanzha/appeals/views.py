@@ -12,6 +12,9 @@ from starlette.datastructures import UploadFile
 from fanzha.appeals.attachments import MAX_FILES
 from fanzha.appeals.domain import APPEAL_LABELS, OPEN_APPEALS
 from fanzha.appeals.router import (
+    OTP,
+    PORTAL,
+    SUBMISSION,
     appeals_of,
     attachment_response,
     checked_uploads,
@@ -116,10 +119,9 @@ def portal(request: Request) -> HTMLResponse:
     return _portal(request)
 
 
-@router.post("/appeal/otp", response_class=HTMLResponse)
+@router.post("/appeal/otp", response_class=HTMLResponse, openapi_extra=OTP)
 async def otp(request: Request, tasks: BackgroundTasks) -> Response:
     """Ask for an SMS code proving control of the number; the same neutral answer either way."""
-    ratelimit.check(request, "otp")
     fields = _fields(await request.form())
     form = {"phone": fields.get("phone", "")}
     try:
@@ -132,10 +134,9 @@ async def otp(request: Request, tasks: BackgroundTasks) -> Response:
     return _portal(request, 202, form=form, sent=neutral_answer())  # FastAPI attaches the tasks
 
 
-@router.post("/appeal", response_class=HTMLResponse)
+@router.post("/appeal", response_class=HTMLResponse, openapi_extra=SUBMISSION)
 async def submit(request: Request) -> Response:
     """Submit an appeal with its files (multipart); the answer shows the appeal number to follow it."""
-    ratelimit.check(request, "appeal")
     form = await request.form(max_files=MAX_FILES + 1)
     fields = _fields(form)
     uploads = [u for u in form.getlist("files") if isinstance(u, UploadFile)]
@@ -164,12 +165,15 @@ async def submit(request: Request) -> Response:
 
 
 @router.get("/appeal/status", response_class=HTMLResponse)
-def status(request: Request) -> Response:
+def status_form(request: Request) -> Response:
+    """The form to follow an appeal; the number is posted, so it never stands in an address or a log."""
+    return render(request, "appeals/status.html", appeal=None, error=None)
+
+
+@router.post("/appeal/status", response_class=HTMLResponse, openapi_extra=PORTAL)
+async def status(request: Request) -> Response:
     """Follow an appeal by its number."""
-    number = request.query_params.get("number", "")
-    if not number:
-        return render(request, "appeals/status.html", appeal=None, error=None)
-    ratelimit.check(request, "portal")
+    number = _fields(await request.form()).get("number", "")
     try:
         appeal = public_view(appeals_of(request).status(number))
     except FanzhaError as failure:

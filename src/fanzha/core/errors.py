@@ -114,3 +114,32 @@ class InsecureSettings(FanzhaError):
     status = 500
     message_zh = "生产环境不得使用默认密钥"
     message_en = "Default secrets are not allowed outside development"
+
+
+class PayloadTooLarge(FanzhaError):
+    """A request body over the route's limit; refused before it is read (sent as 413)."""
+
+    code = "payload_too_large"
+    status = 413
+
+    def __init__(self, limit: int) -> None:
+        size = f"{limit / 1024 / 1024:g} MiB" if limit >= 1024 * 1024 else f"{limit} B"
+        super().__init__(
+            f"请求内容过大：此接口至多接受 {size}",
+            f"Request body too large: this endpoint accepts at most {size}",
+            field="body",
+        )
+        self.limit = limit
+
+
+class ServiceUnavailable(FanzhaError):
+    """A dependency (the database, the event stream) cannot be reached; retry after `retry_after` seconds."""
+
+    code = "service_unavailable"
+    status = 503
+    message_zh = "服务暂时不可用，请稍后重试"
+    message_en = "Service temporarily unavailable; try again later"
+
+    def __init__(self, retry_after: int = 5, field: str | None = None) -> None:
+        super().__init__(field=field)
+        self.retry_after = retry_after

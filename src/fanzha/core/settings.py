@@ -151,6 +151,15 @@ class Settings(BaseSettings):
                 )
         return self
 
+    def development_keys(self) -> list[str]:
+        """The settings still holding a development key everyone knows (served on loopback only)."""
+        defaults = {
+            "FANZHA_SECRET_KEY": (self.secret_key, DEV_SECRET_KEY),
+            "FANZHA_TOKEN_KEY_HEX": (self.token_key_hex, DEV_TOKEN_KEY),
+            "FANZHA_ENCRYPTION_KEY_HEX": (self.encryption_key_hex, DEV_ENCRYPTION_KEY),
+        }
+        return [name for name, (value, default) in defaults.items() if value.get_secret_value() == default]
+
     @property
     def token_key(self) -> bytes:
         """The 32-byte key for identifier tokens."""

@@ -12,6 +12,7 @@ from fanzha.core.errors import ValidationFailed
 from fanzha.disposal.holdings import MAX_ROWS, HoldingRow, HoldingsService, UploadReport, parse_csv
 from fanzha.identifiers import IdentifierKind
 from fanzha.identity.domain import Permission, Principal
+from fanzha.web import limits
 from fanzha.web.deps import authorize, platform_of
 
 router = APIRouter(prefix="/api/v1/holdings", tags=["disposal"])
@@ -83,14 +84,14 @@ def _read(report: UploadReport) -> UploadRead:
     )
 
 
-@router.post("", response_model=UploadRead)
+@router.post("", response_model=UploadRead, openapi_extra=limits.declare(body=4 * limits.MiB))
 def upload(request: Request, body: HoldingUpload, principal: Holder) -> UploadRead:
     """Declare holders of the caller's objects (upsert: repeating an upload changes nothing)."""
     rows = [HoldingRow(i.kind, i.value, i.holder_id, f"items.{n}") for n, i in enumerate(body.items)]
     return _read(holdings_of(request).upload(principal, rows))
 
 
-@router.post("/csv", response_model=UploadRead)
+@router.post("/csv", response_model=UploadRead, openapi_extra=limits.declare(body=MAX_CSV_BYTES + limits.MiB))
 async def upload_csv(request: Request, principal: Holder, file: Annotated[UploadFile, File()]) -> UploadRead:
     """The same from a CSV file with columns kind, value, holder_id (errors name the line)."""
     data = await file.read(MAX_CSV_BYTES + 1)

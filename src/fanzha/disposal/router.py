@@ -25,6 +25,7 @@ from fanzha.disposal.schemas import (
     OrderPage,
     OrderRead,
     ReceiptCreate,
+    ResponsibleQuery,
     ResponsibleRead,
     RouteTableRead,
 )
@@ -34,7 +35,7 @@ from fanzha.events import outbox
 from fanzha.identifiers import IdentifierKind, normalise
 from fanzha.identity.domain import Permission, Principal
 from fanzha.samples.tables import Sample
-from fanzha.web import ratelimit
+from fanzha.web import limits, ratelimit
 from fanzha.web.deps import authorize, platform_of
 from fanzha.web.idempotent import idempotent
 
@@ -92,7 +93,12 @@ def routing_tables(request: Request, principal: RoutingAdmin) -> list[RouteTable
     return [RouteTableRead.model_validate(t) for t in routing_of(request).tables()]
 
 
-@router.post("/routing/{table}", response_model=RouteTableRead, status_code=201)
+@router.post(
+    "/routing/{table}",
+    response_model=RouteTableRead,
+    status_code=201,
+    openapi_extra=limits.declare(body=32 * limits.MiB),  # 200,000 rows (MAX_ROWS) of a few columns
+)
 async def import_routing(
     request: Request, table: str, principal: RoutingAdmin, file: Annotated[UploadFile, File()]
 ) -> RouteTableRead:
@@ -101,13 +107,14 @@ async def import_routing(
     return RouteTableRead(table=str(report.table), version=report.version, rows=report.rows)
 
 
-@router.get("/responsible", response_model=ResponsibleRead)
-def responsible(request: Request, principal: Issuer, kind: IdentifierKind, value: str) -> ResponsibleRead:
-    """Which institutions the routing tables make responsible for an identifier."""
-    identifier = normalise(kind, value)
+@router.post("/responsible", response_model=ResponsibleRead)
+def responsible(request: Request, body: ResponsibleQuery, principal: Issuer) -> ResponsibleRead:
+    """Which institutions the routing tables make responsible for an identifier (posted: no raw value in
+    an address, where access logs and proxies would keep it)."""
+    identifier = normalise(body.kind, body.value)
     with platform_of(request).sessions() as session:
         org_ids = routing_of(request).responsible(session, identifier)
-    return ResponsibleRead(kind=str(kind), org_ids=org_ids)
+    return ResponsibleRead(kind=str(body.kind), org_ids=org_ids)
 
 
 @router.post("/orders", response_model=OrderBatch, status_code=201)
@@ -121,7 +128,9 @@ def issue(request: Request, body: OrderCreate, principal: Issuer, key: Idempoten
     return _idempotent(request, principal, key, body.model_dump(mode="json"), run, 201)
 
 
-@router.post("/orders/bulk", response_model=list[BulkOrderResult])
+@router.post(
+    "/orders/bulk", response_model=list[BulkOrderResult], openapi_extra=limits.declare(body=4 * limits.MiB)
+)
 def issue_bulk(request: Request, body: BulkOrders, principal: Issuer) -> list[BulkOrderResult]:
     """Issue many orders; each line is issued (or refused with its error) on its own."""
     service, results = disposal_of(request), []
@@ -200,7 +209,9 @@ def receipt(
     return _idempotent(request, principal, key, body.model_dump(mode="json"), run, 200)
 
 
-@router.post("/receipts", response_model=list[BulkReceiptResult])
+@router.post(
+    "/receipts", response_model=list[BulkReceiptResult], openapi_extra=limits.declare(body=4 * limits.MiB)
+)
 def bulk_receipts(request: Request, body: BulkReceipts, principal: Receiver) -> list[BulkReceiptResult]:
     """Receipts in bulk, one transaction; each applied (or refused) on its own; a repeat changes nothing."""
     items = [

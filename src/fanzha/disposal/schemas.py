@@ -123,6 +123,15 @@ class RouteTableRead(BaseModel):
     rows: int
 
 
+class ResponsibleQuery(BaseModel):
+    """An identifier whose responsible institutions are asked for (in the body: never in an address)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: IdentifierKind
+    value: str = Field(min_length=1, max_length=2048)
+
+
 class ResponsibleRead(BaseModel):
     """Who must act on an identifier."""
 

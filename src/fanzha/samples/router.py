@@ -10,11 +10,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from fanzha.core.errors import ValidationFailed
 from fanzha.events import outbox
 from fanzha.identifiers import parse_kind
 from fanzha.identity.domain import Permission, Principal
 from fanzha.samples.delivery import replay
 from fanzha.samples.schemas import (
+    MAX_LOOKUP_ITEMS,
     DeadLetterRead,
     DeliveryHealth,
     LookupRequest,
@@ -32,7 +34,7 @@ from fanzha.samples.schemas import (
     SubscriptionCreated,
     SubscriptionRead,
 )
-from fanzha.web import ratelimit
+from fanzha.web import limits, ratelimit
 from fanzha.web.deps import authorize, client_ip, parse_body, platform_of
 from fanzha.web.idempotent import idempotent
 
@@ -42,6 +44,9 @@ Publisher = Annotated[Principal, Depends(authorize(Permission.SAMPLE_PUBLISH))]
 Decider = Annotated[Principal, Depends(authorize(Permission.SAMPLE_DECIDE))]
 Looker = Annotated[Principal, Depends(authorize(Permission.SAMPLE_LOOKUP))]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)]
+# A million-row import (~50 bytes a row) with room; 100,000 lookup items of up to ~120 bytes each.
+IMPORT_BYTES = 128 * limits.MiB
+LOOKUP_BYTES = 16 * limits.MiB
 
 
 @router.post("/samples", response_model=PublishResult, status_code=201)
@@ -78,7 +83,11 @@ class ImportReport(BaseModel):
 
 
 @router.post(
-    "/samples/import", status_code=201, response_model=ImportReport, responses={422: {"model": ImportReport}}
+    "/samples/import",
+    status_code=201,
+    response_model=ImportReport,
+    responses={422: {"model": ImportReport}},
+    openapi_extra=limits.declare(body=IMPORT_BYTES),
 )
 async def bulk_import(request: Request, principal: Publisher, file: Annotated[UploadFile, File()]) -> Any:
     """Import a CSV or JSON-lines file: all rows, or none with every bad row's line number."""
@@ -184,18 +193,28 @@ def revoke(request: Request, sample_id: int, body: StatusChange, principal: Deci
 @router.post(
     "/samples/lookup",
     response_model=LookupResponse,
-    openapi_extra={
-        "requestBody": {
+    openapi_extra=limits.declare(
+        body=LOOKUP_BYTES,
+        requestBody={
             "required": True,
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LookupRequest"}}},
-        }
-    },
+        },
+    ),
 )
 async def lookup(request: Request, principal: Looker) -> Response:
     """Look up to 100,000 identifiers (raw or tokens); answers keep the request order."""
     # Parsed straight from bytes and answered with orjson: at 100,000 items, FastAPI's generic
     # decode-validate-revalidate-encode path costs more than the lookup itself.
-    body = parse_body(LookupRequest, await request.body())
+    raw = await request.body()
+    # Every item is a JSON object: with more braces than the cap allows items, refuse before parsing,
+    # which would build every item first (16 MiB of tiny items: ~0.5 GB and seconds of CPU).
+    if raw.count(b"{") > MAX_LOOKUP_ITEMS + 1:
+        raise ValidationFailed(
+            f"一次至多查询 {MAX_LOOKUP_ITEMS:,} 项",
+            f"At most {MAX_LOOKUP_ITEMS:,} items may be looked up at once",
+            field="items",
+        )
+    body = await run_in_threadpool(parse_body, LookupRequest, raw)  # off the event loop
     results = await run_in_threadpool(platform_of(request).lookup.batch, principal, body.items)
     payload = {"results": results, "hits": sum(1 for r in results if r["found"])}
     return Response(orjson.dumps(payload), media_type="application/json")
@@ -212,11 +231,15 @@ def sighting(request: Request, body: SightingCreate, principal: Looker, key: Ide
     return idempotent(request, principal, key, body.model_dump(mode="json"), run)
 
 
-@router.post("/public/check", response_model=PublicAnswer, tags=["public"])
+@router.post(
+    "/public/check",
+    response_model=PublicAnswer,
+    tags=["public"],
+    openapi_extra=limits.declare(rate=("check",)),
+)
 def public_check(request: Request, body: PublicCheck) -> Any:
     """The portal's risk check for anyone: one identifier, a coarse answer, rate-limited per client."""
     platform, client = platform_of(request), client_ip(request)
-    ratelimit.check(request, "check")
     return platform.lookup.public_check(body.kind, body.value, client)
 
 
@@ -261,7 +284,19 @@ async def replay_dead_letter(request: Request, dead_letter_id: int, principal: S
     return DeadLetterRead.model_validate(await replay(platform_of(request), principal, dead_letter_id))
 
 
-@router.get("/samples/filters/{kind}/snapshot")
+# The filters are binary (fanzha.samples.filters): declared as such, with the headers that check them.
+FILTER_HEADERS = {
+    "X-Filter-Version": {"description": "过滤器版本 / filter version", "schema": {"type": "integer"}},
+    "X-Filter-Checksum": {"description": "校验和 / checksum", "schema": {"type": "string"}},
+}
+FILTER_BODY = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+
+
+@router.get(
+    "/samples/filters/{kind}/snapshot",
+    response_class=Response,
+    responses={200: {"description": "快照 / Snapshot", "content": FILTER_BODY, "headers": FILTER_HEADERS}},
+)
 def filter_snapshot(request: Request, kind: str, principal: Looker) -> Response:
     """Every active token of one kind as the local filter's binary snapshot (`fanzha.client.SampleFilter`)."""
     snapshot = platform_of(request).filters.snapshot(parse_kind(kind).value)
@@ -272,7 +307,15 @@ def filter_snapshot(request: Request, kind: str, principal: Looker) -> Response:
     )
 
 
-@router.get("/samples/filters/{kind}/delta")
+@router.get(
+    "/samples/filters/{kind}/delta",
+    response_class=Response,
+    responses={
+        200: {"description": "增量 / Delta", "content": FILTER_BODY, "headers": FILTER_HEADERS},
+        204: {"description": "已是最新 / Already current"},
+        410: {"description": "版本过旧，请取快照 / Version too old: fetch the snapshot"},
+    },
+)
 def filter_delta(
     request: Request, kind: str, principal: Looker, from_version: Annotated[int, Query(alias="from", ge=0)]
 ) -> Response:

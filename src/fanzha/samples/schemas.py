@@ -136,10 +136,13 @@ class LookupItem(TypedDict, total=False):
     token: Annotated[str | None, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
+MAX_LOOKUP_ITEMS = 100_000
+
+
 class LookupRequest(BaseModel):
     """Up to 100,000 identifiers in one request."""
 
-    items: list[LookupItem] = Field(min_length=1, max_length=100_000)
+    items: list[LookupItem] = Field(min_length=1, max_length=MAX_LOOKUP_ITEMS)
 
 
 class LookupResult(BaseModel):

@@ -15,8 +15,10 @@ from fanzha.identity.domain import Permission, Principal
 from fanzha.identity.tables import Organisation
 from fanzha.samples.delivery import replay
 from fanzha.samples.domain import FRAUD_TYPE_LABELS, RISK_LABELS, STATUS_LABELS
+from fanzha.samples.router import IMPORT_BYTES
 from fanzha.samples.schemas import SamplePublish
 from fanzha.samples.tables import Sample
+from fanzha.web import limits
 from fanzha.web.deps import authorize, platform_of
 from fanzha.web.templating import render
 
@@ -108,7 +110,7 @@ async def publish(request: Request, principal: Publisher) -> Response:
     return RedirectResponse(f"/samples/{sample.id}", status_code=303)
 
 
-@router.post("/samples/import", response_class=HTMLResponse)
+@router.post("/samples/import", response_class=HTMLResponse, openapi_extra=limits.declare(body=IMPORT_BYTES))
 async def bulk_import(request: Request, principal: Publisher) -> HTMLResponse:
     """Import a file; the report lists every bad row by line."""
     form = await request.form()

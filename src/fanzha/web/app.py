@@ -31,8 +31,9 @@ from fanzha.samples import router as samples_router
 from fanzha.samples import taxii as samples_taxii
 from fanzha.samples import views as samples_views
 from fanzha.samples.schemas import LookupRequest
+from fanzha.samples.taxii import TAXII_MEDIA_TYPE
 from fanzha.smssink import router as smssink_router
-from fanzha.web import api_docs, errors, pages
+from fanzha.web import access_log, api_docs, errors, limits, pages
 from fanzha.web.ratelimit import Limits
 
 # No inline script anywhere: the CSP forbids it, and HTMX is served from the package.
@@ -97,7 +98,65 @@ class ErrorBody(BaseModel):
     field: str | None
 
 
+class TaxiiError(BaseModel):
+    """A TAXII 2.1 error message (§3.6.1): how the TAXII routes answer every refusal."""
+
+    title: str
+    description: str
+    error_code: str
+    http_status: str
+    details: dict[str, Any] | None = None
+
+
 ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
+TAXII_ERROR = {
+    "description": "TAXII 错误 / TAXII error",
+    "content": {TAXII_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/TaxiiError"}}},
+}
+# Every id, cursor and position is stored in an INTEGER column, 32 bits on PostgreSQL (64 on SQLite): what
+# a request may send is bounded by that, so a schema-valid id is one both databases accept. Answers may
+# carry 64-bit integers.
+INT32 = (-(2**31), 2**31 - 1)
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def _bound(node: object, bounds: tuple[int, int], refs: set[str] | None = None) -> None:
+    """Give every integer in `node` without bounds of its own `bounds`; collect the schemas it refers to."""
+    if isinstance(node, dict):
+        if refs is not None and isinstance(node.get("$ref"), str):
+            refs.add(node["$ref"].removeprefix("#/components/schemas/"))
+        if node.get("type") == "integer":
+            if "minimum" not in node and "exclusiveMinimum" not in node:
+                node["minimum"] = bounds[0]
+            if "maximum" not in node and "exclusiveMaximum" not in node:
+                node["maximum"] = bounds[1]
+        for value in node.values():
+            _bound(value, bounds, refs)
+    elif isinstance(node, list):
+        for value in node:
+            _bound(value, bounds, refs)
+
+
+def _bound_integers(document: dict[str, Any]) -> None:
+    """Requests' integers get the stored range (INT32), the rest 64 bits: the document promises no more
+    than the app accepts."""
+    schemas = document.get("components", {}).get("schemas", {})
+    pending: set[str] = set()
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                _bound(parameter.get("schema", {}), INT32, pending)
+            _bound(operation.get("requestBody", {}), INT32, pending)
+    done: set[str] = set()
+    while pending - done:
+        name = (pending - done).pop()
+        done.add(name)
+        _bound(schemas.get(name, {}), INT32, pending)
+    _bound(document, INT64)
+
+
+def _is_taxii(operation: dict[str, Any]) -> bool:
+    return TAXII_MEDIA_TYPE in operation.get("responses", {}).get("200", {}).get("content", {})
 
 
 def _declare_errors(document: dict[str, Any]) -> None:
@@ -105,6 +164,11 @@ def _declare_errors(document: dict[str, Any]) -> None:
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
+            if _is_taxii(operation):
+                # TAXII routes answer every refusal as a TAXII error, bad parameters with 400 (not 422).
+                responses.pop("422", None)
+                responses["default"] = TAXII_ERROR
+                continue
             for status, response in list(responses.items()):
                 if not status.startswith(("4", "5")):
                     continue
@@ -138,6 +202,7 @@ def _with_raw_body_models(app: FastAPI, models: tuple[type[BaseModel], ...]) -> 
                 schemas.setdefault(name, definition)
             schemas.setdefault(model.__name__, schema)
         _declare_errors(document)
+        _bound_integers(document)
         app.openapi_schema = document
         return document
 
@@ -159,6 +224,9 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.state.platform = platform
     app.state.settings = settings
     app.state.limits = Limits(settings, platform.public_limiter)
+    # Sizes and public rate limits, checked before any route reads its body (inside the headers below).
+    app.state.routes = all_routes()
+    app.add_middleware(limits.RequestLimits, routes=app.state.routes)
     app.middleware("http")(_security_headers(settings))
     errors.install(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
@@ -166,5 +234,6 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         app.include_router(module.router)
     if settings.demo_sms_sink:
         app.include_router(smssink_router.router)
-    _with_raw_body_models(app, (LookupRequest, ErrorBody))
+    access_log.install()
+    _with_raw_body_models(app, (LookupRequest, ErrorBody, TaxiiError))
     return app

@@ -7,13 +7,16 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from fanzha.core.errors import FanzhaError, NotAuthenticated, ValidationFailed
+from fanzha.core.errors import FanzhaError, NotAuthenticated, ServiceUnavailable, ValidationFailed
+from fanzha.web.access_log import mask_target
 from fanzha.web.templating import render
 
 log = logging.getLogger("fanzha.web")
+RETRY_AFTER_SECONDS = 5  # how soon a caller may try again after the database failed to answer
 
 
 def _wants_html(request: Request) -> bool:
@@ -28,6 +31,22 @@ def _respond(request: Request, error: FanzhaError, status: int) -> Response:
     return JSONResponse(error.to_dict(), status_code=status)
 
 
+def error_response(request: Request, error: FanzhaError) -> Response:
+    """The answer to `error`: its status, a page or JSON body, and Retry-After when it says when."""
+    response = _respond(request, error, error.status)
+    retry_after = getattr(error, "retry_after", None)  # a rate limit or an outage says when to come back
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _allowed(request: Request) -> list[str]:
+    """The methods of every route whose pattern matches this address (create_app keeps the routes)."""
+    path = request.scope["path"]
+    routes = getattr(request.app.state, "routes", [])
+    return sorted({m for r in routes if r.path_regex.match(path) for m in r.methods or ()})
+
+
 def _field_of(location: tuple[object, ...]) -> str:
     # Drop "body"/"query" and keep the path to the field: ("body", "org", 0) → "org.0"
     parts = [str(p) for p in location[1:]] or [str(p) for p in location]
@@ -39,11 +58,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(FanzhaError)
     async def _fanzha(request: Request, error: FanzhaError) -> Response:
-        response = _respond(request, error, error.status)
-        retry_after = getattr(error, "retry_after", None)  # a rate limit says when to come back
-        if retry_after:
-            response.headers["Retry-After"] = str(retry_after)
-        return response
+        return error_response(request, error)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> Response:
@@ -61,9 +76,25 @@ def install(app: FastAPI) -> None:
         codes = {
             404: ("not_found", "页面或对象不存在", "Not found"),
             405: ("method_not_allowed", "不支持该请求方法", "Method not allowed"),
+            413: ("payload_too_large", "请求内容过大", "Request body too large"),
         }
         code, zh, en = codes.get(error.status_code, ("http_error", "请求无法处理", str(error.detail)))
-        return _respond(request, FanzhaError(zh, en, code=code), error.status_code)
+        response = _respond(request, FanzhaError(zh, en, code=code), error.status_code)
+        for name, value in (error.headers or {}).items():
+            response.headers[name] = value
+        if error.status_code == 405:  # RFC 9110 §15.5.6: every method the address serves, whichever route
+            response.headers["Allow"] = ", ".join(_allowed(request))
+        return response
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(DisconnectionError)
+    @app.exception_handler(PoolTimeout)
+    async def _unavailable(request: Request, error: Exception) -> Response:
+        # The database is down, unreachable or busy: the caller should come back, not report a fault.
+        path = mask_target(request.url.path)
+        log.warning("database unavailable (%s) on %s %s", type(error).__name__, request.method, path)
+        return error_response(request, ServiceUnavailable(RETRY_AFTER_SECONDS))
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)
@@ -76,5 +107,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> Response:
         # Log the type only: messages may carry personal data.
-        log.error("unhandled %s on %s %s", type(error).__name__, request.method, request.url.path)
+        path = mask_target(request.url.path)
+        log.error("unhandled %s on %s %s", type(error).__name__, request.method, path)
         return _respond(request, FanzhaError(), 500)

@@ -13,7 +13,7 @@ from fanzha.core.errors import FanzhaError
 from fanzha.identity.domain import ROLE_PERMISSIONS, Permission, Principal
 from fanzha.identity.schemas import LoginRequest, Me
 from fanzha.identity.tables import Organisation, User
-from fanzha.web import ratelimit
+from fanzha.web import ratelimit, readiness
 from fanzha.web.deps import SESSION_COOKIE, authorize, client_ip, platform_of
 from fanzha.web.i18n import LANG_COOKIE, LANGUAGES
 from fanzha.web.templating import render
@@ -48,8 +48,16 @@ def _set_session_cookie(request: Request, response: Response, token: str) -> Non
 
 @router.get("/healthz", include_in_schema=False)
 def healthz() -> dict[str, str]:
-    """Liveness: the process answers."""
+    """Liveness: the process answers (restart it if not); /readyz says whether it can serve."""
     return {"status": "ok"}
+
+
+@router.get("/readyz", include_in_schema=False)
+async def readyz(request: Request) -> dict[str, object]:
+    """Readiness: the database answers and, when configured, NATS JetStream; else 503 with Retry-After."""
+    platform = platform_of(request)
+    checks = await readiness.check(platform.engine, platform.settings.nats_url)
+    return {"status": "ready", "checks": checks}
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
