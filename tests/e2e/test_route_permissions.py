@@ -33,6 +33,10 @@ PUBLIC = {
     ("GET", "/appeal"),  # the portal's appeal form and its answer (same proof: the code, rate-limited)
     ("POST", "/appeal"),
     ("GET", "/appeal/status"),  # follow an appeal by its random number
+    # Art 35 / national law Art 34: the 30-day public notice before a pro-rata return is public by nature
+    # (masked accounts and amounts only), rate-limited per client like the public check.
+    ("GET", "/api/v1/public/funds/notices"),
+    ("GET", "/funds/notices"),
 }
 
 

@@ -288,6 +288,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sms.received": ("收到时间", "Received"),
     "sms.text": ("短信内容", "Message"),
     "sms.empty": ("还没有收到短信。", "No message has arrived yet."),
+    # Funds: the public notices before pro-rata returns (Art 35, national law Art 34)
+    "funds.notices": ("涉案资金返还公告", "Notices of returns of case funds"),
+    "funds.notices_help": (
+        "以下冻结资金拟按被害人损失比例返还；公告期三十日内，有异议者可向办案公安机关提出。",
+        "The frozen funds below are to be returned pro rata to the victims' losses; objections may be "
+        "raised with the investigating police unit within the 30-day notice.",
+    ),
+    "funds.notice_text": ("公告内容", "Notice"),
+    "funds.published": ("发布时间", "Published"),
+    "funds.ends": ("公告期满", "Notice ends"),
+    "funds.no_notices": ("目前没有公告。", "No open notice."),
 }
 
 
