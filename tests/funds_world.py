@@ -79,7 +79,7 @@ def case_body(now: datetime, victims: int = 3, number: str = "AJ-2026-001", **ex
                 "account": card("621700", 100 + k),
                 "transfers": [
                     {
-                        "at": (now - timedelta(hours=10 - k)).isoformat(),
+                        "at": (now - timedelta(hours=victims + 1 - k)).isoformat(),
                         "amount_fen": 100_000 * k,
                         "channel": "mobile_banking",
                         "payer_kind": "bank_card",

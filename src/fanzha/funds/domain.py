@@ -216,6 +216,13 @@ def placement(case_id: int, live: Iterable[LiveFreeze]) -> Status:
     )
 
 
+def next_in_line(live: list[LiveFreeze]) -> int | None:
+    """The index of the queued freeze that takes effect now: the first, once none holds the account."""
+    if any(f.status in (Status.ISSUED, Status.FROZEN) for f in live):
+        return None
+    return next((i for i, f in enumerate(live) if f.status is Status.QUEUED), None)
+
+
 def check_approver(kind: OrgKind, is_unit_or_superior: bool) -> None:
     """Art 19¶1 不得超权限: the head of a county-level or higher police unit, over the applying unit."""
     if kind not in (OrgKind.POLICE_COUNTY, OrgKind.POLICE_CITY, OrgKind.POLICE_PROVINCE):

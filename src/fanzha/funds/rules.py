@@ -156,7 +156,7 @@ RULES: dict[str, Rule] = {
             "核查后须作出继续冻结、解除冻结或资金返还决定",
             "verification ends in continue, release or return",
         ),
-        # Art 19¶3 + national Art 20: the stop-payment term (48 h, extendable once) and its amount.
+        # Art 19¶3 + national law Art 20: the stop-payment term (48 h, extendable once) and its amount.
         Rule(
             "stop.term",
             "hunan.19.3",
@@ -183,7 +183,7 @@ RULES: dict[str, Rule] = {
             "机构须协助查清被害人资金流向",
             "institutions report where the money went",
         ),
-        # Art 35¶1-2, national Art 34: return to the victims; never more than frozen or than the loss.
+        # Art 35¶1-2, national law Art 34: return to the victims; never more than frozen or than the loss.
         Rule("return.cap_frozen", "hunan.35.2", "返还金额不得超过冻结金额", "return above what is frozen"),
         Rule("return.cap_loss", "hunan.35.1", "返还金额不得超过被害人损失", "return above the victim's loss"),
         Rule(

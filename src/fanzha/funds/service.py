@@ -835,13 +835,11 @@ class FundsService:
 
     def _promote(self, session: Session, token: str) -> int:
         """The first queued (轮候) freeze on an account takes effect once no other holds it."""
-        live = self._live_freezes(session, token)
-        if any(Status(f.status) in (Status.ISSUED, Status.FROZEN) for f in live):
+        live = self._live_freezes(session, token)  # oldest first
+        turn = domain.next_in_line([LiveFreeze(f.case_id, Status(f.status)) for f in live])
+        if turn is None:
             return 0
-        queued = [f for f in live if f.status == Status.QUEUED]
-        if not queued:
-            return 0
-        first = queued[0]
+        first = live[turn]
         first.status, first.due_at, first.updated_at = (
             str(Status.ISSUED),
             self.clock.now() + FREEZE_ANSWER,
