@@ -570,3 +570,22 @@ def test_an_institution_receipt_cannot_claim_another_outcome(
     with pytest.raises(FanzhaError) as error:
         service.receipt(fw.bank_a.principal, freeze.id, ReceiptCreate(outcome="frozen", amount_fen=600_001))
     assert "freeze.amount_cap" in error.value.message_en
+
+
+def test_the_disposal_worker_runs_the_funds_sweep(platform: Platform, fw: FundsWorld, clock: FrozenClock) -> None:
+    import asyncio
+
+    import httpx
+
+    from fanzha.disposal.worker import DisposalWorker
+
+    _, _, held = _stopped_and_held(platform, fw, clock)
+    clock.advance(timedelta(hours=48, seconds=1))
+
+    async def once() -> int:
+        async with httpx.AsyncClient(timeout=5) as http:
+            return await DisposalWorker(platform, http, worker="test").run_once()
+
+    asyncio.run(once())
+    with platform.sessions() as session:
+        assert session.get_one(Instruction, held.id).status == Status.LAPSED
