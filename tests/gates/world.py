@@ -142,7 +142,9 @@ def build_gate(platform: Platform) -> Gate:
     assert held.status_code == 200, held.text
     gate.owned["holding_id"] = clients["cmccadmin"].get("/api/v1/holdings").json()["items"][0]["id"]
     # A fraud case whose collector account is at bank A; bank A's stop-payment is not bank B's to see.
-    case = analyst.post("/api/v1/funds/cases", json=case_body(platform.clock.now(), victims=1, number="AJ-GATE"))
+    case = analyst.post(
+        "/api/v1/funds/cases", json=case_body(platform.clock.now(), victims=1, number="AJ-GATE")
+    )
     assert case.status_code == 201, case.text
     gate.owned["case_id"] = case.json()["id"]
     detail = analyst.get(f"/api/v1/funds/cases/{gate.owned['case_id']}").json()

@@ -572,7 +572,9 @@ def test_an_institution_receipt_cannot_claim_another_outcome(
     assert "freeze.amount_cap" in error.value.message_en
 
 
-def test_the_disposal_worker_runs_the_funds_sweep(platform: Platform, fw: FundsWorld, clock: FrozenClock) -> None:
+def test_the_disposal_worker_runs_the_funds_sweep(
+    platform: Platform, fw: FundsWorld, clock: FrozenClock
+) -> None:
     import asyncio
 
     import httpx
