@@ -591,3 +591,31 @@ def test_the_disposal_worker_runs_the_funds_sweep(
     asyncio.run(once())
     with platform.sessions() as session:
         assert session.get_one(Instruction, held.id).status == Status.LAPSED
+
+
+def test_concurrent_freeze_requests_of_one_case_leave_one_freeze(
+    platform: Platform, fw: FundsWorld, clock: FrozenClock
+) -> None:
+    import threading
+
+    service, case_id, _ = _case(platform, fw, clock)
+    barrier = threading.Barrier(4)
+    outcomes: list[object] = []
+
+    def request() -> None:
+        barrier.wait()
+        try:
+            outcomes.append(service.request_freeze(fw.analyst.principal, _freeze(case_id, 100_000)).id)
+        except Conflict as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=request) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    created = [o for o in outcomes if isinstance(o, int)]
+    refused = [o for o in outcomes if isinstance(o, Conflict)]
+    assert len(created) == 1 and len(refused) == 3
+    assert all("freeze.no_duplicate" in e.message_en for e in refused)
+    assert len(service.instructions(fw.analyst.principal, kind="freeze")) == 1

@@ -709,24 +709,17 @@ class FundsService:
                     "No institution holds this account in the routing tables; give org_id",
                     field="org_id",
                 )
-            row = self._new(
-                session,
-                principal,
-                case_id=case.id,
-                kind=str(Kind.FREEZE),
-                status=str(Status.PENDING_APPROVAL),
-                org_id=org.id,
-                account_kind=str(acc.identifier.kind),
-                account_token=acc.token,
-                account_masked=acc.masked,
-                account_ciphertext=acc.ciphertext,
-                account_name=data.account_name,
-                amount_fen=data.amount_fen,
-                term_months=data.term_months,
-                scope=data.scope,
-                include_interest=data.include_interest,
-                reason=data.reason,
-            )
+            try:
+                row = self._new_freeze(session, principal, case.id, org, acc, data)
+            except IntegrityError:
+                # A concurrent request of the same case got there first (the live-freeze index).
+                raise domain.refuse(
+                    "freeze.no_duplicate",
+                    "account",
+                    "本案已冻结或申请冻结该账户",
+                    "this case already freezes the account",
+                    Conflict,
+                ) from None
             self._audit(
                 session,
                 principal,
@@ -737,6 +730,34 @@ class FundsService:
             )
             session.commit()
             return row
+
+    def _new_freeze(
+        self,
+        session: Session,
+        principal: Principal,
+        case_id: int,
+        org: Organisation,
+        acc: Account,
+        data: FreezeCreate,
+    ) -> Instruction:
+        return self._new(
+            session,
+            principal,
+            case_id=case_id,
+            kind=str(Kind.FREEZE),
+            status=str(Status.PENDING_APPROVAL),
+            org_id=org.id,
+            account_kind=str(acc.identifier.kind),
+            account_token=acc.token,
+            account_masked=acc.masked,
+            account_ciphertext=acc.ciphertext,
+            account_name=data.account_name,
+            amount_fen=data.amount_fen,
+            term_months=data.term_months,
+            scope=data.scope,
+            include_interest=data.include_interest,
+            reason=data.reason,
+        )
 
     def approve(self, principal: Principal, iid: int, approve: bool, reason: str) -> Instruction:
         """Art 19¶1 不得超权限: the head of a county+ unit (the applicant's or above) decides."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fanzha.db.base import Base, UTCDateTime
@@ -60,10 +62,19 @@ class Transfer(Base):
     payee_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+# A case's live freeze of an account (pending, queued, issued, frozen), as each dialect spells it.
+LIVE_FREEZE = "kind = 'freeze' AND status IN ('pending_approval', 'queued', 'issued', 'frozen')"
+_LIVE: dict[str, Any] = {f"{dialect}_where": text(LIVE_FREEZE) for dialect in ("postgresql", "sqlite")}
+
+
 class Instruction(Base):
     """An instruction to a bank or payment institution: stop-payment, freeze, release or return."""
 
     __tablename__ = "funds_instructions"
+    # Art 19¶1 (不得超范围): one live freeze per case and account, even under concurrent requests.
+    __table_args__ = (
+        Index("uq_funds_instructions_live_freeze", "case_id", "account_token", unique=True, **_LIVE),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("funds_cases.id"), index=True)

@@ -281,10 +281,21 @@ def upgrade() -> None:
     with op.batch_alter_table("funds_traces", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_funds_traces_account_token"), ["account_token"], unique=False)
         batch_op.create_index(batch_op.f("ix_funds_traces_case_id"), ["case_id"], unique=False)
+    # Art 19¶1: one live freeze per case and account.
+    live = sa.text("kind = 'freeze' AND status IN ('pending_approval', 'queued', 'issued', 'frozen')")
+    op.create_index(
+        "uq_funds_instructions_live_freeze",
+        "funds_instructions",
+        ["case_id", "account_token"],
+        unique=True,
+        postgresql_where=live,
+        sqlite_where=live,
+    )
 
 
 def downgrade() -> None:
     """Revert."""
+    op.drop_index("uq_funds_instructions_live_freeze", table_name="funds_instructions")
 
     with op.batch_alter_table("funds_traces", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_funds_traces_case_id"))
