@@ -619,3 +619,59 @@ def test_concurrent_freeze_requests_of_one_case_leave_one_freeze(
     assert len(created) == 1 and len(refused) == 3
     assert all("freeze.no_duplicate" in e.message_en for e in refused)
     assert len(service.instructions(fw.analyst.principal, kind="freeze")) == 1
+
+
+def test_police_route_an_unknown_account_and_prune_a_branch(
+    platform: Platform, fw: FundsWorld, clock: FrozenClock
+) -> None:
+    service, case_id, transfers = _case(platform, fw, clock)
+    stop = service.stop_payment(fw.analyst.principal, transfers[0], StopCreate())
+    now = clock.now()
+    service.receipt(
+        fw.bank_a.principal,
+        stop.id,
+        ReceiptCreate.model_validate(
+            {
+                "outcome": "moved",
+                "onward": [
+                    {"kind": "bank_card", "value": UNKNOWN, "amount_fen": 100_000, "at": now.isoformat()},
+                    {"kind": "bank_card", "value": LAYER_B, "amount_fen": 200_000, "at": now.isoformat()},
+                ],
+            }
+        ),
+    )
+    leads = {
+        i.status: i
+        for i in service.instructions(fw.analyst.principal, case_id=case_id)
+        if i.parent_id == stop.id
+    }
+    unrouted, lead_b = leads[Status.UNROUTED], leads[Status.ISSUED]
+    with pytest.raises(ValidationFailed):  # a telecom operator holds no bank account
+        service.route_lead(fw.analyst.principal, unrouted.id, fw.dw.cmcc.org.id)
+    routed = service.route_lead(fw.analyst.principal, unrouted.id, fw.bank_b.org.id)
+    assert routed.status == Status.ISSUED and routed.org_id == fw.bank_b.org.id and routed.due_at is not None
+    assert {i.id for i in service.inbox(fw.bank_b.principal)} == {unrouted.id, lead_b.id}
+    # Bank B's lead moved on again; pruning it withdraws it and the lead that followed from it.
+    service.receipt(
+        fw.bank_b.principal,
+        lead_b.id,
+        ReceiptCreate.model_validate(
+            {
+                "outcome": "moved",
+                "onward": [
+                    {"kind": "bank_card", "value": LAYER_A2, "amount_fen": 200_000, "at": now.isoformat()}
+                ],
+            }
+        ),
+    )
+    [grandchild] = [
+        i for i in service.instructions(fw.analyst.principal, case_id=case_id) if i.parent_id == lead_b.id
+    ]
+    # Pruning bank B's branch (answered "moved") withdraws the open lead that followed from it.
+    pruned = [i.id for i in service.withdraw(fw.analyst.principal, lead_b.id, "经研判为正常商户结算")]
+    assert pruned == [grandchild.id]
+    assert "disposal.order.funds.stop_payment.withdrawn" in _topics(platform)
+    with pytest.raises(Conflict):  # nothing open is left in that branch
+        service.withdraw(fw.analyst.principal, lead_b.id, "再次剪除")
+    # Pruning from the root withdraws what is still open anywhere below it (the routed lead).
+    assert [i.id for i in service.withdraw(fw.analyst.principal, stop.id, "误报")] == [unrouted.id]

@@ -93,6 +93,7 @@ class Status(StrEnum):
     RETURNED = "returned"
     LAPSED = "lapsed"
     REFUSED = "refused"  # an approval was refused
+    WITHDRAWN = "withdrawn"  # the police pruned this branch of the money's path
 
 
 class Outcome(StrEnum):

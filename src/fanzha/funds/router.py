@@ -20,6 +20,7 @@ from fanzha.funds.schemas import (
     Renewal,
     ReturnCreate,
     ReturnRead,
+    RouteLead,
     ShareRead,
     StopCreate,
     TraceRead,
@@ -27,6 +28,7 @@ from fanzha.funds.schemas import (
     VerificationCreate,
     VerificationRead,
     VictimRead,
+    Withdrawal,
 )
 from fanzha.funds.service import FundsService
 from fanzha.identity.domain import Permission, Principal
@@ -104,6 +106,20 @@ def list_instructions(
 def extend(request: Request, instruction_id: int, principal: Worker) -> InstructionRead:
     """Extend a stop-payment in force once (48 h more)."""
     return _read(funds_of(request).extend(principal, instruction_id))
+
+
+@router.post("/funds/instructions/{instruction_id}/route", response_model=InstructionRead)
+def route_lead(request: Request, instruction_id: int, body: RouteLead, principal: Worker) -> InstructionRead:
+    """Send a lead on an account no routing table knew to the bank or payment institution named."""
+    return _read(funds_of(request).route_lead(principal, instruction_id, body.org_id))
+
+
+@router.post("/funds/instructions/{instruction_id}/withdrawal", response_model=list[InstructionRead])
+def withdraw(
+    request: Request, instruction_id: int, body: Withdrawal, principal: Worker
+) -> list[InstructionRead]:
+    """Prune a branch of the money's path: this stop-payment and the open leads that followed from it."""
+    return [_read(r) for r in funds_of(request).withdraw(principal, instruction_id, body.reason)]
 
 
 @router.post("/funds/freezes", response_model=InstructionRead, status_code=201)

@@ -228,6 +228,22 @@ class Approval(BaseModel):
     reason: str = Field(default="", max_length=500)
 
 
+class RouteLead(BaseModel):
+    """The institution the police name for a lead no routing table knew."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    org_id: int = Field(ge=1)
+
+
+class Withdrawal(BaseModel):
+    """Why the police prune a branch of the money's path."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=2, max_length=500)
+
+
 class Renewal(BaseModel):
     """A renewal's term."""
 

@@ -508,6 +508,70 @@ class FundsService:
             session.commit()
             return row
 
+    def route_lead(self, principal: Principal, iid: int, org_id: int) -> Instruction:
+        """Send a lead no routing table knew to the institution the police name."""
+        self._police(principal, "funds.stop.route")
+        now = self.clock.now()
+        with self._work(principal) as session:
+            row = self._instruction(session, principal, iid, "funds.stop.route")
+            if row.status != Status.UNROUTED:
+                raise Conflict("该线索已有接收机构", "The lead is routed already", field="instruction_id")
+            identifier = self.vault.decrypt(row.account_kind, row.account_token, row.account_ciphertext)
+            org = self._route(session, identifier, org_id)
+            assert org is not None  # given org_id: found or refused
+            row.org_id, row.status, row.due_at, row.updated_at = (
+                org.id,
+                str(Status.ISSUED),
+                now + self.answer,
+                now,
+            )
+            self._event(session, row, "issued", hop=row.hop)
+            self._audit(session, principal, "funds.stop.route", "funds_instruction", row.id, org_id=org.id)
+            session.commit()
+            return row
+
+    def withdraw(self, principal: Principal, iid: int, reason: str) -> list[Instruction]:
+        """Prune a branch: the stop-payment and every lead that followed from it, still open, end."""
+        self._police(principal, "funds.stop.withdraw")
+        now = self.clock.now()
+        with self._work(principal) as session:
+            row = self._instruction(session, principal, iid, "funds.stop.withdraw")
+            if row.kind != Kind.STOP_PAYMENT:
+                raise Conflict(
+                    "只能撤回止付分支", "Only stop-payment branches are withdrawn", field="instruction_id"
+                )
+            branch, frontier = [row], [row.id]
+            while frontier:
+                children = list(
+                    session.scalars(
+                        select(Instruction)
+                        .where(Instruction.parent_id.in_(frontier))
+                        .order_by(Instruction.id)
+                        .with_for_update()
+                    )
+                )
+                branch += children
+                frontier = [c.id for c in children]
+            pruned = [i for i in branch if i.kind == Kind.STOP_PAYMENT and Status(i.status) in OPEN_STOP]
+            if not pruned:
+                raise Conflict(
+                    "该分支没有未结束的止付", "Nothing open in this branch", field="instruction_id"
+                )
+            for item in pruned:
+                item.status, item.receipt_reason, item.updated_at = str(Status.WITHDRAWN), reason, now
+                if item.org_id is not None:
+                    self._event(session, item, "withdrawn")
+            self._audit(
+                session,
+                principal,
+                "funds.stop.withdraw",
+                "funds_instruction",
+                row.id,
+                pruned=[i.id for i in pruned],
+            )
+            session.commit()
+            return pruned
+
     # Receipts --------------------------------------------------------------------------------------
 
     def inbox(self, principal: Principal, status: str | None = None, limit: int = 100) -> list[Instruction]:

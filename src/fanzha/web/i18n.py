@@ -364,6 +364,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "funds.status.returned": ("已返还", "Returned"),
     "funds.status.lapsed": ("已到期", "Lapsed"),
     "funds.status.refused": ("未批准", "Refused"),
+    "funds.status.withdrawn": ("已撤回", "Withdrawn"),
     "funds.scam.investment": ("投资理财", "Investment"),
     "funds.scam.impersonation": ("冒充公检法/客服", "Impersonation"),
     "funds.scam.loan": ("虚假贷款", "Fake loan"),
