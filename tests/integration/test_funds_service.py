@@ -511,6 +511,12 @@ def test_return_by_time_gives_each_victim_the_latest_deposits(
     assert ret.due_at is not None and ret.due_at > clock.now() + timedelta(days=3)
     _, _, _, accounts = service.inbox_detail(fw.bank_a.principal, ret.id)
     assert len(accounts) == 2
+    # Not executed by the end of the third working day: the return alarms.
+    clock.advance(ret.due_at - clock.now())
+    assert service.sweep()["overdue"] == 0
+    clock.advance(timedelta(seconds=1))
+    assert service.sweep()["overdue"] == 1
+    assert "disposal.order.funds.return.overdue" in _topics(platform)
     service.receipt(fw.bank_a.principal, ret.id, ReceiptCreate(outcome="returned"))
     with platform.sessions() as session:
         assert session.get_one(Instruction, frozen.id).status == Status.RETURNED

@@ -344,3 +344,30 @@ def test_errors_name_the_rule_and_the_article() -> None:
     assert isinstance(error, FanzhaError) and error.field == "found_at"
     assert error.message_en.startswith("[release.three_days, Hunan Art 19¶2]")
     assert "第十九条第二款" in error.message_zh
+
+
+def test_every_kind_status_and_scam_type_has_its_console_label_in_both_languages() -> None:
+    from fanzha.funds.domain import Kind, ScamType
+    from fanzha.web.i18n import CATALOGUE
+
+    keys = [f"funds.kind.{k}" for k in Kind] + [f"funds.status.{s}" for s in Status]
+    keys += [f"funds.scam.{t}" for t in ScamType]
+    for key in keys:
+        zh, en = CATALOGUE[key]
+        assert zh and en, key
+
+
+@given(
+    status=st.sampled_from(list(Status)),
+    escalated=st.booleans(),
+    due=st.integers(-(10**6), 10**6),
+    now=st.integers(-(10**6), 10**6),
+)
+def test_no_answer_past_its_deadline_without_an_alarm(
+    status: Status, escalated: bool, due: int, now: int
+) -> None:
+    """An instruction awaiting its answer (a release within 3 days, a return within 3 working days …)
+    alarms exactly when it is late and has not alarmed yet."""
+    due_at, at = T0 + timedelta(seconds=due), T0 + timedelta(seconds=now)
+    fires = domain.escalation_due(status, escalated, due_at, at)
+    assert fires == (status is Status.ISSUED and not escalated and at > due_at)

@@ -1231,6 +1231,8 @@ class FundsService:
                 .with_for_update()
             ).all()
             for row in overdue:
+                if not domain.escalation_due(Status(row.status), row.escalated, row.due_at, now):
+                    continue
                 row.escalated, row.updated_at = True, now
                 issuer = session.get(Organisation, row.issuer_org_id)
                 # Art 19¶2: a late release alarms the deciding unit and its superior.
