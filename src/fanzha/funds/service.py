@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -1269,10 +1269,3 @@ class FundsService:
                 counts["promoted"] += self._promote(session, token)
             uow.commit()
         return counts
-
-
-def service_of(get: Callable[[], FundsService | None]) -> FundsService:
-    """The wired service (for routers)."""
-    service = get()
-    assert service is not None, "build_platform wires funds"
-    return service
