@@ -6,6 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from fanzha.audit.domain import Outcome as AuditOutcome
@@ -681,3 +683,100 @@ def test_police_route_an_unknown_account_and_prune_a_branch(
         service.withdraw(fw.analyst.principal, lead_b.id, "再次剪除")
     # Pruning from the root withdraws what is still open anywhere below it (the routed lead).
     assert [i.id for i in service.withdraw(fw.analyst.principal, stop.id, "误报")] == [unrouted.id]
+
+
+_NUMBERS = iter(range(10**6))
+_STEP = st.one_of(
+    st.tuples(st.just("hold"), st.integers(1, 700_000)),
+    st.tuples(st.just("extend"), st.just(0)),
+    st.tuples(st.just("hours"), st.integers(1, 80)),
+    st.tuples(st.just("freeze"), st.integers(1, 700_000)),
+    st.tuples(st.just("approve"), st.just(0)),
+    st.tuples(st.just("frozen"), st.integers(1, 700_000)),
+    st.tuples(st.just("return"), st.sampled_from(["single", "by_time", "pro_rata"])),
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(_STEP, max_size=12))
+def test_any_sequence_keeps_every_bound_in_the_database(
+    platform: Platform, fw: FundsWorld, clock: FrozenClock, steps: list[tuple[str, Any]]
+) -> None:
+    """Stop-payment, freeze and return steps in any order, refused or not: what is stored stays within
+    the amount traced, the terms, one live freeze per case and account, frozen and loss."""
+    service, case_id, transfers = _case(platform, fw, clock, number=f"AJ-P-{next(_NUMBERS)}")
+    officers = _ret("by_time")
+    for step, value in steps:
+        try:
+            stops = service.instructions(fw.analyst.principal, case_id=case_id, kind="stop_payment")
+            freezes = service.instructions(fw.analyst.principal, case_id=case_id, kind="freeze")
+            if step == "hold":
+                if not stops:
+                    stops = [service.stop_payment(fw.analyst.principal, transfers[0], StopCreate())]
+                service.receipt(
+                    fw.bank_a.principal, stops[0].id, ReceiptCreate(outcome="held", amount_fen=value)
+                )
+            elif step == "extend" and stops:
+                service.extend(fw.analyst.principal, stops[0].id)
+            elif step == "hours":
+                clock.advance(timedelta(hours=value))
+                service.sweep()
+            elif step == "freeze":
+                service.request_freeze(fw.analyst.principal, _freeze(case_id, value))
+            elif step == "approve" and freezes:
+                service.approve(fw.commander.principal, freezes[0].id, True, "")
+            elif step == "frozen" and freezes:
+                service.receipt(
+                    fw.bank_a.principal, freezes[0].id, ReceiptCreate(outcome="frozen", amount_fen=value)
+                )
+            elif step == "return" and freezes:
+                service.verify(
+                    fw.analyst.principal, freezes[0].id, VerificationCreate(verdict="return", reason="返还")
+                )
+                service.order_return(
+                    fw.analyst.principal, freezes[0].id, officers.model_copy(update={"method": value})
+                )
+        except FanzhaError:
+            pass  # refused: the invariants below must hold all the same
+        _check_bounds(platform, case_id, clock, swept=step == "hours")
+
+
+def _check_bounds(platform: Platform, case_id: int, clock: FrozenClock, swept: bool) -> None:
+    from fanzha.funds.tables import ReturnShare
+
+    with platform.sessions() as session:
+        rows = list(session.scalars(select(Instruction).where(Instruction.case_id == case_id)))
+        traced = {
+            token: int(total)
+            for token, total in session.execute(
+                select(Trace.account_token, func.sum(Trace.amount_fen))
+                .where(Trace.case_id == case_id)
+                .group_by(Trace.account_token)
+            ).all()
+        }
+        live: dict[str, int] = {}
+        for row in rows:
+            if row.kind in ("stop_payment", "freeze"):
+                assert 0 <= row.result_fen <= row.amount_fen <= traced[row.account_token]
+            if row.kind == "stop_payment" and row.starts_at and row.expires_at:
+                assert row.extensions <= 1 and row.expires_at - row.starts_at <= timedelta(hours=96)
+                # Lapsing on its own: after a sweep nothing is held past its term.
+                assert not (swept and row.status == "held" and row.expires_at <= clock.now())
+            if row.kind == "freeze" and row.starts_at and row.expires_at:
+                assert row.expires_at - row.starts_at <= timedelta(days=184)
+                assert not (swept and row.status == "frozen" and row.expires_at <= clock.now())
+            if row.kind == "freeze" and row.status in ("pending_approval", "queued", "issued", "frozen"):
+                live[row.account_token] = live.get(row.account_token, 0) + 1
+        assert all(n == 1 for n in live.values())
+        for freeze in (r for r in rows if r.kind == "freeze"):
+            returned = sum(r.amount_fen for r in rows if r.kind == "return" and r.target_id == freeze.id)
+            assert returned <= freeze.result_fen
+        per_victim: dict[int, int] = {}
+        for share in session.scalars(
+            select(ReturnShare)
+            .join(Instruction, ReturnShare.instruction_id == Instruction.id)
+            .where(Instruction.case_id == case_id)
+        ):
+            per_victim[share.victim_id] = per_victim.get(share.victim_id, 0) + share.amount_fen
+        for victim in session.scalars(select(Victim).where(Victim.case_id == case_id)):
+            assert per_victim.get(victim.id, 0) <= victim.loss_fen
