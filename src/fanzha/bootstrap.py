@@ -22,6 +22,7 @@ from fanzha.disposal.notices import HttpSmsGateway, LoggingNotifier, Notifier, S
 from fanzha.disposal.policy import LinkedDisposalPolicy
 from fanzha.disposal.routing import RoutingService
 from fanzha.disposal.service import DisposalService
+from fanzha.funds.service import FundsService
 from fanzha.identifiers import IdentifierKind, IdentifierVault
 from fanzha.identity.auth import AuthService
 from fanzha.identity.domain import LockoutPolicy, SessionPolicy
@@ -58,6 +59,7 @@ class Platform:
     appeals: AppealService | None = None
     holdings: HoldingsService | None = None
     sms_gateway: HttpSmsGateway | None = None
+    funds: FundsService | None = None
 
     def close(self) -> None:
         """Release the database and SMS gateway connections."""
@@ -139,4 +141,14 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         ),
         holdings=HoldingsService(sessions, clock, auditor, identity, vault),
         sms_gateway=gateway,
+        funds=FundsService(
+            sessions,
+            clock,
+            auditor,
+            identity,
+            vault,
+            routing,
+            settings.funds_answer_minutes,
+            settings.funds_max_hops,
+        ),
     )

@@ -35,6 +35,10 @@ PUBLIC = {
     ("POST", "/appeal"),
     ("GET", "/appeal/status"),  # the form to follow an appeal by its random number (posted)
     ("POST", "/appeal/status"),
+    # Art 35 / national law Art 34: the 30-day public notice before a pro-rata return is public by nature
+    # (masked accounts and amounts only), rate-limited per client like the public check.
+    ("GET", "/api/v1/public/funds/notices"),
+    ("GET", "/funds/notices"),
 }
 
 

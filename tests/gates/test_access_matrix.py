@@ -33,6 +33,11 @@ OWNERS: dict[str, set[str]] = {
     "org_id": {"cmccadmin", "cmccop", "cmccadmin-key"},
     "sample_id": set(),
     "holding_id": {"cmccop", "cmccadmin", "cmccadmin-key"},  # an institution's own declarations (Art 26)
+    # Funds: cases and transfers are the police's (province-wide, like orders); an instruction is its
+    # bank's alone (bank A's stop-payment is not bank B's to see or answer).
+    "case_id": set(),
+    "transfer_id": set(),
+    "instruction_id": {"aop"},
 }
 # Values for path parameters that are not objects (a table, an action, a kind ...).
 PLAIN = {

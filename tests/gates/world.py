@@ -13,6 +13,7 @@ from fanzha.bootstrap import Platform
 from fanzha.identity.domain import Role
 from fanzha.web.app import create_app
 from tests.factories import PASSWORD, make_user
+from tests.funds_world import case_body
 from tests.integration.test_disposal_service import PHONE, DisposalWorld, make_disposal_world, run_policy
 from tests.integration.test_holdings import HOLDER
 
@@ -140,6 +141,17 @@ def build_gate(platform: Platform) -> Gate:
     )
     assert held.status_code == 200, held.text
     gate.owned["holding_id"] = clients["cmccadmin"].get("/api/v1/holdings").json()["items"][0]["id"]
+    # A fraud case whose collector account is at bank A; bank A's stop-payment is not bank B's to see.
+    case = analyst.post(
+        "/api/v1/funds/cases", json=case_body(platform.clock.now(), victims=1, number="AJ-GATE")
+    )
+    assert case.status_code == 201, case.text
+    gate.owned["case_id"] = case.json()["id"]
+    detail = analyst.get(f"/api/v1/funds/cases/{gate.owned['case_id']}").json()
+    gate.owned["transfer_id"] = detail["transfers"][0]["id"]
+    stop = analyst.post(f"/api/v1/funds/transfers/{gate.owned['transfer_id']}/stop-payment", json={})
+    assert stop.status_code == 201, stop.text
+    gate.owned["instruction_id"] = stop.json()["id"]
     return gate
 
 

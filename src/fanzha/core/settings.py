@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     # The demo's local SMS sink (`fanzha run` turns it on when no gateway is configured): the web app
     # takes the platform's signed SMS at /demo/sms/gateway and shows them at /demo/sms. Never in production.
     demo_sms_sink: bool = False
+    # Funds (Art 18¶4, 19): minutes an institution has to answer a stop-payment before it escalates, and
+    # how many hops of onward transfers a receipt's leads follow.
+    funds_answer_minutes: int = Field(default=10, ge=1, le=1440)
+    funds_max_hops: int = Field(default=3, ge=0, le=10)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -9,6 +9,7 @@ from fanzha.db.base import Base
 from fanzha.detect import tables as detect_tables
 from fanzha.disposal import tables as disposal_tables
 from fanzha.events import tables as event_tables
+from fanzha.funds import tables as funds_tables
 from fanzha.identity import tables as identity_tables
 from fanzha.samples import tables as sample_tables
 
@@ -19,6 +20,7 @@ __all__ = [
     "detect_tables",
     "disposal_tables",
     "event_tables",
+    "funds_tables",
     "idempotency",
     "identity_tables",
     "sample_tables",

@@ -1,4 +1,4 @@
-"""The disposal worker: linked-disposal policy, order webhooks, overdue escalation, notice resends."""
+"""The disposal worker: linked disposal, order webhooks, overdue escalation (funds too), notice resends."""
 
 from __future__ import annotations
 
@@ -97,6 +97,9 @@ class DisposalWorker:
         if p.disposal is not None and (self._escalated is None or now - self._escalated >= self._every):
             self._escalated = now
             await asyncio.to_thread(escalate_overdue, p.disposal)
+            if p.funds is not None:
+                # Art 19: unanswered stop-payments escalate, terms lapse, queued freezes take effect.
+                await asyncio.to_thread(p.funds.sweep)
         if p.disposal is not None and (self._resent is None or now - self._resent >= self._resend_every):
             self._resent = now
             # Art 34¶1: a notice the gateway did not take is sent again, not forgotten.

@@ -108,6 +108,9 @@ class Permission(StrEnum):
     ROUTING_MANAGE = "routing.manage"
     DETECT_RUN = "detect.run"
     DETECT_READ = "detect.read"
+    FUNDS_WORK = "funds.work"
+    FUNDS_APPROVE = "funds.approve"
+    FUNDS_RECEIPT = "funds.receipt"
 
 
 _P = Permission
@@ -120,6 +123,10 @@ INSTITUTION_DISPOSAL = frozenset({_P.ORDER_READ, _P.ORDER_RECEIPT, _P.HOLDING_MA
 # Art 27: the centres run big-data monitoring; institutions run the engines of their own sector's duty
 # (Art 10-14, 16-18, 20-23) on their own data (fanzha.detect.runs) and never see another's runs.
 DETECTION = frozenset({_P.DETECT_RUN, _P.DETECT_READ})
+# Art 19, 35: police units handle case funds; freezes are approved by the head of a county-level or
+# higher unit (commanders; the level is checked in fanzha.funds); banks and payment institutions answer.
+POLICE_FUNDS = frozenset({_P.FUNDS_WORK})
+INSTITUTION_FUNDS = frozenset({_P.FUNDS_RECEIPT})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PLATFORM_ADMIN: frozenset(
         {_P.HOME, _P.ORG_READ, _P.ORG_MANAGE, _P.USER_READ, _P.USER_MANAGE, _P.ROUTING_MANAGE}
@@ -131,16 +138,24 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | SAMPLE_WORK
         | POLICE_DISPOSAL
         | DETECTION
+        | POLICE_FUNDS
     ),
     Role.COMMANDER: frozenset(
-        {_P.HOME, _P.ORG_READ, _P.USER_READ, _P.SAMPLE_DECIDE} | SAMPLE_WORK | POLICE_DISPOSAL | DETECTION
+        {_P.HOME, _P.ORG_READ, _P.USER_READ, _P.SAMPLE_DECIDE, _P.FUNDS_APPROVE}
+        | SAMPLE_WORK
+        | POLICE_DISPOSAL
+        | DETECTION
+        | POLICE_FUNDS
     ),
-    Role.INSTITUTION_OPERATOR: frozenset({_P.HOME} | SAMPLE_WORK | INSTITUTION_DISPOSAL | DETECTION),
+    Role.INSTITUTION_OPERATOR: frozenset(
+        {_P.HOME} | SAMPLE_WORK | INSTITUTION_DISPOSAL | DETECTION | INSTITUTION_FUNDS
+    ),
     Role.INSTITUTION_ADMIN: frozenset(
         {_P.HOME, _P.USER_READ, _P.USER_MANAGE, _P.APIKEY_MANAGE, _P.SUBSCRIPTION_MANAGE}
         | SAMPLE_WORK
         | INSTITUTION_DISPOSAL
         | DETECTION
+        | INSTITUTION_FUNDS
     ),
 }
 

@@ -25,6 +25,8 @@ from fanzha.detect import views as detect_views
 from fanzha.disposal import holdings_router
 from fanzha.disposal import router as disposal_router
 from fanzha.disposal import views as disposal_views
+from fanzha.funds import router as funds_router
+from fanzha.funds import views as funds_views
 from fanzha.identity import router as identity_router
 from fanzha.identity import views as identity_views
 from fanzha.samples import router as samples_router
@@ -63,6 +65,8 @@ ROUTER_MODULES = (
     detect_views,
     detect_payee,
     detect_content,
+    funds_router,
+    funds_views,
 )
 
 

@@ -1,0 +1,205 @@
+"""HTTP API of the funds area: cases, stop-payment, freeze, verification, return, institutions' receipts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from fanzha.funds.schemas import (
+    Approval,
+    CaseCreate,
+    CaseDetail,
+    CaseRead,
+    FreezeCreate,
+    InboxDetail,
+    InstructionRead,
+    NoticeRead,
+    OnwardRead,
+    ReceiptCreate,
+    Renewal,
+    ReturnCreate,
+    ReturnRead,
+    RouteLead,
+    ShareRead,
+    StopCreate,
+    TraceRead,
+    TransferRead,
+    VerificationCreate,
+    VerificationRead,
+    VictimRead,
+    Withdrawal,
+)
+from fanzha.funds.service import FundsService
+from fanzha.identity.domain import Permission, Principal
+from fanzha.web import limits
+from fanzha.web.deps import authorize, platform_of
+
+router = APIRouter(prefix="/api/v1", tags=["funds"])
+Worker = Annotated[Principal, Depends(authorize(Permission.FUNDS_WORK))]
+Approver = Annotated[Principal, Depends(authorize(Permission.FUNDS_APPROVE))]
+Institution = Annotated[Principal, Depends(authorize(Permission.FUNDS_RECEIPT))]
+Id = Annotated[int, Query(ge=1)]
+
+
+def funds_of(request: Request) -> FundsService:
+    """The funds service wired into this app."""
+    service = platform_of(request).funds
+    assert service is not None, "build_platform wires funds"
+    return service
+
+
+def _read(row: Any) -> InstructionRead:
+    return InstructionRead.model_validate(row)
+
+
+@router.post("/funds/cases", response_model=CaseRead, status_code=201)
+def create_case(request: Request, body: CaseCreate, principal: Worker) -> CaseRead:
+    """Report a case with its victims and their transfers (police intake)."""
+    return CaseRead.model_validate(funds_of(request).create_case(principal, body))
+
+
+@router.get("/funds/cases", response_model=list[CaseRead])
+def list_cases(request: Request, principal: Worker) -> list[CaseRead]:
+    """Cases, newest first."""
+    return [CaseRead.model_validate(c) for c in funds_of(request).cases(principal)]
+
+
+@router.get("/funds/cases/{case_id}", response_model=CaseDetail)
+def case_detail(request: Request, case_id: int, principal: Worker) -> CaseDetail:
+    """A case: victims, transfers, instructions, where the money was traced and the onward transfers."""
+    d = funds_of(request).case_detail(principal, case_id)
+    return CaseDetail(
+        case=CaseRead.model_validate(d["case"]),
+        victims=[VictimRead.model_validate(v) for v in d["victims"]],
+        transfers=[TransferRead.model_validate(t) for t in d["transfers"]],
+        instructions=[_read(i) for i in d["instructions"]],
+        traces=[TraceRead.model_validate(t) for t in d["traces"]],
+        onward=[OnwardRead.model_validate(o) for o in d["onward"]],
+    )
+
+
+@router.post("/funds/transfers/{transfer_id}/stop-payment", response_model=InstructionRead, status_code=201)
+def stop_payment(request: Request, transfer_id: int, body: StopCreate, principal: Worker) -> InstructionRead:
+    """Emergency stop-payment on the receiving account of a reported transfer."""
+    return _read(funds_of(request).stop_payment(principal, transfer_id, body))
+
+
+@router.get("/funds/instructions", response_model=list[InstructionRead])
+def list_instructions(
+    request: Request,
+    principal: Worker,
+    case_id: Id | None = None,
+    kind: Annotated[str | None, Query(max_length=20)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    overdue: bool = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[InstructionRead]:
+    """Instructions newest first; `overdue=true`: answers past their deadline."""
+    rows = funds_of(request).instructions(
+        principal, case_id=case_id, kind=kind, status=status, overdue=overdue, limit=limit
+    )
+    return [_read(r) for r in rows]
+
+
+@router.post("/funds/instructions/{instruction_id}/extend", response_model=InstructionRead)
+def extend(request: Request, instruction_id: int, principal: Worker) -> InstructionRead:
+    """Extend a stop-payment in force once (48 h more)."""
+    return _read(funds_of(request).extend(principal, instruction_id))
+
+
+@router.post("/funds/instructions/{instruction_id}/route", response_model=InstructionRead)
+def route_lead(request: Request, instruction_id: int, body: RouteLead, principal: Worker) -> InstructionRead:
+    """Send a lead on an account no routing table knew to the bank or payment institution named."""
+    return _read(funds_of(request).route_lead(principal, instruction_id, body.org_id))
+
+
+@router.post("/funds/instructions/{instruction_id}/withdrawal", response_model=list[InstructionRead])
+def withdraw(
+    request: Request, instruction_id: int, body: Withdrawal, principal: Worker
+) -> list[InstructionRead]:
+    """Prune a branch of the money's path: this stop-payment and the open leads that followed from it."""
+    return [_read(r) for r in funds_of(request).withdraw(principal, instruction_id, body.reason)]
+
+
+@router.post("/funds/freezes", response_model=InstructionRead, status_code=201)
+def request_freeze(request: Request, body: FreezeCreate, principal: Worker) -> InstructionRead:
+    """Request a freeze; it waits for the approval of the head of a county-level or higher unit."""
+    return _read(funds_of(request).request_freeze(principal, body))
+
+
+@router.post("/funds/instructions/{instruction_id}/approval", response_model=InstructionRead)
+def approve(request: Request, instruction_id: int, body: Approval, principal: Approver) -> InstructionRead:
+    """Approve or refuse a freeze (the head of the applying unit or a superior, county level or above)."""
+    return _read(funds_of(request).approve(principal, instruction_id, body.approve, body.reason))
+
+
+@router.post("/funds/instructions/{instruction_id}/renewal", response_model=InstructionRead)
+def renew(request: Request, instruction_id: int, body: Renewal, principal: Worker) -> InstructionRead:
+    """Renew a freeze in force before it ends."""
+    return _read(funds_of(request).renew(principal, instruction_id, body.term_months))
+
+
+@router.post(
+    "/funds/instructions/{instruction_id}/verification", response_model=VerificationRead, status_code=201
+)
+def verify(
+    request: Request, instruction_id: int, body: VerificationCreate, principal: Worker
+) -> VerificationRead:
+    """Record the verification outcome: continue, release (within 3 days of the finding) or return."""
+    return VerificationRead.model_validate(funds_of(request).verify(principal, instruction_id, body))
+
+
+@router.post("/funds/instructions/{instruction_id}/notice", response_model=NoticeRead, status_code=201)
+def publish_notice(request: Request, instruction_id: int, principal: Worker) -> NoticeRead:
+    """Publish the 30-day public notice before a pro-rata return."""
+    return NoticeRead.model_validate(funds_of(request).publish_notice(principal, instruction_id))
+
+
+@router.post("/funds/instructions/{instruction_id}/return", response_model=ReturnRead, status_code=201)
+def order_return(request: Request, instruction_id: int, body: ReturnCreate, principal: Worker) -> ReturnRead:
+    """Order the return from a frozen account to the victims, signed by two officers."""
+    row, shares = funds_of(request).order_return(principal, instruction_id, body)
+    return ReturnRead(instruction=_read(row), shares=[ShareRead.model_validate(s) for s in shares])
+
+
+@router.get("/funds/inbox", response_model=list[InstructionRead])
+def inbox(
+    request: Request,
+    principal: Institution,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[InstructionRead]:
+    """The institution's own instructions, newest first."""
+    return [_read(r) for r in funds_of(request).inbox(principal, status, limit)]
+
+
+@router.get("/funds/inbox/{instruction_id}", response_model=InboxDetail)
+def inbox_detail(request: Request, instruction_id: int, principal: Institution) -> InboxDetail:
+    """One own instruction with the account number to act on (and a return's victim accounts); audited."""
+    row, value, shares, accounts = funds_of(request).inbox_detail(principal, instruction_id)
+    return InboxDetail(
+        instruction=_read(row),
+        account_value=value,
+        shares=[ShareRead.model_validate(s) for s in shares],
+        return_accounts=accounts,
+    )
+
+
+@router.post("/funds/inbox/{instruction_id}/receipt", response_model=InstructionRead)
+def receipt(
+    request: Request, instruction_id: int, body: ReceiptCreate, principal: Institution
+) -> InstructionRead:
+    """The institution's receipt: held / not found / nothing left / moved (with onward transfers), frozen …"""
+    return _read(funds_of(request).receipt(principal, instruction_id, body))
+
+
+@router.get(
+    "/public/funds/notices",
+    response_model=list[NoticeRead],
+    tags=["public"],
+    openapi_extra=limits.declare(rate=("portal",)),
+)
+def public_notices(request: Request) -> list[NoticeRead]:
+    """Open public notices before pro-rata returns (no personal information); rate-limited per client."""
+    return [NoticeRead.model_validate(n) for n in funds_of(request).notices()]

@@ -1,0 +1,185 @@
+"""Tables of the funds area: cases, victims, transfers, instructions, traces, notices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fanzha.db.base import Base, UTCDateTime
+
+
+class FundsCase(Base):
+    """A fraud case (案件) whose victims' money is followed."""
+
+    __tablename__ = "funds_cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    scam_type: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[str] = mapped_column(String(1000))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Victim(Base):
+    """A victim of a case, the loss and the account the police designate for returns (Art 35¶2)."""
+
+    __tablename__ = "funds_victims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("funds_cases.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    loss_fen: Mapped[int] = mapped_column(BigInteger)
+    account_kind: Mapped[str] = mapped_column(String(32))
+    account_token: Mapped[str] = mapped_column(String(64))
+    account_masked: Mapped[str] = mapped_column(String(200))
+    account_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Transfer(Base):
+    """A payment a victim made to the fraudsters."""
+
+    __tablename__ = "funds_transfers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("funds_cases.id"), index=True)
+    victim_id: Mapped[int] = mapped_column(ForeignKey("funds_victims.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    channel: Mapped[str] = mapped_column(String(20))
+    payer_kind: Mapped[str] = mapped_column(String(32))
+    payer_token: Mapped[str] = mapped_column(String(64))
+    payer_masked: Mapped[str] = mapped_column(String(200))
+    payer_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    payee_kind: Mapped[str] = mapped_column(String(32))
+    payee_token: Mapped[str] = mapped_column(String(64), index=True)
+    payee_masked: Mapped[str] = mapped_column(String(200))
+    payee_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# A case's live freeze of an account (pending, queued, issued, frozen), as each dialect spells it.
+LIVE_FREEZE = "kind = 'freeze' AND status IN ('pending_approval', 'queued', 'issued', 'frozen')"
+_LIVE: dict[str, Any] = {f"{dialect}_where": text(LIVE_FREEZE) for dialect in ("postgresql", "sqlite")}
+
+
+class Instruction(Base):
+    """An instruction to a bank or payment institution: stop-payment, freeze, release or return."""
+
+    __tablename__ = "funds_instructions"
+    # Art 19¶1 (不得超范围): one live freeze per case and account, even under concurrent requests.
+    __table_args__ = (
+        Index("uq_funds_instructions_live_freeze", "case_id", "account_token", unique=True, **_LIVE),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("funds_cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True, nullable=True)
+    issuer_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    issued_by: Mapped[str] = mapped_column(String(64))
+    account_kind: Mapped[str] = mapped_column(String(32))
+    account_token: Mapped[str] = mapped_column(String(64), index=True)
+    account_masked: Mapped[str] = mapped_column(String(200))
+    account_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    account_name: Mapped[str] = mapped_column(String(100), default="")
+    hop: Mapped[int] = mapped_column(Integer, default=0)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("funds_instructions.id"), nullable=True)
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("funds_instructions.id"), nullable=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    result_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    scope: Mapped[str] = mapped_column(String(20), default="")
+    include_interest: Mapped[bool] = mapped_column(Boolean, default=False)
+    term_months: Mapped[int] = mapped_column(Integer, default=0)
+    extensions: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    method: Mapped[str] = mapped_column(String(20), default="")
+    officers: Mapped[str] = mapped_column(String(100), default="")
+    approved_by: Mapped[str] = mapped_column(String(64), default="")
+    approver_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    receipt_reason: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Trace(Base):
+    """A victim's money located at an account: directly paid (hop 0) or reported moved on (hop n)."""
+
+    __tablename__ = "funds_traces"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("funds_cases.id"), index=True)
+    victim_id: Mapped[int] = mapped_column(ForeignKey("funds_victims.id"))
+    account_token: Mapped[str] = mapped_column(String(64), index=True)
+    hop: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    arrived_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("funds_transfers.id"), nullable=True)
+    via_id: Mapped[int | None] = mapped_column(ForeignKey("funds_instructions.id"), nullable=True)
+
+
+class Onward(Base):
+    """An onward transfer an institution reported in its stop-payment receipt (Art 35¶2)."""
+
+    __tablename__ = "funds_onward"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instruction_id: Mapped[int] = mapped_column(ForeignKey("funds_instructions.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    account_kind: Mapped[str] = mapped_column(String(32))
+    account_token: Mapped[str] = mapped_column(String(64))
+    account_masked: Mapped[str] = mapped_column(String(200))
+    account_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    traced_fen: Mapped[int] = mapped_column(BigInteger)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("funds_instructions.id"), nullable=True)
+
+
+class Verification(Base):
+    """Art 19¶3: the outcome of verifying a stop-payment or freeze."""
+
+    __tablename__ = "funds_verifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instruction_id: Mapped[int] = mapped_column(ForeignKey("funds_instructions.id"), index=True)
+    verdict: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(500))
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    release_id: Mapped[int | None] = mapped_column(ForeignKey("funds_instructions.id"), nullable=True)
+
+
+class ReturnShare(Base):
+    """One victim's share of a return instruction."""
+
+    __tablename__ = "funds_return_shares"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instruction_id: Mapped[int] = mapped_column(ForeignKey("funds_instructions.id"), index=True)
+    victim_id: Mapped[int] = mapped_column(ForeignKey("funds_victims.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+
+
+class PublicNotice(Base):
+    """The 30-day public notice before a pro-rata return (shown on the public page; no personal data)."""
+
+    __tablename__ = "funds_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("funds_cases.id"), index=True)
+    freeze_id: Mapped[int] = mapped_column(ForeignKey("funds_instructions.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
