@@ -184,6 +184,7 @@ class AuthService:
                 uow.commit()
                 return
             counted = row.id if row is not None and live else None
+            actor = Actor(name, user.id if user else None, user.org_id if user else None)
             uow.session.rollback()
         # A wrong code costs one of its tries; the answer is the same for unknown names and spent codes.
         with self._uow() as uow:
@@ -195,7 +196,7 @@ class AuthService:
                 )
             self._audit.record(
                 uow.session,
-                Actor(name, user.id if user else None, user.org_id if user else None),
+                actor,
                 "auth.set_password",
                 result=Outcome.FAILED,
                 source_ip=source_ip,
@@ -326,8 +327,9 @@ class AuthService:
         with self._uow() as uow:
             key = uow.session.scalars(select(ApiKey).where(ApiKey.key_hash == _sha256(secret))).first()
             if key is None or key.revoked_at is not None or key.expires_at <= now:
-                uow.session.rollback()
-                self._failed("auth.api_key", source_ip, now, {"key_id": key.id if key else None})
+                key_id = key.id if key else None
+                uow.session.rollback()  # the write lock is free before the failure is written
+                self._failed("auth.api_key", source_ip, now, {"key_id": key_id})
                 raise NotAuthenticated("API 密钥无效、已过期或已吊销", "API key invalid, expired or revoked")
             if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
                 key.last_used_at = now

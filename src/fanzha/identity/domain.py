@@ -187,6 +187,11 @@ OPERATIONAL = frozenset(
 KEY_ISSUERS = frozenset({Role.INSTITUTION_ADMIN, Role.COMMANDER})
 
 
+def key_issuer(kind: OrgKind) -> Role:
+    """The role that issues an organisation's keys: its administrator, or a police unit's commander."""
+    return Role.INSTITUTION_ADMIN if kind.is_institution else Role.COMMANDER
+
+
 def key_role(kind: OrgKind) -> Role:
     """The role an organisation's system acts with: an operator for institutions, an analyst for police."""
     return Role.INSTITUTION_OPERATOR if kind.is_institution else Role.ANALYST
