@@ -347,7 +347,8 @@ class AuthService:
 
     def _failed(self, action: str | None, source_ip: str, now: datetime, detail: dict[str, object]) -> None:
         """Count a failed authentication; audit the first of each address's window and sum up the rest."""
-        first, closed = self.failures.failed(source_ip, now)
+        first, over = self.failures.failed(source_ip, now)
+        closed = [c for c in over if c.window.failures + c.window.throttled > 1]  # one: its row says it all
         if not (first and action) and not closed:
             return
         with self._uow() as uow:

@@ -46,7 +46,7 @@ class FailedAuth:
             raise RateLimited(max(1, int(wait.total_seconds()) + 1), "client")
 
     def failed(self, source_ip: str, now: datetime) -> tuple[bool, list[Summary]]:
-        """Count a failure: whether it opens a window (audit it in full), and the closed windows to sum up."""
+        """Count a failure: whether it opens a window (audit it in full), and the windows now over."""
         closed = self.close(now)
         current = self._open.get(source_ip)
         first = current is None
@@ -57,7 +57,7 @@ class FailedAuth:
         while len(self._open) > self._max:
             ip, forgotten = self._open.popitem(last=False)
             closed.append(Summary(ip, forgotten))
-        return first, [c for c in closed if c.window.failures + c.window.throttled > 1]
+        return first, closed
 
     def close(self, now: datetime) -> list[Summary]:
         """Take out the windows over by `now`."""

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ValidationError
 
-from fanzha.core.errors import FanzhaError, ValidationFailed
+from fanzha.core.errors import FanzhaError, NotFound, PermissionDenied, ValidationFailed
 from fanzha.identity.domain import ORG_KIND_LABELS, ROLE_LABELS, Permission, Principal
 from fanzha.identity.schemas import OrganisationCreate, PhoneChange, RoleChange, UserCreate
 from fanzha.web.deps import authorize, platform_of
@@ -135,7 +135,9 @@ async def user_manage(
         elif action == "phone":
             identity.set_phone(principal, user_id, _parse(PhoneChange, fields).phone)
         else:
-            raise ValidationFailed("未知操作", "Unknown action", field="action")
+            raise NotFound(field="action")
+    except (NotFound, PermissionDenied):
+        raise  # another organisation's user, or a role not the caller's to give: the error page, audited
     except FanzhaError as error:
         extra = {"error": error}
     return _users_page(request, principal, _chosen_org(request, principal), **extra)
