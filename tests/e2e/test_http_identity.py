@@ -299,3 +299,39 @@ def test_bogus_api_keys_get_429_and_do_not_flood_the_audit_log(world: World, pla
             select(func.count()).select_from(AuditRecord).where(AuditRecord.action == "auth.api_key")
         )
     assert rows == 1
+
+
+def test_the_console_creates_users_and_resets_without_showing_a_password(
+    login: Login, world: World, platform: Platform
+) -> None:
+    platform.identity.codes.notifier = MemoryNotifier()
+    admin, security = login("admin"), login("secadmin")
+    form = {"username": "consoleop", "display_name": "操作员", "role": "institution_operator"}
+    page = admin.post(
+        f"/admin/users?org_id={world.bank_a.id}",
+        data={**form, "org_id": str(world.bank_a.id), "phone": "13900008888"},
+    )
+    assert (
+        page.status_code == 200 and 'data-testid="code-sent"' in page.text and "+86139****8888" in page.text
+    )
+    assert _sms_code(platform, "consoleop") not in page.text and "待本人设置密码" in page.text
+    asked = admin.post(
+        f"/admin/users?org_id={world.centre.id}",
+        data={
+            "username": "consolesec",
+            "display_name": "安全员",
+            "role": "security_admin",
+            "org_id": str(world.centre.id),
+            "phone": "13900008889",
+        },
+    )
+    assert 'data-testid="role-requested"' in asked.text
+    with platform.sessions() as session:
+        user_id = session.scalars(select(User.id).where(User.username == "consoleop")).one()
+        assert session.scalars(select(User.id).where(User.username == "consolesec")).first() is None
+    reset = security.post(f"/admin/users/{user_id}/reset?org_id={world.bank_a.id}")
+    assert reset.status_code == 200 and 'data-testid="code-sent"' in reset.text
+    assert _sms_code(platform, "consoleop") not in reset.text
+    # The security administrator sees no form to issue keys; the bank's administrator does.
+    assert 'name="name"' not in security.get(f"/admin/api-keys?org_id={world.bank_a.id}").text
+    assert 'name="name"' in login("aadmin").get("/admin/api-keys").text
