@@ -186,10 +186,8 @@ class IdentityService:
         if taken is not None or asked is not None:
             raise Conflict("用户名已存在", "Username already exists", field="username")
 
-    def _check_grant(
-        self, org: Organisation, actor: Role, role: Role, action: str, object_id: object
-    ) -> None:
-        """Refuse, audited, a role the actor may not give (finding: escalations were refused unaudited)."""
+    def _check_grant(self, org: Organisation, actor: Role, role: Role, action: str) -> None:
+        """Refuse, audited, a role the actor may not give or that does not fit the organisation."""
         if not may_grant(actor, role):
             raise refused(PermissionDenied(field="role"), action, "role", role)
         try:
@@ -205,7 +203,7 @@ class IdentityService:
         now = self._clock.now()
         with self.guarded(principal), self._uow() as uow:
             org = self.visible_org(uow.session, principal, data.org_id, "user.create")
-            self._check_grant(org, principal.role, data.role, "user.create", data.username)
+            self._check_grant(org, principal.role, data.role, "user.create")
             self._name_free(uow.session, username)
             if phone is None:
                 raise ValidationFailed(
@@ -311,8 +309,8 @@ class IdentityService:
                 )
             org = uow.session.get_one(Organisation, user.org_id)
             old = Role(user.role)
-            self._check_grant(org, principal.role, old, "user.role", user_id)
-            self._check_grant(org, principal.role, role, "user.role", user_id)
+            self._check_grant(org, principal.role, old, "user.role")
+            self._check_grant(org, principal.role, role, "user.role")
             if needs_approval(old, role):
                 request = self._ask(
                     uow.session,
@@ -355,7 +353,7 @@ class IdentityService:
             if user is None or not principal.sees_org(user.org_id):
                 raise refused(NotFound(field="user_id"), "user.phone", "user", user_id)
             org = uow.session.get_one(Organisation, user.org_id)
-            self._check_grant(org, principal.role, Role(user.role), "user.phone", user_id)
+            self._check_grant(org, principal.role, Role(user.role), "user.phone")
             self._phone_free(uow.session, registered[0], user.id)
             before = user.phone_masked
             user.phone_token, user.phone_ciphertext, user.phone_masked = registered
