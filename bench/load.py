@@ -40,7 +40,7 @@ from fanzha.core.settings import Settings
 from fanzha.db.engine import build_engine
 from fanzha.db.migrate import upgrade
 from fanzha.demo import seed_organisations, seed_users
-from fanzha.identity.domain import OrgKind, Principal, Role
+from fanzha.identity.domain import OrgKind, Principal, Role, key_issuer
 from fanzha.identity.tables import Organisation, User
 
 BIN = Path(sys.executable).parent
@@ -87,11 +87,15 @@ def prepare(url: str, env: dict[str, str], samples: int) -> dict[str, str]:
     ]
     report = platform.bulk.run(analyst, ("\n".join(rows) + "\n").encode(), "library.csv")
     assert report.ok, report.errors[:3]
-    security = principal("secadmin")
+
+    def head(org_id: int) -> Principal:  # the unit's own key issuer (institution admin or commander)
+        kind = OrgKind(orgs[org_id].kind)
+        return Principal(None, "load-head", org_id, kind, key_issuer(kind), source_ip="load")
+
     keys = {}
     for label, username in (("LOAD_BANK_KEY", "bankop"), ("LOAD_POLICE_KEY", "analyst")):
         org_id = users[username].org_id
-        keys[label] = platform.auth.create_api_key(security, org_id, f"load-{label}", 1)[1]
+        keys[label] = platform.auth.create_api_key(head(org_id), org_id, f"load-{label}", 1)[1]
     # New numbers the police publish (segment 138) go to China Mobile by linked disposal; the library's
     # (139) route nowhere, so the run starts without a backlog of orders.
     assert platform.routing is not None
@@ -99,7 +103,7 @@ def prepare(url: str, env: dict[str, str], samples: int) -> dict[str, str]:
         principal("admin"), "phone_segment", f"prefix,org_code\n{OPERATOR_SEGMENT},TEL-CMCC\n".encode()
     )
     cmcc = next(o.id for o in orgs.values() if o.code == "TEL-CMCC")
-    keys["LOAD_OPERATOR_KEY"] = platform.auth.create_api_key(security, cmcc, "load-operator", 1)[1]
+    keys["LOAD_OPERATOR_KEY"] = platform.auth.create_api_key(head(cmcc), cmcc, "load-operator", 1)[1]
     platform.close()
     return {**keys, "LOAD_ANALYST_PASSWORD": passwords["analyst"], "LOAD_KNOWN_SAMPLES": str(samples)}
 

@@ -51,7 +51,7 @@ from fanzha.db.engine import build_engine
 from fanzha.db.migrate import upgrade
 from fanzha.demo import seed_organisations, seed_users
 from fanzha.events.tables import OutboxEvent, SinkCursor
-from fanzha.identity.domain import INSTITUTION_KINDS, OrgKind, Principal, Role
+from fanzha.identity.domain import INSTITUTION_KINDS, OrgKind, Principal, Role, key_issuer
 from fanzha.identity.tables import Organisation, User
 from fanzha.samples.domain import FraudType
 from fanzha.samples.schemas import SamplePublish
@@ -182,13 +182,11 @@ def subscribe(setup: Setup, count: int, base: str) -> dict[str, str]:
 
 def api_keys(setup: Setup, count: int) -> dict[str, str]:
     """`count` institution API keys for the pull-feed pollers; returns poller name -> key."""
-    security = Principal(
-        None, "bench-secadmin", setup.centre.id, OrgKind.POLICE_PROVINCE, Role.SECURITY_ADMIN
-    )
     keys: dict[str, str] = {}
     for i in range(count):
         org = setup.institutions[i % len(setup.institutions)]
-        _key, secret = setup.platform.auth.create_api_key(security, org.id, f"bench-poller-{i}", 30)
+        head = Principal(None, "bench-head", org.id, OrgKind(org.kind), key_issuer(OrgKind(org.kind)))
+        _key, secret = setup.platform.auth.create_api_key(head, org.id, f"bench-poller-{i}", 30)
         keys[f"p{i:02d}"] = secret
     return keys
 

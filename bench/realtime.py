@@ -97,7 +97,7 @@ def prepare(tmp: Path, samples: int) -> tuple[dict[str, str], str, list[str]]:
         platform.samples.publish(
             analyst, SamplePublish(kind="bank_card", value=number, fraud_type=FraudType("fake_investment"))
         )
-    admin = Principal(None, "bench", bank.id, OrgKind(bank.kind), Role.SECURITY_ADMIN)
+    admin = Principal(None, "bench", bank.id, OrgKind(bank.kind), Role.INSTITUTION_ADMIN)
     _, secret = platform.auth.create_api_key(admin, bank.id, "bench-realtime", 1)
     platform.close()
     engine.dispose()

@@ -27,7 +27,7 @@ from fanzha.core.settings import Settings
 from fanzha.db.engine import build_engine
 from fanzha.db.migrate import upgrade
 from fanzha.demo import seed_organisations, seed_users
-from fanzha.identity.domain import OrgKind, Principal, Role
+from fanzha.identity.domain import OrgKind, Principal, Role, key_issuer
 from fanzha.identity.tables import Organisation, User
 from fanzha.samples.tables import Sample
 from fanzha.web.app import create_app
@@ -80,7 +80,7 @@ def run(url: str, rows: int, lookups: int, label: str, engine_kwargs: dict[str, 
     print(f"[{label}] import {rows:,} rows: {import_s:.1f} s ({rows / import_s:,.0f} rows/s)")
 
     key, secret = platform.auth.create_api_key(
-        Principal(None, "bench", org.id, OrgKind(org.kind), Role.SECURITY_ADMIN), org.id, "bench", 1
+        Principal(None, "bench", org.id, OrgKind(org.kind), key_issuer(OrgKind(org.kind))), org.id, "bench", 1
     )
     del key
     base, server = serve(create_app(platform=platform))

@@ -27,6 +27,7 @@ from fanzha.identifiers import IdentifierKind, IdentifierVault
 from fanzha.identity.auth import AuthService
 from fanzha.identity.domain import LockoutPolicy, SessionPolicy
 from fanzha.identity.service import IdentityService
+from fanzha.identity.throttle import FailedAuth
 from fanzha.samples.bulk import BulkImporter
 from fanzha.samples.domain import DEFAULT_EXPIRY_DAYS, Expiry
 from fanzha.samples.filter_service import FilterService
@@ -86,29 +87,35 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
     auditor = Auditor(
         sessions, clock, Sealer(settings.audit_key), signer, CheckpointFile(settings.checkpoint_file, signer)
     )
-    identity = IdentityService(sessions, clock, auditor)
+    vault = IdentifierVault(settings.token_key, settings.encryption_key)
+    gateway = sms_gateway(settings, clock)
+    # Art 34¶1: notices (and appeal codes) reach the number by SMS when a gateway is configured; staff
+    # activation and reset codes go the same way, to the user's registered phone.
+    notifier: Notifier = SmsNotifier(gateway) if gateway is not None else LoggingNotifier()
+    identity = IdentityService(sessions, clock, auditor, vault, notifier)
     auth = AuthService(
         sessions,
         clock,
         auditor,
         identity,
-        LockoutPolicy(settings.max_failed_logins, timedelta(minutes=settings.lockout_minutes)),
+        LockoutPolicy(
+            settings.max_failed_logins,
+            timedelta(minutes=settings.lockout_minutes),
+            timedelta(minutes=settings.lockout_max_minutes),
+        ),
         SessionPolicy(
             timedelta(minutes=settings.session_idle_minutes),
             timedelta(hours=settings.session_absolute_hours),
         ),
         settings.api_key_default_days,
+        FailedAuth(settings.auth_failures_per_minute_per_client, timedelta(minutes=1)),
     )
-    vault = IdentifierVault(settings.token_key, settings.encryption_key)
     expiry_days = {
         **DEFAULT_EXPIRY_DAYS,
         **{IdentifierKind(k): v for k, v in settings.sample_expiry_days.items()},
     }
     samples = SampleService(sessions, clock, auditor, identity, vault, Expiry(expiry_days))
     routing = RoutingService(sessions, clock, auditor, identity)
-    gateway = sms_gateway(settings, clock)
-    # Art 34¶1: notices (and appeal codes) reach the number by SMS when a gateway is configured.
-    notifier: Notifier = SmsNotifier(gateway) if gateway is not None else LoggingNotifier()
     disposal = DisposalService(sessions, clock, auditor, identity, vault, routing, notifier)
     return Platform(
         settings,

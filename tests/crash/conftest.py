@@ -24,7 +24,7 @@ from fanzha.core.settings import Settings
 from fanzha.db.engine import build_engine
 from fanzha.db.migrate import upgrade
 from fanzha.demo import seed_organisations, seed_users
-from fanzha.identity.domain import OrgKind, Principal, Role
+from fanzha.identity.domain import OrgKind, Principal, Role, key_issuer
 from fanzha.identity.tables import Organisation, User
 from tests.conftest import service_missing
 
@@ -145,8 +145,9 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
         platform = build_platform(settings, engine=engine)
         seed_organisations(platform)
         seed_users(platform)
-        security, analyst = _principal(platform, "secadmin"), _principal(platform, "analyst")
-        key = platform.auth.create_api_key(security, analyst.org_id, "crash-test", 1)[1]
+        analyst = _principal(platform, "analyst")
+        head = Principal(None, "crash-head", analyst.org_id, analyst.org_kind, key_issuer(analyst.org_kind))
+        key = platform.auth.create_api_key(head, analyst.org_id, "crash-test", 1)[1]
         d = Deployment(url, tmp_path, env, platform, key, _principal(platform, "bankadmin"))
         try:
             yield d

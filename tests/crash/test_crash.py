@@ -17,10 +17,12 @@ import pyarrow.parquet as pq
 from sqlalchemy import func, select
 
 from fanzha.appeals.tables import Appeal
+from fanzha.bootstrap import Platform
 from fanzha.demo_province import load_province
 from fanzha.disposal.tables import Order, OrderEvent
 from fanzha.events.tables import OutboxEvent
-from fanzha.identity.domain import Principal
+from fanzha.identity.domain import OrgKind, Principal, key_issuer
+from fanzha.identity.tables import Organisation
 from fanzha.samples.schemas import LookupItem
 from fanzha.samples.tables import Sample
 from fanzha.sim import SimConfig
@@ -162,6 +164,11 @@ def test_killed_dispatcher_delivers_every_event_once_after_dedup(deployment: Dep
         served.stop()
 
 
+def _org_kind(platform: Platform, org_id: int) -> OrgKind:
+    with platform.sessions() as session:
+        return OrgKind(session.get_one(Organisation, org_id).kind)
+
+
 def _analyst(d: Deployment) -> Principal:
     return _principal(d.platform, "analyst")
 
@@ -170,13 +177,14 @@ def test_killed_server_decides_an_appeal_all_or_nothing(deployment: Deployment, 
     d = deployment
     generate(SimConfig(people=600, days=3, seed=5), tmp_path / "province")
     assert load_province(d.platform, tmp_path / "province").appeals >= 1
-    security = _principal(d.platform, "secadmin")
     with d.platform.sessions() as session:
         appeals = [(a.id, a.deciding_org_id, a.object_token) for a in session.scalars(select(Appeal))]
     d.start_server()
     for round_, (appeal_id, org_id, token) in enumerate(appeals[:ROUNDS]):
         rng = random.Random(200 + round_)
-        key = d.platform.auth.create_api_key(security, org_id, f"decide-{round_}", 1)[1]
+        kind = _org_kind(d.platform, org_id)
+        head = Principal(None, "crash-head", org_id, kind, key_issuer(kind))  # the unit's own commander
+        key = d.platform.auth.create_api_key(head, org_id, f"decide-{round_}", 1)[1]
         auth = {"Authorization": f"Bearer {key}"}
         base = f"{d.base}/api/v1/appeals/{appeal_id}"
         assert httpx.post(f"{base}/review", headers=auth, timeout=10).status_code == 200

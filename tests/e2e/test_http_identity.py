@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import func, select
 
 from fanzha.audit.tables import AuditRecord
 from fanzha.bootstrap import Platform
+from fanzha.disposal.notices import MemoryNotifier
 from fanzha.identity.tables import User
+from fanzha.web.app import create_app
 from tests.factories import PASSWORD, World
 
 Login = Callable[[str], TestClient]
@@ -60,6 +64,10 @@ def test_five_wrong_passwords_lock_the_account_over_http(client: TestClient, wor
         assert response.status_code == 401
     response = client.post("/api/v1/auth/login", json={"username": "aop", "password": PASSWORD})
     assert response.status_code == 423 and response.json()["code"] == "account_locked"
+    # The lock is per (user, address): the same account from another address still logs in.
+    other = TestClient(client.app, client=("10.77.0.2", 50000))
+    response = other.post("/api/v1/auth/login", json={"username": "aop", "password": PASSWORD})
+    assert response.status_code == 200
 
 
 def test_bad_input_names_the_field_and_changes_nothing(
@@ -171,3 +179,159 @@ def test_security_headers_are_set(client: TestClient) -> None:
     assert response.headers["x-frame-options"] == "DENY"
     assert "湖南反诈协同平台" in response.text
     assert "Hunan Anti-Fraud Platform" in client.get("/login?lang=en").text
+
+
+def _sms_code(platform: Platform, username: str) -> str:
+    notifier = platform.identity.codes.notifier
+    assert isinstance(notifier, MemoryNotifier)
+    texts = [n.text for n in notifier.sent if f"账号 {username} " in n.text]
+    match = re.search(r"验证码 (\d{8})", texts[-1]) if texts else None
+    assert match is not None
+    return match.group(1)
+
+
+def test_no_administrator_answer_carries_a_password_or_a_code(
+    login: Login, world: World, platform: Platform, client: TestClient
+) -> None:
+    platform.identity.codes.notifier = MemoryNotifier()
+    admin, security = login("admin"), login("secadmin")
+    created = admin.post(
+        "/api/v1/users",
+        json={
+            "username": "newcmd",
+            "display_name": "新指挥员",
+            "org_id": world.county_x.id,
+            "role": "commander",
+            "phone": "13900006666",
+        },
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["activation_sent_to"] == "+86139****6666" and body["user"]["awaiting_password"] is True
+    code = _sms_code(platform, "newcmd")
+    assert code not in created.text and "password" not in body
+    # A password chosen by the administrator is refused outright.
+    chosen = admin.post(
+        "/api/v1/users",
+        json={
+            "username": "puppet",
+            "display_name": "x",
+            "org_id": world.county_x.id,
+            "role": "commander",
+            "phone": "13900006667",
+            "password": "Admin-Chosen-123",
+        },
+    )
+    assert chosen.status_code == 422 and chosen.json()["field"] == "password"
+    # The user sets a password with the code; the console form answers in Chinese first.
+    page = client.get("/activate")
+    assert page.status_code == 200 and "设置密码" in page.text
+    done = client.post(
+        "/api/v1/auth/set-password",
+        json={"username": "newcmd", "code": code, "new_password": "Own-Choice-2027!"},
+    )
+    assert done.status_code == 204
+    me = login_as(client, "newcmd", "Own-Choice-2027!")
+    assert me.status_code == 200
+    # A reset by the security administrator: the answer names the phone mask only; sessions end.
+    user_id = body["user"]["id"]
+    reset = security.post(f"/api/v1/users/{user_id}/reset-password")
+    assert reset.status_code == 200 and reset.json()["code_sent_to"] == "+86139****6666"
+    assert _sms_code(platform, "newcmd") not in reset.text
+    assert client.get("/api/v1/auth/me").status_code == 401
+    console = client.post(
+        "/activate",
+        data={
+            "username": "newcmd",
+            "code": _sms_code(platform, "newcmd"),
+            "new_password": "Second-Choice-2027!",
+            "confirm": "Second-Choice-2027!",
+        },
+    )
+    assert console.status_code == 200 and 'data-testid="password-set"' in console.text
+
+
+def login_as(client: TestClient, username: str, password: str) -> Response:
+    """Log `client` in with a password."""
+    return client.post("/api/v1/auth/login", json={"username": username, "password": password})
+
+
+def test_an_administrator_role_waits_for_a_security_administrator_over_http(
+    login: Login, world: World, platform: Platform
+) -> None:
+    platform.identity.codes.notifier = MemoryNotifier()
+    admin, security = login("admin"), login("secadmin")
+    asked = admin.post(
+        "/api/v1/users",
+        json={
+            "username": "newaudit",
+            "display_name": "新审计员",
+            "org_id": world.centre.id,
+            "role": "audit_admin",
+            "phone": "13900007777",
+        },
+    )
+    assert asked.status_code == 202 and asked.json()["user"] is None
+    request_id = asked.json()["request"]["id"]
+    assert admin.post(f"/api/v1/role-requests/{request_id}/approve").status_code == 403
+    listed = security.get("/api/v1/role-requests").json()
+    assert [r["username"] for r in listed] == ["newaudit"]
+    page = security.get("/admin/approvals")
+    assert page.status_code == 200 and "newaudit" in page.text and "角色审批" in page.text
+    approved = security.post(f"/api/v1/role-requests/{request_id}/approve")
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    assert _sms_code(platform, "newaudit")
+    again = security.post(f"/api/v1/role-requests/{request_id}/refuse")
+    assert again.status_code == 409
+
+
+def test_bogus_api_keys_get_429_and_do_not_flood_the_audit_log(world: World, platform: Platform) -> None:
+    app = create_app(platform=platform)
+    caller = TestClient(app, client=("10.66.0.1", 40000))
+    answers = [
+        caller.get("/api/v1/auth/me", headers={"Authorization": f"Bearer fz_bad_{i:040d}"}).status_code
+        for i in range(60)
+    ]
+    assert answers.count(401) == platform.settings.auth_failures_per_minute_per_client
+    assert set(answers) == {401, 429}
+    with platform.sessions() as session:
+        rows = session.scalar(
+            select(func.count()).select_from(AuditRecord).where(AuditRecord.action == "auth.api_key")
+        )
+    assert rows == 1
+
+
+def test_the_console_creates_users_and_resets_without_showing_a_password(
+    login: Login, world: World, platform: Platform
+) -> None:
+    platform.identity.codes.notifier = MemoryNotifier()
+    admin, security = login("admin"), login("secadmin")
+    form = {"username": "consoleop", "display_name": "操作员", "role": "institution_operator"}
+    page = admin.post(
+        f"/admin/users?org_id={world.bank_a.id}",
+        data={**form, "org_id": str(world.bank_a.id), "phone": "13900008888"},
+    )
+    assert (
+        page.status_code == 200 and 'data-testid="code-sent"' in page.text and "+86139****8888" in page.text
+    )
+    assert _sms_code(platform, "consoleop") not in page.text and "待本人设置密码" in page.text
+    asked = admin.post(
+        f"/admin/users?org_id={world.centre.id}",
+        data={
+            "username": "consolesec",
+            "display_name": "安全员",
+            "role": "security_admin",
+            "org_id": str(world.centre.id),
+            "phone": "13900008889",
+        },
+    )
+    assert 'data-testid="role-requested"' in asked.text
+    with platform.sessions() as session:
+        user_id = session.scalars(select(User.id).where(User.username == "consoleop")).one()
+        assert session.scalars(select(User.id).where(User.username == "consolesec")).first() is None
+    reset = security.post(f"/admin/users/{user_id}/reset?org_id={world.bank_a.id}")
+    assert reset.status_code == 200 and 'data-testid="code-sent"' in reset.text
+    assert _sms_code(platform, "consoleop") not in reset.text
+    # The security administrator sees no form to issue keys; the bank's administrator does.
+    assert 'name="name"' not in security.get(f"/admin/api-keys?org_id={world.bank_a.id}").text
+    assert 'name="name"' in login("aadmin").get("/admin/api-keys").text

@@ -20,6 +20,11 @@ PUBLIC = {
     ("POST", "/api/v1/auth/login"),
     ("GET", "/lang/{lang}"),  # language cookie only
     ("GET", "/api/docs"),  # the API reference page; the OpenAPI document it reads is public too
+    # 三员分立: a user sets their own password with the one-time code sent to their registered phone
+    # (five tries per code, rate-limited per address and per account like the log-in).
+    ("GET", "/activate"),
+    ("POST", "/activate"),
+    ("POST", "/api/v1/auth/set-password"),
     ("POST", "/api/v1/public/check"),  # the public risk check: coarse answer, rate-limited per client
     # Art 34: the person affected needs no account; the appeal code from the notice (or the random
     # appeal number) is the proof, and the calls are rate-limited per client like the public check.

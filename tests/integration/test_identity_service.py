@@ -57,16 +57,17 @@ def test_reading_users_is_audited_as_personal_information(platform: Platform) ->
 def test_institution_admin_manages_only_own_org_and_no_admin_roles(platform: Platform) -> None:
     w = make_world(platform)
     p = w.bank_a_admin.principal
-    user, password = platform.identity.create_user(
+    made = platform.identity.create_user(
         p,
         UserCreate(
             username="newop",
             display_name="新操作员",
             org_id=w.bank_a.id,
             role=Role.INSTITUTION_OPERATOR,
+            phone="13900005555",
         ),
     )
-    assert user.org_id == w.bank_a.id and password and len(password) >= 12
+    assert made.user is not None and made.user.org_id == w.bank_a.id and made.sent_to == "+86139****5555"
     with pytest.raises(NotFound):
         platform.identity.create_user(
             p,
@@ -77,7 +78,7 @@ def test_institution_admin_manages_only_own_org_and_no_admin_roles(platform: Pla
                 role=Role.INSTITUTION_OPERATOR,
             ),
         )
-    with pytest.raises(ValidationFailed) as bad_role:
+    with pytest.raises(PermissionDenied) as bad_role:  # a role it may not give: refused and audited
         platform.identity.create_user(
             p, UserCreate(username="boss", display_name="x", org_id=w.bank_a.id, role=Role.ANALYST)
         )

@@ -8,9 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fanzha.core.errors import AccountLocked, ValidationFailed
+from fanzha.core.errors import AccountLocked, RateLimited, ValidationFailed
 from fanzha.identity.domain import (
     ADMIN_ROLES,
+    KEY_ISSUERS,
+    OPERATIONAL,
     ROLE_PERMISSIONS,
     LockoutPolicy,
     OrgKind,
@@ -22,8 +24,12 @@ from fanzha.identity.domain import (
     check_region_code,
     check_role_fits_org,
     check_username,
+    key_issuer,
+    may_grant,
+    needs_approval,
     roles_allowed_for,
 )
+from fanzha.identity.throttle import FailedAuth
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -122,3 +128,52 @@ def test_session_alive_only_within_both_limits(idle: int, age: int) -> None:
     now = T0 + timedelta(days=2)
     created, last_seen = now - timedelta(minutes=age), now - timedelta(minutes=min(idle, age))
     assert policy.is_alive(created, last_seen, now) == (min(idle, age) < 30 and age < 12 * 60)
+
+
+@given(st.integers(1, 10), st.integers(1, 120), st.integers(1, 60))
+def test_lockout_backs_off_doubling_and_never_beyond_the_cap(max_failures: int, minutes: int, n: int) -> None:
+    """Each failure past the threshold locks at least as long as the one before, up to `max_lock`."""
+    policy = LockoutPolicy(max_failures, timedelta(minutes=minutes), timedelta(hours=24))
+    failures, previous = 0, timedelta(0)
+    for _ in range(n):
+        failures, until = policy.after_failure(failures, T0)
+        if failures < max_failures:
+            assert until is None
+            continue
+        assert until is not None
+        length = until - T0
+        assert previous <= length <= timedelta(hours=24)
+        expected = timedelta(minutes=minutes) * 2 ** min(failures - max_failures, 16)
+        assert length == min(expected, timedelta(hours=24))
+        previous = length
+
+
+def test_administrator_roles_need_a_second_administrator_and_none_acts_operationally() -> None:
+    for role in Role:
+        assert needs_approval(None, role) == (role in ADMIN_ROLES)
+        for old in Role:
+            assert needs_approval(old, role) == (role in ADMIN_ROLES or (old in ADMIN_ROLES and old != role))
+        assert not ROLE_PERMISSIONS[role] & OPERATIONAL or role not in ADMIN_ROLES
+    assert {r for r in Role if may_grant(r, Role.PLATFORM_ADMIN)} == {Role.PLATFORM_ADMIN}
+    assert {r for r in Role if Permission.APIKEY_ISSUE in ROLE_PERMISSIONS[r]} == KEY_ISSUERS
+    assert {key_issuer(k) for k in OrgKind if k.is_police or k.is_institution} == KEY_ISSUERS
+
+
+@given(st.lists(st.tuples(st.sampled_from(["10.0.0.1", "10.0.0.2"]), st.integers(0, 30)), max_size=200))
+def test_failed_authentication_windows_cap_and_count_every_attempt(calls: list[tuple[str, int]]) -> None:
+    """Per address and window: at most `limit` failures pass, one is audited, and every attempt is counted."""
+    throttle = FailedAuth(limit=5, window=timedelta(minutes=1))
+    now, opened, windows = T0, 0, []
+    for address, seconds in calls:
+        now += timedelta(seconds=seconds)
+        try:
+            throttle.check(address, now)
+        except RateLimited:
+            continue
+        first, closed = throttle.failed(address, now)
+        opened += first
+        windows += closed
+    windows += throttle.close(now + timedelta(minutes=1))
+    assert len(windows) == opened
+    assert sum(w.window.failures + w.window.throttled for w in windows) == len(calls)
+    assert all(1 <= w.window.failures <= 5 for w in windows)

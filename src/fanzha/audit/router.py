@@ -44,6 +44,7 @@ def search(
 ) -> AuditPage:
     """A page of the log; reading the log is itself audited."""
     platform = platform_of(request)
+    platform.auth.flush_failures()  # the summaries of failed-authentication windows that are over
     rows, cursor = read_page(platform.sessions, where, before, limit)
     platform.auditor.record_apart(
         actor_of(principal),

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # Graded protection level 3 practice: lock-out and idle time-out.
     max_failed_logins: int = Field(default=5, ge=1)
     lockout_minutes: int = Field(default=30, ge=1)
+    # The lock is per (user, address) and doubles with each further failure, up to this.
+    lockout_max_minutes: int = Field(default=1440, ge=1)
     session_idle_minutes: int = Field(default=30, ge=1)
     session_absolute_hours: int = Field(default=12, ge=1)
     api_key_default_days: int = Field(default=365, ge=1)
@@ -70,6 +72,9 @@ class Settings(BaseSettings):
     # Log-in attempts per address and per account per minute, before the lock-out counts failures.
     login_per_minute_per_client: int = Field(default=20, ge=1)
     login_per_minute_per_account: int = Field(default=10, ge=1)
+    # Failed API-key (and unknown session token) authentications per address per minute before a 429;
+    # the audit log keeps the first of each minute and one summary row of the rest.
+    auth_failures_per_minute_per_client: int = Field(default=30, ge=1)
     # Pull-feed reads (samples and orders) per address and per organisation per minute.
     feed_per_minute_per_client: int = Field(default=120, ge=1)
     feed_per_minute_per_org: int = Field(default=600, ge=1)

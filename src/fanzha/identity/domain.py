@@ -94,6 +94,9 @@ class Permission(StrEnum):
     USER_MANAGE = "user.manage"
     USER_SECURITY = "user.security"
     APIKEY_MANAGE = "apikey.manage"
+    APIKEY_ISSUE = "apikey.issue"
+    APPROVAL_READ = "approval.read"
+    ROLE_APPROVE = "role.approve"
     AUDIT_READ = "audit.read"
     SAMPLE_READ = "sample.read"
     SAMPLE_PUBLISH = "sample.publish"
@@ -128,10 +131,32 @@ DETECTION = frozenset({_P.DETECT_RUN, _P.DETECT_READ})
 POLICE_FUNDS = frozenset({_P.FUNDS_WORK})
 INSTITUTION_FUNDS = frozenset({_P.FUNDS_RECEIPT})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    # 三员分立 (graded protection level 3): the platform administrator keeps accounts and organisations but
+    # never sets a password, and asks the security administrator to approve any administrator role; the
+    # security administrator locks, resets (a code goes to the user, not to them), revokes keys and approves
+    # administrator roles, but issues no key and creates no one; neither holds an operational permission.
     Role.PLATFORM_ADMIN: frozenset(
-        {_P.HOME, _P.ORG_READ, _P.ORG_MANAGE, _P.USER_READ, _P.USER_MANAGE, _P.ROUTING_MANAGE}
+        {
+            _P.HOME,
+            _P.ORG_READ,
+            _P.ORG_MANAGE,
+            _P.USER_READ,
+            _P.USER_MANAGE,
+            _P.ROUTING_MANAGE,
+            _P.APPROVAL_READ,
+        }
     ),
-    Role.SECURITY_ADMIN: frozenset({_P.HOME, _P.ORG_READ, _P.USER_READ, _P.USER_SECURITY, _P.APIKEY_MANAGE}),
+    Role.SECURITY_ADMIN: frozenset(
+        {
+            _P.HOME,
+            _P.ORG_READ,
+            _P.USER_READ,
+            _P.USER_SECURITY,
+            _P.APIKEY_MANAGE,
+            _P.APPROVAL_READ,
+            _P.ROLE_APPROVE,
+        }
+    ),
     Role.AUDIT_ADMIN: frozenset({_P.HOME, _P.AUDIT_READ}),
     Role.ANALYST: frozenset(
         {_P.HOME, _P.ORG_READ, _P.SAMPLE_DECIDE, _P.SUBSCRIPTION_MANAGE}
@@ -140,8 +165,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | DETECTION
         | POLICE_FUNDS
     ),
+    # The commander answers for the unit: its systems' API keys come from the commander, for the unit only.
     Role.COMMANDER: frozenset(
-        {_P.HOME, _P.ORG_READ, _P.USER_READ, _P.SAMPLE_DECIDE, _P.FUNDS_APPROVE}
+        {
+            _P.HOME,
+            _P.ORG_READ,
+            _P.USER_READ,
+            _P.SAMPLE_DECIDE,
+            _P.APIKEY_ISSUE,
+            _P.APIKEY_MANAGE,
+            _P.FUNDS_APPROVE,
+        }
         | SAMPLE_WORK
         | POLICE_DISPOSAL
         | DETECTION
@@ -151,7 +185,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {_P.HOME} | SAMPLE_WORK | INSTITUTION_DISPOSAL | DETECTION | INSTITUTION_FUNDS
     ),
     Role.INSTITUTION_ADMIN: frozenset(
-        {_P.HOME, _P.USER_READ, _P.USER_MANAGE, _P.APIKEY_MANAGE, _P.SUBSCRIPTION_MANAGE}
+        {_P.HOME, _P.USER_READ, _P.USER_MANAGE, _P.APIKEY_ISSUE, _P.APIKEY_MANAGE, _P.SUBSCRIPTION_MANAGE}
         | SAMPLE_WORK
         | INSTITUTION_DISPOSAL
         | DETECTION
@@ -161,6 +195,42 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 # Roles whose scope is the whole platform; every other role sees its own organisation only.
 PLATFORM_WIDE = frozenset({Role.PLATFORM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+# Permissions that act on fraud cases, samples, orders or appeals: no administrator may hold one.
+OPERATIONAL = frozenset(
+    {_P.SAMPLE_DECIDE, _P.SUBSCRIPTION_MANAGE, _P.APIKEY_ISSUE, _P.FUNDS_APPROVE}
+    | SAMPLE_WORK
+    | POLICE_DISPOSAL
+    | INSTITUTION_DISPOSAL
+    | DETECTION
+    | POLICE_FUNDS
+    | INSTITUTION_FUNDS
+)
+# Who issues an organisation's API keys, for that organisation only: its own responsible person.
+KEY_ISSUERS = frozenset({Role.INSTITUTION_ADMIN, Role.COMMANDER})
+
+
+def key_issuer(kind: OrgKind) -> Role:
+    """The role that issues an organisation's keys: its administrator, or a police unit's commander."""
+    return Role.INSTITUTION_ADMIN if kind.is_institution else Role.COMMANDER
+
+
+def key_role(kind: OrgKind) -> Role:
+    """The role an organisation's system acts with: an operator for institutions, an analyst for police."""
+    return Role.INSTITUTION_OPERATOR if kind.is_institution else Role.ANALYST
+
+
+def needs_approval(old: Role | None, new: Role) -> bool:
+    """Creating an administrator, or moving anyone into or out of one, takes a second administrator."""
+    return new in ADMIN_ROLES or (old is not None and old in ADMIN_ROLES and old != new)
+
+
+def may_grant(actor: Role, role: Role) -> bool:
+    """Whether `actor` may give `role` at all (directly, or by asking for approval)."""
+    if actor is Role.PLATFORM_ADMIN:
+        return True
+    if actor is Role.INSTITUTION_ADMIN:
+        return role in INSTITUTION_ROLES
+    return False
 
 
 @dataclass(frozen=True)
@@ -258,10 +328,11 @@ def check_password_strength(password: str) -> None:
 
 @dataclass(frozen=True)
 class LockoutPolicy:
-    """Lock an account after repeated failures; unlock after a pause."""
+    """Lock a (user, address) pair after repeated failures, doubling the pause with each further failure."""
 
     max_failures: int
     lock_for: timedelta
+    max_lock: timedelta = timedelta(hours=24)
 
     def check_not_locked(self, locked_until: datetime | None, now: datetime) -> None:
         """Raise AccountLocked while the lock lasts."""
@@ -271,7 +342,11 @@ class LockoutPolicy:
     def after_failure(self, failures: int, now: datetime) -> tuple[int, datetime | None]:
         """The new failure count and the lock end, if this failure locks the account."""
         failures += 1
-        return failures, (now + self.lock_for if failures >= self.max_failures else None)
+        if failures < self.max_failures:
+            return failures, None
+        # Back-off: 1×, 2×, 4× … the pause, capped, so a guesser at one address slows to a crawl.
+        doublings = min(failures - self.max_failures, 16)
+        return failures, now + min(self.lock_for * (2**doublings), self.max_lock)
 
 
 @dataclass(frozen=True)

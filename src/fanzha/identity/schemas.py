@@ -36,13 +36,15 @@ class OrganisationRead(BaseModel):
 
 
 class UserCreate(BaseModel):
-    """A new user; without a password one is generated and shown once."""
+    """A new user: no password is set by anyone but the user, with the code sent to this phone."""
+
+    model_config = ConfigDict(extra="forbid")  # a "password" field is refused, not silently dropped
 
     username: str = Field(min_length=3, max_length=32)
     display_name: str = Field(min_length=1, max_length=100)
     org_id: int
     role: Role
-    password: str | None = Field(default=None, max_length=128)
+    phone: str | None = Field(default=None, max_length=32)
 
 
 class UserRead(BaseModel):
@@ -58,13 +60,63 @@ class UserRead(BaseModel):
     active: bool
     locked_until: datetime | None
     last_login_at: datetime | None
+    phone_masked: str | None
+    awaiting_password: bool
+
+
+class RoleRequestRead(BaseModel):
+    """A request for an administrator role, waiting for (or decided by) a second administrator."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    action: str
+    user_id: int | None
+    username: str
+    display_name: str
+    org_id: int
+    role: Role
+    phone_masked: str | None
+    status: str
+    requested_by: int | None
+    requested_at: datetime
+    decided_by: int | None
+    decided_at: datetime | None
 
 
 class UserCreated(BaseModel):
-    """The new user and, once only, the generated password."""
+    """The new user (its activation code went to `activation_sent_to`), or the request awaiting approval."""
+
+    user: UserRead | None
+    request: RoleRequestRead | None
+    activation_sent_to: str | None
+
+
+class RoleChange(BaseModel):
+    """A new role for a user."""
+
+    role: Role
+
+
+class PhoneChange(BaseModel):
+    """A user's registered mobile, where activation and reset codes go."""
+
+    phone: str = Field(min_length=3, max_length=32)
+
+
+class PasswordReset(BaseModel):
+    """A reset done: the user, and the mask of the phone the code went to (never the code)."""
 
     user: UserRead
-    initial_password: str | None
+    code_sent_to: str | None
+
+
+class SetPassword(BaseModel):
+    """Redeem an activation or reset code with the user's own new password."""
+
+    username: str = Field(min_length=1, max_length=64)
+    code: str = Field(min_length=1, max_length=16)
+    new_password: str = Field(min_length=1, max_length=128)
 
 
 class LoginRequest(BaseModel):

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ValidationError
 
-from fanzha.core.errors import FanzhaError, ValidationFailed
+from fanzha.core.errors import FanzhaError, NotFound, PermissionDenied, ValidationFailed
 from fanzha.identity.domain import ORG_KIND_LABELS, ROLE_LABELS, Permission, Principal
-from fanzha.identity.schemas import OrganisationCreate, UserCreate
+from fanzha.identity.schemas import OrganisationCreate, PhoneChange, RoleChange, UserCreate
 from fanzha.web.deps import authorize, platform_of
 from fanzha.web.templating import render
 
@@ -104,16 +104,43 @@ def users(
 async def user_create(
     request: Request, principal: Annotated[Principal, Depends(authorize(Permission.USER_MANAGE))]
 ) -> HTMLResponse:
-    """Create a user from the console; the generated password shows once."""
+    """Create a user from the console; the activation code goes to the user's phone, never to this page."""
     fields = await _form(request)
     org_id = int(fields["org_id"]) if str(fields.get("org_id", "")).isdigit() else principal.org_id
     try:
-        _user, password = platform_of(request).identity.create_user(
+        outcome = platform_of(request).identity.create_user(
             principal, _parse(UserCreate, {**fields, "org_id": org_id})
         )
     except FanzhaError as error:
         return _users_page(request, principal, org_id, error=error)
-    return _users_page(request, principal, org_id, password_once=password)
+    if outcome.request is not None:
+        return _users_page(request, principal, org_id, requested=outcome.request)
+    return _users_page(request, principal, org_id, code_sent=outcome.sent_to)
+
+
+@router.post("/admin/users/{user_id}/manage/{action}", response_class=HTMLResponse)
+async def user_manage(
+    request: Request,
+    user_id: int,
+    action: str,
+    principal: Annotated[Principal, Depends(authorize(Permission.USER_MANAGE))],
+) -> HTMLResponse:
+    """Change a user's role (administrator roles wait for approval) or register their phone."""
+    identity = platform_of(request).identity
+    fields = await _form(request)
+    extra: dict[str, Any] = {}
+    try:
+        if action == "role":
+            _user, extra["requested"] = identity.set_role(principal, user_id, _parse(RoleChange, fields).role)
+        elif action == "phone":
+            identity.set_phone(principal, user_id, _parse(PhoneChange, fields).phone)
+        else:
+            raise NotFound(field="action")
+    except (NotFound, PermissionDenied):
+        raise  # another organisation's user, or a role not the caller's to give: the error page, audited
+    except FanzhaError as error:
+        extra = {"error": error}
+    return _users_page(request, principal, _chosen_org(request, principal), **extra)
 
 
 @router.post("/admin/users/{user_id}/{action}", response_class=HTMLResponse)
@@ -132,7 +159,8 @@ async def user_security(
         elif action in ("disable", "enable"):
             user = identity.set_active(principal, user_id, action == "enable")
         elif action == "reset":
-            user, extra["password_once"] = identity.reset_password(principal, user_id)
+            user = identity.reset_password(principal, user_id)
+            extra["code_sent"] = user.phone_masked
         else:
             raise ValidationFailed("未知操作", "Unknown action", field="action")
     except FanzhaError as error:
@@ -168,9 +196,9 @@ def api_keys(
 
 @router.post("/admin/api-keys", response_class=HTMLResponse)
 async def api_key_create(
-    request: Request, principal: Annotated[Principal, Depends(authorize(Permission.APIKEY_MANAGE))]
+    request: Request, principal: Annotated[Principal, Depends(authorize(Permission.APIKEY_ISSUE))]
 ) -> HTMLResponse:
-    """Issue a key from the console; the secret shows once."""
+    """Issue a key for one's own organisation from the console; the secret shows once."""
     fields = await _form(request)
     org_id = int(fields["org_id"]) if str(fields.get("org_id", "")).isdigit() else principal.org_id
     days = str(fields.get("days", ""))
@@ -195,3 +223,38 @@ def api_key_revoke(
     """Revoke a key from the console."""
     key = platform_of(request).auth.revoke_api_key(principal, key_id)
     return _keys_page(request, principal, key.org_id)
+
+
+# Approval of administrator roles ---------------------------------------------------------------
+
+
+def _approvals_page(request: Request, principal: Principal, **extra: Any) -> HTMLResponse:
+    identity = platform_of(request).identity
+    status = request.query_params.get("status", "pending")
+    rows = identity.list_requests(principal, status if status in ("pending", "approved", "refused") else None)
+    return render(request, "identity/approvals.html", rows=rows, status=status, roles=ROLE_LABELS, **extra)
+
+
+@router.get("/admin/approvals", response_class=HTMLResponse)
+def approvals(
+    request: Request, principal: Annotated[Principal, Depends(authorize(Permission.APPROVAL_READ))]
+) -> HTMLResponse:
+    """Requests for administrator roles; security administrators approve or refuse them."""
+    return _approvals_page(request, principal)
+
+
+@router.post("/admin/approvals/{request_id}/{decision}", response_class=HTMLResponse)
+def approval_decide(
+    request: Request,
+    request_id: int,
+    decision: str,
+    principal: Annotated[Principal, Depends(authorize(Permission.ROLE_APPROVE))],
+) -> HTMLResponse:
+    """Approve or refuse from the console."""
+    try:
+        if decision not in ("approve", "refuse"):
+            raise ValidationFailed("未知操作", "Unknown action", field="decision")
+        platform_of(request).identity.decide(principal, request_id, decision == "approve")
+    except FanzhaError as error:
+        return _approvals_page(request, principal, error=error)
+    return _approvals_page(request, principal, decided=decision)

@@ -52,9 +52,53 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "user.inactive": ("已停用", "Disabled"),
     "user.locked": ("已锁定", "Locked"),
     "user.create": ("新增用户", "New user"),
-    "user.password_once": (
-        "初始密码（仅显示一次，请妥善转交）",
-        "Initial password (shown once; hand it over securely)",
+    "user.phone": ("本人手机号", "Own mobile number"),
+    "user.awaiting": ("待本人设置密码", "Awaiting own password"),
+    "user.code_sent": (
+        "验证码已发送至用户本人手机（管理员看不到验证码），用户在登录页「设置密码」中自行设置密码：",
+        "A code went to the user's own phone (administrators never see it); the user sets a password "
+        "under “Set password” on the log-in page:",
+    ),
+    "user.requested": (
+        "已提交管理员角色申请，须由安全管理员审批后生效：",
+        "Administrator role requested; it takes effect once a security administrator approves:",
+    ),
+    "user.set_role": ("更改角色", "Change role"),
+    "user.set_phone": ("登记手机号", "Register phone"),
+    "activate.title": ("设置密码", "Set password"),
+    "activate.link": (
+        "首次登录或密码已重置？用短信验证码设置密码",
+        "First log-in or reset? Set your password with the SMS code",
+    ),
+    "activate.notice": (
+        "请输入发送到您本人手机的验证码，并设置新密码（至少 12 位，含大写、小写、数字、符号中的三类）。",
+        "Enter the code sent to your own phone and choose a password (12+ characters from three of: upper, "
+        "lower, digit, symbol).",
+    ),
+    "activate.code": ("短信验证码", "SMS code"),
+    "activate.new_password": ("新密码", "New password"),
+    "activate.confirm": ("再次输入新密码", "New password again"),
+    "activate.submit": ("设置密码", "Set password"),
+    "activate.done": (
+        "密码已设置，原有会话均已结束。请重新登录。",
+        "Password set; every earlier session ended. Log in.",
+    ),
+    "nav.approvals": ("角色审批", "Role approvals"),
+    "approval.action": ("申请事项", "Request"),
+    "approval.requested_by": ("申请人", "Requested by"),
+    "approval.requested_at": ("申请时间", "Requested at"),
+    "approval.status": ("状态", "Status"),
+    "approval.approve": ("批准", "Approve"),
+    "approval.refuse": ("拒绝", "Refuse"),
+    "approval.pending": ("待审批", "Pending"),
+    "approval.approved": ("已批准", "Approved"),
+    "approval.refused": ("已拒绝", "Refused"),
+    "approval.user.create": ("新增管理员", "New administrator"),
+    "approval.user.role": ("变更管理员角色", "Administrator role change"),
+    "approval.notice": (
+        "管理员角色（系统、安全、审计管理员）的授予或变更须由另一名安全管理员审批；申请人不能审批自己的申请。",
+        "Granting or changing an administrator role takes a security administrator's approval; nobody "
+        "decides their own request.",
     ),
     "user.unlock": ("解锁", "Unlock"),
     "user.disable": ("停用", "Disable"),

@@ -9,9 +9,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import func, select
 
 from fanzha.audit.tables import AuditRecord
-from fanzha.core.errors import FanzhaError
+from fanzha.core.errors import FanzhaError, ValidationFailed
 from fanzha.identity.domain import ROLE_PERMISSIONS, Permission, Principal
-from fanzha.identity.schemas import LoginRequest, Me
+from fanzha.identity.schemas import LoginRequest, Me, SetPassword
 from fanzha.identity.tables import Organisation, User
 from fanzha.web import ratelimit, readiness
 from fanzha.web.deps import SESSION_COOKIE, authorize, client_ip, platform_of
@@ -29,6 +29,7 @@ TILES: list[tuple[Permission, str, str]] = [
     (Permission.ORG_READ, "/admin/organisations", "nav.organisations"),
     (Permission.USER_READ, "/admin/users", "nav.users"),
     (Permission.APIKEY_MANAGE, "/admin/api-keys", "nav.api_keys"),
+    (Permission.APPROVAL_READ, "/admin/approvals", "nav.approvals"),
     (Permission.AUDIT_READ, "/audit", "nav.audit"),
 ]
 
@@ -90,6 +91,40 @@ def login_api(request: Request, body: LoginRequest, response: Response) -> Me:
     _set_session_cookie(request, response, token)
     response.headers["X-CSRF-Token"] = csrf
     return _me(principal)
+
+
+@router.get("/activate", response_class=HTMLResponse, include_in_schema=False)
+def activate_page(request: Request) -> HTMLResponse:
+    """Set one's own password with the activation or reset code sent to one's phone."""
+    return render(request, "activate.html", error=None)
+
+
+@router.post("/activate", response_class=HTMLResponse, include_in_schema=False)
+def activate_form(
+    request: Request,
+    username: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
+    new_password: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Redeem the code from the console form; the user then logs in with the new password."""
+    try:
+        ratelimit.check(request, "login", f"user:{username.strip().lower()[:64]}")
+        if new_password != confirm:
+            raise ValidationFailed("两次输入的密码不一致", "The two passwords differ", field="confirm")
+        platform_of(request).auth.set_password(username, code, new_password, client_ip(request))
+    except FanzhaError as error:
+        page = render(request, "activate.html", status_code=error.status, error=error, username=username)
+        return ratelimit.with_retry_after(page, error)
+    return render(request, "activate.html", error=None, done=True)
+
+
+@router.post("/api/v1/auth/set-password", status_code=204, tags=["auth"])
+def set_password_api(request: Request, body: SetPassword) -> Response:
+    """Redeem an activation or reset code with one's own new password; every session of the user ends."""
+    ratelimit.check(request, "login", f"user:{body.username.strip().lower()[:64]}")
+    platform_of(request).auth.set_password(body.username, body.code, body.new_password, client_ip(request))
+    return Response(status_code=204)
 
 
 @router.post("/logout", include_in_schema=False)

@@ -96,7 +96,7 @@ def service(tmp_path: Path, sqlite_template: Path) -> Iterator[Service]:
         world.analyst.principal,
         SamplePublish(kind="bank_card", value=SAMPLE_CARD, fraud_type=FraudType("fake_investment")),
     )
-    _, key = platform.auth.create_api_key(world.security.principal, world.bank_a.id, "realtime", 30)
+    _, key = platform.auth.create_api_key(world.bank_a_admin.principal, world.bank_a.id, "realtime", 30)
     platform.close()
     env = {
         **os.environ,
