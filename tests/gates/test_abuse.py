@@ -185,7 +185,7 @@ def test_one_actor_with_many_addresses_no_longer_locks_everyone_out(
         "documents": [],
     }
     assert person.post("/api/v1/public/appeals", json=appeal).status_code == 404
-    assert person.get("/appeal/status", params={"number": "ABCDEFGHJKLM"}).status_code == 404
+    assert person.post("/appeal/status", data={"number": "ABCDEFGHJKLM"}).status_code == 404
 
 
 def test_with_the_default_settings_a_flood_the_size_of_the_old_cap_holds_no_one_up(
