@@ -14,6 +14,7 @@ from fanzha.core.clock import Clock, SystemClock
 from fanzha.core.settings import Settings
 from fanzha.db.engine import build_engine, session_factory
 from fanzha.db.idempotency import IdempotencyStore
+from fanzha.disposal.domain import REVERIFY_HOURS, RiskLevel
 from fanzha.disposal.holdings import HoldingsService
 from fanzha.disposal.notices import HttpSmsGateway, LoggingNotifier, Notifier, SmsNotifier
 from fanzha.disposal.policy import LinkedDisposalPolicy
@@ -101,7 +102,11 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
     gateway = sms_gateway(settings, clock)
     # Art 34¶1: notices (and appeal codes) reach the number by SMS when a gateway is configured.
     notifier: Notifier = SmsNotifier(gateway) if gateway is not None else LoggingNotifier()
-    disposal = DisposalService(sessions, clock, auditor, identity, vault, routing, notifier)
+    # Art 13 根据风险等级: the re-verification deadlines by risk level, defaults overridden per level.
+    reverify_hours = {**REVERIFY_HOURS, **{RiskLevel(k): v for k, v in settings.reverify_hours.items()}}
+    disposal = DisposalService(
+        sessions, clock, auditor, identity, vault, routing, notifier, reverify_hours=reverify_hours
+    )
     return Platform(
         settings,
         clock,
@@ -120,7 +125,7 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         routing=routing,
         disposal=disposal,
         linked_disposal=LinkedDisposalPolicy(disposal),
-        appeals=AppealService(disposal),
+        appeals=AppealService(disposal, settings.appeal_time_limit_hours),
         holdings=HoldingsService(sessions, clock, auditor, identity, vault),
         sms_gateway=gateway,
     )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fanzha.appeals.attachments import AttachmentStore
 from fanzha.appeals.domain import (
-    APPEAL_TIME_LIMIT,
+    APPEAL_TIME_LIMIT_HOURS,
     OPEN_APPEALS,
     AppealStatus,
     check_appeal_step,
@@ -47,8 +48,10 @@ Attach = Callable[[Session, Appeal], object]
 class AppealService:
     """Appeals by the person or unit affected; one appeal covers every measure on the object."""
 
-    def __init__(self, disposal: DisposalService) -> None:
+    def __init__(self, disposal: DisposalService, time_limit_hours: int = APPEAL_TIME_LIMIT_HOURS) -> None:
         self._disposal = disposal
+        # Art 34¶2 立即进行核查: the time to verify and decide, after which the appeal escalates.
+        self.time_limit = timedelta(hours=time_limit_hours)
         self.disposal = disposal
         self.clock = disposal.clock
         # Art 34¶2: the person proves control of the number by a one-time SMS code.
@@ -129,7 +132,7 @@ class AppealService:
                 reasons=reasons.strip(),
                 documents=json.dumps(documents, ensure_ascii=False),
                 status=str(AppealStatus.SUBMITTED),
-                due_at=now + APPEAL_TIME_LIMIT,
+                due_at=now + self.time_limit,
                 created_at=now,
                 updated_at=now,
             )

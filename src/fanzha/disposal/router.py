@@ -77,7 +77,9 @@ def measures(principal: Reader, kind: IdentifierKind | None = None) -> list[Meas
             label_zh=MEASURE_LABELS[r.measure][0],
             label_en=MEASURE_LABELS[r.measure][1],
             institution=str(r.institution),
+            trigger=str(r.trigger),
             article=r.article,
+            grant=r.grant,
             deadline_minutes=int(r.deadline.total_seconds() // 60),
             routing=str(r.routing),
         )
@@ -167,7 +169,14 @@ def feed(
     """Order events after a position, oldest first; an institution gets only events of its own orders."""
     with platform_of(request).sessions() as session:
         events = outbox.read_after(session, after, limit * 4, "disposal.order.")
-    mine = [e for e in events if principal.org_kind.is_police or e.payload.get("org_id") == principal.org_id]
+    mine = [
+        e
+        for e in events
+        if principal.org_kind.is_police
+        or e.payload.get("org_id") == principal.org_id
+        # Art 23¶1: the departments see the measures on accounts, links and apps.
+        or (principal.org_kind.is_department and str(e.payload.get("article", "")).startswith("第二十三条"))
+    ]
     items = [
         {"position": e.position, "event_id": e.event_id, "topic": e.topic, "payload": e.payload}
         for e in mine[:limit]
@@ -179,11 +188,13 @@ def feed(
 @router.get("/orders/{order_id}", response_model=OrderDetail)
 def detail(request: Request, order_id: int, principal: Reader) -> OrderDetail:
     """An order with its timeline and the raw object (audited)."""
-    order, events, value = disposal_of(request).get(principal, order_id)
+    service = disposal_of(request)
+    order, events, value = service.get(principal, order_id)
     return OrderDetail(
         order=OrderRead.model_validate(order),
         events=[OrderEventRead.model_validate(e) for e in events],
         object_value=value,
+        notice_text=service.notice_for(principal, order_id) if principal.org_kind.is_institution else None,
     )
 
 
@@ -204,7 +215,15 @@ def receipt(
 def bulk_receipts(request: Request, body: BulkReceipts, principal: Receiver) -> list[BulkReceiptResult]:
     """Receipts in bulk, one transaction; each applied (or refused) on its own; a repeat changes nothing."""
     items = [
-        (i.order_id, ReceiptCreate(status=i.status, reason=i.reason, verification=i.verification))
+        (
+            i.order_id,
+            ReceiptCreate(
+                status=i.status,
+                reason=i.reason,
+                verification=i.verification,
+                notice_delivered=i.notice_delivered,
+            ),
+        )
         for i in body.items
     ]
     outcomes = disposal_of(request).receipts(principal, items)
