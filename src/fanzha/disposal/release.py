@@ -192,10 +192,13 @@ def in_force(session: Session, token: str, *, derived: bool = False) -> list[Ord
     if derived:
         samples = select(Sample.id).where(Sample.token == token).scalar_subquery()
         on_object = on_object | Order.sample_id.in_(samples)
+    # A re-verification done restricts nothing; one still open is withdrawn with the measures.
+    reverify = Order.measure.in_([str(m) for m in REVERIFY_MEASURES])
+    checked = reverify & (Order.status == str(OrderStatus.EXECUTED))
     return list(
         session.scalars(
             select(Order)
-            .where(on_object, Order.status.in_(states), Order.measure != str(Measure.RELEASE))
+            .where(on_object, Order.status.in_(states), Order.measure != str(Measure.RELEASE), ~checked)
             .order_by(Order.id)
         )
     )

@@ -184,6 +184,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "disposal.filter": ("查询", "Search"),
     "disposal.passed": ("核验通过", "Passed"),
     "disposal.failed": ("核验未通过", "Failed"),
+    "disposal.notice_delivered": ("已向被处置对象送达告知书", "Notice delivered to the person"),
     "appeals.portal": ("涉诈处置申诉", "Appeal a fraud-prevention measure"),
     "appeals.portal_help": (
         "凭处置通知中的申诉码提出申诉，说明事实和理由，并列出可提交的材料。",
