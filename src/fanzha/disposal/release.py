@@ -7,10 +7,11 @@ import logging
 import secrets
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from fanzha.appeals.domain import CODE_ALPHABET
+from fanzha.appeals.tables import Appeal
 from fanzha.audit.service import SYSTEM, Actor
 from fanzha.db import appends
 from fanzha.db.engine import reserve_ids
@@ -212,11 +213,15 @@ def release_object(
     issuer_org_id: int,
     reason: str,
     appeal_id: int | None,
+    institutions_fulfilled: bool = True,
 ) -> list[Order]:
-    """Lift every measure on an object and those its sample brought on its holder; a release order each."""
+    """Lift every measure on an object and those its sample brought on its holder; a release order each.
+
+    The order's history records whether its institution fulfilled its duties (Art 34¶3).
+    """
     releases: list[Order] = []
     for order in in_force(session, token, derived=True):
-        detail = {"reason": reason, "appeal_id": appeal_id}
+        detail = {"reason": reason, "appeal_id": appeal_id, "institutions_fulfilled": institutions_fulfilled}
         service.move(session, order, OrderStatus.RELEASED, actor.name, detail)
         outbox.record(session, service.clock, "disposal.order.released", service.payload(order))
         org = session.get(Organisation, order.org_id)
@@ -277,3 +282,22 @@ def escalate_overdue(service: DisposalService, limit: int = 5000) -> dict[str, i
             counts[str(step)] += 1
         uow.commit()
     return counts
+
+
+def wrongful_disposals(session: Session, org_id: int) -> int:
+    """An institution's orders lifted on an upheld appeal where it did not fulfil its duties (Art 34¶3).
+
+    A unit that executed a lawful order did its duty and is not blamed: an appeal decided with
+    `institutions_fulfilled` leaves its count alone (the figure oversight reads).
+    """
+    query = (
+        select(func.count())
+        .select_from(Order)
+        .join(Appeal, Appeal.id == Order.appeal_id)
+        .where(
+            Order.org_id == org_id,
+            Order.measure == str(Measure.RELEASE),
+            Appeal.institutions_fulfilled.is_(False),
+        )
+    )
+    return int(session.scalar(query) or 0)

@@ -269,7 +269,14 @@ def object_history(
                 for n in notices
             ],
             appeals=[
-                {"id": a.id, "number": a.number, "status": a.status, "decision_reason": a.decision_reason}
+                {
+                    "id": a.id,
+                    "number": a.number,
+                    "status": a.status,
+                    "decision_reason": a.decision_reason,
+                    # Art 34¶3: the institutions did their duty; not counted against them.
+                    "institutions_fulfilled": a.institutions_fulfilled,
+                }
                 for a in appeals
             ],
         )
