@@ -9,6 +9,7 @@ from enum import StrEnum
 from fanzha.core.errors import Conflict, ValidationFailed
 from fanzha.identifiers import IdentifierKind
 from fanzha.identity.domain import OrgKind
+from fanzha.samples.domain import RiskLevel as RiskLevel  # the alert's risk: the samples' own grades
 
 
 class Measure(StrEnum):
@@ -80,14 +81,6 @@ TRIGGER_LABELS: dict[Trigger, tuple[str, str]] = {
 }
 # Triggers only the platform itself gives: a follow-up of a re-verification, a release on appeal.
 SYSTEM_TRIGGERS = frozenset({Trigger.REVERIFY_FAILED, Trigger.APPEAL_UPHELD})
-
-
-class RiskLevel(StrEnum):
-    """Risk level of an alert: sets the re-verification deadline and the measure after it (Art 13, 18¶3)."""
-
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
 
 
 # Art 13 根据风险等级采取有区别的核验措施: the time allowed for re-verification (a setting, hours).

@@ -27,6 +27,8 @@ from fanzha.disposal.schemas import (
     ReceiptCreate,
     ResponsibleRead,
     RouteTableRead,
+    TaskClose,
+    TaskRead,
 )
 from fanzha.disposal.service import DisposalService
 from fanzha.disposal.tables import Notice, Order
@@ -280,3 +282,16 @@ def object_history(
                 for a in appeals
             ],
         )
+
+
+@router.get("/tasks", response_model=list[TaskRead])
+def tasks(request: Request, principal: Issuer, closed: bool = False) -> list[TaskRead]:
+    """The police unit's tasks (Art 13), open ones unless `closed` is asked for too."""
+    rows = disposal_of(request).tasks(principal, open_only=not closed)
+    return [TaskRead.model_validate(t) for t in rows]
+
+
+@router.post("/tasks/{task_id}/close", response_model=TaskRead)
+def close_task(request: Request, task_id: int, body: TaskClose, principal: Issuer) -> TaskRead:
+    """Close a task with the report of what the unit did."""
+    return TaskRead.model_validate(disposal_of(request).close_task(principal, task_id, body.report))

@@ -212,3 +212,29 @@ class BulkOrderResult(BaseModel):
     ok: bool
     order_ids: list[int] = Field(default_factory=list)
     error: dict[str, object] | None = None
+
+
+class TaskRead(BaseModel):
+    """A police unit's task (Art 13: a number high-risk again after passing re-verification)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    sample_id: int | None
+    order_id: int | None
+    object_masked: str
+    description: str
+    due_at: datetime
+    created_at: datetime
+    closed_at: datetime | None
+    closed_by: str
+    report: str
+
+
+class TaskClose(BaseModel):
+    """Close a task with what was done."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    report: str = Field(min_length=2, max_length=1000)

@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from fanzha.audit.service import Auditor
 from fanzha.core.clock import Clock
-from fanzha.core.errors import FanzhaError, NotFound, PermissionDenied, ValidationFailed
+from fanzha.core.errors import Conflict, FanzhaError, NotFound, PermissionDenied, ValidationFailed
 from fanzha.db import appends
 from fanzha.db.engine import reserve_ids
 from fanzha.db.rows import among, flush_alike
@@ -45,7 +45,7 @@ from fanzha.disposal.notices import LoggingNotifier, Notifier
 from fanzha.disposal.release import due_notices, record_notices, render, send_notices
 from fanzha.disposal.routing import RoutingService
 from fanzha.disposal.schemas import OrderCreate, ReceiptCreate
-from fanzha.disposal.tables import Holding, Notice, Order, OrderEvent
+from fanzha.disposal.tables import Holding, Notice, Order, OrderEvent, Task
 from fanzha.events import outbox
 from fanzha.identifiers import Identifier, IdentifierKind, IdentifierVault, normalise
 from fanzha.identity.domain import OrgKind, Principal
@@ -721,6 +721,48 @@ class DisposalService:
             risk_level=risk,
             basis=order.basis,
         )
+
+    # Tasks of police units (Art 13) ----------------------------------------------------------------
+
+    def tasks(self, principal: Principal, *, open_only: bool = True) -> list[Task]:
+        """The tasks of the principal's police unit, oldest deadline first."""
+        if not principal.org_kind.is_police:
+            raise PermissionDenied("只有公安机关有处置任务", "Only police units have tasks", field="org")
+        query = select(Task).where(Task.org_id == principal.org_id).order_by(Task.due_at, Task.id)
+        if open_only:
+            query = query.where(Task.closed_at.is_(None))
+        with self.uow(read_only=True) as uow:
+            rows = list(uow.session.scalars(query))
+            uow.session.expunge_all()
+            return rows
+
+    def close_task(self, principal: Principal, task_id: int, report: str) -> Task:
+        """Art 13: the unit closes its task with a report of what it did; a closed task stays closed."""
+        text = report.strip()
+        if not text:
+            raise ValidationFailed("关闭任务须填写处置情况", "Closing a task needs a report", field="report")
+        with self.identity.guarded(principal), self.uow() as uow:
+            task = uow.session.get(Task, task_id, with_for_update=True)
+            if task is None or task.org_id != principal.org_id:
+                raise refused(
+                    NotFound("任务不存在或不属于本单位", "No such task for your unit", field="task_id"),
+                    "task.close",
+                    "task",
+                    task_id,
+                )
+            if task.closed_at is not None:
+                raise Conflict("任务已关闭", "The task is closed already", field="task_id")
+            task.closed_at, task.closed_by, task.report = self.clock.now(), principal.username, text[:1000]
+            self.audit.record(
+                uow.session,
+                actor_of(principal),
+                "task.close",
+                object_type="task",
+                object_id=task.id,
+                source_ip=principal.source_ip,
+            )
+            uow.commit()
+            return task
 
     def target_of(self, order: Order) -> Target:
         """The object of an order, decrypted for routing and SMS (a person: the mask only, Art 9)."""
