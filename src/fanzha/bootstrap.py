@@ -98,7 +98,7 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         **{IdentifierKind(k): v for k, v in settings.sample_expiry_days.items()},
     }
     samples = SampleService(sessions, clock, auditor, identity, vault, Expiry(expiry_days))
-    routing = RoutingService(sessions, clock, auditor, identity)
+    routing = RoutingService(sessions, clock, auditor, identity, vault)
     gateway = sms_gateway(settings, clock)
     # Art 34¶1: notices (and appeal codes) reach the number by SMS when a gateway is configured.
     notifier: Notifier = SmsNotifier(gateway) if gateway is not None else LoggingNotifier()

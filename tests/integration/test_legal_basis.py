@@ -243,3 +243,26 @@ def test_orders_of_trigger_and_risk_over_the_api_shape(platform: Platform, dw: D
         OrderCreate.model_validate(
             {"kind": "phone", "value": PHONE, "measure": "reverify", "reason": "xx", "risk_level": "x"}
         )
+
+
+def test_a_blocked_sites_registrant_is_told_at_the_contact_the_routing_tables_hold(
+    platform: Platform, dw: DisposalWorld
+) -> None:
+    routing = platform.routing
+    assert routing is not None
+    admin = dw.base.admin.principal
+    with pytest.raises(ValidationFailed) as bad:
+        routing.import_csv(admin, "domain", b"domain,org_code,contact\nexample.com,net-qq,12\n")
+    assert bad.value.field == "line 2"
+    routing.import_csv(admin, "domain", b"domain,org_code,contact\nexample.com,net-qq,13700001111\n")
+    service = disposal_of(platform)
+    [blocked] = service.issue(
+        dw.base.analyst.principal, order("url", "https://pay.example.com/x", Measure.BLOCK_LINK)
+    )
+    # Art 34¶1: the registrant's phone is known, so the platform need not deliver the notice itself.
+    service.receipt(dw.qq.principal, blocked.id, ReceiptCreate(status=OrderStatus.EXECUTED))
+    [sms] = [n for n in dw.notifier.sent if "封堵链接" in n.text]
+    assert sms.recipient == "+8613700001111" and "申诉码" in sms.text
+    with platform.sessions() as session:
+        stored = session.scalars(select(Notice).where(Notice.order_id == blocked.id)).one()
+    assert stored.channel == "sms" and b"13700001111" not in (stored.recipient_ciphertext or b"")

@@ -28,6 +28,7 @@ from fanzha.disposal.domain import (
     render_notice,
 )
 from fanzha.disposal.notices import OutgoingNotice, deliver
+from fanzha.disposal.routing import CONTACT_KINDS
 from fanzha.disposal.tables import Holding, Notice, Order
 from fanzha.events import outbox
 from fanzha.identifiers import IdentifierKind
@@ -102,6 +103,14 @@ def record_notices(service: DisposalService, session: Session, rows: list[dict[s
         ).all()
     )
     contacts = _recipients(session, wanted)
+    # URLs, domains and apps: the registrant's or developer's phone the routing tables hold.
+    links = [r for r in wanted if r["object_kind"] in CONTACT_KINDS and r["object_token"] not in contacts]
+    identifiers = [
+        service.vault.decrypt(r["object_kind"], r["object_token"], r["object_ciphertext"]) for r in links
+    ]
+    for row, contact in zip(links, service.routing.contacts(session, identifiers), strict=True):
+        if contact is not None:
+            contacts[row["object_token"]] = contact
     ids = reserve_ids(session, cast(Table, Notice.__table__), len(wanted))
     now, notices = service.clock.now(), []
     for notice_id, row in zip(ids, wanted, strict=True):
@@ -110,7 +119,7 @@ def record_notices(service: DisposalService, session: Session, rows: list[dict[s
         if kind is IdentifierKind.PHONE:
             channel = "sms"  # the number itself
         elif recipient_ciphertext is not None:
-            channel = "sms"  # the holder's registered phone
+            channel = "sms"  # the holder's registered phone, or the registrant's or developer's
         else:
             channel = "institution"  # the institution delivers it and confirms in its receipt
         text = notice_text(

@@ -22,6 +22,9 @@ class RouteEntry(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     version: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Domains and apps: the registrant's or developer's phone, where notices go (Art 34¶1).
+    contact_token: Mapped[str] = mapped_column(String(64), default="")
+    contact_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -3,7 +3,8 @@
 Orders gain their trigger, the alert's risk level and the basis of a joint-punishment order; existing
 orders get the trigger their issuer implies. Notices keep a slot instead of the appeal code (the code is
 rendered at send time) and may go to a holder's registered phone; the codes already sent keep working
-through their stored hash. The holdings register drops the decryptable ID ciphertext and keeps the
+through their stored hash. Domain and app routes may hold the registrant's or developer's phone. The
+holdings register drops the decryptable ID ciphertext and keeps the
 holder's phone instead. Appeals record their escalation; police units get tasks to close.
 
 Revision ID: 0013
@@ -78,6 +79,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("phone_token", sa.String(length=64), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("phone_ciphertext", sa.LargeBinary(), nullable=True))
 
+    with op.batch_alter_table("disposal_routes", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("contact_token", sa.String(length=64), nullable=False, server_default="")
+        )
+        batch_op.add_column(sa.Column("contact_ciphertext", sa.LargeBinary(), nullable=True))
+
     with op.batch_alter_table("appeals", schema=None) as batch_op:
         batch_op.add_column(sa.Column("escalated_at", sa.DateTime(timezone=True), nullable=True))
 
@@ -117,6 +124,9 @@ def downgrade() -> None:
     op.drop_table("disposal_tasks")
     with op.batch_alter_table("appeals", schema=None) as batch_op:
         batch_op.drop_column("escalated_at")
+    with op.batch_alter_table("disposal_routes", schema=None) as batch_op:
+        batch_op.drop_column("contact_ciphertext")
+        batch_op.drop_column("contact_token")
     with op.batch_alter_table("holdings", schema=None) as batch_op:
         batch_op.drop_column("phone_ciphertext")
         batch_op.drop_column("phone_token")
