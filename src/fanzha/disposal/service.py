@@ -213,6 +213,12 @@ class DisposalService:
                     for o in orgs
                     if o is not None
                 ]
+                if not targets and kind is IdentifierKind.RESIDENT_ID:
+                    raise ValidationFailed(
+                        "持有关系登记中没有该人员在任何机构的账户，请指定接收单位",
+                        "The holdings register knows no account of this person; give org_id",
+                        field="org_id",
+                    )
                 if not targets:
                     raise ValidationFailed(
                         "路由表中没有负责该对象的机构，请指定接收单位",
@@ -273,8 +279,6 @@ class DisposalService:
                 raise NotFound("样本不存在", "Sample not found", field="sample_id")
             identifier = self.vault.decrypt(sample.kind, sample.token, sample.ciphertext)
             return Target(identifier, sample.token, sample.masked, sample.ciphertext), sample.id
-        if data.trigger is Trigger.SAMPLE:
-            raise ValidationFailed("须指明样本", "Give the sample", field="sample_id")
         assert data.kind is not None and data.value is not None  # the schema guarantees one of the two
         return self.target(normalise(data.kind, data.value)), None
 
