@@ -192,3 +192,49 @@ def test_an_internet_account_goes_reverify_late_restrict_appeal_release(
         (o["measure"], o["status"]) for o in platform_user.get("/api/v1/disposal/orders").json()["items"]
     }
     assert ("restrict", "released") in states and ("release", "delivered") in states
+
+
+def test_the_portal_form_appeals_a_card_by_the_holders_phone(
+    login: Login, client: TestClient, platform: Platform, dw: DisposalWorld
+) -> None:
+    bank = login("aop")
+    declared = bank.post(
+        "/api/v1/holdings",
+        json={
+            "items": [
+                {"kind": "bank_card", "value": CARD_A, "holder_id": HOLDER, "holder_phone": HOLDER_PHONE}
+            ]
+        },
+    )
+    assert declared.status_code == 200, declared.text
+    analyst = login("analyst")
+    body = {
+        "kind": "bank_card",
+        "value": CARD_A,
+        "measure": "restrict",
+        "trigger": "fraud_payee",
+        "reason": "收款方为涉诈账户",
+    }
+    [held] = analyst.post("/api/v1/disposal/orders", json=body).json()["items"]
+    assert held["article"] == "第十八条第四款"
+    _work(bank, held["id"], {"status": "executed"})  # the holder's phone is known: told by SMS
+    assert dw.notifier.sent[-1].recipient == "+86" + HOLDER_PHONE
+    page = client.get("/appeal")
+    assert page.status_code == 200 and "银行卡号" in page.text
+    client.post("/appeal/otp", data={"phone": HOLDER_PHONE})
+    otp = re.search(r"验证码 (\d{6})", dw.notifier.sent[-1].text)
+    assert otp is not None
+    answer = client.post(
+        "/appeal",
+        data={
+            "phone": HOLDER_PHONE,
+            "otp": otp.group(1),
+            "kind": "bank_card",
+            "value": CARD_A,
+            "facts": "这是我的工资卡，来账为工资",
+            "reasons": "误判",
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    [queued] = analyst.get("/api/v1/appeals").json()
+    assert queued["object_kind"] == "bank_card"

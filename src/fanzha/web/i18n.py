@@ -261,6 +261,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "appeals.phone": ("手机号码", "Phone number"),
     "appeals.otp": ("短信验证码", "SMS code"),
+    "appeals.object_kind": (
+        "被处置对象类型（凭短信验证码申诉时可选）",
+        "Object kind (optional, with an SMS code)",
+    ),
+    "appeals.object_value": ("卡号或账号（可选）", "Card or account number (optional)"),
     "appeals.otp_send": ("获取验证码", "Send me a code"),
     "appeals.or": ("或者", "or"),
     "appeals.files": (
