@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from enum import StrEnum
 
 from fanzha.core.errors import Conflict, ValidationFailed
@@ -40,7 +39,6 @@ OPEN_APPEALS = frozenset({_A.SUBMITTED, _A.REVIEWING})
 # Art 34¶2 立即进行核查: the time limit is a setting in hours (appeal_time_limit_hours, default 24);
 # an appeal still undecided after it is escalated to the unit above.
 APPEAL_TIME_LIMIT_HOURS = 24
-APPEAL_TIME_LIMIT = timedelta(hours=APPEAL_TIME_LIMIT_HOURS)
 
 
 def check_appeal_step(current: AppealStatus, target: AppealStatus) -> None:
