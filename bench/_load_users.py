@@ -91,7 +91,11 @@ class Operator(FastHttpUser):
         )
         if page.status_code != 200:
             return
-        items = [{"order_id": o["id"], "status": "executed"} for o in page.json()["items"]]
+        # notice_delivered: where the operator delivers the notice itself (Art 34¶1), it confirms so.
+        items = [
+            {"order_id": o["id"], "status": "executed", "notice_delivered": True}
+            for o in page.json()["items"]
+        ]
         if items:
             self.client.post(
                 "/api/v1/disposal/receipts", json={"items": items}, headers=self.auth, name="receipts"

@@ -92,7 +92,8 @@ def answer_all(platform: Platform, operators: list[Principal], executed_at: dict
     """Every bank fetches its new orders and answers them at once in one bulk receipt; returns how many."""
     assert platform.disposal is not None
     done = 0
-    executed = ReceiptCreate(status="executed")  # type: ignore[arg-type]
+    # The bank delivers its notices itself and confirms so (Art 34¶1).
+    executed = ReceiptCreate(status="executed", notice_delivered=True)  # type: ignore[arg-type]
     for operator in operators:
         orders = platform.disposal.search(operator, status="issued", limit=1000)
         items = [(order.id, executed) for order in orders if order.measure != "release"]

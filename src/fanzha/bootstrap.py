@@ -17,6 +17,7 @@ from fanzha.core.clock import Clock, SystemClock
 from fanzha.core.settings import Settings
 from fanzha.db.engine import build_engine, session_factory
 from fanzha.db.idempotency import IdempotencyStore
+from fanzha.disposal.domain import REVERIFY_HOURS, RiskLevel
 from fanzha.disposal.holdings import HoldingsService
 from fanzha.disposal.notices import HttpSmsGateway, LoggingNotifier, Notifier, SmsNotifier
 from fanzha.disposal.policy import LinkedDisposalPolicy
@@ -115,8 +116,12 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         **{IdentifierKind(k): v for k, v in settings.sample_expiry_days.items()},
     }
     samples = SampleService(sessions, clock, auditor, identity, vault, Expiry(expiry_days))
-    routing = RoutingService(sessions, clock, auditor, identity)
-    disposal = DisposalService(sessions, clock, auditor, identity, vault, routing, notifier)
+    routing = RoutingService(sessions, clock, auditor, identity, vault)
+    # Art 13 根据风险等级: the re-verification deadlines by risk level, defaults overridden per level.
+    reverify_hours = {**REVERIFY_HOURS, **{RiskLevel(k): v for k, v in settings.reverify_hours.items()}}
+    disposal = DisposalService(
+        sessions, clock, auditor, identity, vault, routing, notifier, reverify_hours=reverify_hours
+    )
     return Platform(
         settings,
         clock,
@@ -145,6 +150,7 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
                 settings.otp_per_number,
                 timedelta(minutes=settings.otp_number_window_minutes),
             ),
+            settings.appeal_time_limit_hours,
         ),
         holdings=HoldingsService(sessions, clock, auditor, identity, vault),
         sms_gateway=gateway,

@@ -62,6 +62,21 @@ DEMO_ORGS: tuple[OrgSeed, ...] = (
     OrgSeed(
         "REG-PBC-HN", "中国人民银行湖南省分行", "People's Bank of China, Hunan", OrgKind.REGULATOR, "430000"
     ),
+    # Art 20¶2, 23¶2: the departments that order re-verification and the blocking of unlicensed sites.
+    OrgSeed(
+        "CA-HN",
+        "湖南省通信管理局",
+        "Hunan Communications Administration",
+        OrgKind.TELECOM_AUTHORITY,
+        "430000",
+    ),
+    OrgSeed(
+        "CAC-HN",
+        "中共湖南省委网络安全和信息化委员会办公室",
+        "Hunan Cyberspace Administration",
+        OrgKind.CYBERSPACE,
+        "430000",
+    ),
 )
 
 # One user per role, in the organisation where that role belongs.

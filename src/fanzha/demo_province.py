@@ -176,14 +176,21 @@ def _load_holdings(platform: Platform, directory: Path) -> int:
     resident = dict(zip(people["person_id"], people["resident_id"], strict=True))
     rows: dict[str, list[HoldingRow]] = {}
     cards = pq.read_table(
-        directory / "bank_cards.parquet", columns=["card_number", "bin", "holder_resident_id"]
+        directory / "bank_cards.parquet", columns=["card_number", "bin", "holder_resident_id", "bound_phone"]
     )
     for card in cards.to_pylist():
         code = bank_of.get(card["bin"])
         if code and card["holder_resident_id"]:  # corporate accounts have no personal holder
             line = rows.setdefault(code, [])
+            # The card's bound phone is where its holder's notices go (Art 34¶1).
             line.append(
-                HoldingRow("bank_card", card["card_number"], card["holder_resident_id"], f"items.{len(line)}")
+                HoldingRow(
+                    "bank_card",
+                    card["card_number"],
+                    card["holder_resident_id"],
+                    f"items.{len(line)}",
+                    card["bound_phone"] or "",
+                )
             )
     accounts = pq.read_table(
         directory / "payment_accounts.parquet", columns=["account", "platform", "holder_person_id"]
@@ -234,7 +241,7 @@ def _appeals(platform: Platform) -> int:
         sent = platform.disposal.notifier.sent
     finally:
         platform.disposal.notifier = notifier
-    appeal_codes = [m.group(1) for n in sent if (m := re.search(r"申诉码 ([A-Z0-9]+)", n.text))]
+    appeal_codes = [m.group(1) for n in sent if (m := re.search(r"申诉码 ([A-Z2-9]{10})", n.text))]
     for code in appeal_codes[:APPEALS_PER_DEMO]:
         platform.appeals.submit(
             code, "本人是快递员，号码用于联系收件人", "正常工作使用，请求解除", ["工作证明"], "demo"

@@ -43,9 +43,12 @@ def test_a_suspended_person_appeals_by_sms_code_with_a_png_and_the_deciding_unit
     login: Login, client: TestClient, platform: Platform, dw: DisposalWorld
 ) -> None:
     analyst = login("analyst")
+    sample = analyst.post(
+        "/api/v1/samples", json={"kind": "phone", "value": PHONE, "fraud_type": "fake_customer_service"}
+    ).json()["sample"]
     issued = analyst.post(
         "/api/v1/disposal/orders",
-        json={"kind": "phone", "value": PHONE, "measure": "suspend", "reason": "一日内外呼陌生号码百余次"},
+        json={"sample_id": sample["id"], "measure": "suspend", "reason": "一日内外呼陌生号码百余次"},
     )
     assert issued.status_code == 201, issued.text
     order_id = issued.json()["items"][0]["id"]

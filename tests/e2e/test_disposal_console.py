@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fanzha.bootstrap import Platform
+from tests.e2e.test_disposal_journey import _sample
 from tests.factories import World
 from tests.integration.test_disposal_service import PHONE, DisposalWorld, make_disposal_world
 
@@ -37,13 +38,13 @@ def test_the_board_the_queue_and_the_portal(login: Login, client: TestClient, dw
     analyst = login("analyst")
     issued = analyst.post(
         "/api/v1/disposal/orders",
-        json={"kind": "phone", "value": PHONE, "measure": "suspend", "reason": "外呼异常"},
+        json={"sample_id": _sample(analyst), "measure": "suspend", "reason": "外呼异常"},
     )
     order_id = issued.json()["items"][0]["id"]
     operator = login("cmccop")
     board = operator.get("/disposal/orders")
     assert board.status_code == 200 and f'data-testid="order-{order_id}"' in board.text
-    assert "暂停使用" in board.text and "第十三条" in board.text and PHONE not in board.text
+    assert "暂停使用" in board.text and "第二十八条第一款" in board.text and PHONE not in board.text
     assert f'data-testid="order-{order_id}"' not in login("cuccop").get("/disposal/orders").text
     refused = _form_post(operator, f"/disposal/orders/{order_id}/receipt", {"status": "refused"})
     assert refused.status_code == 422

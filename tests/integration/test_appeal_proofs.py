@@ -44,7 +44,7 @@ from tests.integration.test_disposal_service import (
     DisposalWorld,
     disposal_of,
     make_disposal_world,
-    order,
+    sampled,
 )
 
 migration = importlib.import_module("fanzha.db.migrations.versions.0011_votes_and_typed_names")
@@ -68,7 +68,8 @@ def appeals_of(platform: Platform) -> AppealService:
 def suspended(platform: Platform, dw: DisposalWorld) -> Order:
     """The operator suspended the number and the person got the notice (Art 34¶1)."""
     service = disposal_of(platform)
-    [issued] = service.issue(dw.base.analyst.principal, order("phone", PHONE, Measure.SUSPEND))
+    police = dw.base.analyst
+    [issued] = service.issue(police.principal, sampled(platform, police, "phone", PHONE, Measure.SUSPEND))
     return service.receipt(dw.cmcc.principal, issued.id, ReceiptCreate(status=OrderStatus.EXECUTED))
 
 
@@ -141,7 +142,10 @@ def test_the_answer_is_the_same_for_a_number_without_a_measure(platform: Platfor
         service.submit(None, FACTS, REASONS, [], "10.1.1.1", phone=OTHER_PHONE, otp="123456")
     assert refused.value.field == "otp"
     # A measure ordered but not executed yet is not "in force on the number" for this proof.
-    disposal_of(platform).issue(dw.base.analyst.principal, order("phone", "13812340000", Measure.SUSPEND))
+    police = dw.base.analyst
+    disposal_of(platform).issue(
+        police.principal, sampled(platform, police, "phone", "13812340000", Measure.SUSPEND)
+    )
     before = len(dw.notifier.sent)
     service.phone.issue("13812340000", "10.1.1.1")
     assert len(dw.notifier.sent) == before

@@ -14,7 +14,7 @@ from fanzha.audit.tables import AuditRecord
 from fanzha.bootstrap import Platform
 from fanzha.core.clock import FrozenClock
 from fanzha.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from fanzha.disposal.domain import Measure, OrderStatus
+from fanzha.disposal.domain import Measure, OrderStatus, Verification
 from fanzha.disposal.release import in_force
 from fanzha.disposal.schemas import ReceiptCreate
 from fanzha.disposal.tables import Order
@@ -50,17 +50,31 @@ def executed_everywhere(platform: Platform, dw: DisposalWorld) -> tuple[str, lis
         SamplePublish(kind="phone", value=PHONE, fraud_type=FraudType.FAKE_CUSTOMER_SERVICE),
     )
     run_policy(platform)
+    # Art 20¶2: the platforms re-verify the accounts registered with the number; they fail, so restrict.
     for platform_user in (dw.wechat, dw.qq):
         service.issue(
             dw.base.analyst.principal,
-            order("phone", PHONE, Measure.ASSOCIATED_RESTRICT, org_id=platform_user.org.id),
+            order(
+                "phone",
+                PHONE,
+                Measure.ASSOCIATED_REVERIFY,
+                org_id=platform_user.org.id,
+                trigger="associated_account",
+            ),
         )
-    orders = service.search(dw.base.analyst.principal)
     people = {dw.cmcc.org.id: dw.cmcc, dw.wechat.org.id: dw.wechat, dw.qq.org.id: dw.qq}
-    for item in orders:
-        service.receipt(people[item.org_id].principal, item.id, ReceiptCreate(status=OrderStatus.EXECUTED))
+    done: set[int] = set()
+    while todo := [o for o in service.search(dw.base.analyst.principal) if o.id not in done]:
+        for item in todo:
+            failed = Verification.FAILED if item.measure == Measure.ASSOCIATED_REVERIFY else None
+            receipt = ReceiptCreate(status=OrderStatus.EXECUTED, verification=failed)
+            service.receipt(people[item.org_id].principal, item.id, receipt)
+            done.add(item.id)
+    orders = [
+        o for o in service.search(dw.base.analyst.principal) if o.measure != Measure.ASSOCIATED_REVERIFY
+    ]
     codes = {n.text: m.group(1) for n in dw.notifier.sent if (m := re.search(r"申诉码 ([A-Z0-9]+)", n.text))}
-    assert len(codes) == 3  # one notice per measure applied
+    assert len(codes) == 5  # one notice per order: suspension, two re-verifications, two restrictions
     [suspension] = [c for text, c in codes.items() if "暂停使用" in text]
     return suspension, orders
 
@@ -86,7 +100,9 @@ def test_an_upheld_appeal_releases_every_measure_and_revokes_the_sample(
     assert sorted(r.org_id for r in releases) == sorted({o.org_id for o in orders})
     assert all(r.measure == Measure.RELEASE and r.appeal_id == appeal.id for r in releases)
     with platform.sessions() as session:
-        originals = list(session.scalars(select(Order).where(Order.measure != "release")))
+        originals = list(
+            session.scalars(select(Order).where(Order.measure.not_in(["release", "associated_reverify"])))
+        )
         sample = session.scalars(select(Sample)).one()
         topics = [e.topic for e in outbox.read_after(session, 0, 1000)]
     assert {o.status for o in originals} == {"released"}

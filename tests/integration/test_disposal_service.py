@@ -126,6 +126,18 @@ def order(kind: str, value: str, measure: Measure, **extra: object) -> OrderCrea
     )
 
 
+def sampled(
+    platform: Platform, police: Person, kind: str, value: str, measure: Measure, **extra: object
+) -> OrderCreate:
+    """An order on a sample the police published (Art 28¶1: the trigger of immediate measures)."""
+    sample, _ = platform.samples.publish(
+        police.principal, SamplePublish(kind=kind, value=value, fraud_type=FraudType.FAKE_INVESTMENT)
+    )
+    return OrderCreate.model_validate(
+        {"sample_id": sample.id, "measure": measure, "reason": "一日内外呼陌生号码百余次", **extra}
+    )
+
+
 def run_policy(platform: Platform) -> int:
     """Let the linked-disposal policy consume the outbox until it has caught up."""
     assert platform.linked_disposal is not None
@@ -204,9 +216,14 @@ def test_a_bad_routing_file_changes_nothing_and_names_the_line(platform: Platfor
 def test_an_order_is_routed_with_its_legal_basis_and_deadline(
     platform: Platform, dw: DisposalWorld, clock: FrozenClock
 ) -> None:
-    [issued] = disposal_of(platform).issue(dw.base.analyst.principal, order("phone", PHONE, Measure.SUSPEND))
+    police = dw.base.analyst
+    [issued] = disposal_of(platform).issue(
+        police.principal, sampled(platform, police, "phone", PHONE, Measure.SUSPEND)
+    )
     assert issued.org_id == dw.cmcc.org.id and issued.issuer_org_id == dw.base.county_x.id
-    assert issued.article == "第十三条" and issued.status == OrderStatus.ISSUED
+    # Art 28¶1: a notified sample is suspended at once; Art 13 needs a failed re-verification first.
+    assert issued.article == "第二十八条第一款" and issued.trigger == "sample_notified"
+    assert issued.status == OrderStatus.ISSUED
     assert issued.due_at == clock.now() + timedelta(minutes=30)
     assert issued.object_masked != PHONE and "5678" in issued.object_masked
     assert ("order.issue", "success") in _audit_actions(platform)
@@ -219,28 +236,33 @@ def test_bad_orders_are_refused_and_change_nothing(platform: Platform, dw: Dispo
     service, police = disposal_of(platform), dw.base.analyst.principal
     refusals: list[tuple[OrderCreate, str]] = [
         (order("phone", PHONE, Measure.BLOCK_LINK), "measure"),  # not a measure for a phone card
-        (order("phone", PHONE, Measure.SUSPEND, org_id=dw.cucc.org.id), "org_id"),  # 138 is not CUCC's
+        (order("phone", PHONE, Measure.REVERIFY, org_id=dw.cucc.org.id), "org_id"),  # 138 is not CUCC's
         (
-            order("phone", PHONE, Measure.SUSPEND, org_id=dw.base.bank_a.id),
+            order("phone", PHONE, Measure.REVERIFY, org_id=dw.base.bank_a.id),
             "org_id",
         ),  # a bank, not an operator
-        (order("phone", "13012345678", Measure.SUSPEND), "org_id"),  # nobody is responsible
-        (order("phone", "12", Measure.SUSPEND), "value"),
+        (order("phone", "13012345678", Measure.REVERIFY), "org_id"),  # nobody is responsible
+        (order("phone", "12", Measure.REVERIFY), "value"),
         (order("phone", PHONE, Measure.RELEASE), "measure"),  # releases come from appeal decisions
+        # Art 13: a monitored card is re-verified first; suspending it on the alert is refused.
+        (order("phone", PHONE, Measure.SUSPEND), "trigger"),
+        (order("phone", PHONE, Measure.SUSPEND, trigger="reverify_failed"), "trigger"),  # the platform's
+        (order("phone", PHONE, Measure.SUSPEND, trigger="sample_notified"), "sample_id"),  # which sample?
+        (order("bank_card", CARD_A, Measure.SUSPEND_BUSINESS, trigger="monitoring_alert"), "trigger"),
     ]
     for data, field in refusals:
         with pytest.raises(ValidationFailed) as error:
             service.issue(police, data)
         assert error.value.field == field, data
     with pytest.raises(PermissionDenied):
-        service.issue(dw.cmcc.principal, order("phone", PHONE, Measure.SUSPEND))
+        service.issue(dw.cmcc.principal, order("phone", PHONE, Measure.REVERIFY))
     assert _count(platform, Order) == 0
     assert ("order.issue", "denied") in _audit_actions(platform)
 
 
 def test_receipts_walk_the_states_and_the_person_gets_a_notice(platform: Platform, dw: DisposalWorld) -> None:
-    service = disposal_of(platform)
-    [issued] = service.issue(dw.base.analyst.principal, order("phone", PHONE, Measure.SUSPEND))
+    service, police = disposal_of(platform), dw.base.analyst
+    [issued] = service.issue(police.principal, sampled(platform, police, "phone", PHONE, Measure.SUSPEND))
     # The operator fetches its orders: that is their delivery.
     assert [o.id for o in service.search(dw.cmcc.principal)] == [issued.id]
     assert service.search(dw.cucc.principal) == []  # an institution sees only its own orders
@@ -259,8 +281,8 @@ def test_receipts_walk_the_states_and_the_person_gets_a_notice(platform: Platfor
 
 
 def test_a_receipt_for_someone_elses_order_is_refused(platform: Platform, dw: DisposalWorld) -> None:
-    service = disposal_of(platform)
-    [issued] = service.issue(dw.base.analyst.principal, order("phone", PHONE, Measure.SUSPEND))
+    service, police = disposal_of(platform), dw.base.analyst
+    [issued] = service.issue(police.principal, sampled(platform, police, "phone", PHONE, Measure.SUSPEND))
     with pytest.raises(NotFound):
         service.receipt(dw.cucc.principal, issued.id, ReceiptCreate(status=OrderStatus.EXECUTED))
     with pytest.raises(NotFound):
@@ -277,8 +299,9 @@ def test_a_receipt_for_someone_elses_order_is_refused(platform: Platform, dw: Di
 
 def test_a_confidential_order_sends_no_notice(platform: Platform, dw: DisposalWorld) -> None:
     service = disposal_of(platform)
+    police = dw.base.analyst
     [issued] = service.issue(
-        dw.base.analyst.principal, order("phone", PHONE, Measure.RESTRICT, confidential=True)
+        police.principal, sampled(platform, police, "phone", PHONE, Measure.RESTRICT, confidential=True)
     )
     service.receipt(dw.cmcc.principal, issued.id, ReceiptCreate(status=OrderStatus.EXECUTED))
     assert dw.notifier.sent == []  # Art 34¶1: secrecy required by law
@@ -295,14 +318,41 @@ def test_a_failed_reverification_brings_a_suspension(platform: Platform, dw: Dis
         ReceiptCreate(status=OrderStatus.EXECUTED, verification=Verification.FAILED),
     )
     follow = [o for o in service.search(dw.base.analyst.principal) if o.id != check.id]
-    assert [(o.measure, o.org_id, o.status) for o in follow] == [("suspend", dw.cmcc.org.id, "issued")]
+    # Art 13: failed → restrict or suspend, by risk level (medium: restrict), on the failure as its trigger.
+    assert [(o.measure, o.org_id, o.status, o.trigger, o.article) for o in follow] == [
+        ("restrict", dw.cmcc.org.id, "issued", "reverify_failed", "第十三条")
+    ]
+    # Repeating the receipt brings no second follow-up.
+    service.receipt(
+        dw.cmcc.principal,
+        check.id,
+        ReceiptCreate(status=OrderStatus.EXECUTED, verification=Verification.FAILED),
+    )
+    assert _count(platform, Order) == 2
+
+
+def test_a_high_risk_card_that_fails_is_suspended_within_two_hours(
+    platform: Platform, dw: DisposalWorld, clock: FrozenClock
+) -> None:
+    service = disposal_of(platform)
+    [check] = service.issue(
+        dw.base.analyst.principal, order("phone", PHONE, Measure.REVERIFY, risk_level="high")
+    )
+    assert check.due_at == clock.now() + timedelta(hours=2)  # Art 13: re-verification graded by risk
+    service.receipt(
+        dw.cmcc.principal,
+        check.id,
+        ReceiptCreate(status=OrderStatus.EXECUTED, verification=Verification.FAILED),
+    )
+    [follow] = [o for o in service.search(dw.base.analyst.principal) if o.id != check.id]
+    assert (follow.measure, follow.risk_level) == ("suspend", "high")
 
 
 def test_overdue_orders_are_reminded_then_reported_to_issuer_and_regulator(
     platform: Platform, dw: DisposalWorld, clock: FrozenClock
 ) -> None:
-    service = disposal_of(platform)
-    [late] = service.issue(dw.base.analyst.principal, order("phone", PHONE, Measure.SUSPEND))
+    service, police = disposal_of(platform), dw.base.analyst
+    [late] = service.issue(police.principal, sampled(platform, police, "phone", PHONE, Measure.SUSPEND))
     assert escalate_overdue(service) == {"reminded": 0, "reported": 0}
     clock.advance(timedelta(minutes=31))
     assert escalate_overdue(service) == {"reminded": 1, "reported": 0}
@@ -329,7 +379,10 @@ def test_an_order_is_found_among_the_open_ones_exactly_while_it_is_open(
     open-orders indexes (closed_at empty), see the order exactly while its status is open."""
     service = disposal_of(platform)
     phone = f"138{next(_NUMBERS):08d}"  # a fresh object for every example
-    [issued] = service.issue(dw.base.analyst.principal, order("phone", phone, Measure.RESTRICT))
+    police_user = dw.base.analyst
+    [issued] = service.issue(
+        police_user.principal, sampled(platform, police_user, "phone", phone, Measure.RESTRICT)
+    )
     operator = dw.cmcc.principal
     for step in steps:
         if step == "fetch":
@@ -414,11 +467,17 @@ def test_a_number_not_reverified_in_time_is_suspended(
 ) -> None:
     service = disposal_of(platform)
     [check] = service.issue(dw.base.analyst.principal, order("phone", PHONE, Measure.REVERIFY))
-    clock.advance(timedelta(hours=24, minutes=1))
+    clock.advance(timedelta(hours=23, minutes=59))
+    assert escalate_overdue(service) == {"reminded": 0, "reported": 0}
+    assert _count(platform, Order) == 1  # within its time (medium risk: 24 h) nothing is restricted
+    clock.advance(timedelta(minutes=2))
     assert escalate_overdue(service) == {"reminded": 1, "reported": 0}
-    assert _count(platform, Order) == 1  # a reminder first: nothing is suspended yet
-    clock.advance(timedelta(minutes=31))
-    assert escalate_overdue(service) == {"reminded": 0, "reported": 1}
     follow = [o for o in service.search(dw.base.analyst.principal) if o.id != check.id]
-    assert [(o.measure, o.org_id, o.status) for o in follow] == [("suspend", dw.cmcc.org.id, "issued")]
+    # Art 13 未按规定核验: late → the measure of its risk level, once.
+    assert [(o.measure, o.org_id, o.status, o.trigger) for o in follow] == [
+        ("restrict", dw.cmcc.org.id, "issued", "reverify_failed")
+    ]
     assert str(check.id) in follow[0].reason
+    clock.advance(timedelta(minutes=31))
+    assert escalate_overdue(service) == {"reminded": 1, "reported": 1}  # the follow-up is late too
+    assert _count(platform, Order) == 2

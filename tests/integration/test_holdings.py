@@ -11,12 +11,12 @@ from sqlalchemy import event, func, select
 from fanzha.audit.tables import AuditRecord
 from fanzha.bootstrap import Platform
 from fanzha.core.errors import NotFound, PermissionDenied, ValidationFailed
-from fanzha.disposal.domain import OrderStatus
+from fanzha.disposal.domain import Measure, OrderStatus, Trigger, Verification
 from fanzha.disposal.holdings import HoldingRow, HoldingsService, parse_csv
 from fanzha.disposal.release import in_force
-from fanzha.disposal.schemas import ReceiptCreate
+from fanzha.disposal.schemas import OrderCreate, ReceiptCreate
 from fanzha.disposal.tables import Holding, Order
-from fanzha.identifiers import luhn_check_digit, resident_id_check_char
+from fanzha.identifiers import IdentifierKind, luhn_check_digit, resident_id_check_char
 from fanzha.identity.domain import OrgKind, Role
 from fanzha.samples.domain import FraudType
 from fanzha.samples.schemas import SamplePublish
@@ -112,8 +112,10 @@ def test_an_upload_is_an_idempotent_upsert_and_keeps_no_raw_identifier(
         stored = session.scalars(select(Holding)).all()
         assert len(stored) == 2
         for row in stored:
-            raw = b" ".join([row.object_ciphertext, row.holder_ciphertext])
+            raw = b" ".join([row.object_ciphertext, row.phone_ciphertext or b""])
             assert CARD_A.encode() not in raw and HOLDER.encode() not in raw and OTHER.encode() not in raw
+            # Art 9: no column holds anything the platform could turn back into the ID number.
+            assert not hasattr(row, "holder_ciphertext")
             assert CARD_A not in row.object_masked and OTHER not in row.holder_masked
             assert "*" in row.holder_masked
         actions = [r.action for r in session.scalars(select(AuditRecord).order_by(AuditRecord.seq))]
@@ -182,13 +184,15 @@ def test_institutions_see_and_delete_only_their_own_declarations(
     assert service.search(base.bank_a_op.principal) == []
     with platform.sessions() as session:
         gone = session.get_one(Holding, mine.id)
-        assert gone.withdrawn_at is not None and gone.holder_token == "" and gone.holder_ciphertext == b""
+        assert gone.withdrawn_at is not None and gone.holder_token == "" and gone.phone_ciphertext is None
     # Declared again, it is in force again.
     service.upload(base.bank_a_op.principal, [HoldingRow("bank_card", CARD_A, HOLDER, "items.0")])
     assert len(service.search(base.bank_a_op.principal)) == 1
 
 
-# Linked disposal to the holder's other institutions (Art 18¶3) ----------------------------------------
+# Linked disposal and the holder's other institutions (Art 20¶2, 28¶1, 29) ---------------------------
+
+HOLDER_PHONE = "13912345678"  # the phone the holder registered with bank A: where notices go
 
 
 def dispose(platform: Platform, hw: HoldingsWorld, kind: str, value: str) -> None:
@@ -205,67 +209,147 @@ def _orders(platform: Platform) -> list[tuple[int, str, str, str]]:
         return sorted((o.org_id, o.measure, o.object_kind, o.article) for o in session.scalars(select(Order)))
 
 
-def test_a_mule_card_restricts_its_holder_at_the_other_payment_institutions(
+def city_unit(platform: Platform, hw: HoldingsWorld) -> Person:
+    """A city-level anti-fraud centre's commander (Art 29, AFL 31¶2: may determine joint punishment)."""
+    city = make_org(platform, "changsha", OrgKind.POLICE_CITY, "430100", hw.dw.base.centre.id)
+    return make_user(platform, "cscommander", city, Role.COMMANDER)
+
+
+def joint(basis: str = "长公（反诈）惩字〔2026〕12号：帮信罪判决生效") -> OrderCreate:
+    return OrderCreate(
+        kind=IdentifierKind.RESIDENT_ID,
+        value=HOLDER,
+        measure=Measure.ASSOCIATED_RESTRICT,
+        trigger=Trigger.JOINT_PUNISHMENT,
+        basis=basis,
+        reason="因提供银行卡帮助信息网络犯罪活动受过刑事处罚，实施联合惩戒",
+    )
+
+
+def test_a_mule_card_sample_restricts_the_card_only_not_its_holder_elsewhere(
+    platform: Platform, hw: HoldingsWorld
+) -> None:
+    declare_journey_1(platform, hw)
+    dispose(platform, hw, "bank_card", CARD_A)
+    # Art 28¶1: the card is suspended at once. Restricting the holder's accounts at other institutions
+    # would be joint punishment (Art 29): never automatic.
+    assert _orders(platform) == [(hw.dw.base.bank_a.id, "suspend_business", "bank_card", "第二十八条第一款")]
+
+
+def test_a_fraud_number_has_its_holders_platform_accounts_reverified_not_restricted(
+    platform: Platform, hw: HoldingsWorld
+) -> None:
+    dw = hw.dw
+    service = holdings_of(platform)
+    service.upload(dw.cmcc.principal, [HoldingRow("phone", "13812345678", HOLDER, "items.0")])
+    service.upload(dw.wechat.principal, [HoldingRow("internet_account", "wechat:wxid_h", HOLDER, "items.0")])
+    service.upload(dw.qq.principal, [HoldingRow("internet_account", "qq:10001", OTHER, "items.0")])
+    dispose(platform, hw, "phone", "13812345678")
+    # Art 28¶1 on the number; Art 20¶2: WeChat re-verifies the accounts that person registered (QQ holds
+    # another person's). Associated re-verification stays automatic.
+    assert _orders(platform) == sorted(
+        [
+            (dw.cmcc.org.id, "suspend", "phone", "第二十八条第一款"),
+            (dw.wechat.org.id, "associated_reverify", "resident_id", "第二十条第二款"),
+        ]
+    )
+    with platform.sessions() as session:
+        [associated] = session.scalars(select(Order).where(Order.measure == "associated_reverify")).all()
+        assert associated.object_ciphertext == b"" and HOLDER not in associated.object_masked  # Art 9
+        assert associated.trigger == "associated_account"
+    # WeChat finds that person's accounts by the token the order names.
+    [account] = holdings_of(platform).search(dw.wechat.principal, holder_token=associated.object_token)
+    assert account.object_masked.startswith("wechat:")
+    disposal = platform.disposal
+    assert disposal is not None
+    # Only a failed re-verification brings the restriction of those accounts (Art 20¶2 根据风险情况).
+    disposal.receipt(
+        dw.wechat.principal,
+        associated.id,
+        ReceiptCreate(status=OrderStatus.EXECUTED, verification=Verification.FAILED, notice_delivered=True),
+    )
+    assert (dw.wechat.org.id, "associated_restrict", "resident_id", "第二十条第二款") in _orders(platform)
+
+
+def test_a_county_unit_cannot_restrict_a_person_across_institutions(
+    platform: Platform, hw: HoldingsWorld
+) -> None:
+    declare_journey_1(platform, hw)
+    disposal = platform.disposal
+    assert disposal is not None
+    with pytest.raises(PermissionDenied) as refused:
+        disposal.issue(hw.dw.base.analyst.principal, joint())
+    assert "第二十九条" in refused.value.message_zh and refused.value.field == "trigger"
+    with pytest.raises(ValidationFailed) as no_basis:
+        disposal.issue(city_unit(platform, hw).principal, joint(basis=" "))
+    assert no_basis.value.field == "basis"
+    assert _orders(platform) == []
+    with platform.sessions() as session:
+        denied = session.scalars(select(AuditRecord).where(AuditRecord.result == "denied")).all()
+    assert [r.action for r in denied] == ["order.issue"]
+
+
+def test_a_city_unit_restricts_a_person_with_the_basis_recorded_and_a_notice_sent(
     platform: Platform, hw: HoldingsWorld
 ) -> None:
     declare_journey_1(platform, hw)
     dw = hw.dw
-    platform.samples.publish(
-        dw.base.analyst.principal,
-        SamplePublish(kind="bank_card", value=CARD_A, fraud_type=FraudType.FAKE_INVESTMENT),
-    )
-    run_policy(platform)
-    assert _orders(platform) == sorted(
-        [
-            (dw.base.bank_a.id, "suspend_business", "bank_card", "第十八条"),
-            # Alipay and Tenpay hold accounts of the same person; UnionPay (another person) and bank B
-            # (not a payment institution) get nothing.
-            (dw.alipay.org.id, "associated_restrict", "resident_id", "第十八条第三款"),
-            (hw.tenpay.org.id, "associated_restrict", "resident_id", "第十八条第三款"),
-        ]
-    )
-    with platform.sessions() as session:
-        associated = session.scalars(select(Order).where(Order.measure == "associated_restrict")).all()
-        holder = {o.object_token for o in associated}
-        assert {o.issuer_org_id for o in associated} == {dw.base.county_x.id}
-        assert all(o.sample_id is not None and HOLDER not in o.object_masked for o in associated)
-    assert holder == {h[2] for h in _rows(platform) if h[0] == dw.alipay.org.id}
-    # Alipay finds that person's accounts by the token the order names.
-    [account] = holdings_of(platform).search(dw.alipay.principal, holder_token=holder.pop())
-    assert account.object_masked.startswith("alipay:")
-    # A second sample of the same person (the Alipay account) adds no second order while one is in force.
-    platform.samples.publish(
-        dw.base.analyst.principal,
-        SamplePublish(kind="payment_account", value="alipay:2088001", fraud_type=FraudType.FAKE_INVESTMENT),
-    )
-    run_policy(platform)
-    assert (
-        _orders(platform).count((hw.tenpay.org.id, "associated_restrict", "resident_id", "第十八条第三款"))
-        == 1
-    )
-    assert (dw.alipay.org.id, "restrict", "payment_account", "第十八条") in _orders(platform)
-
-
-def test_a_withdrawn_holding_orders_nothing(platform: Platform, hw: HoldingsWorld) -> None:
-    declare_journey_1(platform, hw)
     service = holdings_of(platform)
-    [tenpay_row] = service.search(hw.tenpay.principal)
-    service.withdraw(hw.tenpay.principal, tenpay_row.id)
-    platform.samples.publish(
-        hw.dw.base.analyst.principal,
-        SamplePublish(kind="bank_card", value=CARD_A, fraud_type=FraudType.FAKE_INVESTMENT),
+    # Bank A knows the holder's registered phone: the notices go there by SMS.
+    service.upload(
+        dw.base.bank_a_op.principal, [HoldingRow("bank_card", CARD_A, HOLDER, "items.0", HOLDER_PHONE)]
     )
-    run_policy(platform)
-    assert [o[0] for o in _orders(platform) if o[1] == "associated_restrict"] == [hw.dw.alipay.org.id]
+    [withdrawn] = service.search(hw.unionpay.principal)
+    city = city_unit(platform, hw)
+    disposal = platform.disposal
+    assert disposal is not None and platform.appeals is not None
+    orders = disposal.issue(city.principal, joint())
+    # Every institution where the person holds accounts, by the register; UnionPay holds another's.
+    people = {
+        dw.base.bank_a.id: dw.base.bank_a_op,
+        dw.base.bank_b.id: dw.base.bank_b_op,
+        dw.alipay.org.id: dw.alipay,
+        hw.tenpay.org.id: hw.tenpay,
+    }
+    assert sorted(o.org_id for o in orders) == sorted(people) and withdrawn.org_id not in people
+    for item in orders:
+        assert (item.article, item.trigger, item.issuer_org_id) == (
+            "第二十九条第二款",
+            "joint_punishment",
+            city.org.id,
+        )
+        assert item.basis.startswith("长公") and item.object_ciphertext == b""
+        disposal.receipt(people[item.org_id].principal, item.id, ReceiptCreate(status=OrderStatus.EXECUTED))
+    sent = [n for n in dw.notifier.sent if "申诉码" in n.text]
+    assert len(sent) == 4 and {n.recipient for n in sent} == {"+86" + HOLDER_PHONE}
+    assert all(city.org.name_zh in n.text and "第二十九条第二款" in n.text for n in sent)
+    # The person appeals with a code; upheld, the restriction is lifted at every institution at once.
+    code = APPEAL_CODE.search(sent[0].text)
+    assert code is not None
+    appeal = platform.appeals.submit(code.group(1), "判决已撤销", "惩戒依据不存在", [], "10.1.1.1")
+    assert appeal.deciding_org_id == city.org.id  # 谁决定谁负责
+    _, releases = platform.appeals.decide(city.principal, appeal.id, True, "依据已撤销")
+    assert sorted(r.org_id for r in releases) == sorted(people)
+    with platform.sessions() as session:
+        measures = session.scalars(select(Order).where(Order.measure != "release")).all()
+        assert {o.status for o in measures} == {"released"}
+        assert in_force(session, orders[0].object_token) == []
 
 
-def test_the_holdings_are_read_once_per_batch(platform: Platform, hw: HoldingsWorld) -> None:
-    declare_journey_1(platform, hw)
-    police = hw.dw.base.analyst.principal
-    others = [f"62220200001{n:04d}" for n in range(8)]
-    for card in [CARD_A, CARD_B] + [c + luhn_check_digit(c) for c in others]:
+def test_the_holdings_are_read_a_fixed_number_of_times_per_batch(
+    platform: Platform, hw: HoldingsWorld
+) -> None:
+    dw = hw.dw
+    service = holdings_of(platform)
+    phones = [f"1381234{n:04d}" for n in range(10)]
+    service.upload(
+        dw.cmcc.principal, [HoldingRow("phone", p, HOLDER, f"items.{i}") for i, p in enumerate(phones)]
+    )
+    service.upload(dw.wechat.principal, [HoldingRow("internet_account", "wechat:wxid_h", HOLDER, "items.0")])
+    police = dw.base.analyst.principal
+    for phone in phones:
         platform.samples.publish(
-            police, SamplePublish(kind="bank_card", value=card, fraud_type=FraudType.FAKE_INVESTMENT)
+            police, SamplePublish(kind="phone", value=phone, fraud_type=FraudType.FAKE_INVESTMENT)
         )
     statements: list[str] = []
 
@@ -278,49 +362,10 @@ def test_the_holdings_are_read_once_per_batch(platform: Platform, hw: HoldingsWo
         run_policy(platform)
     finally:
         event.remove(platform.engine, "before_cursor_execute", count)
-    assert len(statements) == 1  # one batch of ten samples, one query of the register
+    # One batch of ten samples: the associated query, and the notices' recipients (objects, people).
+    assert len(statements) <= 3
     with platform.sessions() as session:
-        restricted = session.scalar(
-            select(func.count()).select_from(Order).where(Order.measure == "associated_restrict")
+        reverify = session.scalar(
+            select(func.count()).select_from(Order).where(Order.measure == "associated_reverify")
         )
-    assert restricted == 2  # both cards are the same person's: Alipay and Tenpay once each
-
-
-def test_an_upheld_appeal_on_the_card_lifts_the_restrictions_it_brought_on_its_holder(
-    platform: Platform, hw: HoldingsWorld
-) -> None:
-    declare_journey_1(platform, hw)
-    dw, police = hw.dw, hw.dw.base.analyst.principal
-    dispose(platform, hw, "bank_card", CARD_A)
-    disposal = platform.disposal
-    assert disposal is not None and platform.appeals is not None
-    people = {dw.base.bank_a.id: dw.base.bank_a_op, dw.alipay.org.id: dw.alipay, hw.tenpay.org.id: hw.tenpay}
-    for item in disposal.search(police):
-        disposal.receipt(people[item.org_id].principal, item.id, ReceiptCreate(status=OrderStatus.EXECUTED))
-    [code] = [
-        m.group(1) for n in dw.notifier.sent if "中止业务" in n.text and (m := APPEAL_CODE.search(n.text))
-    ]
-    appeal = platform.appeals.submit(code, "这是我的工资卡，被冒用", "误判", [], "10.1.1.1")
-    _, releases = platform.appeals.decide(police, appeal.id, True, "核实为本人正常使用")
-    # Art 34¶2: released everywhere at once, the holder's accounts at Alipay and Tenpay included.
-    assert sorted(r.org_id for r in releases) == sorted(people)
-    with platform.sessions() as session:
-        measures = session.scalars(select(Order).where(Order.measure != "release")).all()
-    assert {o.status for o in measures} == {"released"}
-
-
-def test_an_associated_restriction_another_sample_brought_stays_in_force(
-    platform: Platform, hw: HoldingsWorld
-) -> None:
-    declare_journey_1(platform, hw)
-    dw = hw.dw
-    dispose(platform, hw, "payment_account", "alipay:2088001")  # the holder's account: a sample of its own
-    dispose(platform, hw, "bank_card", CARD_A)
-    with platform.sessions() as session:
-        card = session.scalars(select(Order).where(Order.object_kind == "bank_card")).one()
-        kept = in_force(session, card.object_token, derived=True)
-    # The account's sample restricted the holder at Tenpay; the card's adds Alipay (Tenpay is in force).
-    # Lifting the card lifts its own order and the restriction it brought, not the account's.
-    assert sorted((o.org_id, o.measure) for o in kept) == sorted(
-        [(dw.base.bank_a.id, "suspend_business"), (dw.alipay.org.id, "associated_restrict")]
-    )
+    assert reverify == 1  # all ten numbers are the same person's: WeChat once

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,8 +22,9 @@ from sqlalchemy import Engine, select
 from fanzha.bootstrap import Platform, build_platform
 from fanzha.core.clock import FrozenClock
 from fanzha.core.settings import Settings
-from fanzha.disposal.domain import Measure, OrderStatus
+from fanzha.disposal.domain import CODE_SLOT, Measure, OrderStatus, render_notice
 from fanzha.disposal.notices import HttpSmsGateway, LoggingNotifier, SmsGatewayFailed, SmsNotifier, SmsRefused
+from fanzha.disposal.release import code_hash
 from fanzha.disposal.resend import RESEND_JOB, resend_unsent
 from fanzha.disposal.schemas import ReceiptCreate
 from fanzha.disposal.tables import Notice, Order
@@ -35,7 +37,7 @@ from tests.integration.test_disposal_service import (
     DisposalWorld,
     disposal_of,
     make_disposal_world,
-    order,
+    sampled,
 )
 
 KEY = "sms-gateway-test-key-" + "k" * 24  # a test key, made up here
@@ -135,8 +137,16 @@ def sms_platform(
 def executed(platform: Platform, dw: DisposalWorld, phone: str = PHONE) -> Order:
     """A suspension of `phone` the operator executed: its notice is recorded and handed to the port."""
     service = disposal_of(platform)
-    [issued] = service.issue(dw.base.analyst.principal, order("phone", phone, Measure.SUSPEND))
+    police = dw.base.analyst
+    [issued] = service.issue(police.principal, sampled(platform, police, "phone", phone, Measure.SUSPEND))
     return service.receipt(dw.cmcc.principal, issued.id, ReceiptCreate(status=OrderStatus.EXECUTED))
+
+
+def sent_code(text: str) -> str:
+    """The appeal code in a notice as sent."""
+    match = re.search(r"申诉码 ([A-Z2-9]{10})", text)
+    assert match is not None, text
+    return match.group(1)
 
 
 def notices(platform: Platform) -> list[Notice]:
@@ -161,10 +171,14 @@ def test_the_notice_reaches_the_gateway_signed(
     [message] = gateway.state.received
     assert gateway.state.bad_signatures == 0 and gateway.state.attempts == 1
     assert message.pop("content_type").startswith("application/json")
-    assert message == {"phone": "+86" + PHONE, "text": notice.text, "request_id": f"notice-{notice.id}"}
+    code = sent_code(message["text"])
+    # Finding 15: the stored text holds a slot, the code is rendered at send time; only its hash is kept.
+    assert CODE_SLOT in notice.text and code not in notice.text and code_hash(code) == notice.code_hash
+    rendered = render_notice(notice.text, code)
+    assert message == {"phone": "+86" + PHONE, "text": rendered, "request_id": f"notice-{notice.id}"}
     assert "暂停使用" in message["text"] and "申诉码" in message["text"]
     # Neither the number, the text nor the key is logged on the way.
-    assert PHONE not in caplog.text and KEY not in caplog.text and notice.text not in caplog.text
+    assert PHONE not in caplog.text and KEY not in caplog.text and rendered not in caplog.text
 
 
 def test_the_appeal_code_goes_through_the_same_gateway(
@@ -197,7 +211,10 @@ def test_a_failed_notice_is_resent_once_after_the_grace_period(
     assert resend(platform) == 1
     [message] = gateway.state.received
     assert message["request_id"] == f"notice-{notice.id}" and message["phone"] == "+86" + PHONE
-    assert message["text"] == notice.text and gateway.state.bad_signatures == 0
+    # The resend renders the same code again: the one the portal knows by its hash.
+    code = sent_code(message["text"])
+    assert message["text"] == render_notice(notice.text, code) and code_hash(code) == notice.code_hash
+    assert gateway.state.bad_signatures == 0
     [notice] = notices(platform)
     assert notice.sent_at == clock.now()
     # Exactly once: later passes find nothing to send.

@@ -77,19 +77,26 @@ def otp_hash(salt: str, token: str, code: str) -> str:
     return hashlib.sha256(f"{salt}\x1f{token}\x1f{code}".encode()).hexdigest()
 
 
-def latest_notice(session: Session, token: str) -> Notice | None:
-    """The newest notice of an executed, unreleased measure on the object (what a phone proof appeals)."""
-    return session.scalars(
+def latest_notice(session: Session, token: str, object_token: str | None = None) -> Notice | None:
+    """The newest notice of an executed, unreleased measure a phone proof may appeal (Art 34¶2).
+
+    `token` is the proven phone's: the measure is on that number, or on an object whose holder registered
+    it (a card, an account, the person). `object_token` narrows it to one object.
+    """
+    query = (
         select(Notice)
         .join(Order, Order.id == Notice.order_id)
         .where(
-            Order.object_token == token,
+            (Order.object_token == token) | (Notice.recipient_token == token),
             Order.status == str(OrderStatus.EXECUTED),
             Order.measure != str(Measure.RELEASE),
         )
         .order_by(Notice.id.desc())
         .limit(1)
-    ).first()
+    )
+    if object_token is not None:
+        query = query.where(Notice.object_token == object_token)
+    return session.scalars(query).first()
 
 
 # Runs a call after the HTTP answer (FastAPI's BackgroundTasks.add_task), or at once.

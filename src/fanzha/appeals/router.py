@@ -152,6 +152,7 @@ def submit(request: Request, body: AppealCreate) -> Any:
         client_ip(request),
         phone=body.phone,
         otp=body.otp,
+        obj=(body.kind, body.value) if body.kind is not None and body.value else None,
     )
     return JSONResponse(public_view(appeal).model_dump(mode="json"), status_code=201)
 

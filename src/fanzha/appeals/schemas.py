@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from fanzha.identifiers import IdentifierKind
+
 
 class AppealCreate(BaseModel):
     """The public portal's appeal: the notice's code or phone and SMS code (Art 34¶2), facts and reasons."""
@@ -15,6 +17,9 @@ class AppealCreate(BaseModel):
     code: str | None = Field(default=None, min_length=8, max_length=20)
     phone: str | None = Field(default=None, min_length=3, max_length=32)
     otp: str | None = Field(default=None, min_length=6, max_length=6)
+    # With phone and otp: the object appealed (a card, an account) whose holder registered that phone.
+    kind: IdentifierKind | None = None
+    value: str | None = Field(default=None, max_length=2048)
     facts: str = Field(min_length=5, max_length=5000)
     reasons: str = Field(min_length=2, max_length=5000)
     documents: list[str] = Field(default_factory=list, max_length=20)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fanzha.appeals.attachments import AttachmentStore
 from fanzha.appeals.domain import (
-    APPEAL_TIME_LIMIT,
+    APPEAL_TIME_LIMIT_HOURS,
     OPEN_APPEALS,
     AppealStatus,
     check_appeal_step,
@@ -20,10 +21,10 @@ from fanzha.appeals.domain import (
 )
 from fanzha.appeals.otp import OtpLimits, PhoneProof, latest_notice
 from fanzha.appeals.tables import Appeal, AppealAttachment
-from fanzha.audit.service import ANONYMOUS
+from fanzha.audit.service import ANONYMOUS, SYSTEM
 from fanzha.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from fanzha.disposal.notices import OutgoingNotice
-from fanzha.disposal.release import code_hash, in_force, release_object, send_notices
+from fanzha.disposal.release import code_hash, in_force, recipient, release_object, send_notices
 from fanzha.disposal.service import DisposalService
 from fanzha.disposal.tables import Notice, Order
 from fanzha.events import outbox
@@ -47,8 +48,15 @@ Attach = Callable[[Session, Appeal], object]
 class AppealService:
     """Appeals by the person or unit affected; one appeal covers every measure on the object."""
 
-    def __init__(self, disposal: DisposalService, otp_limits: OtpLimits | None = None) -> None:
+    def __init__(
+        self,
+        disposal: DisposalService,
+        otp_limits: OtpLimits | None = None,
+        time_limit_hours: int = APPEAL_TIME_LIMIT_HOURS,
+    ) -> None:
         self._disposal = disposal
+        # Art 34¶2 立即进行核查: the time to verify and decide, after which the appeal escalates.
+        self.time_limit = timedelta(hours=time_limit_hours)
         self.disposal = disposal
         self.clock = disposal.clock
         # Art 34¶2: the person proves control of the number by a one-time SMS code.
@@ -85,6 +93,7 @@ class AppealService:
         phone: str | None = None,
         otp: str | None = None,
         attach: Attach | None = None,
+        obj: tuple[IdentifierKind, str] | None = None,
     ) -> Appeal:
         """Art 34¶2: the person appeals by the notice's code or phone and SMS code, with facts and reasons."""
         with self._disposal.uow() as uow:
@@ -92,12 +101,16 @@ class AppealService:
             if code and not otp:
                 notice, proof = self._notice(session, code), "code"
             elif phone and otp and not code:
+                object_token = self._disposal.vault.token_of(*obj)[1] if obj is not None else None
                 proven = self.phone.verify(session, phone, otp, source_ip)
-                # One appeal covers every measure on the number; the newest notice names the deciding unit.
-                found = latest_notice(session, proven.token)
+                # The number itself, or any object whose holder registered it (a card, an account, the
+                # person): one appeal covers every measure on the object; the newest notice names the unit.
+                found = latest_notice(session, proven.token, object_token)
                 if found is None:
                     raise NotFound(
-                        "该号码没有正在执行的处置措施", "No measure is in force on this number", field="phone"
+                        "该号码及以其登记的对象均没有正在执行的处置措施",
+                        "No measure is in force on this number or an object registered with it",
+                        field="phone",
                     )
                 notice, proof = found, "phone"
             else:
@@ -129,7 +142,7 @@ class AppealService:
                 reasons=reasons.strip(),
                 documents=json.dumps(documents, ensure_ascii=False),
                 status=str(AppealStatus.SUBMITTED),
-                due_at=now + APPEAL_TIME_LIMIT,
+                due_at=now + self.time_limit,
                 created_at=now,
                 updated_at=now,
             )
@@ -183,10 +196,9 @@ class AppealService:
         return seen
 
     def _may_decide(self, session: Session, principal: Principal, appeal: Appeal) -> bool:
-        # The deciding unit, or a police unit above it, handles the appeal.
-        return principal.org_kind.is_police and principal.org_id in self._ancestors(
-            session, appeal.deciding_org_id
-        )
+        # The deciding unit (a police unit, or the department that ordered, 谁决定谁负责), or one above it.
+        deciders = principal.org_kind.is_police or principal.org_kind.is_department
+        return deciders and principal.org_id in self._ancestors(session, appeal.deciding_org_id)
 
     def mine(self, session: Session, principal: Principal, appeal_id: int, action: str) -> Appeal:
         """The appeal, locked, if the principal's unit decides it; else an audited 404."""
@@ -199,7 +211,7 @@ class AppealService:
 
     def queue(self, principal: Principal, status: str | None = None, limit: int = 100) -> list[Appeal]:
         """Appeals the principal's unit decides, oldest deadline first."""
-        if not principal.org_kind.is_police:
+        if not (principal.org_kind.is_police or principal.org_kind.is_department):
             raise PermissionDenied("只有公安机关处理申诉", "Only police units handle appeals", field="org")
         with self._disposal.uow() as uow:
             query = select(Appeal).order_by(Appeal.due_at, Appeal.id).limit(limit * 5)
@@ -269,6 +281,7 @@ class AppealService:
                     principal.org_id,
                     f"申诉成立：{text}",
                     appeal.id,
+                    institutions_fulfilled,
                 )
                 self._revoke_samples(session, appeal, principal.username, text)
                 check_appeal_step(decision, AppealStatus.RELEASED)
@@ -325,11 +338,43 @@ class AppealService:
         """The appellant learns the outcome by SMS when the object is a number, always on the portal."""
         outcome = "申诉成立，相关处置措施已解除" if upheld else f"申诉不成立，理由：{reason}"
         text = f"【湖南反诈】您的申诉（编号 {appeal.number}，对象 {appeal.object_masked}）{outcome}。"
-        recipient = ""
-        if appeal.object_kind == IdentifierKind.PHONE:
-            order = session.scalars(select(Order).where(Order.object_token == appeal.object_token)).first()
-            if order is not None:
-                recipient = self._disposal.vault.decrypt(
-                    order.object_kind, order.object_token, order.object_ciphertext
-                ).value
-        return OutgoingNotice(0, "sms" if recipient else "portal", recipient, text)
+        # The same phone the notice went to: the number itself or the holder's registered phone.
+        notice = session.get(Notice, appeal.notice_id)
+        order = session.get(Order, notice.order_id) if notice is not None else None
+        phone = recipient(self._disposal, notice, order) if notice is not None and order is not None else ""
+        return OutgoingNotice(0, "sms" if phone else "portal", phone, text)
+
+    def escalate_overdue(self) -> int:
+        """Art 34¶2 立即进行核查: appeals undecided past their time limit go to the unit above; how many."""
+        now = self.clock.now()
+        with self._disposal.uow() as uow:
+            session = uow.session
+            late = session.scalars(
+                select(Appeal)
+                .where(
+                    Appeal.status.in_([str(s) for s in OPEN_APPEALS]),
+                    Appeal.due_at < now,
+                    Appeal.escalated_at.is_(None),
+                )
+                .with_for_update()
+            ).all()
+            for appeal in late:
+                appeal.escalated_at = appeal.updated_at = now
+                unit = session.get(Organisation, appeal.deciding_org_id)
+                payload = {
+                    "appeal_id": appeal.id,
+                    "deciding_org_id": appeal.deciding_org_id,
+                    "escalated_to_org_id": unit.parent_id if unit is not None else None,
+                    "due_at": appeal.due_at.isoformat(),
+                }
+                outbox.record(session, self.clock, "appeals.overdue", payload)
+                self._disposal.audit.record(
+                    session,
+                    SYSTEM,
+                    "appeal.overdue",
+                    object_type="appeal",
+                    object_id=appeal.id,
+                    detail=payload,
+                )
+            uow.commit()
+            return len(late)

@@ -27,6 +27,8 @@ class Appeal(Base):
     documents: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Art 34¶2 立即核查: set when the appeal passed its time limit undecided and was escalated.
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     decision_reason: Mapped[str] = mapped_column(String(1000), default="")
     decided_by: Mapped[str] = mapped_column(String(64), default="")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

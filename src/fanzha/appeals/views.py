@@ -24,6 +24,7 @@ from fanzha.appeals.router import (
 )
 from fanzha.appeals.schemas import AppealCreate, OtpRequest
 from fanzha.core.errors import FanzhaError, ValidationFailed
+from fanzha.identifiers import KIND_LABELS
 from fanzha.identity.domain import Permission, Principal
 from fanzha.web import ratelimit
 from fanzha.web.deps import authorize, client_ip
@@ -109,6 +110,7 @@ def _portal(request: Request, code: int = 200, **context: Any) -> HTMLResponse:
         "notice": None,
         "sent": None,
         "attached": 0,
+        "kinds": KIND_LABELS,
     }
     return render(request, "appeals/portal.html", code, max_files=MAX_FILES, **(values | context))
 
@@ -156,6 +158,7 @@ async def submit(request: Request) -> Response:
             phone=data.phone,
             otp=data.otp,
             attach=lambda session, appeal: store.seal(session, appeal, files, ip),
+            obj=(data.kind, data.value) if data.kind is not None and data.value else None,
         )
     except ValidationError as invalid:
         return _portal(request, 422, form=shown, error=_invalid(invalid))

@@ -1,6 +1,6 @@
 """The audit chain (Art 26): each entry's MAC covers its content and the previous entry's MAC.
 
-Entries written since migration 0009 carry HMAC-SM3 under a key the database never holds (version
+Entries written since migration 0010 carry HMAC-SM3 under a key the database never holds (version
 `KEYED`), so whoever controls the database cannot forge or re-chain them. Entries from before carry
 the plain SM3 hash (version `LEGACY`); they stay bound into the chain by the first keyed entry, which
 covers the last legacy hash. Signed checkpoints kept outside the database (count and head MAC) pin what

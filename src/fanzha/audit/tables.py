@@ -29,7 +29,7 @@ class AuditRecord(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-    # 1: plain SM3 (entries from before migration 0009); 2: HMAC-SM3 under the audit key.
+    # 1: plain SM3 (entries from before migration 0010); 2: HMAC-SM3 under the audit key.
     mac_version: Mapped[int] = mapped_column(Integer, server_default="1")
 
 

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     feed_per_minute_per_org: int = Field(default=600, ge=1)
     # Webhooks may target loopback and private addresses: only for tests and the demo (refused in production).
     webhook_allow_private: bool = False
+    # Art 13, 18¶3: hours allowed to re-verify, by the alert's risk level (e.g. '{"high": 1}' overrides one).
+    reverify_hours: dict[str, int] = Field(default_factory=lambda: {"high": 2, "medium": 24, "low": 72})
+    # Art 34¶2 立即进行核查: hours to verify an appeal before it escalates to the unit above.
+    appeal_time_limit_hours: int = Field(default=24, ge=1, le=720)
     # Per-kind sample lifetime overrides in days, e.g. FANZHA_SAMPLE_EXPIRY_DAYS='{"ip": 14}'.
     sample_expiry_days: dict[str, int] = Field(default_factory=dict)
     data_dir: Path = Path("./var")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from fanzha.core.errors import Conflict, ValidationFailed
 from fanzha.identifiers import IdentifierKind
 from fanzha.identity.domain import OrgKind
+from fanzha.samples.domain import RiskLevel as RiskLevel  # the alert's risk: the samples' own grades
 
 
 class Measure(StrEnum):
@@ -55,88 +56,248 @@ class Routing(StrEnum):
     SECTOR = "sector"  # any institution of the sector (accounts registered with a number, Art 20¶2)
 
 
+class Trigger(StrEnum):
+    """What gives rise to an order; each allows only the measures its article grants."""
+
+    SAMPLE = "sample_notified"  # Art 28¶1: a sample the provincial police notified
+    ALERT = "monitoring_alert"  # Art 13, 18¶3, 20¶1, 23¶1: the institution's or police monitoring
+    REVERIFY_FAILED = "reverify_failed"  # Art 13, 18¶3, 20¶2: re-verification failed or not done in time
+    FRAUD_PAYEE = "fraud_payee"  # Art 18¶4: the payee of a transfer is a fraud account
+    ASSOCIATED = "associated_account"  # Art 20¶2: registered with a case- or fraud-involved account
+    UNLICENSED = "unlicensed_notice"  # Art 23¶2: an unlicensed site or app the departments notify
+    JOINT_PUNISHMENT = "joint_punishment"  # Art 29, AFL 31¶2: a determination by a city-level unit or above
+    APPEAL_UPHELD = "appeal_upheld"  # Art 34¶2: the appeal was upheld, the measure is lifted
+
+
+TRIGGER_LABELS: dict[Trigger, tuple[str, str]] = {
+    Trigger.SAMPLE: ("省公安机关通报的涉诈样本", "Sample notified by the provincial police"),
+    Trigger.ALERT: ("监测识别的异常", "Monitoring alert"),
+    Trigger.REVERIFY_FAILED: ("核验未通过或未按规定核验", "Re-verification failed or late"),
+    Trigger.FRAUD_PAYEE: ("转账收款方为涉诈账户", "Payee is a fraud account"),
+    Trigger.ASSOCIATED: ("与涉案、涉诈账号关联注册", "Registered with a fraud-involved account"),
+    Trigger.UNLICENSED: ("未办理许可或备案且存在涉诈异常", "Unlicensed site or app with fraud signs"),
+    Trigger.JOINT_PUNISHMENT: ("联合惩戒认定", "Joint punishment determination"),
+    Trigger.APPEAL_UPHELD: ("申诉核查通过", "Appeal upheld"),
+}
+# Triggers only the platform itself gives: a follow-up of a re-verification, a release on appeal.
+SYSTEM_TRIGGERS = frozenset({Trigger.REVERIFY_FAILED, Trigger.APPEAL_UPHELD})
+
+
+# Art 13 根据风险等级采取有区别的核验措施: the time allowed for re-verification (a setting, hours).
+REVERIFY_HOURS: dict[RiskLevel, int] = {RiskLevel.HIGH: 2, RiskLevel.MEDIUM: 24, RiskLevel.LOW: 72}
+
+
 @dataclass(frozen=True)
 class MeasureRule:
-    """One measure allowed on one kind of object, with its legal basis and default deadline."""
+    """One measure allowed on one kind of object upon one trigger, with its article and default deadline.
+
+    `grant` is the phrase of the article that grants the measure (checked against the text in tests).
+    """
 
     kind: IdentifierKind
     measure: Measure
     institution: OrgKind
+    trigger: Trigger
     article: str
+    grant: str
     deadline: timedelta
     routing: Routing = Routing.TABLE
 
 
-_K, _M, _O = IdentifierKind, Measure, OrgKind
+_K, _M, _O, _T = IdentifierKind, Measure, OrgKind, Trigger
 _MIN, _HOUR = timedelta(minutes=1), timedelta(hours=1)
+# Art 28¶1 有关单位应当按照公安机关要求，即时采取限制、暂停服务等处置措施.
+_AT_ONCE = "即时采取限制、暂停服务等处置措施"
 
 
 def _rules() -> tuple[MeasureRule, ...]:
     rules: list[MeasureRule] = []
-    # Art 13: abnormal phone card: re-verify by risk level, restrict or suspend when it fails.
-    # Art 28¶1: on a sample the operator restricts or suspends at once (minutes).
-    for measure, deadline in ((_M.REVERIFY, 24 * _HOUR), (_M.RESTRICT, 30 * _MIN), (_M.SUSPEND, 30 * _MIN)):
-        rules.append(MeasureRule(_K.PHONE, measure, _O.TELECOM, "第十三条", deadline))
-    # Art 20¶2: platforms re-verify and restrict the accounts registered with a fraud number.
-    rules.append(
-        MeasureRule(
-            _K.PHONE, _M.ASSOCIATED_REVERIFY, _O.INTERNET, "第二十条第二款", 24 * _HOUR, Routing.SECTOR
-        )
+
+    def add(
+        kind: IdentifierKind,
+        institution: OrgKind,
+        trigger: Trigger,
+        article: str,
+        measures: tuple[tuple[Measure, str, timedelta], ...],
+        routing: Routing = Routing.TABLE,
+    ) -> None:
+        for measure, grant, deadline in measures:
+            rules.append(MeasureRule(kind, measure, institution, trigger, article, grant, deadline, routing))
+
+    # Phone cards. Art 13: a monitored abnormal card is re-verified by risk level; only a card not
+    # re-verified in time or failing it is restricted or suspended.
+    add(_K.PHONE, _O.TELECOM, _T.ALERT, "第十三条", ((_M.REVERIFY, "重新进行实名核验", 24 * _HOUR),))
+    add(
+        _K.PHONE,
+        _O.TELECOM,
+        _T.REVERIFY_FAILED,
+        "第十三条",
+        (
+            (_M.RESTRICT, "限制、暂停有关电话卡功能", 30 * _MIN),
+            (_M.SUSPEND, "限制、暂停有关电话卡功能", 30 * _MIN),
+        ),
     )
-    rules.append(
-        MeasureRule(
-            _K.PHONE, _M.ASSOCIATED_RESTRICT, _O.INTERNET, "第二十条第二款", 2 * _HOUR, Routing.SECTOR
-        )
+    # Art 28¶1: a notified sample is restricted or suspended at once.
+    add(
+        _K.PHONE,
+        _O.TELECOM,
+        _T.SAMPLE,
+        "第二十八条第一款",
+        ((_M.RESTRICT, _AT_ONCE, 30 * _MIN), (_M.SUSPEND, _AT_ONCE, 30 * _MIN)),
     )
-    # Art 18¶3-4: banks and payment institutions re-verify, delay settlement, restrict, suspend business.
+    # Art 20¶2: platforms re-verify the accounts registered with a fraud number, and restrict them by
+    # risk once that re-verification failed or is late.
+    add(
+        _K.PHONE,
+        _O.INTERNET,
+        _T.ASSOCIATED,
+        "第二十条第二款",
+        ((_M.ASSOCIATED_REVERIFY, "所关联注册的互联网账号重新进行核验", 24 * _HOUR),),
+        Routing.SECTOR,
+    )
+    add(
+        _K.PHONE,
+        _O.INTERNET,
+        _T.REVERIFY_FAILED,
+        "第二十条第二款",
+        ((_M.ASSOCIATED_RESTRICT, "限制功能", 2 * _HOUR),),
+        Routing.SECTOR,
+    )
+    # Bank cards and payment accounts.
     for kind, institution in ((_K.BANK_CARD, _O.BANK), (_K.PAYMENT_ACCOUNT, _O.PAYMENT)):
-        for measure, deadline in (
-            (_M.REVERIFY, 24 * _HOUR),
-            (_M.DELAY_SETTLEMENT, 10 * _MIN),
-            (_M.RESTRICT, 30 * _MIN),
-            (_M.SUSPEND_BUSINESS, 30 * _MIN),
-        ):
-            rules.append(MeasureRule(kind, measure, institution, "第十八条", deadline))
-    # Associated restriction of a person's accounts, addressed by the holder's ID number: the institution
-    # restricts every account that person holds with it (fanzha.disposal.holdings finds the institutions).
-    # Art 18¶3: an account not cleared of fraud suspicion is restricted; a mule card's holder is restricted
-    # at the payment institutions too. Art 20¶2: platforms restrict the accounts associated with it.
-    rules.append(
-        MeasureRule(
-            _K.RESIDENT_ID, _M.ASSOCIATED_RESTRICT, _O.PAYMENT, "第十八条第三款", 30 * _MIN, Routing.SECTOR
+        # Art 18¶3: an abnormal account is re-verified at once; only when suspicion remains, the measures
+        # by risk level.
+        add(
+            kind,
+            institution,
+            _T.ALERT,
+            "第十八条第三款",
+            ((_M.REVERIFY, "立即重新核验客户身份", 24 * _HOUR),),
         )
-    )
-    rules.append(
-        MeasureRule(
-            _K.RESIDENT_ID, _M.ASSOCIATED_RESTRICT, _O.INTERNET, "第二十条第二款", 2 * _HOUR, Routing.SECTOR
+        add(
+            kind,
+            institution,
+            _T.REVERIFY_FAILED,
+            "第十八条第三款",
+            (
+                (_M.DELAY_SETTLEMENT, "延迟支付结算", 10 * _MIN),
+                (_M.RESTRICT, "限制账户功能", 30 * _MIN),
+                (_M.SUSPEND_BUSINESS, "中止业务", 30 * _MIN),
+            ),
         )
+        # Art 18¶4: a transfer to a fraud account is delayed, restricted or stopped directly.
+        add(
+            kind,
+            institution,
+            _T.FRAUD_PAYEE,
+            "第十八条第四款",
+            (
+                (_M.DELAY_SETTLEMENT, "有权直接采取延迟支付结算", 10 * _MIN),
+                (_M.RESTRICT, "限制或者中止有关业务", 30 * _MIN),
+                (_M.SUSPEND_BUSINESS, "限制或者中止有关业务", 30 * _MIN),
+            ),
+        )
+        add(
+            kind,
+            institution,
+            _T.SAMPLE,
+            "第二十八条第一款",
+            ((_M.RESTRICT, _AT_ONCE, 30 * _MIN), (_M.SUSPEND_BUSINESS, _AT_ONCE, 30 * _MIN)),
+        )
+    # Internet accounts. Art 20¶1: dynamic identity verification; Art 20¶2: accounts registered with a fraud
+    # account are re-verified, then by risk rectified, restricted, suspended, closed, banned.
+    add(
+        _K.INTERNET_ACCOUNT, _O.INTERNET, _T.ALERT, "第二十条第一款", ((_M.REVERIFY, "动态核验", 24 * _HOUR),)
     )
-    # Art 20¶2: internet accounts: rectify, restrict, suspend, close, ban re-registration.
-    for measure, deadline in (
-        (_M.REVERIFY, 24 * _HOUR),
-        (_M.RECTIFY, 72 * _HOUR),
-        (_M.RESTRICT, 2 * _HOUR),
-        (_M.SUSPEND, 2 * _HOUR),
-        (_M.CLOSE_ACCOUNT, 24 * _HOUR),
-        (_M.BAN_REREGISTRATION, 24 * _HOUR),
-    ):
-        rules.append(MeasureRule(_K.INTERNET_ACCOUNT, measure, _O.INTERNET, "第二十条第二款", deadline))
-    # Art 23: URLs, domains and apps: block the link, close the site or app, take the app down.
-    rules.append(MeasureRule(_K.URL, _M.BLOCK_LINK, _O.INTERNET, "第二十三条", 2 * _HOUR))
-    rules.append(MeasureRule(_K.URL, _M.CLOSE_SITE, _O.INTERNET, "第二十三条", 24 * _HOUR))
-    rules.append(MeasureRule(_K.DOMAIN, _M.BLOCK_LINK, _O.INTERNET, "第二十三条", 2 * _HOUR))
-    rules.append(MeasureRule(_K.DOMAIN, _M.CLOSE_SITE, _O.INTERNET, "第二十三条", 24 * _HOUR))
-    rules.append(MeasureRule(_K.APP, _M.BLOCK_LINK, _O.INTERNET, "第二十三条", 2 * _HOUR))
-    rules.append(MeasureRule(_K.APP, _M.CLOSE_SITE, _O.INTERNET, "第二十三条", 24 * _HOUR))
-    rules.append(MeasureRule(_K.APP, _M.TAKE_DOWN_APP, _O.INTERNET, "第二十三条", 24 * _HOUR))
+    add(
+        _K.INTERNET_ACCOUNT,
+        _O.INTERNET,
+        _T.ASSOCIATED,
+        "第二十条第二款",
+        ((_M.REVERIFY, "重新进行核验", 24 * _HOUR),),
+    )
+    add(
+        _K.INTERNET_ACCOUNT,
+        _O.INTERNET,
+        _T.REVERIFY_FAILED,
+        "第二十条第二款",
+        (
+            (_M.RECTIFY, "限期改正", 72 * _HOUR),
+            (_M.RESTRICT, "限制功能", 2 * _HOUR),
+            (_M.SUSPEND, "暂停使用", 2 * _HOUR),
+            (_M.CLOSE_ACCOUNT, "关闭账号", 24 * _HOUR),
+            (_M.BAN_REREGISTRATION, "禁止重新注册", 24 * _HOUR),
+        ),
+    )
+    add(
+        _K.INTERNET_ACCOUNT,
+        _O.INTERNET,
+        _T.SAMPLE,
+        "第二十八条第一款",
+        ((_M.RESTRICT, _AT_ONCE, 2 * _HOUR), (_M.SUSPEND, _AT_ONCE, 2 * _HOUR)),
+    )
+    # A person (by the keyed token of the ID number: the platform never holds the number, Art 9).
+    # Art 20¶2: platforms re-verify the accounts the holder of a fraud account registered (automatic),
+    # and restrict them only when that fails or is late.
+    add(
+        _K.RESIDENT_ID,
+        _O.INTERNET,
+        _T.ASSOCIATED,
+        "第二十条第二款",
+        ((_M.ASSOCIATED_REVERIFY, "所关联注册的互联网账号重新进行核验", 24 * _HOUR),),
+        Routing.SECTOR,
+    )
+    add(
+        _K.RESIDENT_ID,
+        _O.INTERNET,
+        _T.REVERIFY_FAILED,
+        "第二十条第二款",
+        ((_M.ASSOCIATED_RESTRICT, "限制功能", 2 * _HOUR),),
+        Routing.SECTOR,
+    )
+    # Art 29¶2 (AFL 31¶2): restricting a person's accounts across institutions is joint punishment, on a
+    # determination by a police unit at city level or above, with notice and appeal.
+    for institution in (_O.BANK, _O.PAYMENT, _O.TELECOM, _O.INTERNET):
+        add(
+            _K.RESIDENT_ID,
+            institution,
+            _T.JOINT_PUNISHMENT,
+            "第二十九条第二款",
+            ((_M.ASSOCIATED_RESTRICT, "相关业务限制办理", 2 * _HOUR),),
+            Routing.SECTOR,
+        )
+    # URLs, domains and apps. Art 23¶1: on monitoring, operators and platforms block, close, take down;
+    # Art 23¶2: the police, telecom and cyberspace departments notify them of unlicensed ones.
+    link_measures: dict[IdentifierKind, tuple[tuple[Measure, str, timedelta], ...]] = {
+        _K.URL: (
+            (_M.BLOCK_LINK, "封堵下载链接", 2 * _HOUR),
+            (_M.CLOSE_SITE, "关闭网站或者应用程序", 24 * _HOUR),
+        ),
+        _K.DOMAIN: (
+            (_M.BLOCK_LINK, "封堵下载链接", 2 * _HOUR),
+            (_M.CLOSE_SITE, "关闭网站或者应用程序", 24 * _HOUR),
+        ),
+        _K.APP: (
+            (_M.BLOCK_LINK, "封堵下载链接", 2 * _HOUR),
+            (_M.CLOSE_SITE, "关闭网站或者应用程序", 24 * _HOUR),
+            (_M.TAKE_DOWN_APP, "下架应用程序", 24 * _HOUR),
+        ),
+    }
+    for kind, measures in link_measures.items():
+        for institution in (_O.INTERNET, _O.TELECOM):
+            add(kind, institution, _T.ALERT, "第二十三条第一款", measures)
+            add(kind, institution, _T.UNLICENSED, "第二十三条第二款", measures)
+            # Art 28¶1: a notified sample's link is blocked at once (a restriction of the service).
+            add(kind, institution, _T.SAMPLE, "第二十八条第一款", ((_M.BLOCK_LINK, _AT_ONCE, 2 * _HOUR),))
     return tuple(rules)
 
 
 CATALOGUE: tuple[MeasureRule, ...] = _rules()
-_BY_KEY = {(r.kind, r.measure, r.institution): r for r in CATALOGUE}
-# Art 34¶1-2: lifting a measure once an appeal is upheld is immediate.
+_BY_KEY = {(r.kind, r.measure, r.institution, r.trigger): r for r in CATALOGUE}
+# Art 34¶2: 核查通过的，应当即时解除: lifting a measure once an appeal is upheld is immediate.
 RELEASE_DEADLINE = 30 * _MIN
-RELEASE_ARTICLE = "第三十四条"
+RELEASE_ARTICLE = "第三十四条第二款"
+RELEASE_GRANT = "即时解除"
 
 
 def rules_for(kind: IdentifierKind) -> list[MeasureRule]:
@@ -148,30 +309,55 @@ def rule_for(
     kind: IdentifierKind,
     measure: Measure,
     institution: OrgKind,
+    trigger: Trigger,
     overrides: dict[str, int] | None = None,
 ) -> MeasureRule:
-    """The catalogue entry, or a clear refusal when the measure is not allowed on this object."""
+    """The catalogue entry, or a clear refusal when the measure, trigger or institution does not fit."""
     if measure is Measure.RELEASE:
-        return MeasureRule(kind, measure, institution, RELEASE_ARTICLE, RELEASE_DEADLINE)
-    rule = _BY_KEY.get((kind, measure, institution))
-    if rule is None:
-        if not any(r.kind == kind and r.measure == measure for r in CATALOGUE):
+        if trigger is not Trigger.APPEAL_UPHELD:
             raise ValidationFailed(
-                f"「{MEASURE_LABELS[measure][0]}」不适用于{kind.label_zh}",
+                f"解除处置措施须以申诉核查通过为前提（{RELEASE_ARTICLE}）",
+                f"A release follows an upheld appeal ({RELEASE_ARTICLE})",
+                field="trigger",
+            )
+        return MeasureRule(
+            kind, measure, institution, trigger, RELEASE_ARTICLE, RELEASE_GRANT, RELEASE_DEADLINE
+        )
+    rule = _BY_KEY.get((kind, measure, institution, trigger))
+    if rule is None:
+        allowed = [r for r in CATALOGUE if r.kind == kind and r.measure == measure]
+        label = MEASURE_LABELS[measure][0]
+        if not allowed:
+            raise ValidationFailed(
+                f"「{label}」不适用于{kind.label_zh}",
                 f"Measure {measure} is not allowed for a {kind.label_en.lower()}",
                 field="measure",
             )
+        on_trigger = [r for r in allowed if r.trigger == trigger]
+        if not on_trigger:
+            bases = sorted({(r.article, r.trigger) for r in allowed})
+            zh = "；".join(f"{a}：{TRIGGER_LABELS[t][0]}" for a, t in bases)
+            en = "; ".join(f"{a}: {t}" for a, t in bases)
+            raise ValidationFailed(
+                f"对{kind.label_zh}采取「{label}」不能以「{TRIGGER_LABELS[trigger][0]}」为依据，"
+                f"须具备下列情形之一：{zh}",
+                f"Measure {measure} on a {kind.label_en.lower()} cannot follow {trigger}; it needs {en}",
+                field="trigger",
+            )
         raise ValidationFailed(
-            f"该机构不负责对{kind.label_zh}采取「{MEASURE_LABELS[measure][0]}」",
+            f"该机构不负责对{kind.label_zh}采取「{label}」",
             f"This institution is not responsible for {measure} on a {kind.label_en.lower()}",
             field="org_id",
         )
     minutes = (overrides or {}).get(f"{kind}.{measure}")
     if minutes is not None:
-        return MeasureRule(
-            rule.kind, rule.measure, rule.institution, rule.article, minutes * _MIN, rule.routing
-        )
+        return replace(rule, deadline=minutes * _MIN)
     return rule
+
+
+def reverify_deadline(risk: RiskLevel, hours: dict[RiskLevel, int] | None = None) -> timedelta:
+    """Art 13, 18¶3: the time allowed for a re-verification, by the alert's risk level."""
+    return timedelta(hours=(hours or REVERIFY_HOURS)[risk])
 
 
 # The order state machine ------------------------------------------------------------------------
@@ -289,15 +475,41 @@ class Verification(StrEnum):
     FAILED = "failed"
 
 
-# After a failed re-verification the institution restricts or suspends (Art 13, 18¶3, 20¶2).
-FOLLOW_UP: dict[IdentifierKind, Measure] = {
-    IdentifierKind.PHONE: Measure.SUSPEND,
-    IdentifierKind.BANK_CARD: Measure.SUSPEND_BUSINESS,
-    IdentifierKind.PAYMENT_ACCOUNT: Measure.SUSPEND_BUSINESS,
-    IdentifierKind.INTERNET_ACCOUNT: Measure.SUSPEND,
+# After a failed or late re-verification the institution acts by risk level (Art 13 限制、暂停; Art 18¶3
+# 根据风险等级 延迟支付结算、限制账户功能、中止业务; Art 20¶2 根据风险情况 限期改正、限制功能、暂停使用).
+_R = RiskLevel
+FOLLOW_UP: dict[IdentifierKind, dict[RiskLevel, Measure]] = {
+    IdentifierKind.PHONE: {_R.HIGH: Measure.SUSPEND, _R.MEDIUM: Measure.RESTRICT, _R.LOW: Measure.RESTRICT},
+    IdentifierKind.BANK_CARD: {
+        _R.HIGH: Measure.SUSPEND_BUSINESS,
+        _R.MEDIUM: Measure.RESTRICT,
+        _R.LOW: Measure.DELAY_SETTLEMENT,
+    },
+    IdentifierKind.PAYMENT_ACCOUNT: {
+        _R.HIGH: Measure.SUSPEND_BUSINESS,
+        _R.MEDIUM: Measure.RESTRICT,
+        _R.LOW: Measure.DELAY_SETTLEMENT,
+    },
+    IdentifierKind.INTERNET_ACCOUNT: {
+        _R.HIGH: Measure.SUSPEND,
+        _R.MEDIUM: Measure.RESTRICT,
+        _R.LOW: Measure.RECTIFY,
+    },
 }
+REVERIFY_MEASURES = frozenset({Measure.REVERIFY, Measure.ASSOCIATED_REVERIFY})
 
-# The measure a linked-disposal policy orders by default when a sample becomes active (Art 28¶1).
+
+def follow_up(kind: IdentifierKind, measure: Measure, risk: RiskLevel) -> Measure | None:
+    """The measure after a failed or late re-verification, by risk level; None when there is none."""
+    if measure is Measure.ASSOCIATED_REVERIFY:
+        return Measure.ASSOCIATED_RESTRICT  # Art 20¶2: restrict the associated accounts
+    if measure is Measure.REVERIFY and kind in FOLLOW_UP:
+        return FOLLOW_UP[kind][risk]
+    return None
+
+
+# The measure a linked-disposal policy orders by default when a sample becomes active (Art 28¶1:
+# 限制、暂停服务): suspend a number, suspend business on a card, restrict an account, block a link.
 LINKED_DEFAULTS: dict[IdentifierKind, Measure] = {
     IdentifierKind.PHONE: Measure.SUSPEND,
     IdentifierKind.BANK_CARD: Measure.SUSPEND_BUSINESS,
@@ -305,21 +517,37 @@ LINKED_DEFAULTS: dict[IdentifierKind, Measure] = {
     IdentifierKind.INTERNET_ACCOUNT: Measure.SUSPEND,
     IdentifierKind.URL: Measure.BLOCK_LINK,
     IdentifierKind.DOMAIN: Measure.BLOCK_LINK,
-    IdentifierKind.APP: Measure.TAKE_DOWN_APP,
+    IdentifierKind.APP: Measure.BLOCK_LINK,
 }
 
 # Kinds an order can address (those with a responsible institution).
 ORDERABLE_KINDS = frozenset(r.kind for r in CATALOGUE)
 
 
-def notice_text(kind: IdentifierKind, masked: str, measure: Measure, reason: str, code: str) -> str:
-    """The Art 34¶1 notice in plain Chinese: object, measure, reason, remedy channel, documents."""
+# Stored notices hold this slot where the appeal code goes: the code is rendered only when the notice is
+# sent or handed to the institution that delivers it (fanzha.disposal.release.render).
+CODE_SLOT = "〔申诉码〕"
+
+
+def notice_text(
+    kind: IdentifierKind, masked: str, measure: Measure, reason: str, deciding_unit: str, article: str
+) -> str:
+    """The Art 34¶1 notice in plain Chinese: object, measure, reason, deciding unit, remedy, documents.
+
+    The appeal code is the slot `CODE_SLOT`, filled in at send time.
+    """
     return (
         f"【湖南反诈】您的{kind.label_zh}{masked}因涉嫌涉诈异常（{reason}），"
-        f"已被采取「{MEASURE_LABELS[measure][0]}」措施。如有异议，可凭申诉码 {code} "
+        f"已由{deciding_unit}依据《湖南省实施〈反电信网络诈骗法〉若干规定》{article}决定"
+        f"采取「{MEASURE_LABELS[measure][0]}」措施。如有异议，可凭申诉码 {CODE_SLOT} "
         f"登录反诈平台公众门户提出申诉，说明事实和理由，并提交身份证件及能证明正常使用的材料"
         f"（如工作证明、交易凭证）。"
     )
+
+
+def render_notice(text: str, code: str) -> str:
+    """The notice as the person reads it: the appeal code in its slot."""
+    return text.replace(CODE_SLOT, code)
 
 
 DOCUMENTS_ZH = "身份证件；能证明正常使用的材料（工作证明、交易凭证、聊天记录等）"

@@ -1,9 +1,11 @@
 """The holdings register (持有关系登记): who holds the objects each institution serves (Art 18, 20¶2).
 
 Linked disposal reads it to reach the same person's accounts at other institutions
-(`fanzha.disposal.policy`). Objects and holders are kept as the platform's keyed tokens, masks and SM4
-ciphertext only (Art 26, 27); an institution writes and reads only its own declarations, and every
-access is audited as access to personal information.
+(`fanzha.disposal.policy`), and notices read it for the holder's registered phone (Art 34¶1). Objects
+are kept as keyed tokens, masks and SM4 ciphertext; the holder's ID number only as its keyed token and
+mask (Art 9: nothing the platform could turn back into the number); the holder's phone, the contact
+notices go to, as token and ciphertext. An institution writes and reads only its own declarations, and
+every access is audited as access to personal information.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ HOLDABLE: dict[OrgKind, IdentifierKind] = {
     OrgKind.INTERNET: IdentifierKind.INTERNET_ACCOUNT,
 }
 MAX_ROWS = 100_000
-CSV_COLUMNS = ("kind", "value", "holder_id")
+CSV_COLUMNS = ("kind", "value", "holder_id")  # and optionally holder_phone
 _CHUNK = 5_000  # tokens per IN list: well under SQLite's bound-parameter limit
 
 
@@ -47,6 +49,7 @@ class HoldingRow:
     value: str
     holder_id: str
     where: str  # "items.3" (JSON) or "line 4" (CSV)
+    holder_phone: str = ""  # the holder's registered phone, where notices go (Art 34¶1)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,8 @@ class _Checked:
     object_ciphertext: bytes
     holder_token: str
     holder_masked: str
-    holder_ciphertext: bytes
+    phone_token: str
+    phone_ciphertext: bytes | None
     where: str
 
 
@@ -101,6 +105,7 @@ def parse_csv(data: bytes) -> list[HoldingRow]:
             (row.get("value") or "").strip(),
             (row.get("holder_id") or "").strip(),
             f"line {line}",
+            (row.get("holder_phone") or "").strip(),
         )
         for line, row in enumerate(({k.strip(): v for k, v in r.items() if k} for r in rows), start=2)
     ]
@@ -159,15 +164,25 @@ class HoldingsService:
             holder = normalise(IdentifierKind.RESIDENT_ID, row.holder_id, field="holder_id")
         except ValidationFailed as error:
             raise _line_error(row.where, "holder_id", error) from None
-        object_token, holder_token = self._vault.token(obj), self._vault.token(holder)
+        phone_token, phone_ciphertext = "", None
+        if row.holder_phone:
+            try:
+                phone = normalise(IdentifierKind.PHONE, row.holder_phone, field="holder_phone")
+            except ValidationFailed as error:
+                raise _line_error(row.where, "holder_phone", error) from None
+            phone_token = self._vault.token(phone)
+            phone_ciphertext = self._vault.encrypt(phone, phone_token)
+        object_token = self._vault.token(obj)
         return _Checked(
             kind,
             object_token,
             self._vault.mask(obj),
             self._vault.encrypt(obj, object_token),
-            holder_token,
+            # Art 9: the ID number's keyed token and mask only; it is never encrypted for keeping.
+            self._vault.token(holder),
             self._vault.mask(holder),
-            self._vault.encrypt(holder, holder_token),
+            phone_token,
+            phone_ciphertext,
             row.where,
         )
 
@@ -203,10 +218,15 @@ class HoldingsService:
                 if row_found is None:
                     session.add(self._new(principal.org_id, item, now))
                     created += 1
-                elif row_found.holder_token != item.holder_token or row_found.withdrawn_at is not None:
+                elif (
+                    row_found.holder_token != item.holder_token
+                    or row_found.phone_token != item.phone_token
+                    or row_found.withdrawn_at is not None
+                ):
                     row_found.holder_token = item.holder_token
                     row_found.holder_masked = item.holder_masked
-                    row_found.holder_ciphertext = item.holder_ciphertext
+                    row_found.phone_token = item.phone_token
+                    row_found.phone_ciphertext = item.phone_ciphertext
                     row_found.withdrawn_at, row_found.updated_at = None, now
                     updated += 1
             report = UploadReport(len(rows), created, updated, len(checked) - created - updated)
@@ -252,7 +272,8 @@ class HoldingsService:
             object_ciphertext=item.object_ciphertext,
             holder_token=item.holder_token,
             holder_masked=item.holder_masked,
-            holder_ciphertext=item.holder_ciphertext,
+            phone_token=item.phone_token,
+            phone_ciphertext=item.phone_ciphertext,
             created_at=now,
             updated_at=now,
             withdrawn_at=None,
@@ -317,7 +338,8 @@ class HoldingsService:
                 )
             if row.withdrawn_at is None:
                 # Art 26: nothing of the holder stays once the declaration is withdrawn.
-                row.holder_token, row.holder_masked, row.holder_ciphertext = "", "", b""
+                row.holder_token, row.holder_masked = "", ""
+                row.phone_token, row.phone_ciphertext = "", None
                 row.withdrawn_at = row.updated_at = self._clock.now()
                 self._audit.record(
                     uow.session,

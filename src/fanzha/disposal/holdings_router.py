@@ -30,6 +30,11 @@ class HoldingIn(BaseModel):
     kind: str = Field(max_length=32, description="phone | bank_card | payment_account | internet_account")
     value: str = Field(max_length=2048)
     holder_id: str = Field(max_length=32, description="居民身份证号 / resident ID number")
+    holder_phone: str = Field(
+        default="",
+        max_length=32,
+        description="持有人预留手机号（告知书发送至此）/ the holder's registered phone",
+    )
 
 
 class HoldingUpload(BaseModel):
@@ -87,7 +92,10 @@ def _read(report: UploadReport) -> UploadRead:
 @router.post("", response_model=UploadRead, openapi_extra=limits.declare(body=4 * limits.MiB))
 def upload(request: Request, body: HoldingUpload, principal: Holder) -> UploadRead:
     """Declare holders of the caller's objects (upsert: repeating an upload changes nothing)."""
-    rows = [HoldingRow(i.kind, i.value, i.holder_id, f"items.{n}") for n, i in enumerate(body.items)]
+    rows = [
+        HoldingRow(i.kind, i.value, i.holder_id, f"items.{n}", i.holder_phone)
+        for n, i in enumerate(body.items)
+    ]
     return _read(holdings_of(request).upload(principal, rows))
 
 

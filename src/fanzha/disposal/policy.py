@@ -1,10 +1,11 @@
 """Linked disposal (Art 28¶1): when a sample becomes active, order the responsible institutions to act.
 
 Besides the institution that holds the object (routing tables), the holdings register
-(`fanzha.disposal.holdings`) names the person who holds it; every other institution of the sectors in
-`ASSOCIATED_SECTORS` where that person holds accounts is ordered `associated_restrict` on the person's
-resident ID number, i.e. to restrict the accounts that person holds with it (Art 18¶3 for payment
-institutions, Art 20¶2 for platforms; catalogue in `fanzha.disposal.domain`).
+(`fanzha.disposal.holdings`) names the person who holds it; every other internet platform where that
+person holds accounts is ordered `associated_reverify` on the person (by the keyed token of the ID
+number), i.e. to re-verify the accounts registered with the fraud account (Art 20¶2). Restricting
+them comes only after that re-verification fails or is late. Restricting a person's accounts across
+institutions outright is joint punishment (Art 29): never automatic, see `DisposalService.issue`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, select
@@ -21,9 +23,9 @@ from sqlalchemy.orm import Session, aliased
 from fanzha.audit.service import SYSTEM
 from fanzha.core.errors import ValidationFailed
 from fanzha.db.rows import among
-from fanzha.disposal.domain import LINKED_DEFAULTS, Measure, OrderStatus, Verification
+from fanzha.disposal.domain import LINKED_DEFAULTS, Measure, OrderStatus, RiskLevel, Trigger, Verification
 from fanzha.disposal.service import DisposalService, Target
-from fanzha.disposal.tables import Holding, Order
+from fanzha.disposal.tables import Holding, Order, Task
 from fanzha.events import outbox
 from fanzha.events.dispatcher import Dispatcher
 from fanzha.events.domain import DomainEvent
@@ -35,13 +37,14 @@ from fanzha.samples.tables import Sample, SampleHistory, SampleSource
 
 log = logging.getLogger("fanzha.disposal.policy")
 TOPIC_PREFIX = "samples.published."
-# Sectors whose accounts of the same person are restricted, per kind of sample: a mule card or payment
-# account → the payment institutions (Art 18¶3); a fraud number → the internet platforms (Art 20¶2).
+# Sectors whose accounts of the same person are re-verified, per kind of sample (Art 20¶2: the internet
+# accounts registered with a case- or fraud-involved number or account).
 ASSOCIATED_SECTORS: dict[IdentifierKind, frozenset[OrgKind]] = {
-    IdentifierKind.BANK_CARD: frozenset({OrgKind.PAYMENT}),
-    IdentifierKind.PAYMENT_ACCOUNT: frozenset({OrgKind.PAYMENT}),
     IdentifierKind.PHONE: frozenset({OrgKind.INTERNET}),
+    IdentifierKind.INTERNET_ACCOUNT: frozenset({OrgKind.INTERNET}),
 }
+# Art 13: a unit told of a number high-risk again after passing re-verification closes its task in this.
+TASK_DEADLINE = timedelta(hours=24)
 
 
 class _Sample(NamedTuple):
@@ -62,7 +65,7 @@ class _Sample(NamedTuple):
 class _Plan:
     """What one event asks for: the sample, its measure, its object and the institutions responsible.
 
-    An associated plan's target is the holder's resident ID, not the sample's object.
+    An associated plan's target is the holder (token of the ID number), not the sample's object.
     """
 
     event_id: str
@@ -127,6 +130,7 @@ class LinkedDisposalPolicy:
             plans += self._associated(session, plans)
             in_force = self._in_force(session, list({p.target.token for p in plans}))
             passed = self._passed_verification(session, tokens)
+            tasked: set[str] = set()
             keys = [f"{p.event_id}:{org_id}:{p.measure}" for p in plans for org_id in p.org_ids]
             taken = set(
                 session.scalars(select(Order.dedupe_key).where(among(session, Order.dedupe_key, keys)))
@@ -139,7 +143,13 @@ class LinkedDisposalPolicy:
             orders: list[dict[str, Any]] = []
             for plan in plans:
                 sample, issuer = plan.sample, issuers[plan.sample.id]
-                if not plan.associated and sample.token in passed and sample.risk_level == "high":
+                if (
+                    not plan.associated
+                    and sample.token in passed
+                    and sample.risk_level == "high"
+                    and sample.token not in tasked
+                ):
+                    tasked.add(sample.token)
                     self._notify_high_risk_again(session, sample, passed[sample.token], issuer)
                 for org_id in plan.org_ids:
                     key, org = f"{plan.event_id}:{org_id}:{plan.measure}", orgs.get(org_id)
@@ -198,14 +208,17 @@ class LinkedDisposalPolicy:
     def _order(self, plan: _Plan, org: Organisation, issuer: int, key: str) -> dict[str, Any] | None:
         """One linked order's row, not yet written; None when the institution cannot take the measure."""
         service, sample, kind = self._disposal, plan.sample, plan.target.identifier.kind
+        # Art 20¶2: associated accounts are re-verified; Art 28¶1: the sample's object restricted at once.
+        trigger = Trigger.ASSOCIATED if plan.associated else Trigger.SAMPLE
+        risk = RiskLevel(sample.risk_level) if sample.risk_level in set(RiskLevel) else RiskLevel.MEDIUM
         try:
-            rule = service.rule(kind, plan.measure, OrgKind(org.kind))
+            rule = service.rule(kind, plan.measure, OrgKind(org.kind), trigger, risk)
         except ValidationFailed:
             log.warning("routing sends %s to %s, which cannot %s", kind, org.code, plan.measure)
             return None
         if plan.associated:
-            # Art 18¶3, 20¶2: the person holding the sample's object holds accounts here too.
-            reason = f"涉诈样本（{sample.fraud_type}）的持有人在本机构开立的账户，关联限制"
+            # Art 20¶2: the person holding the sample's object registered accounts here too.
+            reason = f"涉诈样本（{sample.fraud_type}）的持有人在本平台注册的账号，关联核验"
         else:
             # Art 28¶1: institutions restrict or suspend at once on a notified sample.
             reason = f"涉诈样本（{sample.fraud_type}），联动处置"
@@ -219,6 +232,7 @@ class LinkedDisposalPolicy:
             evidence_ref=f"sample:{sample.id}",
             sample_id=sample.id,
             dedupe_key=key,
+            risk_level=risk,
         )
 
     def _associated(self, session: Session, plans: list[_Plan]) -> list[_Plan]:
@@ -234,7 +248,7 @@ class LinkedDisposalPolicy:
         sectors = {str(k) for p in wanted.values() for k in self.associated[IdentifierKind(p.sample.kind)]}
         own, other = aliased(Holding), aliased(Holding)
         query = (
-            select(own.object_token, own.holder_token, own.holder_ciphertext, other.org_id, Organisation.kind)
+            select(own.object_token, own.holder_token, own.holder_masked, other.org_id, Organisation.kind)
             .join(
                 other,
                 and_(
@@ -251,27 +265,24 @@ class LinkedDisposalPolicy:
                 Organisation.active.is_(True),
             )
         )
-        found: dict[tuple[str, str], tuple[bytes, set[int]]] = {}
-        for object_token, holder_token, ciphertext, org_id, org_kind in session.execute(query):
+        found: dict[tuple[str, str], tuple[str, set[int]]] = {}
+        for object_token, holder_token, masked, org_id, org_kind in session.execute(query):
             sample_kind = IdentifierKind(wanted[object_token].sample.kind)
             if OrgKind(org_kind) in self.associated[sample_kind]:
-                found.setdefault((object_token, holder_token), (ciphertext, set()))[1].add(org_id)
-        vault, associated = self._disposal.vault, []
+                found.setdefault((object_token, holder_token), (masked, set()))[1].add(org_id)
+        associated = []
         by_token: dict[str, list[_Plan]] = {}
         for plan in plans:
             by_token.setdefault(plan.sample.token, []).append(plan)
-        holders: dict[str, Identifier] = {}
-        for (object_token, holder_token), (ciphertext, org_ids) in found.items():
-            if holder_token not in holders:
-                holders[holder_token] = vault.decrypt(IdentifierKind.RESIDENT_ID, holder_token, ciphertext)
-            holder = holders[holder_token]
-            target = Target(holder, holder_token, vault.mask(holder), ciphertext)
+        for (object_token, holder_token), (masked, org_ids) in found.items():
+            # Art 9: the person is addressed by the keyed token of the ID number and its mask only.
+            target = Target(Identifier(IdentifierKind.RESIDENT_ID, masked), holder_token, masked, b"")
             for plan in by_token[object_token]:
                 associated.append(
                     _Plan(
                         plan.event_id,
                         plan.sample,
-                        Measure.ASSOCIATED_RESTRICT,
+                        Measure.ASSOCIATED_REVERIFY,
                         target,
                         sorted(org_ids),
                         associated=True,
@@ -350,7 +361,28 @@ class LinkedDisposalPolicy:
         return province
 
     def _notify_high_risk_again(self, session: Session, sample: _Sample, passed: Order, issuer: int) -> None:
-        """Art 13: a card that passed re-verification and is high-risk again → the police are notified."""
+        """Art 13: a card that passed re-verification and is high-risk again → the police unit gets a task.
+
+        The task (`disposal_tasks`) stays open on the unit's list until it is closed with a report.
+        """
+        now = self._disposal.clock.now()
+        session.add(
+            Task(
+                org_id=issuer,
+                kind="high_risk_after_verification",
+                sample_id=sample.id,
+                order_id=passed.id,
+                object_masked=sample.masked,
+                description=(
+                    f"{sample.masked} 通过重新核验（指令 {passed.id}）后再次出现涉诈高风险，"
+                    "请协同电信业务经营者开展处置（第十三条）"
+                ),
+                due_at=now + TASK_DEADLINE,
+                created_at=now,
+                closed_by="",
+                report="",
+            )
+        )
         outbox.record(
             session,
             self._disposal.clock,

@@ -4,27 +4,32 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import TYPE_CHECKING, cast
+import secrets
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
-from fanzha.appeals.domain import new_code
+from fanzha.appeals.domain import CODE_ALPHABET
+from fanzha.appeals.tables import Appeal
 from fanzha.audit.service import SYSTEM, Actor
 from fanzha.db import appends
 from fanzha.db.engine import reserve_ids
 from fanzha.db.rows import among
 from fanzha.disposal.domain import (
-    FOLLOW_UP,
     OPEN,
+    REVERIFY_MEASURES,
     Escalation,
     Measure,
     OrderStatus,
+    Trigger,
     escalation_due,
     notice_text,
+    render_notice,
 )
 from fanzha.disposal.notices import OutgoingNotice, deliver
-from fanzha.disposal.tables import Notice, Order
+from fanzha.disposal.routing import CONTACT_KINDS
+from fanzha.disposal.tables import Holding, Notice, Order
 from fanzha.events import outbox
 from fanzha.identifiers import IdentifierKind
 from fanzha.identity.domain import OrgKind
@@ -42,35 +47,136 @@ def code_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def record_notices(service: DisposalService, session: Session, orders: list[Order]) -> list[OutgoingNotice]:
-    """Record executed orders' notices with fresh appeal codes in one statement; sent after commit."""
-    if not orders:
-        return []
-    ids = reserve_ids(session, cast(Table, Notice.__table__), len(orders))
-    now, rows, outgoing = service.clock.now(), [], []
-    for notice_id, order in zip(ids, orders, strict=True):
-        code = new_code()
-        kind = IdentifierKind(order.object_kind)
-        text = notice_text(kind, order.object_masked, Measure(order.measure), order.reason, code)
-        # A number is told by SMS; for accounts, URLs and apps the institution forwards the notice.
-        channel = "sms" if kind is IdentifierKind.PHONE else "institution"
-        rows.append(
+def appeal_code(service: DisposalService, salt: str) -> str:
+    """The appeal code of a notice: derived from the platform's key and the notice's salt (10 characters).
+
+    Finding 15: the code is in no stored text; it is rendered when the notice is sent or handed over.
+    """
+    digest = int.from_bytes(service.vault.derive("notice-code", salt)[:8], "big")
+    return "".join(CODE_ALPHABET[(digest >> (5 * i)) & 31] for i in range(10))
+
+
+def render(service: DisposalService, session: Session, notice: Notice) -> str:
+    """The notice's text with its appeal code; a notice from before salts gets a fresh code (in `session`)."""
+    if notice.code_salt is None:
+        notice.code_salt = secrets.token_hex(8)
+        notice.code_hash = code_hash(appeal_code(service, notice.code_salt))
+    return render_notice(notice.text, appeal_code(service, notice.code_salt))
+
+
+def _recipients(session: Session, rows: list[dict[str, Any]]) -> dict[str, tuple[str, bytes]]:
+    """Per object token, the registered phone (token, ciphertext) of its holder, from the holdings register.
+
+    An account, card or app is looked up as an object; a person (resident ID) as a holder.
+    """
+    objects = [r["object_token"] for r in rows if r["object_kind"] != IdentifierKind.RESIDENT_ID]
+    people = [r["object_token"] for r in rows if r["object_kind"] == IdentifierKind.RESIDENT_ID]
+    found: dict[str, tuple[str, bytes]] = {}
+    for column, tokens in ((Holding.object_token, objects), (Holding.holder_token, people)):
+        if not tokens:
+            continue
+        query = (
+            select(column, Holding.phone_token, Holding.phone_ciphertext)
+            .where(among(session, column, tokens), Holding.withdrawn_at.is_(None), Holding.phone_token != "")
+            .order_by(Holding.id)
+        )
+        for token, phone_token, ciphertext in session.execute(query):
+            if ciphertext is not None:
+                found.setdefault(token, (phone_token, ciphertext))
+    return found
+
+
+def record_notices(service: DisposalService, session: Session, rows: list[dict[str, Any]]) -> None:
+    """Art 34¶1: a notice for each new order that is not confidential (nor a release), in one statement.
+
+    The notice names the measure, the reason, the deciding unit (谁决定谁负责) and the article, and
+    goes by SMS to the number itself or to the holder's registered phone; otherwise the institution
+    delivers it and confirms so in its receipt. Sent once the order is executed.
+    """
+    wanted = [r for r in rows if not r["confidential"] and r["measure"] != Measure.RELEASE]
+    if not wanted:
+        return
+    issuers = {r["issuer_org_id"] for r in wanted}
+    names = dict(
+        session.execute(
+            select(Organisation.id, Organisation.name_zh).where(among(session, Organisation.id, issuers))
+        ).all()
+    )
+    contacts = _recipients(session, wanted)
+    # URLs, domains and apps: the registrant's or developer's phone the routing tables hold.
+    links = [r for r in wanted if r["object_kind"] in CONTACT_KINDS and r["object_token"] not in contacts]
+    identifiers = [
+        service.vault.decrypt(r["object_kind"], r["object_token"], r["object_ciphertext"]) for r in links
+    ]
+    for row, contact in zip(links, service.routing.contacts(session, identifiers), strict=True):
+        if contact is not None:
+            contacts[row["object_token"]] = contact
+    ids = reserve_ids(session, cast(Table, Notice.__table__), len(wanted))
+    now, notices = service.clock.now(), []
+    for notice_id, row in zip(ids, wanted, strict=True):
+        kind, salt = IdentifierKind(row["object_kind"]), secrets.token_hex(8)
+        recipient_token, recipient_ciphertext = contacts.get(row["object_token"], ("", None))
+        if kind is IdentifierKind.PHONE:
+            channel = "sms"  # the number itself
+        elif recipient_ciphertext is not None:
+            channel = "sms"  # the holder's registered phone, or the registrant's or developer's
+        else:
+            channel = "institution"  # the institution delivers it and confirms in its receipt
+        text = notice_text(
+            kind,
+            row["object_masked"],
+            Measure(row["measure"]),
+            row["reason"],
+            names.get(row["issuer_org_id"], ""),
+            row["article"],
+        )
+        notices.append(
             {
                 "id": notice_id,
-                "order_id": order.id,
-                "issuer_org_id": order.issuer_org_id,
-                "object_kind": order.object_kind,
-                "object_token": order.object_token,
-                "code_hash": code_hash(code),
+                "order_id": row["id"],
+                "issuer_org_id": row["issuer_org_id"],
+                "object_kind": row["object_kind"],
+                "object_token": row["object_token"],
+                "code_hash": code_hash(appeal_code(service, salt)),
+                "code_salt": salt,
                 "text": text,
                 "channel": channel,
+                "recipient_token": recipient_token,
+                "recipient_ciphertext": recipient_ciphertext,
                 "created_at": now,
+                "sent_at": None,
+                "delivered_by": "",
             }
         )
-        recipient = service.target_of(order).identifier.value if channel == "sms" else ""
-        outgoing.append(OutgoingNotice(notice_id, channel, recipient, text))
-    appends.insert_now(session, Notice, rows)
-    return outgoing
+    appends.insert_now(session, Notice, notices)
+
+
+def recipient(service: DisposalService, notice: Notice, order: Order) -> str:
+    """The phone an SMS notice goes to: the holder's registered phone, else the number itself."""
+    if notice.recipient_ciphertext:
+        phone = service.vault.decrypt(
+            IdentifierKind.PHONE, notice.recipient_token, notice.recipient_ciphertext
+        )
+        return phone.value
+    if order.object_kind == IdentifierKind.PHONE and order.object_ciphertext:
+        return service.target_of(order).identifier.value
+    return ""
+
+
+def due_notices(service: DisposalService, session: Session, orders: list[Order]) -> list[OutgoingNotice]:
+    """The SMS notices of orders just executed, rendered with their codes; sent after commit."""
+    if not orders:
+        return []
+    by_id = {o.id: o for o in orders}
+    notices = session.scalars(
+        select(Notice)
+        .where(among(session, Notice.order_id, list(by_id)), Notice.channel == "sms")
+        .order_by(Notice.id)
+    ).all()
+    return [
+        OutgoingNotice(n.id, "sms", recipient(service, n, by_id[n.order_id]), render(service, session, n))
+        for n in notices
+    ]
 
 
 def send_notices(service: DisposalService, notices: list[OutgoingNotice]) -> None:
@@ -96,10 +202,13 @@ def in_force(session: Session, token: str, *, derived: bool = False) -> list[Ord
     if derived:
         samples = select(Sample.id).where(Sample.token == token).scalar_subquery()
         on_object = on_object | Order.sample_id.in_(samples)
+    # A re-verification done restricts nothing; one still open is withdrawn with the measures.
+    reverify = Order.measure.in_([str(m) for m in REVERIFY_MEASURES])
+    checked = reverify & (Order.status == str(OrderStatus.EXECUTED))
     return list(
         session.scalars(
             select(Order)
-            .where(on_object, Order.status.in_(states), Order.measure != str(Measure.RELEASE))
+            .where(on_object, Order.status.in_(states), Order.measure != str(Measure.RELEASE), ~checked)
             .order_by(Order.id)
         )
     )
@@ -113,11 +222,15 @@ def release_object(
     issuer_org_id: int,
     reason: str,
     appeal_id: int | None,
+    institutions_fulfilled: bool = True,
 ) -> list[Order]:
-    """Lift every measure on an object and those its sample brought on its holder; a release order each."""
+    """Lift every measure on an object and those its sample brought on its holder; a release order each.
+
+    The order's history records whether its institution fulfilled its duties (Art 34¶3).
+    """
     releases: list[Order] = []
     for order in in_force(session, token, derived=True):
-        detail = {"reason": reason, "appeal_id": appeal_id}
+        detail = {"reason": reason, "appeal_id": appeal_id, "institutions_fulfilled": institutions_fulfilled}
         service.move(session, order, OrderStatus.RELEASED, actor.name, detail)
         outbox.record(session, service.clock, "disposal.order.released", service.payload(order))
         org = session.get(Organisation, order.org_id)
@@ -126,7 +239,12 @@ def release_object(
             service.create(
                 session,
                 org=org,
-                rule=service.rule(IdentifierKind(order.object_kind), Measure.RELEASE, OrgKind(org.kind)),
+                rule=service.rule(
+                    IdentifierKind(order.object_kind),
+                    Measure.RELEASE,
+                    OrgKind(org.kind),
+                    Trigger.APPEAL_UPHELD,
+                ),
                 target=service.target_of(order),
                 issuer_org_id=issuer_org_id,
                 issued_by=actor.name,
@@ -161,21 +279,10 @@ def escalate_overdue(service: DisposalService, limit: int = 5000) -> dict[str, i
                 org = uow.session.get(Organisation, order.org_id)
                 sector = OrgKind(org.kind) if org else OrgKind.BANK
                 payload["regulator_org_ids"] = service.routing.regulators(uow.session, sector)
-                kind = IdentifierKind(order.object_kind)
-                if org is not None and order.measure == Measure.REVERIFY and kind in FOLLOW_UP:
-                    # Art 13, 18¶3, 20¶2: not re-verified in time → restrict or suspend.
-                    follow = service.create(
-                        uow.session,
-                        org=org,
-                        rule=service.rule(kind, FOLLOW_UP[kind], sector),
-                        target=service.target_of(order),
-                        issuer_org_id=order.issuer_org_id,
-                        issued_by="system",
-                        reason=f"未按期完成核验（指令 {order.id}）；{order.reason}"[:500],
-                        evidence_ref=order.evidence_ref,
-                        confidential=order.confidential,
-                        sample_id=order.sample_id,
-                    )
+            if step is Escalation.REMINDED and Measure(order.measure) in REVERIFY_MEASURES:
+                # Art 13 未按规定核验, 18¶3, 20¶2: not re-verified within its risk-graded time → the measure.
+                follow = service.follow_up(uow.session, order, "未按期完成核验")
+                if follow is not None:
                     payload["follow_up_order_id"] = follow.id
             outbox.record(uow.session, service.clock, f"disposal.order.{step}", payload)
             service.audit.record(
@@ -184,3 +291,22 @@ def escalate_overdue(service: DisposalService, limit: int = 5000) -> dict[str, i
             counts[str(step)] += 1
         uow.commit()
     return counts
+
+
+def wrongful_disposals(session: Session, org_id: int) -> int:
+    """An institution's orders lifted on an upheld appeal where it did not fulfil its duties (Art 34¶3).
+
+    A unit that executed a lawful order did its duty and is not blamed: an appeal decided with
+    `institutions_fulfilled` leaves its count alone (the figure oversight reads).
+    """
+    query = (
+        select(func.count())
+        .select_from(Order)
+        .join(Appeal, Appeal.id == Order.appeal_id)
+        .where(
+            Order.org_id == org_id,
+            Order.measure == str(Measure.RELEASE),
+            Appeal.institutions_fulfilled.is_(False),
+        )
+    )
+    return int(session.scalar(query) or 0)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.disposal.domain import OrderStatus
 from fanzha.disposal.notices import OutgoingNotice, deliver
+from fanzha.disposal.release import recipient, render
 from fanzha.disposal.tables import Notice, Order
 from fanzha.events.dispatcher import Outcome, RetryPolicy, record_outcomes, take_leases
 from fanzha.events.tables import SinkCursor
@@ -33,7 +34,10 @@ RESEND_LEASE = timedelta(minutes=5)
 def _unsent(
     service: DisposalService, sessions: sessionmaker[Session], grace: timedelta, limit: int
 ) -> list[OutgoingNotice]:
-    """The oldest notices unsent after `grace` whose measure is still in force, recipients decrypted."""
+    """The oldest SMS notices unsent after `grace` whose measure is still in force, rendered to send.
+
+    Notices the institution delivers are confirmed in its receipt, not sent from here.
+    """
     with sessions() as session:
         rows = session.execute(
             select(Notice, Order)
@@ -41,22 +45,22 @@ def _unsent(
             # A released object's old notice would tell of a measure no longer there.
             .where(
                 Notice.sent_at.is_(None),
+                Notice.channel == "sms",
                 Notice.created_at < service.clock.now() - grace,
                 Order.status == str(OrderStatus.EXECUTED),
             )
             .order_by(Notice.created_at, Notice.id)
             .limit(limit)
         ).all()
-        # The recipient of an SMS is the order's own number, decrypted in memory only (as record_notices).
-        return [
+        # Recipients and appeal codes exist in memory only, never in a stored text (as due_notices).
+        outgoing = [
             OutgoingNotice(
-                notice.id,
-                notice.channel,
-                service.target_of(order).identifier.value if notice.channel == "sms" else "",
-                notice.text,
+                notice.id, notice.channel, recipient(service, notice, order), render(service, session, notice)
             )
             for notice, order in rows
         ]
+        session.commit()  # a notice from before salts got its code's salt and hash
+        return outgoing
 
 
 def resend_unsent(

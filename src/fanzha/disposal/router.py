@@ -28,6 +28,8 @@ from fanzha.disposal.schemas import (
     ResponsibleQuery,
     ResponsibleRead,
     RouteTableRead,
+    TaskClose,
+    TaskRead,
 )
 from fanzha.disposal.service import DisposalService
 from fanzha.disposal.tables import Notice, Order
@@ -78,7 +80,9 @@ def measures(principal: Reader, kind: IdentifierKind | None = None) -> list[Meas
             label_zh=MEASURE_LABELS[r.measure][0],
             label_en=MEASURE_LABELS[r.measure][1],
             institution=str(r.institution),
+            trigger=str(r.trigger),
             article=r.article,
+            grant=r.grant,
             deadline_minutes=int(r.deadline.total_seconds() // 60),
             routing=str(r.routing),
         )
@@ -176,7 +180,14 @@ def feed(
     """Order events after a position, oldest first; an institution gets only events of its own orders."""
     with platform_of(request).sessions() as session:
         events = outbox.read_after(session, after, limit * 4, "disposal.order.")
-    mine = [e for e in events if principal.org_kind.is_police or e.payload.get("org_id") == principal.org_id]
+    mine = [
+        e
+        for e in events
+        if principal.org_kind.is_police
+        or e.payload.get("org_id") == principal.org_id
+        # Art 23¶1: the departments see the measures on accounts, links and apps.
+        or (principal.org_kind.is_department and str(e.payload.get("article", "")).startswith("第二十三条"))
+    ]
     items = [
         {"position": e.position, "event_id": e.event_id, "topic": e.topic, "payload": e.payload}
         for e in mine[:limit]
@@ -188,11 +199,13 @@ def feed(
 @router.get("/orders/{order_id}", response_model=OrderDetail)
 def detail(request: Request, order_id: int, principal: Reader) -> OrderDetail:
     """An order with its timeline and the raw object (audited)."""
-    order, events, value = disposal_of(request).get(principal, order_id)
+    service = disposal_of(request)
+    order, events, value = service.get(principal, order_id)
     return OrderDetail(
         order=OrderRead.model_validate(order),
         events=[OrderEventRead.model_validate(e) for e in events],
         object_value=value,
+        notice_text=service.notice_for(principal, order_id) if principal.org_kind.is_institution else None,
     )
 
 
@@ -215,7 +228,15 @@ def receipt(
 def bulk_receipts(request: Request, body: BulkReceipts, principal: Receiver) -> list[BulkReceiptResult]:
     """Receipts in bulk, one transaction; each applied (or refused) on its own; a repeat changes nothing."""
     items = [
-        (i.order_id, ReceiptCreate(status=i.status, reason=i.reason, verification=i.verification))
+        (
+            i.order_id,
+            ReceiptCreate(
+                status=i.status,
+                reason=i.reason,
+                verification=i.verification,
+                notice_delivered=i.notice_delivered,
+            ),
+        )
         for i in body.items
     ]
     outcomes = disposal_of(request).receipts(principal, items)
@@ -261,7 +282,27 @@ def object_history(
                 for n in notices
             ],
             appeals=[
-                {"id": a.id, "number": a.number, "status": a.status, "decision_reason": a.decision_reason}
+                {
+                    "id": a.id,
+                    "number": a.number,
+                    "status": a.status,
+                    "decision_reason": a.decision_reason,
+                    # Art 34¶3: the institutions did their duty; not counted against them.
+                    "institutions_fulfilled": a.institutions_fulfilled,
+                }
                 for a in appeals
             ],
         )
+
+
+@router.get("/tasks", response_model=list[TaskRead])
+def tasks(request: Request, principal: Issuer, closed: bool = False) -> list[TaskRead]:
+    """The police unit's tasks (Art 13), open ones unless `closed` is asked for too."""
+    rows = disposal_of(request).tasks(principal, open_only=not closed)
+    return [TaskRead.model_validate(t) for t in rows]
+
+
+@router.post("/tasks/{task_id}/close", response_model=TaskRead)
+def close_task(request: Request, task_id: int, body: TaskClose, principal: Issuer) -> TaskRead:
+    """Close a task with the report of what the unit did."""
+    return TaskRead.model_validate(disposal_of(request).close_task(principal, task_id, body.report))

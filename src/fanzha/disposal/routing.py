@@ -16,7 +16,7 @@ from fanzha.core.errors import ValidationFailed
 from fanzha.db.rows import among
 from fanzha.db.uow import UnitOfWork
 from fanzha.disposal.tables import RouteEntry
-from fanzha.identifiers import Identifier, IdentifierKind, normalise
+from fanzha.identifiers import Identifier, IdentifierKind, IdentifierVault, normalise
 from fanzha.identity.domain import OrgKind, Permission, Principal
 from fanzha.identity.service import IdentityService, actor_of
 from fanzha.identity.tables import Organisation
@@ -59,6 +59,9 @@ TARGET_KINDS: dict[RouteTable, frozenset[OrgKind]] = {
     RouteTable.REGULATOR: frozenset({OrgKind.REGULATOR}),
 }
 MAX_ROWS = 200_000
+CONTACT_KINDS = frozenset({IdentifierKind.URL, IdentifierKind.DOMAIN, IdentifierKind.APP})
+# Tables whose rows may carry the contact notices go to (Art 34¶1: the registrant, the developer).
+CONTACT_TABLES = frozenset({RouteTable.DOMAIN, RouteTable.APP})
 
 
 def _bad(zh: str, en: str, field: str = "file") -> ValidationFailed:
@@ -155,12 +158,32 @@ class RoutingService:
     """The routing tables and the resolution of an identifier to the institution(s) responsible."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], clock: Clock, auditor: Auditor, identity: IdentityService
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        auditor: Auditor,
+        identity: IdentityService,
+        vault: IdentifierVault | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._audit = auditor
         self._identity = identity
+        self._vault = vault
+
+    def _contact(self, table: RouteTable, raw: str, line: int) -> tuple[str, bytes | None]:
+        """A domain's registrant or an app's developer phone (optional column `contact`), tokenised."""
+        if not raw.strip() or table not in CONTACT_TABLES or self._vault is None:
+            return "", None
+        field = f"line {line}"
+        try:
+            phone = normalise(IdentifierKind.PHONE, raw, field=field)
+        except ValidationFailed as error:
+            raise _bad(
+                f"第 {line} 行：{error.message_zh}", f"Line {line}: {error.message_en}", field
+            ) from None
+        token = self._vault.token(phone)
+        return token, self._vault.encrypt(phone, token)
 
     def import_csv(self, principal: Principal, table: RouteTable | str, data: bytes) -> ImportReport:
         """Replace a table by a new version from CSV: all rows, or none with the first bad line."""
@@ -191,6 +214,7 @@ class RoutingService:
         with UnitOfWork(self._sessions, self._clock) as uow:
             orgs = {o.code: o for o in uow.session.scalars(select(Organisation))}
             entries: dict[str, int] = {}
+            contacts: dict[str, tuple[str, bytes | None]] = {}
             for line, row in enumerate(rows, start=2):
                 # Platforms files list payment and internet platforms together; keep this table's kind.
                 if name in (RouteTable.PAYMENT_PLATFORM, RouteTable.INTERNET_PLATFORM) and row.get("kind"):
@@ -217,7 +241,9 @@ class RoutingService:
                         f"Line {line}: key {key!r} points at two organisations",
                         f"line {line}",
                     )
-                entries[f"{key}\x00{org.id}" if name is RouteTable.APP else key] = org.id
+                entry = f"{key}\x00{org.id}" if name is RouteTable.APP else key
+                entries[entry] = org.id
+                contacts[entry] = self._contact(name, row.get("contact") or "", line)
             current = uow.session.scalar(
                 select(func.max(RouteEntry.version)).where(RouteEntry.table_name == name.value)
             )
@@ -233,6 +259,8 @@ class RoutingService:
                     org_id=org_id,
                     version=version,
                     active=True,
+                    contact_token=contacts[key][0],
+                    contact_ciphertext=contacts[key][1],
                     created_at=now,
                 )
                 for key, org_id in entries.items()
@@ -300,6 +328,33 @@ class RoutingService:
             for key, org_id in self._lookup(session, table, table_keys):
                 found.setdefault((table, key), []).append(org_id)
         return [_resolve(steps, found) for steps in wanted]
+
+    def contacts(self, session: Session, identifiers: list[Identifier]) -> list[tuple[str, bytes] | None]:
+        """Per URL, domain or app: the registrant's or developer's phone (token, ciphertext), if held."""
+        wanted = [_steps(i) if i.kind in CONTACT_KINDS else [] for i in identifiers]
+        keys = {(step.table, key) for steps in wanted for step in steps for key in step.keys}
+        found: dict[tuple[str, str], tuple[str, bytes]] = {}
+        if keys:
+            query = select(
+                RouteEntry.table_name, RouteEntry.key, RouteEntry.contact_token, RouteEntry.contact_ciphertext
+            ).where(
+                RouteEntry.active.is_(True),
+                RouteEntry.contact_token != "",
+                RouteEntry.table_name.in_([t.value for t in CONTACT_TABLES]),
+                among(session, RouteEntry.key, sorted({k for _, k in keys})),
+            )
+            for table, key, token, ciphertext in session.execute(query):
+                if ciphertext is not None:
+                    found.setdefault((table, key), (token, ciphertext))
+        out: list[tuple[str, bytes] | None] = []
+        for steps in wanted:
+            ordered = [
+                (step.table.value, key)
+                for step in steps
+                for key in (sorted(step.keys, key=len, reverse=True) if step.longest else step.keys)
+            ]
+            out.append(next((found[k] for k in ordered if k in found), None))
+        return out
 
     def regulators(self, session: Session, sector: OrgKind) -> list[int]:
         """The regulator(s) of an institution's sector, told of overdue orders."""

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from fanzha.disposal.domain import Measure, OrderStatus, Verification
+from fanzha.disposal.domain import Measure, OrderStatus, RiskLevel, Trigger, Verification
 from fanzha.identifiers import IdentifierKind
 
 
@@ -20,6 +20,12 @@ class OrderCreate(BaseModel):
     sample_id: int | None = Field(default=None, ge=1)
     org_id: int | None = Field(default=None, ge=1)
     measure: Measure
+    # What gives rise to the order; omitted: a notified sample with sample_id, else a monitoring alert.
+    trigger: Trigger | None = None
+    # Art 13, 18¶3: sets the re-verification deadline and the measure after a failed or late one.
+    risk_level: RiskLevel = RiskLevel.MEDIUM
+    # Art 29, AFL 31¶2: the determination a joint-punishment order rests on.
+    basis: str = Field(default="", max_length=500)
     reason: str = Field(min_length=2, max_length=500)
     evidence_ref: str = Field(default="", max_length=200)
     confidential: bool = False
@@ -45,6 +51,9 @@ class OrderRead(BaseModel):
     object_masked: str
     measure: str
     article: str
+    trigger: str
+    risk_level: str
+    basis: str
     reason: str
     evidence_ref: str
     confidential: bool
@@ -90,6 +99,8 @@ class OrderDetail(BaseModel):
     order: OrderRead
     events: list[OrderEventRead]
     object_value: str | None
+    # Art 34¶1: the notice the institution delivers to the person, with the appeal code (its own orders).
+    notice_text: str | None = None
 
 
 class ReceiptCreate(BaseModel):
@@ -100,6 +111,8 @@ class ReceiptCreate(BaseModel):
     status: OrderStatus
     reason: str = Field(default="", max_length=500)
     verification: Verification | None = None
+    # Art 34¶1: the institution delivered the order's notice (required with "executed" when it delivers).
+    notice_delivered: bool = False
 
 
 class MeasureRead(BaseModel):
@@ -110,7 +123,9 @@ class MeasureRead(BaseModel):
     label_zh: str
     label_en: str
     institution: str
+    trigger: str
     article: str
+    grant: str
     deadline_minutes: int
     routing: str
 
@@ -206,3 +221,29 @@ class BulkOrderResult(BaseModel):
     ok: bool
     order_ids: list[int] = Field(default_factory=list)
     error: dict[str, object] | None = None
+
+
+class TaskRead(BaseModel):
+    """A police unit's task (Art 13: a number high-risk again after passing re-verification)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    sample_id: int | None
+    order_id: int | None
+    object_masked: str
+    description: str
+    due_at: datetime
+    created_at: datetime
+    closed_at: datetime | None
+    closed_by: str
+    report: str
+
+
+class TaskClose(BaseModel):
+    """Close a task with what was done."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    report: str = Field(min_length=2, max_length=1000)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any, cast
@@ -16,30 +16,36 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from fanzha.audit.service import Auditor
 from fanzha.core.clock import Clock
-from fanzha.core.errors import FanzhaError, NotFound, PermissionDenied, ValidationFailed
+from fanzha.core.errors import Conflict, FanzhaError, NotFound, PermissionDenied, ValidationFailed
 from fanzha.db import appends
 from fanzha.db.engine import reserve_ids
 from fanzha.db.rows import among, flush_alike
 from fanzha.db.uow import UnitOfWork
 from fanzha.disposal import domain
 from fanzha.disposal.domain import (
-    FOLLOW_UP,
     OPEN,
+    REVERIFY_MEASURES,
+    SYSTEM_TRIGGERS,
+    TRIGGER_LABELS,
     Escalation,
     Measure,
     MeasureRule,
     OrderStatus,
+    RiskLevel,
     Routing,
+    Trigger,
     Verification,
     check_receipt,
+    follow_up,
     path_to,
+    reverify_deadline,
     rule_for,
 )
 from fanzha.disposal.notices import LoggingNotifier, Notifier
-from fanzha.disposal.release import record_notices, send_notices
+from fanzha.disposal.release import due_notices, record_notices, render, send_notices
 from fanzha.disposal.routing import RoutingService
 from fanzha.disposal.schemas import OrderCreate, ReceiptCreate
-from fanzha.disposal.tables import Order, OrderEvent
+from fanzha.disposal.tables import Holding, Notice, Order, OrderEvent, Task
 from fanzha.events import outbox
 from fanzha.identifiers import Identifier, IdentifierKind, IdentifierVault, normalise
 from fanzha.identity.domain import OrgKind, Principal
@@ -50,9 +56,17 @@ from fanzha.samples.tables import Sample
 log = logging.getLogger("fanzha.disposal")
 
 
+# Art 29¶2, AFL 31¶2: joint punishment is determined by police at prefecture (city) level or above.
+JOINT_PUNISHMENT_UNITS = frozenset({OrgKind.POLICE_PROVINCE, OrgKind.POLICE_CITY})
+
+
 @dataclass(frozen=True)
 class Target:
-    """An object an order addresses, tokenised and encrypted."""
+    """An object an order addresses, tokenised and encrypted.
+
+    A person (resident ID) is addressed by the keyed token of the ID number only (Art 9): no ciphertext,
+    and the identifier carries the mask, never the number.
+    """
 
     identifier: Identifier
     token: str
@@ -73,6 +87,7 @@ class DisposalService:
         routing: RoutingService,
         notifier: Notifier | None = None,
         deadline_minutes: dict[str, int] | None = None,
+        reverify_hours: dict[RiskLevel, int] | None = None,
     ) -> None:
         self._sessions = sessions
         self.clock = clock
@@ -82,42 +97,101 @@ class DisposalService:
         self.routing = routing
         self.notifier: Notifier = notifier or LoggingNotifier()
         self.deadline_minutes = deadline_minutes or {}
+        self.reverify_hours = reverify_hours
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
         return UnitOfWork(self._sessions, self.clock, read_only=read_only)
 
     def target(self, identifier: Identifier) -> Target:
-        """Token, mask and ciphertext of an identifier."""
-        token = self.vault.token(identifier)
-        return Target(identifier, token, self.vault.mask(identifier), self.vault.encrypt(identifier, token))
+        """Token, mask and ciphertext of an identifier (a person's ID number: token and mask only)."""
+        token, masked = self.vault.token(identifier), self.vault.mask(identifier)
+        if identifier.kind is IdentifierKind.RESIDENT_ID:
+            # Art 9: the platform keeps no ID number it could recover.
+            return Target(Identifier(identifier.kind, masked), token, masked, b"")
+        return Target(identifier, token, masked, self.vault.encrypt(identifier, token))
 
-    def rule(self, kind: IdentifierKind, measure: Measure, institution: OrgKind) -> MeasureRule:
-        """The catalogue entry with the configured deadline."""
-        return rule_for(kind, measure, institution, self.deadline_minutes)
+    def rule(
+        self,
+        kind: IdentifierKind,
+        measure: Measure,
+        institution: OrgKind,
+        trigger: Trigger,
+        risk: RiskLevel = RiskLevel.MEDIUM,
+    ) -> MeasureRule:
+        """The catalogue entry with the configured deadline; a re-verification's is set by risk level."""
+        rule = rule_for(kind, measure, institution, trigger, self.deadline_minutes)
+        if measure in REVERIFY_MEASURES:
+            # Art 13 根据风险等级采取有区别的核验措施: high 2 h, medium 24 h, low 72 h by default.
+            return replace(rule, deadline=reverify_deadline(risk, self.reverify_hours))
+        return rule
+
+    def _check_issuer(self, principal: Principal, trigger: Trigger, data: OrderCreate) -> None:
+        """Who may order what (Art 20¶2, 23¶2, 28¶1, 29), and the facts each trigger needs."""
+        if not principal.org_kind.is_police and not principal.org_kind.is_department:
+            self.identity.deny(principal, "order.issue", "order", "")
+            raise PermissionDenied(
+                "只有公安机关和电信、网信主管部门可以下发处置指令",
+                "Only police units and the telecom and cyberspace departments issue orders",
+                field="org",
+            )
+        if principal.org_kind.is_department and trigger not in (Trigger.ASSOCIATED, Trigger.UNLICENSED):
+            # Art 20¶2: re-verification of associated accounts; Art 23¶2: unlicensed sites and apps.
+            self.identity.deny(principal, "order.issue", "order", "")
+            raise PermissionDenied(
+                "主管部门只能要求关联账号重新核验（第二十条第二款）或通知处置未经许可的网站和应用（第二十三条第二款）",
+                "Departments order re-verification of associated accounts (Art 20¶2) or the blocking of "
+                "unlicensed sites and apps (Art 23¶2) only",
+                field="trigger",
+            )
+        if trigger in SYSTEM_TRIGGERS:
+            raise ValidationFailed(
+                f"「{TRIGGER_LABELS[trigger][0]}」的指令由平台自动产生，不能手工下发",
+                f"Orders on trigger {trigger} come from the platform itself",
+                field="trigger",
+            )
+        if trigger is Trigger.SAMPLE and data.sample_id is None:
+            raise ValidationFailed(
+                "依据第二十八条第一款即时处置须指明省公安机关通报的涉诈样本（sample_id）",
+                "Immediate measures under Art 28¶1 need the notified sample (sample_id)",
+                field="sample_id",
+            )
+        if trigger is Trigger.JOINT_PUNISHMENT:
+            if principal.org_kind not in JOINT_PUNISHMENT_UNITS:
+                self.identity.deny(principal, "order.issue", "order", "")
+                raise PermissionDenied(
+                    "跨机构限制个人账户属联合惩戒（第二十九条、反电信网络诈骗法第三十一条），"
+                    "须由设区的市级以上公安机关认定",
+                    "Restricting a person's accounts across institutions is joint punishment (Art 29, "
+                    "AFL 31): only a police unit at city level or above determines it",
+                    field="trigger",
+                )
+            if not data.basis.strip():
+                raise ValidationFailed(
+                    "联合惩戒须载明认定依据（认定单位、文书编号、事实）",
+                    "Joint punishment needs the determination it rests on (basis)",
+                    field="basis",
+                )
 
     # Issuing ------------------------------------------------------------------------------------
 
     def issue(self, principal: Principal, data: OrderCreate) -> list[Order]:
         """Issue orders on one object: to the given institution, or to every one the tables route to."""
-        if not principal.org_kind.is_police:
-            self.identity.deny(principal, "order.issue", "order", "")
-            raise PermissionDenied(
-                "只有公安机关可以下发处置指令", "Only police units issue orders", field="org"
-            )
+        trigger = data.trigger or (Trigger.SAMPLE if data.sample_id is not None else Trigger.ALERT)
         if data.measure is Measure.RELEASE:
             raise ValidationFailed(
                 "解除指令只能由申诉决定或撤销产生",
                 "Release orders come from appeal decisions",
                 field="measure",
             )
+        self._check_issuer(principal, trigger, data)
         with self.identity.guarded(principal), self.uow() as uow:
             target, sample_id = self._object(uow.session, data)
-            kind = target.identifier.kind
+            kind, risk = target.identifier.kind, data.risk_level
             if data.org_id is not None:
                 org = uow.session.get(Organisation, data.org_id)
                 if org is None or not OrgKind(org.kind).is_institution:
                     raise ValidationFailed("接收单位不存在或不是机构", "No such institution", field="org_id")
-                rule = self.rule(kind, data.measure, OrgKind(org.kind))
+                rule = self.rule(kind, data.measure, OrgKind(org.kind), trigger, risk)
                 if rule.routing is Routing.TABLE and org.id not in self.routing.responsible(
                     uow.session, target.identifier
                 ):
@@ -129,9 +203,22 @@ class DisposalService:
                     )
                 targets = [(org, rule)]
             else:
-                org_ids = self.routing.responsible(uow.session, target.identifier)
+                if kind is IdentifierKind.RESIDENT_ID:
+                    org_ids = self._holding_institutions(uow.session, target.token)
+                else:
+                    org_ids = self.routing.responsible(uow.session, target.identifier)
                 orgs = [uow.session.get(Organisation, i) for i in org_ids]
-                targets = [(o, self.rule(kind, data.measure, OrgKind(o.kind))) for o in orgs if o is not None]
+                targets = [
+                    (o, self.rule(kind, data.measure, OrgKind(o.kind), trigger, risk))
+                    for o in orgs
+                    if o is not None
+                ]
+                if not targets and kind is IdentifierKind.RESIDENT_ID:
+                    raise ValidationFailed(
+                        "持有关系登记中没有该人员在任何机构的账户，请指定接收单位",
+                        "The holdings register knows no account of this person; give org_id",
+                        field="org_id",
+                    )
                 if not targets:
                     raise ValidationFailed(
                         "路由表中没有负责该对象的机构，请指定接收单位",
@@ -150,6 +237,8 @@ class DisposalService:
                     evidence_ref=data.evidence_ref,
                     confidential=data.confidential,
                     sample_id=sample_id,
+                    risk_level=risk,
+                    basis=data.basis.strip(),
                 )
                 for org, rule in targets
             ]
@@ -161,10 +250,27 @@ class DisposalService:
                     object_type="order",
                     object_id=order.id,
                     source_ip=principal.source_ip,
-                    detail={"org_id": order.org_id, "measure": order.measure, "kind": order.object_kind},
+                    detail={
+                        "org_id": order.org_id,
+                        "measure": order.measure,
+                        "kind": order.object_kind,
+                        "trigger": order.trigger,
+                        "article": order.article,
+                    },
                 )
             uow.commit()
             return orders
+
+    @staticmethod
+    def _holding_institutions(session: Session, holder_token: str) -> list[int]:
+        """The institutions where the person holds accounts, by the holdings register."""
+        query = (
+            select(Holding.org_id)
+            .where(Holding.holder_token == holder_token, Holding.withdrawn_at.is_(None))
+            .distinct()
+            .order_by(Holding.org_id)
+        )
+        return list(session.scalars(query))
 
     def _object(self, session: Session, data: OrderCreate) -> tuple[Target, int | None]:
         if data.sample_id is not None:
@@ -199,6 +305,8 @@ class DisposalService:
         releases_order_id: int | None = None,
         appeal_id: int | None = None,
         dedupe_key: str | None = None,
+        risk_level: RiskLevel = RiskLevel.MEDIUM,
+        basis: str = "",
     ) -> dict[str, Any]:
         """An order's row, not yet written: issued now, due by the measure's deadline."""
         now = self.clock.now()
@@ -215,6 +323,9 @@ class DisposalService:
             "object_ciphertext": target.ciphertext,
             "measure": str(rule.measure),
             "article": rule.article,
+            "trigger": str(rule.trigger),
+            "risk_level": str(risk_level),
+            "basis": basis,
             "reason": reason,
             "evidence_ref": evidence_ref,
             "confidential": confidential,
@@ -238,6 +349,8 @@ class DisposalService:
         ):
             row["id"] = new_id
         appends.insert_now(session, Order, rows)
+        # Art 34¶1: every order that is not confidential has its notice, prepared now, sent once executed.
+        record_notices(self, session, rows)
         for row in rows:
             self._history(
                 session,
@@ -263,6 +376,7 @@ class DisposalService:
             "token": get("object_token"),
             "measure": get("measure"),
             "article": get("article"),
+            "trigger": get("trigger"),
             "status": get("status"),
             "due_at": get("due_at").isoformat(),
             "releases_order_id": get("releases_order_id"),
@@ -310,9 +424,19 @@ class DisposalService:
 
     # Reading ------------------------------------------------------------------------------------
 
+    @staticmethod
+    def may_see(principal: Principal, order: Order) -> bool:
+        """Police see every order, an institution its own, a department those it issued and Art 23 ones."""
+        if principal.org_kind.is_police or order.org_id == principal.org_id:
+            return True
+        # Art 23¶1: measures on accounts, links and apps are reported to police, telecom and cyberspace.
+        return principal.org_kind.is_department and (
+            order.issuer_org_id == principal.org_id or order.article.startswith("第二十三条")
+        )
+
     def _visible(self, session: Session, principal: Principal, order_id: int, action: str) -> Order:
         order = session.get(Order, order_id, with_for_update=True)
-        if order is None or not (principal.org_kind.is_police or order.org_id == principal.org_id):
+        if order is None or not self.may_see(principal, order):
             # An institution sees only its own orders; "absent" and "not yours" answer alike.
             raise refused(
                 NotFound("指令不存在或不属于本单位", "No such order for your organisation", field="order_id"),
@@ -366,7 +490,13 @@ class DisposalService:
     ) -> list[Order]:
         """Newest first; institutions see their own orders only, police all of them."""
         query = select(Order).order_by(Order.id.desc()).limit(limit)
-        if not principal.org_kind.is_police:
+        if principal.org_kind.is_department:
+            query = query.where(
+                (Order.issuer_org_id == principal.org_id) | Order.article.startswith("第二十三条")
+            )
+            if org_id is not None:
+                query = query.where(Order.org_id == org_id)
+        elif not principal.org_kind.is_police:
             query = query.where(Order.org_id == principal.org_id)
         elif org_id is not None:
             query = query.where(Order.org_id == org_id)
@@ -401,7 +531,7 @@ class DisposalService:
                     select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
                 )
             )
-            value = self.vault.decrypt(order.object_kind, order.object_token, order.object_ciphertext).value
+            value = self.target_of(order).identifier.value if order.object_ciphertext else None
             # Art 26: the raw identifier is personal information; every read is audited.
             self.audit.record(
                 uow.session,
@@ -437,11 +567,16 @@ class DisposalService:
                 o.id: o
                 for o in session.scalars(select(Order).where(among(session, Order.id, ids)).with_for_update())
             }
+            notices = {
+                n.order_id: n
+                for n in session.scalars(select(Notice).where(among(session, Notice.order_id, list(held))))
+            }
             now = self.clock.now()
             with session.no_autoflush:  # the orders' changes are written below, alike ones together
                 for order_id, data in items:
                     try:
                         order = self._receivable(principal, held.get(order_id), order_id, data)
+                        self._check_delivery(order, notices.get(order.id), data)
                     except FanzhaError as error:
                         outcomes.append(error)
                         continue
@@ -450,15 +585,57 @@ class DisposalService:
                         session, principal, order, data, now
                     ):
                         told.append(order)
+                        notice = notices.get(order.id)
+                        if notice is not None and notice.channel == "institution" and data.notice_delivered:
+                            # Art 34¶1: the institution delivered the notice and confirms it here.
+                            notice.sent_at, notice.delivered_by = now, principal.username
                     outcomes.append(order)
             flush_alike(session, Order, held.values())
-            outgoing = record_notices(self, session, told)
+            outgoing = due_notices(self, session, told)
             uow.commit()
         for outcome in outcomes:
             if isinstance(outcome, FanzhaError) and outcome.denial is not None:
                 self.identity.deny(principal, *outcome.denial)  # audited after the batch committed
         send_notices(self, outgoing)
         return outcomes
+
+    @staticmethod
+    def _check_delivery(order: Order, notice: Notice | None, data: ReceiptCreate) -> None:
+        """Art 34¶1: an institution delivering a notice confirms the delivery in its execution receipt."""
+        if (
+            data.status is OrderStatus.EXECUTED
+            and order.status != data.status
+            and notice is not None
+            and notice.channel == "institution"
+            and not data.notice_delivered
+        ):
+            raise ValidationFailed(
+                "该指令的告知书由本机构送达：执行回执须确认已向被处置对象送达告知书（第三十四条第一款）",
+                "Your institution delivers this order's notice: the execution receipt must confirm its "
+                "delivery (notice_delivered, Art 34¶1)",
+                field="notice_delivered",
+            )
+
+    def notice_for(self, principal: Principal, order_id: int) -> str | None:
+        """The notice the order's institution delivers, with its appeal code (audited); None otherwise."""
+        with self.uow() as uow:
+            order = uow.session.get(Order, order_id)
+            if order is None or order.org_id != principal.org_id:
+                return None
+            notice = uow.session.scalars(select(Notice).where(Notice.order_id == order.id)).first()
+            if notice is None or notice.channel != "institution":
+                return None
+            self.audit.record(
+                uow.session,
+                actor_of(principal),
+                "notice.read",
+                object_type="notice",
+                object_id=notice.id,
+                source_ip=principal.source_ip,
+            )
+            text = render(self, uow.session, notice)
+            uow.commit()
+            return text
 
     def _receivable(
         self, principal: Principal, order: Order | None, order_id: int, data: ReceiptCreate
@@ -477,7 +654,7 @@ class DisposalService:
             return order
         if (
             data.status is OrderStatus.EXECUTED
-            and order.measure == Measure.REVERIFY
+            and Measure(order.measure) in REVERIFY_MEASURES
             and data.verification is None
         ):
             raise ValidationFailed(
@@ -497,7 +674,7 @@ class DisposalService:
         order.receipt_reason = data.reason
         told = False
         if data.status is OrderStatus.EXECUTED:
-            is_reverify = order.measure == Measure.REVERIFY
+            is_reverify = Measure(order.measure) in REVERIFY_MEASURES
             order.verification = str(data.verification) if is_reverify and data.verification else None
             told = self._after_execution(session, order)
         outbox.record(session, self.clock, f"disposal.order.{data.status}", self.payload(order))
@@ -514,31 +691,87 @@ class DisposalService:
 
     def _after_execution(self, session: Session, order: Order) -> bool:
         """Follow-up of an executed order (Art 13 re-verification); whether a notice is due (Art 34¶1)."""
-        measure, kind = Measure(order.measure), IdentifierKind(order.object_kind)
-        if measure is Measure.RELEASE:
+        if Measure(order.measure) is Measure.RELEASE:
             return False
-        if measure is Measure.REVERIFY:
-            if order.verification != Verification.FAILED or kind not in FOLLOW_UP:
-                return False  # passed: nothing is restricted (Art 13)
-            # Art 13, 18¶3, 20¶2: failed re-verification → restrict or suspend.
-            org = session.get(Organisation, order.org_id)
-            assert org is not None
-            self.create(
-                session,
-                org=org,
-                rule=self.rule(kind, FOLLOW_UP[kind], OrgKind(org.kind)),
-                target=self.target_of(order),
-                issuer_org_id=order.issuer_org_id,
-                issued_by="system",
-                reason=f"核验未通过（指令 {order.id}）；{order.reason}"[:500],
-                evidence_ref=order.evidence_ref,
-                confidential=order.confidential,
-                sample_id=order.sample_id,
-            )
-            return False  # the follow-up order brings its notice once it is executed
+        if order.verification == Verification.FAILED:
+            # Art 13, 18¶3, 20¶2: a failed re-verification → the measure its risk level calls for.
+            self.follow_up(session, order, "核验未通过")
         return not order.confidential  # Art 34¶1: no notice where secrecy is required by law
 
+    def follow_up(self, session: Session, order: Order, why: str) -> Order | None:
+        """The measure after a failed or late re-verification, to the same institution, once per order."""
+        kind, measure = IdentifierKind(order.object_kind), Measure(order.measure)
+        risk = RiskLevel(order.risk_level)
+        nxt = follow_up(kind, measure, risk)
+        if nxt is None:
+            return None
+        key = f"follow:{order.id}"
+        if session.scalars(select(Order.id).where(Order.dedupe_key == key)).first() is not None:
+            return None  # failed after it was late, or late twice: one follow-up
+        org = session.get(Organisation, order.org_id)
+        assert org is not None
+        return self.create(
+            session,
+            org=org,
+            rule=self.rule(kind, nxt, OrgKind(org.kind), Trigger.REVERIFY_FAILED, risk),
+            target=self.target_of(order),
+            issuer_org_id=order.issuer_org_id,
+            issued_by="system",
+            reason=f"{why}（指令 {order.id}）；{order.reason}"[:500],
+            evidence_ref=order.evidence_ref,
+            confidential=order.confidential,
+            sample_id=order.sample_id,
+            dedupe_key=key,
+            risk_level=risk,
+            basis=order.basis,
+        )
+
+    # Tasks of police units (Art 13) ----------------------------------------------------------------
+
+    def tasks(self, principal: Principal, *, open_only: bool = True) -> list[Task]:
+        """The tasks of the principal's police unit, oldest deadline first."""
+        if not principal.org_kind.is_police:
+            raise PermissionDenied("只有公安机关有处置任务", "Only police units have tasks", field="org")
+        query = select(Task).where(Task.org_id == principal.org_id).order_by(Task.due_at, Task.id)
+        if open_only:
+            query = query.where(Task.closed_at.is_(None))
+        with self.uow(read_only=True) as uow:
+            rows = list(uow.session.scalars(query))
+            uow.session.expunge_all()
+            return rows
+
+    def close_task(self, principal: Principal, task_id: int, report: str) -> Task:
+        """Art 13: the unit closes its task with a report of what it did; a closed task stays closed."""
+        text = report.strip()
+        if not text:
+            raise ValidationFailed("关闭任务须填写处置情况", "Closing a task needs a report", field="report")
+        with self.identity.guarded(principal), self.uow() as uow:
+            task = uow.session.get(Task, task_id, with_for_update=True)
+            if task is None or task.org_id != principal.org_id:
+                raise refused(
+                    NotFound("任务不存在或不属于本单位", "No such task for your unit", field="task_id"),
+                    "task.close",
+                    "task",
+                    task_id,
+                )
+            if task.closed_at is not None:
+                raise Conflict("任务已关闭", "The task is closed already", field="task_id")
+            task.closed_at, task.closed_by, task.report = self.clock.now(), principal.username, text[:1000]
+            self.audit.record(
+                uow.session,
+                actor_of(principal),
+                "task.close",
+                object_type="task",
+                object_id=task.id,
+                source_ip=principal.source_ip,
+            )
+            uow.commit()
+            return task
+
     def target_of(self, order: Order) -> Target:
-        """The object of an order, decrypted for routing and SMS."""
+        """The object of an order, decrypted for routing and SMS (a person: the mask only, Art 9)."""
+        if not order.object_ciphertext:
+            masked = Identifier(IdentifierKind(order.object_kind), order.object_masked)
+            return Target(masked, order.object_token, order.object_masked, b"")
         identifier = self.vault.decrypt(order.object_kind, order.object_token, order.object_ciphertext)
         return Target(identifier, order.object_token, order.object_masked, order.object_ciphertext)

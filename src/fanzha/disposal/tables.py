@@ -22,6 +22,9 @@ class RouteEntry(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     version: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Domains and apps: the registrant's or developer's phone, where notices go (Art 34¶1).
+    contact_token: Mapped[str] = mapped_column(String(64), default="")
+    contact_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -54,6 +57,12 @@ class Order(Base):
     object_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     measure: Mapped[str] = mapped_column(String(32))
     article: Mapped[str] = mapped_column(String(32))
+    # What gave rise to the order (domain.Trigger): the catalogue allows each measure only on its trigger.
+    trigger: Mapped[str] = mapped_column(String(24), default="sample_notified")
+    # Risk level of the alert (Art 13, 18¶3): the re-verification deadline and the measure after it.
+    risk_level: Mapped[str] = mapped_column(String(8), default="medium")
+    # Art 29, AFL 31¶2: the determination a joint-punishment order rests on (who determined, on what).
+    basis: Mapped[str] = mapped_column(String(500), default="")
     reason: Mapped[str] = mapped_column(String(500))
     evidence_ref: Mapped[str] = mapped_column(String(200), default="")
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -85,7 +94,11 @@ class OrderEvent(Base):
 
 
 class Notice(Base):
-    """The Art 34¶1 notice to the person affected; only the hash of its appeal code is kept."""
+    """The Art 34¶1 notice to the person affected.
+
+    The text keeps a slot for the appeal code (domain.CODE_SLOT); the code is derived at send time from
+    the platform's key and `code_salt`, and only its SHA-256 is stored (for the portal's lookup).
+    """
 
     __tablename__ = "disposal_notices"
 
@@ -95,17 +108,27 @@ class Notice(Base):
     object_kind: Mapped[str] = mapped_column(String(32))
     object_token: Mapped[str] = mapped_column(String(64), index=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_salt: Mapped[str | None] = mapped_column(String(32), nullable=True)
     text: Mapped[str] = mapped_column(Text)
+    # "sms" to the number itself or the holder's registered phone; "institution" when the institution
+    # delivers it and confirms in its receipt; "contact" to the registrant or developer of a URL or app.
     channel: Mapped[str] = mapped_column(String(16))
+    # The phone an SMS goes to when it is not the object itself: token and SM4 ciphertext only.
+    recipient_token: Mapped[str] = mapped_column(String(64), default="")
+    recipient_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Who confirmed delivery (the institution's user, in its receipt), for channel "institution".
+    delivered_by: Mapped[str] = mapped_column(String(64), default="")
 
 
 class Holding(Base):
     """An institution's declaration: an object it serves is held by the person with this ID number.
 
-    Withdrawn declarations keep only the institution's own object token (so a repeated delete answers
-    alike); the holder's token and ciphertext are wiped (Art 26: no personal information kept idle).
+    Art 9: the ID number is kept only as its keyed token and mask, never decryptable; the holder's
+    registered phone (the contact notices go to, Art 34¶1) is kept as token and ciphertext. Withdrawn
+    declarations keep only the institution's own object token (so a repeated delete answers alike); the
+    holder's token and contact are wiped (Art 26: no personal information kept idle).
     """
 
     __tablename__ = "holdings"
@@ -119,7 +142,27 @@ class Holding(Base):
     object_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     holder_token: Mapped[str] = mapped_column(String(64), index=True)
     holder_masked: Mapped[str] = mapped_column(String(32))
-    holder_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    phone_token: Mapped[str] = mapped_column(String(64), default="")
+    phone_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Task(Base):
+    """A task for a police unit that it must close with a report (Art 13: high risk again after passing)."""
+
+    __tablename__ = "disposal_tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    sample_id: Mapped[int | None] = mapped_column(ForeignKey("samples.id"), nullable=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("disposal_orders.id"), nullable=True)
+    object_masked: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(500))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_by: Mapped[str] = mapped_column(String(64), default="")
+    report: Mapped[str] = mapped_column(String(1000), default="")

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from fanzha.core.errors import FanzhaError, ValidationFailed
-from fanzha.disposal.domain import MEASURE_LABELS, OPEN, STATUS_LABELS
+from fanzha.disposal.domain import MEASURE_LABELS, OPEN, STATUS_LABELS, TRIGGER_LABELS
 from fanzha.disposal.router import disposal_of
 from fanzha.disposal.schemas import ReceiptCreate
 from fanzha.disposal.tables import Order
@@ -70,6 +70,7 @@ def _board(
         error=error,
         measures=MEASURE_LABELS,
         statuses=STATUS_LABELS,
+        triggers=TRIGGER_LABELS,
         kinds=KIND_LABELS,
     )
 

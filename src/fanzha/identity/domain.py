@@ -22,11 +22,18 @@ class OrgKind(StrEnum):
     TELECOM = "telecom"
     INTERNET = "internet"
     REGULATOR = "regulator"
+    TELECOM_AUTHORITY = "telecom_authority"
+    CYBERSPACE = "cyberspace"
 
     @property
     def is_police(self) -> bool:
         """True for anti-fraud centres at any level."""
         return self.value.startswith("police_")
+
+    @property
+    def is_department(self) -> bool:
+        """True for the telecom department and the cyberspace administration (Art 20¶2, 23¶2)."""
+        return self in DEPARTMENT_KINDS
 
     @property
     def is_institution(self) -> bool:
@@ -35,6 +42,9 @@ class OrgKind(StrEnum):
 
 
 INSTITUTION_KINDS = frozenset({OrgKind.BANK, OrgKind.PAYMENT, OrgKind.TELECOM, OrgKind.INTERNET})
+# Art 20¶2 (公安机关、电信主管部门要求), Art 23¶2 (公安、电信、网信等部门应当通知): the departments
+# that order re-verification of associated accounts and the blocking of unlicensed sites and apps.
+DEPARTMENT_KINDS = frozenset({OrgKind.TELECOM_AUTHORITY, OrgKind.CYBERSPACE})
 
 ORG_KIND_LABELS: dict[OrgKind, tuple[str, str]] = {
     OrgKind.POLICE_PROVINCE: ("省级反诈中心", "Provincial anti-fraud centre"),
@@ -46,6 +56,8 @@ ORG_KIND_LABELS: dict[OrgKind, tuple[str, str]] = {
     OrgKind.TELECOM: ("电信业务经营者", "Telecom operator"),
     OrgKind.INTERNET: ("互联网服务提供者", "Internet platform"),
     OrgKind.REGULATOR: ("行业主管部门", "Regulator"),
+    OrgKind.TELECOM_AUTHORITY: ("通信管理局", "Telecom administration"),
+    OrgKind.CYBERSPACE: ("网信办", "Cyberspace administration"),
 }
 
 # Region codes follow GB/T 2260 (6 digits) and, for townships, 9 digits.
@@ -266,7 +278,8 @@ def roles_allowed_for(kind: OrgKind) -> frozenset[Role]:
         return POLICE_ROLES | (ADMIN_ROLES if kind is OrgKind.POLICE_PROVINCE else frozenset())
     if kind.is_institution:
         return INSTITUTION_ROLES
-    return frozenset({Role.ANALYST})  # regulators read statistics
+    # Regulators read statistics; the telecom and cyberspace departments also issue orders (Art 20¶2, 23¶2).
+    return frozenset({Role.ANALYST})
 
 
 def check_role_fits_org(role: Role, kind: OrgKind) -> None:

@@ -228,6 +228,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "disposal.filter": ("查询", "Search"),
     "disposal.passed": ("核验通过", "Passed"),
     "disposal.failed": ("核验未通过", "Failed"),
+    "disposal.notice_delivered": ("已向被处置对象送达告知书", "Notice delivered to the person"),
     "appeals.portal": ("涉诈处置申诉", "Appeal a fraud-prevention measure"),
     "appeals.portal_help": (
         "凭处置通知中的申诉码提出申诉，说明事实和理由，并列出可提交的材料。",
@@ -304,6 +305,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "appeals.phone": ("手机号码", "Phone number"),
     "appeals.otp": ("短信验证码", "SMS code"),
+    "appeals.object_kind": (
+        "被处置对象类型（凭短信验证码申诉时可选）",
+        "Object kind (optional, with an SMS code)",
+    ),
+    "appeals.object_value": ("卡号或账号（可选）", "Card or account number (optional)"),
     "appeals.otp_send": ("获取验证码", "Send me a code"),
     "appeals.or": ("或者", "or"),
     "appeals.files": (

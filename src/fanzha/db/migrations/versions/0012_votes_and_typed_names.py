@@ -5,8 +5,8 @@ shift: what earlier sightings did stays in their confidence, and the next vote i
 Existing attachments lose every extension the uploader gave and take their type's (`a.pdf.bat` →
 `a.pdf`), as new ones are stored.
 
-Revision ID: 0011
-Revises: 0008
+Revision ID: 0012
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Funds: cases, victims, transfers, stop-payment/freeze/release/return instructions, traces, notices.
 
-Revision ID: 0015
-Revises: 0008
+Revision ID: 0014
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

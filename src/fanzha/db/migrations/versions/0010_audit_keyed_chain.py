@@ -8,8 +8,8 @@ Every append-only table (fanzha.db.append_only.APPEND_ONLY, as of this revision)
 and, on PostgreSQL, TRUNCATE. The audit and outbox heads only move forward and cannot be removed; on
 PostgreSQL the audit head must match the log's last entry when the transaction commits.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from alembic import op
 
 from fanzha.db.append_only import guard, no_truncate, unguard
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,7 @@ form (`db.base.UTCDateTime` now formats on every path). PostgreSQL stores timest
 STIX 2.1 wants UUIDv4 for SDOs and for custom SCOs without id-contributing properties: each sample
 gets a random indicator id and observable id, stored, so they stay stable.
 
-Revision ID: 0014
+Revision ID: 0009
 Revises: 0008
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0011"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
