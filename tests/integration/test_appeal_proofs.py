@@ -47,7 +47,7 @@ from tests.integration.test_disposal_service import (
     sampled,
 )
 
-migration = importlib.import_module("fanzha.db.migrations.versions.0011_votes_and_typed_names")
+migration = importlib.import_module("fanzha.db.migrations.versions.0012_votes_and_typed_names")
 FACTS, REASONS = "我是快递员，每天给客户打电话", "正常工作使用"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"secret-scan-of-my-work-permit" * 50
 PDF = b"%PDF-1.7\n" + b"labour contract of the appellant " * 40
