@@ -17,7 +17,19 @@ from fanzha.web.app import create_app
 from tests.conftest import TEST_KEYS
 
 runner = CliRunner()
-OWN_KEYS = {**TEST_KEYS, "secret_key": "a-real-secret-of-this-deployment"}
+OWN_KEYS = {
+    **TEST_KEYS,
+    "secret_key": "a-real-secret-of-this-deployment",
+    "audit_key_hex": "ef" * 32,
+    "audit_checkpoint_key_hex": "12" * 32,
+}
+KEY_VARIABLES = (
+    "FANZHA_SECRET_KEY",
+    "FANZHA_TOKEN_KEY_HEX",
+    "FANZHA_ENCRYPTION_KEY_HEX",
+    "FANZHA_AUDIT_KEY_HEX",
+    "FANZHA_AUDIT_CHECKPOINT_KEY_HEX",
+)
 
 
 @pytest.mark.parametrize(
@@ -39,11 +51,7 @@ def test_loopback_is_only_this_machine(host: str, loopback: bool) -> None:
 
 
 def test_development_keys_are_named_one_by_one() -> None:
-    assert Settings(environment="development").development_keys() == [
-        "FANZHA_SECRET_KEY",
-        "FANZHA_TOKEN_KEY_HEX",
-        "FANZHA_ENCRYPTION_KEY_HEX",
-    ]
+    assert Settings(environment="development").development_keys() == list(KEY_VARIABLES)
     assert Settings(environment="development", **OWN_KEYS).development_keys() == []  # type: ignore[arg-type]
     partly = Settings(environment="development", **{**OWN_KEYS, "token_key_hex": DEV_TOKEN_KEY})  # type: ignore[arg-type]
     assert partly.development_keys() == ["FANZHA_TOKEN_KEY_HEX"]
@@ -63,7 +71,7 @@ def test_serve_refuses_a_public_address_with_development_keys(
     started = _served(monkeypatch)
     monkeypatch.delenv("FANZHA_ENVIRONMENT", raising=False)  # the forgotten setting of the finding
     monkeypatch.setenv("FANZHA_DATA_DIR", str(tmp_path))
-    for name in ("FANZHA_SECRET_KEY", "FANZHA_TOKEN_KEY_HEX", "FANZHA_ENCRYPTION_KEY_HEX"):
+    for name in KEY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     refused = runner.invoke(cli, ["serve", "--host", "0.0.0.0"])
     assert refused.exit_code == 2 and started == []
@@ -76,6 +84,8 @@ def test_serve_refuses_a_public_address_with_development_keys(
     monkeypatch.setenv("FANZHA_SECRET_KEY", OWN_KEYS["secret_key"])
     monkeypatch.setenv("FANZHA_TOKEN_KEY_HEX", TEST_KEYS["token_key_hex"])
     monkeypatch.setenv("FANZHA_ENCRYPTION_KEY_HEX", TEST_KEYS["encryption_key_hex"])
+    monkeypatch.setenv("FANZHA_AUDIT_KEY_HEX", OWN_KEYS["audit_key_hex"])
+    monkeypatch.setenv("FANZHA_AUDIT_CHECKPOINT_KEY_HEX", OWN_KEYS["audit_checkpoint_key_hex"])
     assert runner.invoke(cli, ["serve", "--host", "0.0.0.0"]).exit_code == 0
     assert started == ["127.0.0.1", "0.0.0.0"]
 
@@ -98,7 +108,7 @@ def test_the_asgi_entry_point_answers_on_loopback_only_with_development_keys(pla
 def test_the_module_uvicorn_loads_is_guarded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("FANZHA_ENVIRONMENT", raising=False)
     monkeypatch.setenv("FANZHA_DATABASE_URL", f"sqlite:///{tmp_path}/main.db")
-    for name in ("FANZHA_SECRET_KEY", "FANZHA_TOKEN_KEY_HEX", "FANZHA_ENCRYPTION_KEY_HEX"):
+    for name in KEY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     from fanzha.core import malloc
 

@@ -257,6 +257,8 @@ def test_production_refuses_relaxing_the_guard() -> None:
         "secret_key": "s" * 40,
         "token_key_hex": "ab" * 32,
         "encryption_key_hex": "cd" * 16,
+        "audit_key_hex": "ef" * 32,
+        "audit_checkpoint_key_hex": "12" * 32,
         "cookie_secure": True,
     }
     assert Settings(environment="production", **strong).webhook_allow_private is False  # type: ignore[arg-type]

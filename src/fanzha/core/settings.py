@@ -129,20 +129,12 @@ class Settings(BaseSettings):
                     "The demo SMS sink is refused in production (FANZHA_DEMO_SMS_SINK)",
                     field="FANZHA_DEMO_SMS_SINK",
                 )
-            defaults = {
-                "FANZHA_SECRET_KEY": (self.secret_key, DEV_SECRET_KEY),
-                "FANZHA_TOKEN_KEY_HEX": (self.token_key_hex, DEV_TOKEN_KEY),
-                "FANZHA_ENCRYPTION_KEY_HEX": (self.encryption_key_hex, DEV_ENCRYPTION_KEY),
-                "FANZHA_AUDIT_KEY_HEX": (self.audit_key_hex, DEV_AUDIT_KEY),
-                "FANZHA_AUDIT_CHECKPOINT_KEY_HEX": (self.audit_checkpoint_key_hex, DEV_AUDIT_CHECKPOINT_KEY),
-            }
-            for name, (value, default) in defaults.items():
-                if value.get_secret_value() == default:
-                    raise InsecureSettings(
-                        f"生产环境不得使用默认密钥：请设置 {name}",
-                        f"Default secret refused outside development: set {name}",
-                        field=name,
-                    )
+            for name in self.development_keys():
+                raise InsecureSettings(
+                    f"生产环境不得使用默认密钥：请设置 {name}",
+                    f"Default secret refused outside development: set {name}",
+                    field=name,
+                )
             if not self.cookie_secure:
                 raise InsecureSettings(
                     "生产环境必须启用安全 Cookie（FANZHA_COOKIE_SECURE=true）",
@@ -170,6 +162,8 @@ class Settings(BaseSettings):
             "FANZHA_SECRET_KEY": (self.secret_key, DEV_SECRET_KEY),
             "FANZHA_TOKEN_KEY_HEX": (self.token_key_hex, DEV_TOKEN_KEY),
             "FANZHA_ENCRYPTION_KEY_HEX": (self.encryption_key_hex, DEV_ENCRYPTION_KEY),
+            "FANZHA_AUDIT_KEY_HEX": (self.audit_key_hex, DEV_AUDIT_KEY),
+            "FANZHA_AUDIT_CHECKPOINT_KEY_HEX": (self.audit_checkpoint_key_hex, DEV_AUDIT_CHECKPOINT_KEY),
         }
         return [name for name, (value, default) in defaults.items() if value.get_secret_value() == default]
 
