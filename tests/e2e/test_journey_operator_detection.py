@@ -12,8 +12,11 @@ import pytest
 from fanzha.bootstrap import Platform
 from fanzha.core.clock import FrozenClock
 from fanzha.detect.runs import DetectRunService
+from fanzha.disposal.domain import Measure, follow_up
 from fanzha.disposal.release import escalate_overdue
+from fanzha.identifiers import IdentifierKind
 from fanzha.identity.domain import Role
+from fanzha.samples.domain import RiskLevel
 from tests.e2e.test_disposal_journey import Login
 from tests.factories import World, make_user
 from tests.integration.detect.test_telecom import World as CallRecords
@@ -88,6 +91,7 @@ def test_operator_detects_centre_confirms_and_late_cards_are_suspended(
             "kind": "phone",
             "value": a["raw_value"],
             "measure": "reverify",
+            "risk_level": a["level"],  # Art 13 根据风险等级: the alert's grade sets deadline and follow-up
             "reason": "；".join(a["reasons"])[:500],
         }
         for a in cards
@@ -111,6 +115,10 @@ def test_operator_detects_centre_confirms_and_late_cards_are_suspended(
     follow_page = operator.get("/api/v1/disposal/orders", params={"status": "issued", "limit": 50})
     assert follow_page.status_code == 200, follow_page.text
     follow = follow_page.json()["items"]
-    late = {o["object_token"] for o in orders[6:]}
-    assert {o["measure"] for o in follow} == {"suspend"}
-    assert {o["object_token"] for o in follow} == late
+    # Each late card gets the follow-up its risk level calls for (high: suspend; lower: restrict).
+    late = {
+        o["object_token"]: follow_up(IdentifierKind.PHONE, Measure.REVERIFY, RiskLevel(o["risk_level"]))
+        for o in orders[6:]
+    }
+    assert {o["object_token"]: o["measure"] for o in follow} == late
+    assert set(late.values()) <= {Measure.SUSPEND, Measure.RESTRICT}
