@@ -33,7 +33,8 @@ class SimConfig:
     victims_per_million_day: float = 100.0
     min_victims_per_type: int = 2
     engaged_per_victim: float = 2.0
-    broadcast_calls_per_day: float = 0.01
+    # Mass dialling per resident per day (0.01-0.1): a fraud card dials tens to hundreds a day.
+    broadcast_calls_per_day: float = 0.04
     broadcast_sms_per_day: float = 0.01
     warning_sms_per_day: float = 0.004
     # Harder behaviours (docs/sim.md, "Behaviours that resist memorising", gives ranges and sources).
