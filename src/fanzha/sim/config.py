@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -72,6 +73,24 @@ class SimConfig:
                 raise ValueError(f"{name} must be between 0 and 1")
         if not 0.0 < self.layer_hold_max_h <= 48.0:
             raise ValueError("layer_hold_max_h must be between 0 and 48")
+
+    @classmethod
+    def classic(cls, **kw: Any) -> SimConfig:
+        """The simulator without the harder behaviours: fresh cards, minute-fast layering, no look-alikes.
+
+        The rule engines (V1) were tuned on this world; their regression tests run on it.
+        """
+        off: dict[str, Any] = {
+            "fraud_card_aged_share": 0.0,
+            "fraud_callback_share": 0.0,
+            "fraud_cover_ratio": 0.0,
+            "layer_hold_share": 0.0,
+            "broadcast_calls_per_day": 0.01,
+            "courier_calls_per_day": 0.0,
+            "family_bill_per_million_day": 0.0,
+            "shop_settle_share": 0.0,
+        }
+        return cls(**{**off, **kw})
 
     @property
     def t0(self) -> int:

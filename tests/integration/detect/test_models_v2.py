@@ -102,7 +102,11 @@ def test_shipped_models_have_cards_and_levels_are_probability_bands(name: str) -
 
 
 def test_v2_backtests_on_the_small_province(duckdb_province: Province) -> None:
-    """Held-out seed 11 (trained on seeds 1-4): the figures docs/detect.md states for V2."""
-    for engine, f1 in ((AbnormalCardV2(), 0.8), (SimBoxV2(), 0.9), (MuleAccountV2(), 0.9)):
-        bt = backtest(engine, duckdb_province, run(engine, duckdb_province))
-        assert bt.all_levels.f1 >= f1, (engine.name, bt.all_levels)
+    """Held-out seed 11 of the harder simulator (trained on seeds 1-4): V2 reaches its figures and
+    beats the rules it replaces, which were tuned on the classic world."""
+    pairs = ((AbnormalCardV1(), AbnormalCardV2(), 0.8), (SimBoxV1(), SimBoxV2(), 0.9))
+    for old, new, f1 in (*pairs, (MuleAccountV1(), MuleAccountV2(), 0.9)):
+        v2 = backtest(new, duckdb_province, run(new, duckdb_province)).all_levels
+        v1 = backtest(old, duckdb_province, run(old, duckdb_province)).all_levels
+        assert v2.f1 >= f1 and v2.f1 >= v1.f1, (new.name, v2, v1)
+        assert v2.false_alarm_rate is not None and v2.false_alarm_rate < 0.002
