@@ -49,6 +49,8 @@ class SimConfig:
     # the longest hold in hours (holds are log-uniform from 10 minutes to this), 1-48.
     layer_hold_share: float = 0.4
     layer_hold_max_h: float = 24.0
+    # Share of mule cards that are their holder's everyday card (salary, shopping, rent), 0-1.
+    mule_ordinary_share: float = 0.3
     # Hard negatives: couriers' and riders' short calls per working day (10-60), people who
     # gather money from relatives to pay a bill per million per day, small shops settling the
     # day's QR takings to a supplier (share of merchants per day).
@@ -85,6 +87,7 @@ class SimConfig:
             "fraud_callback_share": 0.0,
             "fraud_cover_ratio": 0.0,
             "layer_hold_share": 0.0,
+            "mule_ordinary_share": 0.0,
             "broadcast_calls_per_day": 0.01,
             "courier_calls_per_day": 0.0,
             "family_bill_per_million_day": 0.0,

@@ -105,7 +105,7 @@ def build_world(cfg: SimConfig) -> World:
     atms = build_atms(cfg.people, seed, regions)
     plan = plan_fraud(cfg, pop)
     phones = build_phones(cfg.t0, seed, pop, biz, plan, regions, cfg.fraud_card_aged_share)
-    banks = build_banks(cfg.t0, seed, pop, biz, plan)
+    banks = build_banks(cfg.t0, seed, pop, biz, plan, cfg.mule_ordinary_share)
     pay = build_payment_accounts(cfg.t0, seed, pop, biz, phones, plan)
     net = build_internet_accounts(cfg.t0, seed, pop, phones, plan)
     catalogue = build_catalogue(seed, cfg.start, plan)

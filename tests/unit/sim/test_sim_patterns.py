@@ -243,3 +243,21 @@ def test_money_hard_negatives(tables: dict[str, pa.Table]) -> None:
         ins[d].add(s)
     qr = _eq(txn, "channel", "qr")
     assert any(len(ins.get(s, ())) >= 2 for s in qr.column("src_account").to_pylist())
+
+
+def test_some_mules_lend_their_everyday_card(tables: dict[str, pa.Table]) -> None:
+    """Mules with ordinary lives: a mule card also pays rent, tops up a wallet or receives a salary."""
+    lo = tables["label_objects"]
+    mules = pc.is_in(
+        lo.column("role"), value_set=pa.array(["collection_account", "layering_account", "cashout_card"])
+    )
+    cards = lo.filter(mules).column("identifier")
+    txn = tables["transactions"]
+    ordinary = pc.is_in(txn.column("channel"), value_set=pa.array(["salary", "rent", "topup", "atm"]))
+    touches = pc.or_(
+        pc.is_in(txn.column("src_account"), value_set=cards),
+        pc.is_in(txn.column("dst_account"), value_set=cards),
+    )
+    money = set(tables["label_money"].column("txn_id").to_pylist())
+    ids = txn.filter(pc.and_(ordinary, touches)).column("txn_id").to_pylist()
+    assert any(i not in money for i in ids)
