@@ -8,6 +8,7 @@ same definitions. scikit-learn is needed only here, never at run time.
 from __future__ import annotations
 
 import argparse
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,6 +52,12 @@ def fit(engine: ModelEngine, data: list[Path], names: list[str]) -> tuple[linear
     return linear.Logistic(float(lr.intercept_[0]), terms), {"rows": len(y), "positives": int(y.sum())}
 
 
+def _manifest(data: Path) -> dict[str, object]:
+    """Seed, people and days of a generated province (its manifest.json)."""
+    m = json.loads((data / "manifest.json").read_text())
+    return {k: m.get(k) for k in ("seed", "people", "days")}
+
+
 def main(argv: list[str] | None = None) -> None:
     """Train, save under models/ENGINE with its card, and measure on the held-out province."""
     ap = argparse.ArgumentParser(description=__doc__)
@@ -69,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
         features=names,
         training={
             "provinces": [d.name for d in a.data],
+            "manifests": [_manifest(d) for d in a.data],
             **counts,
             "simulator": "fanzha.sim (harder settings)",
         },
