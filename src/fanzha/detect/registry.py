@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from fanzha.core.errors import NotFound
-from fanzha.detect.engines import content, finance, internet, telecom, victims
+from fanzha.detect.engines import content, finance, finance_v2, internet, telecom, telecom_v2, victims
 from fanzha.detect.frame import Engine
 
-REGISTRY: dict[str, type[Engine]] = {
-    e.name: e
-    for e in (*telecom.ENGINES, *finance.ENGINES, *internet.ENGINES, *content.ENGINES, *victims.ENGINES)
-}
+_ALL = (
+    *telecom.ENGINES,
+    *telecom_v2.ENGINES,
+    *finance.ENGINES,
+    *finance_v2.ENGINES,
+    *internet.ENGINES,
+    *content.ENGINES,
+    *victims.ENGINES,
+)
+REGISTRY: dict[str, type[Engine]] = {e.name: e for e in _ALL}
 
 
 def engine(name: str) -> Engine:

@@ -66,7 +66,9 @@ class Banks:
         )
 
 
-def build_banks(t0: int, seed: int, pop: Population, biz: Businesses, plan: FraudPlan) -> Banks:
+def build_banks(
+    t0: int, seed: int, pop: Population, biz: Businesses, plan: FraudPlan, ordinary_share: float = 0.0
+) -> Banks:
     """Personal cards by age, one corporate account per business, the plan's mule cards."""
     rng = stream(seed, "banks")
     age = pop.age.astype(np.int64)
@@ -103,6 +105,11 @@ def build_banks(t0: int, seed: int, pop: Population, biz: Businesses, plan: Frau
     order, pos = by_time(opened_at)
     primary = np.full(pop.n, -1, dtype=np.int64)
     primary[holder[first]] = pos[np.flatnonzero(first)]
+    # Mules with ordinary lives: some lend (卡农) the card their salary and shopping already use, so
+    # the fraud money mixes with a normal history. Own stream: the other draws do not move.
+    mrng = stream(seed, "banks-ordinary")
+    own = (mrng.random(nf) < ordinary_share) & (plan.bank_opened_day < 0)
+    primary[plan.bank_holder[own]] = pos[nd + nc + nb + np.flatnonzero(own)]
     return Banks(
         number=number.take(pa.array(order)),
         bin=bins[order],

@@ -40,6 +40,7 @@ class CaseRunner:
     def __init__(self, w: World) -> None:
         self.w = w
         self.rng = stream(w.cfg.seed, "cases")
+        self.crng = stream(w.cfg.seed, "cases-cover")  # call-backs and cover calls; own stream
         self.gear = Gear(w)
         self.layer = Layerer(w, stream(w.cfg.seed, "money"))
         self.rows: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
@@ -189,6 +190,60 @@ class CaseRunner:
             _category=CALL_CATEGORIES.index("scam_script"),
             _case=case,
             _kind=CALLER_KINDS.index(kind),
+        )
+        if kind in ("sim_box", "roaming_card"):
+            self._cover(caller, imei, cell, roaming, t, phone)
+
+    def _cover(self, card: str, imei: str | None, cell: int | None, roaming: str, t: int, phone: int) -> None:
+        """Unlabelled calls around a scam call: the callee ringing back, and 养卡 cover traffic."""
+        w, rng = self.w, self.crng
+        if rng.random() < w.cfg.fraud_callback_share:
+            dev = int(w.phones.person_device[phone]) if phone >= 0 else -1
+            self._plain(
+                t + int(rng.integers(2, 240)) * MIN,
+                self.numbers[phone],
+                card,
+                int(rng.integers(5, 90)),
+                self.imeis[dev] if dev >= 0 else None,
+                None,
+            )
+        if rng.random() < w.cfg.fraud_cover_ratio:
+            prim = w.phones.primary
+            other = int(prim[int(rng.integers(len(prim)))])
+            if other >= 0:
+                dur = int(np.clip(rng.lognormal(np.log(90), 1.0), 20, 3600))
+                at = t + int(rng.integers(-12 * 60, 12 * 60)) * MIN
+                if rng.random() < 0.5:
+                    self._plain(at, card, self.numbers[other], dur, imei, cell, roaming)
+                else:
+                    self._plain(at, self.numbers[other], card, dur, None, None)
+
+    def _plain(
+        self,
+        t: int,
+        caller: str,
+        callee: str,
+        dur: int,
+        imei: str | None,
+        cell: int | None,
+        roaming: str = "none",
+    ) -> None:
+        """One unlabelled call (no label_calls row), kept inside the simulated days."""
+        cfg = self.w.cfg
+        self._add(
+            "calls",
+            ts=min(max(t, cfg.t0), cfg.t_end - 1),
+            caller=caller,
+            callee=callee,
+            duration_s=dur,
+            caller_imei=imei,
+            cell_id=cell,
+            roaming=roaming,
+            gateway="local" if roaming == "none" else "international",
+            _label="normal",
+            _category=-1,
+            _case=-1,
+            _kind=0,
         )
 
     def _sms(self, g: int, t: int, phone: int, text: str, code: str, case: int, stage: int) -> None:

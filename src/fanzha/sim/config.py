@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -33,9 +34,29 @@ class SimConfig:
     victims_per_million_day: float = 100.0
     min_victims_per_type: int = 2
     engaged_per_victim: float = 2.0
-    broadcast_calls_per_day: float = 0.01
+    # Mass dialling per resident per day (0.01-0.1): a fraud card dials tens to hundreds a day.
+    broadcast_calls_per_day: float = 0.04
     broadcast_sms_per_day: float = 0.01
     warning_sms_per_day: float = 0.004
+    # Harder behaviours (docs/sim.md, "Behaviours that resist memorising", gives ranges and sources).
+    # Share of fraud cards bought or "nurtured" (养卡) weeks to a year before first use, 0-1.
+    fraud_card_aged_share: float = 0.4
+    # Share of scam calls the callee rings back (a missed call, a "case number" to confirm), 0-0.5.
+    fraud_callback_share: float = 0.15
+    # Cover calls per scam call: ordinary-looking long calls out and in that 养卡 keeps up, 0-1.
+    fraud_cover_ratio: float = 0.3
+    # Share of layering hops where the mule holds the money before passing it on, 0-1, and
+    # the longest hold in hours (holds are log-uniform from 10 minutes to this), 1-48.
+    layer_hold_share: float = 0.4
+    layer_hold_max_h: float = 24.0
+    # Share of mule cards that are their holder's everyday card (salary, shopping, rent), 0-1.
+    mule_ordinary_share: float = 0.3
+    # Hard negatives: couriers' and riders' short calls per working day (10-60), people who
+    # gather money from relatives to pay a bill per million per day, small shops settling the
+    # day's QR takings to a supplier (share of merchants per day).
+    courier_calls_per_day: float = 25.0
+    family_bill_per_million_day: float = 2_000.0
+    shop_settle_share: float = 0.3
 
     def __post_init__(self) -> None:
         if self.people < MIN_PEOPLE:
@@ -44,6 +65,35 @@ class SimConfig:
             raise ValueError("days must be between 1 and 366")
         if self.seed < 0:
             raise ValueError("seed must be non-negative")
+        for name in (
+            "fraud_card_aged_share",
+            "fraud_callback_share",
+            "fraud_cover_ratio",
+            "layer_hold_share",
+        ):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1")
+        if not 0.0 < self.layer_hold_max_h <= 48.0:
+            raise ValueError("layer_hold_max_h must be between 0 and 48")
+
+    @classmethod
+    def classic(cls, **kw: Any) -> SimConfig:
+        """The simulator without the harder behaviours: fresh cards, minute-fast layering, no look-alikes.
+
+        The rule engines (V1) were tuned on this world; their regression tests run on it.
+        """
+        off: dict[str, Any] = {
+            "fraud_card_aged_share": 0.0,
+            "fraud_callback_share": 0.0,
+            "fraud_cover_ratio": 0.0,
+            "layer_hold_share": 0.0,
+            "mule_ordinary_share": 0.0,
+            "broadcast_calls_per_day": 0.01,
+            "courier_calls_per_day": 0.0,
+            "family_bill_per_million_day": 0.0,
+            "shop_settle_share": 0.0,
+        }
+        return cls(**{**off, **kw})
 
     @property
     def t0(self) -> int:

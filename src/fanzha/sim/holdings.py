@@ -119,7 +119,13 @@ def _segments(rng: np.random.Generator, n: int, virtual_share: float) -> I64A:
 
 
 def build_phones(
-    t0: int, seed: int, pop: Population, biz: Businesses, plan: FraudPlan, regions: Regions
+    t0: int,
+    seed: int,
+    pop: Population,
+    biz: Businesses,
+    plan: FraudPlan,
+    regions: Regions,
+    aged_share: float = 0.0,
 ) -> Phones:
     """Cards for people (by age), call centres, and the fraud plan; then the devices."""
     rng = stream(seed, "phones")
@@ -140,6 +146,11 @@ def build_phones(
     cc_opened = t0 - rng.integers(30, 1500, n_cc) * DAY
     nf = len(plan.phone_group)
     f_open = t0 + plan.phone_start_day * DAY - rng.integers(DAY, 3 * DAY, nf)
+    # Bought or nurtured cards (养卡): opened 15-365 days before their first scam call, so
+    # "new card" is no tell for them. Own stream: the other draws do not move.
+    arng = stream(seed, "phones-aged")
+    aged = arng.random(nf) < aged_share
+    f_open = np.where(aged, f_open - arng.integers(15, 366, nf) * DAY, f_open)
     segment = np.r_[_segments(rng, n_norm + n_cc, 0.03), _segments(rng, nf, 0.4)]
     h_person = np.r_[holder, np.full(n_cc, -1), plan.phone_holder]
     h_biz = np.r_[np.full(n_norm, -1), cc_biz, np.full(nf, -1)]

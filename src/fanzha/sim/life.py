@@ -18,6 +18,7 @@ from fanzha.sim.blocks import (
     time_of_day,
 )
 from fanzha.sim.holdings import SEGMENT_LIST
+from fanzha.sim.population import OCCUPATIONS
 from fanzha.sim.reference import BANKS, BINS
 from fanzha.sim.rng import stream
 from fanzha.sim.social import contacts, phone_of
@@ -27,6 +28,7 @@ from fanzha.sim.vocab import GATEWAYS, ROAMING, cat
 from fanzha.sim.world import World
 
 I64A = npt.NDArray[np.int64]
+COURIER = OCCUPATIONS.index("courier")
 _BANK_SENDER = pa.array([BANK_CODES[b[0]] for b in BANKS], pa.string())
 _PORTS = pa.concat_arrays([_BANK_SENDER, *(pa.array(v, pa.string()) for v in SERVICE_SENDERS.values())])
 _BIN_BANK = np.array([[b[0] for b in BANKS].index(x[1]) for x in BINS], dtype=np.int64)
@@ -42,15 +44,21 @@ def calls(rng: np.random.Generator, w: World, people: I64A, t_day: int) -> Block
     ph = w.phones
     has = ph.primary[people] >= 0
     k = rng.poisson(w.cfg.calls_per_day * w.pop.activity[people] * has)
-    caller = np.repeat(people, k)
+    # Hard negative: couriers and riders ring many strangers briefly ("您的快递到了"), all day.
+    courier = has & (w.pop.occupation[people] == COURIER)
+    kc = rng.poisson(w.cfg.courier_calls_per_day * courier)
+    caller = np.r_[np.repeat(people, k), np.repeat(people, kc)]
+    job = np.r_[np.zeros(int(k.sum()), bool), np.ones(int(kc.sum()), bool)]
     n = len(caller)
     card = ph.primary[caller]
     alt = ph.secondary[caller]
     use2 = (alt >= 0) & (rng.random(n) < 0.2)
     card[use2] = alt[use2]
     callee = phone_of(rng, w, contacts(rng, w, caller, 0.35, 0.35), caller)
-    answered = rng.random(n) < 0.85
-    dur = np.where(answered, np.clip(rng.lognormal(np.log(60), 1.1, n), 1, 7200), 0).astype(np.int32)
+    callee[job] = phone_of(rng, w, rng.integers(0, w.pop.n, int(job.sum())), caller[job])
+    answered = rng.random(n) < np.where(job, 0.75, 0.85)
+    talk = np.where(job, rng.lognormal(np.log(20), 0.5, n), rng.lognormal(np.log(60), 1.1, n))
+    dur = np.where(answered, np.clip(talk, 1, 7200), 0).astype(np.int32)
     roam = rng.random(n) < 0.02
     cell = np.where(
         rng.random(n) < 0.8,

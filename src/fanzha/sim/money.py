@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from fanzha.sim.actors import BANK_ROLES
 from fanzha.sim.blocks import Block
+from fanzha.sim.rng import stream
 from fanzha.sim.spending import face_id, txn_block
 from fanzha.sim.vocab import CHANNELS, LAYERINGS, MONEY_PATTERNS, TERMINALS
 from fanzha.sim.world import World
@@ -98,6 +99,7 @@ class Layerer:
             self.pools.append([rows[in_g & (plan.bank_role == r)] for r in range(len(BANK_ROLES))])
         self.pay_pools = [w.pay.fraud[plan.pay_group == g] + w.pay0 for g in range(plan.n_groups)]
         self.wallets = [np.flatnonzero(plan.wallet_group == g) + w.wallet0 for g in range(plan.n_groups)]
+        self.hold_rng = stream(w.cfg.seed, "money-hold")  # holds draw apart from the rest
         self.count = 0
         self.group_count = np.zeros(plan.n_groups, dtype=np.int64)
         self.flows = Flows()
@@ -114,6 +116,21 @@ class Layerer:
 
     def _mins(self, lo: int, hi: int) -> int:
         return int(self.rng.integers(lo * MIN, hi * MIN + 1))
+
+    def _wait(self, t: int, lo: int, hi: int) -> int:
+        """Delay before a mule passes money on: minutes, or for some hops a hold of up to a day.
+
+        A held hop waits log-uniformly from 10 minutes to `layer_hold_max_h` hours (跑分 platforms
+        and "卡农" hold funds to dodge rapid in-out rules), but never so long that the money would
+        leave the simulated days.
+        """
+        cfg, r = self.w.cfg, self.hold_rng
+        wait = self._mins(lo, hi)
+        if r.random() < cfg.layer_hold_share:
+            held = int(np.exp(r.uniform(np.log(10 * MIN), np.log(cfg.layer_hold_max_h * 3600))))
+            room = cfg.t_end - 6 * 3600 - t
+            wait = max(wait, min(held, room))
+        return wait
 
     def _fee(self, amount: int) -> int:
         """What is passed on after a small cut, rounded down to whole yuan."""
@@ -135,7 +152,7 @@ class Layerer:
         l1 = self.collection_account(g)
         f.add(p, lay, term, p.ts, p.src, l1, p.amount, "transfer", 0, "victim_payment", p.device)
         layer = self.pools[g][1]
-        t = p.ts + self._mins(1, 10)
+        t = p.ts + self._wait(p.ts, 1, 10)
         leaves: list[tuple[int, int, int, int]] = []  # (account, amount, ready time, hop)
         if LAYERINGS[lay] == "fan_out":
             parts = self._split(p.amount, int(self.rng.integers(3, 7)))
@@ -143,7 +160,7 @@ class Layerer:
             for a, amt in zip(to, parts, strict=True):
                 t += self._mins(0, 3)
                 f.add(p, lay, term, t, l1, int(a), amt, "transfer", 1, "fan_out")
-                leaves.append((int(a), amt, t, 1))
+                leaves.append((int(a), amt, t + self._wait(t, 0, 2), 1))
         elif LAYERINGS[lay] == "chain":
             hops = int(self.rng.integers(2, 6))
             path = self.rng.choice(layer, size=min(hops, len(layer)), replace=False)
@@ -152,7 +169,7 @@ class Layerer:
                 amt = self._fee(amt)
                 f.add(p, lay, term, t, src, int(a), amt, "transfer", h, "chain")
                 src = int(a)
-                t += self._mins(1, 8)
+                t += self._wait(t, 1, 8)
             leaves.append((src, amt, t, len(path)))
         else:
             parts = self._split(p.amount, int(self.rng.integers(3, 6)))
@@ -162,7 +179,7 @@ class Layerer:
             for a, amt in zip(picked[1:], parts, strict=True):
                 t1 = t + self._mins(0, 3)
                 f.add(p, lay, term, t1, l1, int(a), amt, "transfer", 1, "scatter")
-                t2 = t1 + self._mins(5, 20)
+                t2 = t1 + self._wait(t1, 5, 20)
                 back = self._fee(amt)
                 f.add(p, lay, term, t2, int(a), gather, back, "transfer", 2, "gather")
                 total += back
@@ -201,7 +218,7 @@ class Layerer:
         county = w.pop.county[np.array([casher])]
         atm = int(w.atms.near(self.rng, county)[0])
         covered = bool(self.rng.random() < 0.7)
-        t += self._mins(10, 90)
+        t += self._wait(t, 10, 90)
         for c, amt in loads:
             left = amt
             while left >= 10_000:

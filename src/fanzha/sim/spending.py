@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from fanzha.sim import encode
 from fanzha.sim.blocks import PAY_HOURS, Block, time_of_day
-from fanzha.sim.population import SALARY
+from fanzha.sim.population import OCCUPATIONS, SALARY
 from fanzha.sim.social import contacts
 from fanzha.sim.vocab import CHANNELS, TXN_KINDS
 from fanzha.sim.world import World
@@ -49,6 +49,7 @@ class _Flow:
     amount: I64A
     channel: str
     mobile: bool  # initiated on the payer's handset
+    ts: I64A | None = None  # seconds into the day when the flow fixes them itself
 
 
 class _Day:
@@ -115,6 +116,59 @@ class _Day:
         amount = self.rng.integers(8, 30, len(who)) * 10_000
         return _Flow(who, self.card[who], self.card[w.landlord[who]], amount, "rent", True)
 
+    def family_bills(self) -> list[_Flow]:
+        """Hard negative: relatives send money in the day, and it leaves within hours for a bill.
+
+        A hospital deposit, school fees or a utility bill gathered from two to four relatives and
+        paid on from WeChat Pay: money in from several payers, passed on within hours.
+        """
+        w, rng = self.w, self.rng
+        rate = w.cfg.family_bill_per_million_day / 1e6 * (self.wx[self.people] >= 0)
+        who = self.people[rng.random(len(self.people)) < rate]
+        k = rng.integers(2, 5, len(who))
+        to = np.repeat(who, k)
+        frm = contacts(rng, w, to, 0.8, 0.0)
+        ok = (self.wx[frm] >= 0) & (frm != to)
+        amt = (rng.lognormal(np.log(800), 0.7, len(to)) * 100).astype(np.int64) // 100 * 100 + 100
+        t_in = rng.integers(8 * 3600, 18 * 3600, len(to))
+        gift = _Flow(
+            to[ok], self.wx[frm[ok]] + w.pay0, self.wx[to[ok]] + w.pay0, amt[ok], "transfer", True, t_in[ok]
+        )
+        got = np.bincount(np.searchsorted(who, to[ok]), weights=amt[ok], minlength=len(who)).astype(np.int64)
+        last = np.zeros(len(who), np.int64)
+        np.maximum.at(last, np.searchsorted(who, to[ok]), t_in[ok])
+        paid = got > 0
+        city = w.pop.city[who]
+        pos = w.biz.merchant_city_start[city] + (rng.random(len(who)) * w.biz.merchant_city_size[city])
+        shop = w.pay.of_business["wechatpay"][w.biz.merchants[pos.astype(np.int64)]]
+        t_out = np.minimum(last + rng.integers(1800, 6 * 3600, len(who)), 86_399)
+        share = rng.uniform(0.85, 1.0, len(who))
+        paid &= shop >= 0
+        bill = _Flow(
+            who[paid],
+            self.wx[who[paid]] + w.pay0,
+            shop[paid] + w.pay0,
+            (got[paid] * share[paid]).astype(np.int64),
+            "qr",
+            True,
+            t_out[paid],
+        )
+        return [gift, bill]
+
+    def shop_settlements(self) -> _Flow:
+        """Hard negative: small shops pay the day's QR takings on to a supplier in the evening."""
+        w, rng = self.w, self.rng
+        shop_acc = w.pay.of_business["wechatpay"]
+        m = w.biz.merchants[rng.random(len(w.biz.merchants)) < w.cfg.shop_settle_share]
+        src = shop_acc[m]
+        sup = w.biz.merchants[rng.integers(0, len(w.biz.merchants), len(m))]
+        dst = shop_acc[sup]
+        ok = (src >= 0) & (dst >= 0) & (m != sup)
+        amount = (rng.lognormal(np.log(600), 0.6, int(ok.sum())) * 100).astype(np.int64)
+        t = rng.integers(20 * 3600, 23 * 3600, int(ok.sum()))
+        who = np.full(int(ok.sum()), -1, dtype=np.int64)
+        return _Flow(who, src[ok] + w.pay0, dst[ok] + w.pay0, amount, "transfer", False, t)
+
     def withdrawals(self) -> tuple[_Flow, I64A]:
         """Cash from an ATM in the home county; also returns the ATM rows."""
         w = self.w
@@ -124,11 +178,24 @@ class _Day:
         return _Flow(who, self.card[who], atm + w.atm0, amount, "atm", False), atm
 
 
+_NIGHT_JOBS = np.array([OCCUPATIONS.index(o) for o in ("worker", "medical", "driver")])
+
+
+def _night_shift(w: World, who: I64A) -> npt.NDArray[np.bool_]:
+    """About one in eight workers, medics and drivers work nights (a stable hash of the person)."""
+    on_nights: npt.NDArray[np.bool_] = np.isin(w.pop.occupation[who], _NIGHT_JOBS) & (
+        (who * 2_654_435_761) % 8 == 0
+    )
+    return on_nights
+
+
 def spend(rng: np.random.Generator, w: World, people: I64A, day: int, t_day: int) -> tuple[Block, Block]:
     """The block's transactions and ATM events of one day."""
     d = _Day(rng, w, people)
     dom = int((np.datetime64(w.cfg.start) + np.timedelta64(day, "D")).astype(object).day)
-    flows = [d.shopping(), *d.transfers(), d.top_ups()]
+    flows = [d.shopping(), *d.transfers(), d.top_ups(), *d.family_bills()]
+    if people[0] == 0:  # once a day, with the first block
+        flows.append(d.shop_settlements())
     if dom == 10:
         flows.append(d.salaries())
     if dom == 5:
@@ -138,13 +205,26 @@ def spend(rng: np.random.Generator, w: World, people: I64A, day: int, t_day: int
     ts = [
         t_day
         + (
-            rng.integers(9 * 3600, 11 * 3600, len(f.who))  # payroll and standing orders run in the morning
+            f.ts
+            if f.ts is not None
+            else rng.integers(
+                9 * 3600, 11 * 3600, len(f.who)
+            )  # payroll and standing orders run in the morning
             if f.channel in ("salary", "rent")
             else time_of_day(rng, len(f.who), PAY_HOURS)
         )
         for f in flows
     ]
-    device = [w.phones.person_device[f.who] if f.mobile else np.full(len(f.who), -1) for f in flows]
+    # Hard negative: night-shift workers (a fixed share of workers, medics, drivers) shop at night.
+    f0 = flows[0]
+    night = _night_shift(w, f0.who) & (rng.random(len(f0.who)) < 0.6)
+    ts[0] = np.where(night, t_day + rng.integers(0, 6 * 3600, len(f0.who)), ts[0])
+    device = [
+        np.where(f.who >= 0, w.phones.person_device[f.who.clip(0)], -1)
+        if f.mobile
+        else np.full(len(f.who), -1)
+        for f in flows
+    ]
     txn = txn_block(
         w,
         np.concatenate(ts),

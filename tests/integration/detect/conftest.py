@@ -22,6 +22,15 @@ def province_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def classic_province(tmp_path_factory: pytest.TempPathFactory) -> Province:
+    """The same size and seed without the simulator's harder behaviours (SimConfig.classic), on DuckDB:
+    where the rule engines (V1) were tuned, so their figures stay a regression guard."""
+    out = tmp_path_factory.mktemp("classic")
+    generate(SimConfig.classic(people=3000, days=10, seed=11), out)
+    return Province.open(out, "duckdb")
+
+
+@pytest.fixture(scope="session")
 def duckdb_province(province_dir: Path) -> Province:
     return Province.open(province_dir, "duckdb")
 

@@ -182,10 +182,11 @@ def test_backtest_on_the_small_province(
     engine: type[MuleAccountV1 | AtmCashoutV1 | CustomerRiskV1],
     precision: float,
     recall: float,
-    duckdb_province: Province,
+    classic_province: Province,
 ) -> None:
+    """Rule engines on the world they were tuned on; MuleAccountV2 is measured on the harder one."""
     e = engine()
-    scores = backtest(e, duckdb_province, run(e, duckdb_province)).all_levels
+    scores = backtest(e, classic_province, run(e, classic_province)).all_levels
     assert scores.precision >= precision and scores.recall >= recall, scores
     assert scores.false_alarm_rate is not None and scores.false_alarm_rate < 0.005
 

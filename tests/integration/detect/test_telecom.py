@@ -232,9 +232,10 @@ def test_card_traders_and_fraud_card_holders_are_refused_but_a_family_is_not(tmp
     ids=lambda e: getattr(e, "name", str(e)),
 )
 def test_backtest_on_the_small_province(
-    engine: Any, precision: float, recall: float, duckdb_province: Province
+    engine: Any, precision: float, recall: float, classic_province: Province
 ) -> None:
-    result = backtest(engine, duckdb_province, run(engine, duckdb_province)).all_levels
+    """Rule engines on the world they were tuned on; the V2 models are measured on the harder one."""
+    result = backtest(engine, classic_province, run(engine, classic_province)).all_levels
     assert result.truth > 0
     assert result.precision >= precision and result.recall >= recall, result
     assert result.false_alarm_rate is not None and result.false_alarm_rate < 0.001

@@ -109,10 +109,10 @@ def test_a_payer_is_high_a_short_call_is_low_and_an_ordinary_person_is_absent(tm
     assert reasons == "2025年3月1日 10:30起接到涉诈号码 +861****0001 来电1次"
 
 
-def test_victim_backtest_on_the_small_province(duckdb_province: Province) -> None:
+def test_victim_backtest_on_the_small_province(classic_province: Province) -> None:
     engine = PotentialVictimV1()
-    alerts = run(engine, duckdb_province)
-    result = backtest(engine, duckdb_province, alerts)
+    alerts = run(engine, classic_province)
+    result = backtest(engine, classic_province, alerts)
     assert result.all_levels.truth > 0
     # Measured on seed 11 (3,000 people × 10 days): all levels recall 1.0; high 1.0 / 0.969; medium
     # and high 0.985 / 1.0. Every target is reached at some level; low alerts are broadcast recipients.
@@ -121,8 +121,8 @@ def test_victim_backtest_on_the_small_province(duckdb_province: Province) -> Non
     assert high.precision >= 0.9 and high.recall >= 0.85, high
     not_low = alerts.filter(pa.compute.not_equal(alerts["level"], "low"))
     keys = {("resident_id", i) for i in not_low["identifier"].to_pylist()}
-    t = engine.truth(duckdb_province).to_pyarrow()
+    t = engine.truth(classic_province).to_pyarrow()
     medium_up = score(
-        keys, {("resident_id", i) for i in t["identifier"].to_pylist()}, duckdb_province.days, None
+        keys, {("resident_id", i) for i in t["identifier"].to_pylist()}, classic_province.days, None
     )
     assert medium_up.precision >= 0.9 and medium_up.recall >= 0.95, medium_up

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fanzha.contracts import SCAM_CODES
+from fanzha.sim.config import SimConfig
 
 
 def _eq(t: pa.Table, col: str, value: object) -> pa.Table:
@@ -74,18 +75,39 @@ def test_fan_out_within_minutes(tables: dict[str, pa.Table]) -> None:
     assert any(len(ts) >= 3 and max(ts) - min(ts) <= 30 * 60 for ts in out.values())
 
 
-def test_chains_of_two_to_five_hops_within_minutes(tables: dict[str, pa.Table]) -> None:
+def test_chains_of_two_to_five_hops_within_minutes_or_held(
+    tables: dict[str, pa.Table], small_config: SimConfig
+) -> None:
     chains: dict[tuple[object, object], list[dict[str, object]]] = defaultdict(list)
     for r in _fraud_txns(tables):
         if r["pattern"] == "chain":
             chains[(r["case_id"], r["payment_no"])].append(r)
     assert chains
+    gaps = []
     for hops in chains.values():
         hops.sort(key=lambda r: int(str(r["hop"])))
         assert 2 <= len(hops) <= 5
         for a, b in itertools.pairwise(hops):
             assert a["dst_account"] == b["src_account"]
-            assert 0 <= int(str(b["t"])) - int(str(a["t"])) <= 10 * 60
+            gaps.append(int(str(b["t"])) - int(str(a["t"])))
+    # Most hops follow within minutes; held hops wait up to layer_hold_max_h.
+    assert min(gaps) >= 0
+    assert max(gaps) <= small_config.layer_hold_max_h * 3600 + 10 * 60
+    assert sum(g <= 10 * 60 for g in gaps) >= len(gaps) // 3
+
+
+def test_some_layering_hops_hold_money_for_hours(tables: dict[str, pa.Table]) -> None:
+    """Layering is not all minutes: some mules hold the money an hour or more before passing it on."""
+    arrived: dict[object, list[int]] = defaultdict(list)
+    rows = _fraud_txns(tables)
+    for r in rows:
+        arrived[r["dst_account"]].append(int(str(r["t"])))
+    held = 0
+    for r in rows:
+        ins = [t for t in arrived.get(r["src_account"], []) if t <= int(str(r["t"]))]
+        if r["hop"] and ins and int(str(r["t"])) - max(ins) >= 3600:
+            held += 1
+    assert held >= 3
 
 
 def test_scatter_gather_reconverges(tables: dict[str, pa.Table]) -> None:
@@ -180,3 +202,62 @@ def test_hard_negatives(tables: dict[str, pa.Table]) -> None:
     assert pc.max(cc.column("duration_s")).as_py() <= 180
     fraud_phones = _eq(tables["label_objects"], "object_kind", "phone").column("identifier")
     assert not pc.any(pc.is_in(cc.column("caller"), value_set=fraud_phones)).as_py()
+
+
+def test_fraud_cards_of_every_age_with_call_backs_and_cover(tables: dict[str, pa.Table]) -> None:
+    """Some fraud cards were opened weeks before their first call, and some receive calls."""
+    fraud = _eq(tables["label_objects"], "role", "fraud_card").column("identifier")
+    cards = tables["phone_cards"].filter(pc.is_in(tables["phone_cards"].column("msisdn"), value_set=fraud))
+    calls = tables["calls"]
+    first: dict[str, int] = {}
+    for c, t in zip(calls.column("caller").to_pylist(), _secs(calls.column("ts")), strict=True):
+        first[c] = min(t, first.get(c, t))
+    ages = [
+        (first[m] - o) // 86_400
+        for m, o in zip(cards.column("msisdn").to_pylist(), _secs(cards.column("opened_at")), strict=True)
+        if m in first
+    ]
+    assert min(ages) <= 3 and max(ages) >= 15
+    rung = pc.is_in(calls.column("callee"), value_set=fraud)
+    assert pc.sum(rung).as_py() >= 2  # victims ringing back, cover calls in
+
+
+def test_money_hard_negatives(tables: dict[str, pa.Table]) -> None:
+    """Couriers' short calls, shops settling to suppliers, relatives gathering money for a bill."""
+    people = tables["people"]
+    couriers = _eq(people, "occupation", "courier").column("person_id")
+    cards = tables["phone_cards"].filter(
+        pc.is_in(tables["phone_cards"].column("holder_person_id"), value_set=couriers)
+    )
+    calls = tables["calls"].filter(
+        pc.is_in(tables["calls"].column("caller"), value_set=cards.column("msisdn"))
+    )
+    assert cards.num_rows > 0 and calls.num_rows >= 7 * 10 * cards.num_rows  # ten or more a day each
+    txn = tables["transactions"]
+    shop_out = _eq(_eq(txn, "src_kind", "payment_account"), "channel", "transfer")
+    assert shop_out.num_rows > 0
+    # A payment account paid by two or more people and paying a merchant (QR) the same day.
+    ins: dict[str, set[str]] = defaultdict(set)
+    tr = _eq(txn, "channel", "transfer")
+    for s, d in zip(tr.column("src_account").to_pylist(), tr.column("dst_account").to_pylist(), strict=True):
+        ins[d].add(s)
+    qr = _eq(txn, "channel", "qr")
+    assert any(len(ins.get(s, ())) >= 2 for s in qr.column("src_account").to_pylist())
+
+
+def test_some_mules_lend_their_everyday_card(tables: dict[str, pa.Table]) -> None:
+    """Mules with ordinary lives: a mule card also pays rent, tops up a wallet or receives a salary."""
+    lo = tables["label_objects"]
+    mules = pc.is_in(
+        lo.column("role"), value_set=pa.array(["collection_account", "layering_account", "cashout_card"])
+    )
+    cards = lo.filter(mules).column("identifier")
+    txn = tables["transactions"]
+    ordinary = pc.is_in(txn.column("channel"), value_set=pa.array(["salary", "rent", "topup", "atm"]))
+    touches = pc.or_(
+        pc.is_in(txn.column("src_account"), value_set=cards),
+        pc.is_in(txn.column("dst_account"), value_set=cards),
+    )
+    money = set(tables["label_money"].column("txn_id").to_pylist())
+    ids = txn.filter(pc.and_(ordinary, touches)).column("txn_id").to_pylist()
+    assert any(i not in money for i in ids)

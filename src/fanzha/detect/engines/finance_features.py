@@ -51,8 +51,8 @@ def departures(txns: ir.Table) -> ir.Table:
     )
 
 
-def passed_on(ins: ir.Table, outs: ir.Table) -> ir.Table:
-    """Per account, the money that left within PASS_WINDOW_S after some arrival: (account, pass_fen).
+def passed_on(ins: ir.Table, outs: ir.Table, window: int = PASS_WINDOW_S) -> ir.Table:
+    """Per account, the money that left within `window` seconds after some arrival: (account, pass_fen).
 
     With time cut into buckets of PASS_WINDOW_S, a departure at second s of bucket b follows an
     arrival by at most the window exactly when bucket b holds an arrival at or before s (its
@@ -61,7 +61,7 @@ def passed_on(ins: ir.Table, outs: ir.Table) -> ir.Table:
     its `hi` to the bucket after, so one hash table serves both; a departure passing both tests is
     counted once. No sort, no pairs of transactions.
     """
-    w = PASS_WINDOW_S
+    w = window
     per = ins.mutate(b=ins.s // w).group_by(["account", "b"]).aggregate(lo=ins.s.min(), hi=ins.s.max())
     keyed = per.select("account", "b", v=per.lo, here=ibis.literal(True)).union(
         per.select("account", b=per.b + 1, v=per.hi, here=ibis.literal(False)), distinct=False
