@@ -109,7 +109,7 @@ def main() -> None:
             began = time.perf_counter()
             results[world] = measure(directory, args.engine)
             timing[f"{world}_engines_s"] = round(time.perf_counter() - began, 1)
-    print(f"worlds: sim = fanzha.sim (development family), eval = evalworld (evaluation only); seed {args.seed}")
+    print(f"worlds: sim = fanzha.sim (development), eval = evalworld (evaluation only); seed {args.seed}")
     print(f"size: {people:,} people × {days} days (ignored for worlds given with --sim/--eval)")
     print("\n".join(table(results)))
     print(
