@@ -38,6 +38,7 @@ class TextModel:
     weights: npt.NDArray[np.float32]
     bias: npt.NDArray[np.float32]
     classes: tuple[str, ...]
+    temperature: float = 1.0  # calibration: softmax(logits / T), T fitted on a held-out province
 
     def to_bytes(self) -> bytes:
         """The model as .npz bytes (no pickle)."""
@@ -48,6 +49,7 @@ class TextModel:
             bias=self.bias,
             classes=np.array(self.classes),
             meta=np.array([N_BUCKETS, MAX_N]),
+            temperature=np.array([self.temperature], dtype=np.float64),
         )
         return buffer.getvalue()
 
@@ -61,6 +63,7 @@ class TextModel:
                 z["weights"].astype(np.float32),
                 z["bias"].astype(np.float32),
                 tuple(str(c) for c in z["classes"]),
+                float(z["temperature"][0]) if "temperature" in z.files else 1.0,
             )
 
     def logits(self, g: Grams) -> npt.NDArray[np.float32]:
@@ -74,7 +77,7 @@ class TextModel:
     def probabilities(self, texts: Sequence[str]) -> tuple[Grams, npt.NDArray[np.float32]]:
         """The n-grams and class probabilities (softmax) of a batch."""
         g = grams(texts)
-        z = self.logits(g)
+        z = self.logits(g) / np.float32(self.temperature)
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return g, e / e.sum(axis=1, keepdims=True)
