@@ -26,6 +26,8 @@ from fanzha.detect.backtest import Backtest, Scores, backtest
 from fanzha.detect.province import Province
 from fanzha.detect.registry import REGISTRY
 from fanzha.detect.runner import run
+from fanzha.detect.text.model import shipped
+from fanzha.detect.text.train import evaluate, labelled_messages
 
 SEED = 101  # never used in development
 WORLDS = ("sim", "eval")
@@ -57,6 +59,14 @@ def measure(directory: Path, only: list[str] | None) -> dict[str, Backtest | str
         except Exception as exc:  # noqa: BLE001 - one engine's failure must not hide the others' figures
             out[name] = f"{type(exc).__name__}: {exc}"[:200]
     return out
+
+
+def text_messages(directory: Path) -> dict[str, Any]:
+    """The scam-text classifier message by message: macro-F1 over the classes, fraud precision and recall."""
+    try:
+        return evaluate(shipped(), *labelled_messages(directory))
+    except Exception as exc:  # noqa: BLE001 - a world without message labels still gets its engine figures
+        return {"error": f"{type(exc).__name__}: {exc}"[:200]}
 
 
 def _cells(s: Scores) -> str:
@@ -100,6 +110,7 @@ def main() -> None:
     args = parser.parse_args()
     people, days = (1000, 7) if args.quick else (3000, 14)
     results: dict[str, dict[str, Backtest | str]] = {}
+    texts: dict[str, dict[str, Any]] = {}
     timing: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="fanzha-quality-") as tmp:
         for world, given in (("sim", args.sim), ("eval", args.eval)):
@@ -108,10 +119,23 @@ def main() -> None:
                 timing[f"{world}_generate_s"] = round(generate(world, directory, people, days, args.seed), 1)
             began = time.perf_counter()
             results[world] = measure(directory, args.engine)
+            texts[world] = text_messages(directory)
             timing[f"{world}_engines_s"] = round(time.perf_counter() - began, 1)
     print(f"worlds: sim = fanzha.sim (development), eval = evalworld (evaluation only); seed {args.seed}")
     print(f"size: {people:,} people × {days} days (ignored for worlds given with --sim/--eval)")
     print("\n".join(table(results)))
+    print("\nScamTextV1 classifier, message by message (11 classes)")
+    for world in WORLDS:
+        m = texts[world]
+        print(
+            f"  {world:<6} "
+            + (
+                m["error"]
+                if "error" in m
+                else f"macro-F1 {m['macro_f1']} fraud P {m['fraud_precision']} R {m['fraud_recall']} "
+                f"false alarms {m['false_alarm_rate']} ({m['fraud_messages']:,} fraud of {m['messages']:,})"
+            )
+        )
     print(
         json.dumps(
             {
@@ -120,6 +144,7 @@ def main() -> None:
                 "people": people,
                 "days": days,
                 **timing,
+                "text_classifier": texts,
                 "engines": {
                     name: {w: _summary(results[w][name]) for w in WORLDS if name in results.get(w, {})}
                     for name in dict.fromkeys(n for w in WORLDS for n in results.get(w, {}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +20,7 @@ NORMAL = "normal"
 CLASSES: tuple[str, ...] = (NORMAL, *(code for code, *_ in SCAM_TYPES))
 TYPE_ZH = {code: zh for code, zh, *_ in SCAM_TYPES} | {NORMAL: "正常"}
 N_CUES = 3
+_WORDLIKE = re.compile(r"[\u4e00-\u9fffa-z]{2,}")  # a cue is a word: Han characters or letters only
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,8 @@ class TextModel:
             if push[j] <= 0 or len(chosen) == N_CUES:
                 break
             text = g.gram(int(idx[j])).strip()
-            if len(text) < 2 or any(text in c or c in text for c in chosen):
-                continue  # single characters and overlaps explain nothing
+            if not _WORDLIKE.fullmatch(text) or any(text in c or c in text for c in chosen):
+                continue  # single characters, punctuation and overlaps explain nothing
             chosen.append(text)
         return tuple(chosen)
 
