@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -24,6 +25,15 @@ from fanzha.detect.text.model import CLASSES, MODEL_NAME, NORMAL, TextModel
 # A victim's reply ("好的，怎么付款？") is labelled with its case's scam type but is not fraud content:
 # the classifier judges what the sender wrote, so replies count as normal.
 FRAUD_CATEGORIES = ("scam_script", "scam_broadcast")
+
+
+def _manifest(data_dir: Path | str) -> dict[str, Any] | str:
+    """A province's seed, size and start (its manifest), or its path if it has none."""
+    path = Path(data_dir) / "manifest.json"
+    if not path.exists():
+        return str(data_dir)
+    m = json.loads(path.read_text())
+    return {k: m[k] for k in ("seed", "people", "days", "start") if k in m}
 
 
 def labelled_messages(data_dir: Path | str) -> tuple[list[str], list[str]]:
@@ -134,12 +144,12 @@ def train_text(
                 "multinomial logistic regression, class-balanced, temperature-calibrated on a held-out seed",
             ],
             training={
-                "provinces": [str(d) for d in data_dirs],
+                "provinces": [_manifest(d) for d in data_dirs],
                 "messages": len(texts),
                 "distinct": len(set(texts)),
                 "fraud_messages": sum(y != NORMAL for y in labels),
                 "fit_seconds": seconds,
-                "heldout": str(heldout) if heldout else None,
+                "heldout": _manifest(heldout) if heldout else None,
             },
             metrics=metrics,
             trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
