@@ -90,7 +90,7 @@ class TextModel:
         return [self.classes[i] for i in p.argmax(axis=1)]
 
     def classify(self, texts: Sequence[str]) -> list[Verdict]:
-        """Class, probability, fraud flag and cue phrases of each text."""
+        """Class, probability, fraud flag and (for fraud) the cue phrases of each text."""
         g, p = self.probabilities(texts)
         best = p.argmax(axis=1)
         normal = self.classes.index(NORMAL)
@@ -104,7 +104,7 @@ class TextModel:
                     label=self.classes[k],
                     probability=round(float(p[i, k]), 4),
                     fraud=bool(k != normal),
-                    cues=self._cues(g, idx, int(k)),
+                    cues=self._cues(g, idx, int(k)) if k != normal else (),  # only a flag needs reasons
                 )
             )
         return verdicts
