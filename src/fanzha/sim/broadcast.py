@@ -9,10 +9,10 @@ import pyarrow.compute as pc
 from fanzha.sim import encode
 from fanzha.sim.blocks import CALL_HOURS, DAY, WORK_HOURS, Block, concat, time_of_day
 from fanzha.sim.gear import CALLER_MIX, Gear
-from fanzha.sim.phrasing import disguise, vary
+from fanzha.sim.phrasing import compose, disguise, vary
 from fanzha.sim.playbooks import PLAYBOOKS
 from fanzha.sim.rng import stream
-from fanzha.sim.scripts import EXTRA_BROADCAST, POLICE_WARNINGS
+from fanzha.sim.scripts import EXTRA_BROADCAST, PHRASES, POLICE_WARNINGS
 from fanzha.sim.vocab import CALL_CATEGORIES, CALLER_KINDS, GATEWAYS, ROAMING, cat
 from fanzha.sim.world import World
 
@@ -40,7 +40,10 @@ class Broadcaster:
             templates = (*pb.broadcast, *EXTRA_BROADCAST.get(pb.code, ()))
             out = []
             for _ in range(BROADCAST_VARIANTS if pb.broadcast else 0):  # the grammar: each one differs
-                tpl = vary(templates[int(rng.integers(len(templates)))], rng, evade=True)
+                tpl = templates[int(rng.integers(len(templates)))]
+                if pb.code in PHRASES and rng.random() < 0.3:
+                    tpl = compose(*PHRASES[pb.code], rng, link=True)
+                tpl = vary(tpl, rng, evade=True)
                 url = urls[int(rows[int(rng.integers(len(rows)))])].as_py() if len(rows) else ""
                 text = tpl.format(url=url, brand=pb.brands[int(rng.integers(len(pb.brands)))])
                 out.append(disguise(text, rng, evade=True))

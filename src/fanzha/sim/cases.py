@@ -13,10 +13,10 @@ from fanzha.contracts import SCAM_CODES
 from fanzha.sim.blocks import DAY, Block
 from fanzha.sim.gear import CALLER_MIX, Gear
 from fanzha.sim.money import MIN, Layerer, Payment
-from fanzha.sim.phrasing import disguise, vary
+from fanzha.sim.phrasing import compose, disguise, vary
 from fanzha.sim.playbooks import PLAYBOOKS
 from fanzha.sim.rng import stream
-from fanzha.sim.scripts import EXTRA_BROADCAST, POLICE_WARNINGS, REPEAT_PAY, Stage
+from fanzha.sim.scripts import EXTRA_BROADCAST, PHRASES, POLICE_WARNINGS, REPEAT_PAY, Stage
 from fanzha.sim.vocab import CALL_CATEGORIES, CALLER_KINDS, cat
 from fanzha.sim.world import World
 
@@ -29,6 +29,8 @@ def _write(stage: Stage, fill: dict[str, str], rng: np.random.Generator, code: s
     if stage_no <= 2 and rng.random() < 0.3:  # first contacts also use the type's other openings
         templates = EXTRA_BROADCAST.get(code, templates)
     template = templates[int(rng.integers(len(templates)))]
+    if code in PHRASES and rng.random() < 0.3:  # any stage may be said in the type's other words
+        template = compose(*PHRASES[code], rng, link="{url}" in template)
     return disguise(vary(template, rng, evade=True).format(**fill), rng, evade=True)
 
 

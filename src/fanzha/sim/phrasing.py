@@ -181,3 +181,10 @@ def vary(template: str, rng: np.random.Generator, evade: bool, chat: bool = Fals
     if evade:
         return rephrase(template, rng)
     return rephrase(template, rng, 0.5, "chat" if chat else "notice") if rng.random() < 0.7 else template
+
+
+def compose(hooks: tuple[str, ...], asks: tuple[str, ...], rng: np.random.Generator, link: bool) -> str:
+    """A template from a type's phrase slots: a hook, a joiner, a request, and perhaps the link field."""
+    joiner = _pick(rng, ("，", "！", "。", "，现在", "，只要", "，但是"))
+    tail = _pick(rng, ("：{url}", "，链接{url}", " {url}")) if link else ""
+    return _pick(rng, hooks) + joiner + _pick(rng, asks) + tail
