@@ -9,13 +9,15 @@ import pyarrow.compute as pc
 from fanzha.sim import encode
 from fanzha.sim.blocks import CALL_HOURS, DAY, WORK_HOURS, Block, concat, time_of_day
 from fanzha.sim.gear import CALLER_MIX, Gear
+from fanzha.sim.phrasing import compose, disguise, vary
 from fanzha.sim.playbooks import PLAYBOOKS
 from fanzha.sim.rng import stream
-from fanzha.sim.scripts import POLICE_WARNINGS
+from fanzha.sim.scripts import EXTRA_BROADCAST, PHRASES, POLICE_WARNINGS
 from fanzha.sim.vocab import CALL_CATEGORIES, CALLER_KINDS, GATEWAYS, ROAMING, cat
 from fanzha.sim.world import World
 
 SCAM_HOURS = np.where(np.arange(24) < 8, 0.3, np.where(np.arange(24) < 22, 3.0, 1.0))
+BROADCAST_VARIANTS = 64  # distinct texts a group sends in a run
 _POLICE_CALLS_PER_DAY = 0.0005
 _CALL_CENTRE_CALLS_PER_DAY = 0.003
 
@@ -35,11 +37,16 @@ class Broadcaster:
         for g in range(plan.n_groups):
             pb = PLAYBOOKS[plan.scam(g)]
             rows = w.catalogue.group_urls[g]
+            templates = (*pb.broadcast, *EXTRA_BROADCAST.get(pb.code, ()))
             out = []
-            for _ in range(8 if pb.broadcast else 0):
-                tpl = pb.broadcast[int(rng.integers(len(pb.broadcast)))]
+            for _ in range(BROADCAST_VARIANTS if pb.broadcast else 0):  # the grammar: each one differs
+                tpl = templates[int(rng.integers(len(templates)))]
+                if pb.code in PHRASES and rng.random() < 0.3:
+                    tpl = compose(*PHRASES[pb.code], rng, link=True)
+                tpl = vary(tpl, rng, evade=True)
                 url = urls[int(rows[int(rng.integers(len(rows)))])].as_py() if len(rows) else ""
-                out.append(tpl.format(url=url, brand=pb.brands[int(rng.integers(len(pb.brands)))]))
+                text = tpl.format(url=url, brand=pb.brands[int(rng.integers(len(pb.brands)))])
+                out.append(disguise(text, rng, evade=True))
             self.texts.append(pa.array(out, pa.string()))
 
     def day(self, day: int) -> dict[str, Block]:

@@ -13,13 +13,25 @@ from fanzha.contracts import SCAM_CODES
 from fanzha.sim.blocks import DAY, Block
 from fanzha.sim.gear import CALLER_MIX, Gear
 from fanzha.sim.money import MIN, Layerer, Payment
+from fanzha.sim.phrasing import compose, disguise, vary
 from fanzha.sim.playbooks import PLAYBOOKS
 from fanzha.sim.rng import stream
-from fanzha.sim.scripts import POLICE_WARNINGS, REPEAT_PAY, Stage
+from fanzha.sim.scripts import EXTRA_BROADCAST, PHRASES, POLICE_WARNINGS, REPEAT_PAY, Stage
 from fanzha.sim.vocab import CALL_CATEGORIES, CALLER_KINDS, cat
 from fanzha.sim.world import World
 
 _MEETING_APP = "com.tencent.wemeet.app"
+
+
+def _write(stage: Stage, fill: dict[str, str], rng: np.random.Generator, code: str, stage_no: int) -> str:
+    """One scam message of the stage: a template rephrased by the grammar, filled in, then disguised."""
+    templates = stage.texts
+    if stage_no <= 2 and rng.random() < 0.3:  # first contacts also use the type's other openings
+        templates = EXTRA_BROADCAST.get(code, templates)
+    template = templates[int(rng.integers(len(templates)))]
+    if code in PHRASES and rng.random() < 0.3:  # any stage may be said in the type's other words
+        template = compose(*PHRASES[code], rng, link="{url}" in template)
+    return disguise(vary(template, rng, evade=True).format(**fill), rng, evade=True)
 
 
 @dataclass
@@ -124,7 +136,7 @@ class CaseRunner:
                     g,
                     t,
                     phone,
-                    stage.texts[int(rng.integers(len(stage.texts)))].format(**fill),
+                    _write(stage, fill, rng, code, stage_no),
                     code,
                     case,
                     stage_no,
@@ -280,7 +292,7 @@ class CaseRunner:
         ours = self.accounts[gear.account(g, plat, float(rng.random()))]
         theirs = self.accounts[int(self.w.net.of_person[plat][person])]
         ip = gear.ip_str[2 * g + int(rng.integers(2))].as_py()
-        text = stage.texts[int(rng.integers(len(stage.texts)))].format(**fill)
+        text = _write(stage, fill, rng, code, stage_no)
         self._add(
             "chats",
             ts=t,

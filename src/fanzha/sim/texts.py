@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from fanzha.sim.phrasing import disguise, vary
 from fanzha.sim.reference import BANKS
 from fanzha.sim.rng import stream
 from fanzha.sim.scripts import BANK_WARNINGS, POLICE_WARNINGS
@@ -47,11 +48,19 @@ _BANK_NOTICE = (
     "【{b}】您尾号{t}的储蓄卡发生一笔快捷支付，支出人民币{a}元，活期余额{r}元。",
     "【{b}】您尾号{t}的账户收到转账存入人民币{a}元，活期余额{r}元。",
     "【{b}】您尾号{t}的信用卡本期账单{a}元，最后还款日为本月25日。",
+    "【{b}】您尾号{t}的账户于今日转账支出{a}元，如非本人操作请致电客服。",
+    "【{b}】您的个人贷款本期应还{a}元，请于还款日前存入足额资金，以免影响征信。",
+    "【{b}】您申请的信用卡额度调整已生效，新额度{r}元，可在手机银行查看。",
+    "【{b}】验证码{c}，您正在进行网银转账，金额{a}元，切勿告知他人，银行工作人员不会索要。",
+    "【{b}】您尾号{t}的账户已冻结一笔{a}元的预授权，消费完成后自动解冻。",
 )
 _DELIVERY = (
     "【菜鸟驿站】您的{s}包裹已到{p}驿站，取件码{c}，请及时领取。",
     "【{s}】您的快件已由快递员派送中，请保持电话畅通，取件码{c}。",
     "【丰巢】您的{s}快递已存入{p}小区丰巢柜，取件码{c}。",
+    "【{s}】您的包裹因地址不详暂存{p}网点，请联系派件员确认，取件码{c}。",
+    "【{s}】您的快件已签收，如有疑问请在官方APP内联系客服，勿相信陌生来电理赔。",
+    "【京东物流】您的订单已发货，预计明天送达，点击查看物流 https://3.cn/{c}",
 )
 _VERIFY = (
     "【{app}】验证码{c}，5分钟内有效，请勿泄露给他人。",
@@ -62,6 +71,19 @@ _MARKETING = (
     "【{shop}】会员日全场8折，满200减30，仅限本周末，退订回T",
     "【{shop}】您有一张20元无门槛优惠券即将过期，快来使用吧，退订回T",
     "【国家电网】您户号尾号{t}的电费余额不足30元，请及时缴费。",
+    "【淘宝】您关注的商品降价了，领券立减50元，戳 https://m.tb.cn/{c} 退订回T",
+    "【京东】PLUS会员返利日，下单返京豆，数量有限，退订回T",
+    "【中国联通】您的话费余额不足10元，请及时充值，登录联通APP可领取充值优惠。",
+    "【{shop}】新店开业，扫码加店长微信进群领10元红包，退订回T",
+)
+# Genuine job adverts (hard negatives for order-brushing "part-time" scams): a real employer asks for
+# no deposit and no advance payment, and names a place and a wage.
+_JOBS = (
+    "【58同城】{shop}招聘收银员、理货员，月薪4000-6000元，五险一金，面试地址{p}门店。",
+    "【BOSS直聘】您投递的仓库管理员岗位有新进展，HR邀请您明天上午10点到{p}面试。",
+    "【智联招聘】{shop}诚聘周末兼职促销员，时薪25元，当天面试，不收取任何费用。",
+    "【前程无忧】新职位推荐：客服专员，底薪3500+提成，双休，在APP内查看详情。",
+    "【{shop}】招聘暑期兼职店员，日结工资150元，需到{p}门店面试，无需押金。",
 )
 _FAMILY = (
     "妈，我到家了",
@@ -121,12 +143,16 @@ class TextPool:
 
 
 def _render(
-    rng: np.random.Generator, templates: tuple[str, ...], n: int, **pools: tuple[str, ...]
+    rng: np.random.Generator,
+    templates: tuple[str, ...],
+    n: int,
+    chat: bool = False,
+    **pools: tuple[str, ...],
 ) -> list[str]:
-    """n texts from the templates with random fill-ins."""
+    """n texts from the templates, rephrased by the grammar, with random fill-ins and surface noise."""
     out = []
     for _ in range(n):
-        t = templates[int(rng.integers(len(templates)))]
+        t = vary(templates[int(rng.integers(len(templates)))], rng, evade=False, chat=chat)
         fill = {k: v[int(rng.integers(len(v)))] for k, v in pools.items()}
         fill |= {
             "t": f"{int(rng.integers(0, 10_000)):04d}",
@@ -134,7 +160,7 @@ def _render(
             "r": f"{rng.lognormal(8.5, 1.0):.2f}",
             "c": f"{int(rng.integers(0, 1_000_000)):06d}",
         }
-        out.append(t.format(**fill))
+        out.append(disguise(t.format(**fill), rng, evade=False))
     return out
 
 
@@ -148,13 +174,13 @@ def build_text_pool(seed: int) -> TextPool:
     for code, *_ in BANKS:
         warn = tuple(w.replace("{bank}", "{b}").replace("{tail}", "{t}") for w in BANK_WARNINGS)
         parts.append((f"bank_warning:{code}", _render(rng, warn, 8, b=(_SHORT_BANK[code],))))
-    parts.append(("police_warning", list(POLICE_WARNINGS)))
+    parts.append(("police_warning", _render(rng, POLICE_WARNINGS, VARIANTS)))
     parts.append(("delivery", _render(rng, _DELIVERY, VARIANTS * 4, s=_COURIERS, p=_STATIONS)))
     parts.append(("verification", _render(rng, _VERIFY, VARIANTS * 4, app=_APPS)))
-    parts.append(("marketing", _render(rng, _MARKETING, VARIANTS, shop=_SHOPS)))
-    parts.append(("family", list(_FAMILY)))
-    parts.append(("work", list(_WORK)))
-    parts.append(("friend", list(_FRIEND)))
+    parts.append(("marketing", _render(rng, _MARKETING + _JOBS, VARIANTS * 2, shop=_SHOPS, p=_STATIONS)))
+    parts.append(("family", [*_FAMILY, *_render(rng, _FAMILY, VARIANTS, chat=True)]))
+    parts.append(("work", [*_WORK, *_render(rng, _WORK, VARIANTS, chat=True)]))
+    parts.append(("friend", [*_FRIEND, *_render(rng, _FRIEND, VARIANTS, chat=True)]))
     texts: list[str] = []
     start: dict[str, int] = {}
     size: dict[str, int] = {}

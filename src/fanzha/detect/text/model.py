@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +20,7 @@ NORMAL = "normal"
 CLASSES: tuple[str, ...] = (NORMAL, *(code for code, *_ in SCAM_TYPES))
 TYPE_ZH = {code: zh for code, zh, *_ in SCAM_TYPES} | {NORMAL: "正常"}
 N_CUES = 3
+_WORDLIKE = re.compile(r"[\u4e00-\u9fffa-z]{2,}")  # a cue is a word: Han characters or letters only
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class TextModel:
     weights: npt.NDArray[np.float32]
     bias: npt.NDArray[np.float32]
     classes: tuple[str, ...]
+    temperature: float = 1.0  # calibration: softmax(logits / T), T fitted on a held-out province
 
     def to_bytes(self) -> bytes:
         """The model as .npz bytes (no pickle)."""
@@ -48,6 +51,7 @@ class TextModel:
             bias=self.bias,
             classes=np.array(self.classes),
             meta=np.array([N_BUCKETS, MAX_N]),
+            temperature=np.array([self.temperature], dtype=np.float64),
         )
         return buffer.getvalue()
 
@@ -61,6 +65,7 @@ class TextModel:
                 z["weights"].astype(np.float32),
                 z["bias"].astype(np.float32),
                 tuple(str(c) for c in z["classes"]),
+                float(z["temperature"][0]) if "temperature" in z.files else 1.0,
             )
 
     def logits(self, g: Grams) -> npt.NDArray[np.float32]:
@@ -74,7 +79,7 @@ class TextModel:
     def probabilities(self, texts: Sequence[str]) -> tuple[Grams, npt.NDArray[np.float32]]:
         """The n-grams and class probabilities (softmax) of a batch."""
         g = grams(texts)
-        z = self.logits(g)
+        z = self.logits(g) / np.float32(self.temperature)
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return g, e / e.sum(axis=1, keepdims=True)
@@ -85,7 +90,7 @@ class TextModel:
         return [self.classes[i] for i in p.argmax(axis=1)]
 
     def classify(self, texts: Sequence[str]) -> list[Verdict]:
-        """Class, probability, fraud flag and cue phrases of each text."""
+        """Class, probability, fraud flag and (for fraud) the cue phrases of each text."""
         g, p = self.probabilities(texts)
         best = p.argmax(axis=1)
         normal = self.classes.index(NORMAL)
@@ -99,7 +104,7 @@ class TextModel:
                     label=self.classes[k],
                     probability=round(float(p[i, k]), 4),
                     fraud=bool(k != normal),
-                    cues=self._cues(g, idx, int(k)),
+                    cues=self._cues(g, idx, int(k)) if k != normal else (),  # only a flag needs reasons
                 )
             )
         return verdicts
@@ -115,8 +120,8 @@ class TextModel:
             if push[j] <= 0 or len(chosen) == N_CUES:
                 break
             text = g.gram(int(idx[j])).strip()
-            if len(text) < 2 or any(text in c or c in text for c in chosen):
-                continue  # single characters and overlaps explain nothing
+            if not _WORDLIKE.fullmatch(text) or any(text in c or c in text for c in chosen):
+                continue  # single characters, punctuation and overlaps explain nothing
             chosen.append(text)
         return tuple(chosen)
 
