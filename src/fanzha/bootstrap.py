@@ -14,6 +14,8 @@ from fanzha.audit.checkpoints import CheckpointFile
 from fanzha.audit.domain import Sealer, Signer
 from fanzha.audit.service import Auditor
 from fanzha.core.clock import Clock, SystemClock
+from fanzha.core.limiter import Limiter, Limiters, memory_limiters
+from fanzha.core.redis_limiter import RedisLimiters
 from fanzha.core.settings import Settings
 from fanzha.db.engine import build_engine, session_factory
 from fanzha.db.idempotency import IdempotencyStore
@@ -32,7 +34,7 @@ from fanzha.identity.throttle import FailedAuth
 from fanzha.samples.bulk import BulkImporter
 from fanzha.samples.domain import DEFAULT_EXPIRY_DAYS, Expiry
 from fanzha.samples.filter_service import FilterService
-from fanzha.samples.lookup import Lookup, RateLimiter
+from fanzha.samples.lookup import Lookup
 from fanzha.samples.service import SampleService
 from fanzha.samples.subscriptions import SubscriptionService
 
@@ -52,7 +54,7 @@ class Platform:
     samples: SampleService
     bulk: BulkImporter
     lookup: Lookup
-    public_limiter: RateLimiter
+    public_limiter: Limiter
     subscriptions: SubscriptionService
     filters: FilterService
     routing: RoutingService | None = None
@@ -62,11 +64,14 @@ class Platform:
     holdings: HoldingsService | None = None
     sms_gateway: HttpSmsGateway | None = None
     funds: FundsService | None = None
+    limiters: Limiters = memory_limiters
 
     def close(self) -> None:
-        """Release the database and SMS gateway connections."""
+        """Release the database, SMS gateway and Redis connections."""
         if self.sms_gateway is not None:
             self.sms_gateway.close()
+        if isinstance(self.limiters, RedisLimiters):
+            self.limiters.close()
         self.engine.dispose()
 
 
@@ -77,6 +82,13 @@ def sms_gateway(settings: Settings, clock: Clock) -> HttpSmsGateway | None:
     key = settings.sms_gateway_key
     assert key is not None  # Settings refuses a gateway URL without its key
     return HttpSmsGateway(settings.sms_gateway_url, key.get_secret_value(), clock)
+
+
+def limiters_of(settings: Settings) -> Limiters:
+    """Rate-limit windows in Redis when `FANZHA_REDIS_URL` is set (shared), else in this process's memory."""
+    if settings.redis_url:
+        return RedisLimiters(settings.redis_url, settings.redis_prefix)
+    return memory_limiters
 
 
 def build_platform(settings: Settings, clock: Clock | None = None, engine: Engine | None = None) -> Platform:
@@ -90,6 +102,7 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
     )
     vault = IdentifierVault(settings.token_key, settings.encryption_key)
     gateway = sms_gateway(settings, clock)
+    limiters = limiters_of(settings)
     # Art 34¶1: notices (and appeal codes) reach the number by SMS when a gateway is configured; staff
     # activation and reset codes go the same way, to the user's registered phone.
     notifier: Notifier = SmsNotifier(gateway) if gateway is not None else LoggingNotifier()
@@ -134,7 +147,7 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         samples=samples,
         bulk=BulkImporter(samples),
         lookup=Lookup(sessions, auditor, vault),
-        public_limiter=RateLimiter(settings.public_check_per_minute, 60.0),
+        public_limiter=limiters("check.minute", settings.public_check_per_minute, 60.0),
         subscriptions=SubscriptionService(
             sessions, clock, auditor, identity, settings.encryption_key, settings.webhook_allow_private
         ),
@@ -151,6 +164,7 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
                 timedelta(minutes=settings.otp_number_window_minutes),
             ),
             settings.appeal_time_limit_hours,
+            limiters,
         ),
         holdings=HoldingsService(sessions, clock, auditor, identity, vault),
         sms_gateway=gateway,
@@ -164,4 +178,5 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
             settings.funds_answer_minutes,
             settings.funds_max_hops,
         ),
+        limiters=limiters,
     )

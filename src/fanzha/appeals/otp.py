@@ -18,11 +18,11 @@ from fanzha.appeals.tables import AppealOtp
 from fanzha.audit.domain import Outcome
 from fanzha.audit.service import ANONYMOUS
 from fanzha.core.errors import RateLimited, ValidationFailed
+from fanzha.core.limiter import Limiters, memory_limiters
 from fanzha.disposal.domain import Measure, OrderStatus
 from fanzha.disposal.notices import OutgoingNotice
 from fanzha.disposal.tables import Notice, Order
 from fanzha.identifiers import IdentifierKind
-from fanzha.samples.lookup import RateLimiter
 
 if TYPE_CHECKING:
     from fanzha.disposal.service import DisposalService
@@ -118,12 +118,16 @@ class PhoneProven:
 class PhoneProof:
     """Issues and checks one-time codes; the neutral answer is the same whether or not a measure exists."""
 
-    def __init__(self, disposal: DisposalService, limits: OtpLimits | None = None) -> None:
+    def __init__(
+        self, disposal: DisposalService, limits: OtpLimits | None = None, limiters: Limiters = memory_limiters
+    ) -> None:
         self._disposal = disposal
         limits = limits or OtpLimits()
-        self.per_client = RateLimiter(limits.per_client_per_hour, 3600.0)
-        self.per_number_and_client = RateLimiter(limits.per_number_and_client_per_hour, 3600.0)
-        self.per_number = RateLimiter(limits.per_number, limits.number_window.total_seconds())
+        self.per_client = limiters("otp.code.client", limits.per_client_per_hour, 3600.0)
+        self.per_number_and_client = limiters(
+            "otp.code.number_client", limits.per_number_and_client_per_hour, 3600.0
+        )
+        self.per_number = limiters("otp.code.number", limits.per_number, limits.number_window.total_seconds())
 
     def _token(self, phone: str) -> tuple[str, str, str]:
         identifier, token = self._disposal.vault.token_of(IdentifierKind.PHONE, phone, field="phone")

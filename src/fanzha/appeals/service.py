@@ -23,6 +23,7 @@ from fanzha.appeals.otp import OtpLimits, PhoneProof, latest_notice
 from fanzha.appeals.tables import Appeal, AppealAttachment
 from fanzha.audit.service import ANONYMOUS, SYSTEM
 from fanzha.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from fanzha.core.limiter import Limiters, memory_limiters
 from fanzha.disposal.notices import OutgoingNotice
 from fanzha.disposal.release import code_hash, in_force, recipient, release_object, send_notices
 from fanzha.disposal.service import DisposalService
@@ -53,6 +54,7 @@ class AppealService:
         disposal: DisposalService,
         otp_limits: OtpLimits | None = None,
         time_limit_hours: int = APPEAL_TIME_LIMIT_HOURS,
+        limiters: Limiters = memory_limiters,
     ) -> None:
         self._disposal = disposal
         # Art 34¶2 立即进行核查: the time to verify and decide, after which the appeal escalates.
@@ -60,7 +62,7 @@ class AppealService:
         self.disposal = disposal
         self.clock = disposal.clock
         # Art 34¶2: the person proves control of the number by a one-time SMS code.
-        self.phone = PhoneProof(disposal, otp_limits)
+        self.phone = PhoneProof(disposal, otp_limits, limiters)
 
     # The public portal (no account) -----------------------------------------------------------
 

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # The embedded database's durability: "normal" survives a killed process, "full" a power cut too.
     sqlite_synchronous: Literal["normal", "full"] = "normal"
     nats_url: str | None = None
+    # Rate limits shared by every worker and host (core.redis_limiter); unset, each process counts its own.
+    redis_url: str | None = None
+    redis_prefix: str = "fanzha:rl:"
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     # Art 27: identifiers shared as keyed hashes (HMAC-SM3) and stored encrypted (SM4).
     token_key_hex: SecretStr = SecretStr(DEV_TOKEN_KEY)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.audit.service import ANONYMOUS, Auditor
 from fanzha.core.errors import FanzhaError
+from fanzha.core.limiter import MemoryLimiter
 from fanzha.disposal.tables import Order as DisposalOrder
 from fanzha.identifiers import IdentifierVault, normalise
 from fanzha.identity.domain import Principal
@@ -191,24 +190,5 @@ ADVICE: dict[str, dict[str, str]] = {
 }
 
 
-class RateLimiter:
-    """A per-client sliding window held in memory (per process; put Redis behind it to share)."""
-
-    def __init__(self, limit: int, window_seconds: float, max_clients: int = 100_000) -> None:
-        self.limit = limit
-        self.window = window_seconds
-        self._hits: OrderedDict[str, list[float]] = OrderedDict()
-        self._max_clients = max_clients
-
-    def retry_after(self, client: str, now: float | None = None) -> int:
-        """0 when the call may go ahead (and counts it), else seconds to wait."""
-        now = time.monotonic() if now is None else now
-        recent = [t for t in self._hits.pop(client, []) if now - t < self.window]
-        if len(recent) >= self.limit:
-            self._hits[client] = recent
-            return max(1, int(self.window - (now - recent[0])) + 1)
-        recent.append(now)
-        self._hits[client] = recent
-        while len(self._hits) > self._max_clients:
-            self._hits.popitem(last=False)  # forget the least recently seen client
-        return 0
+# The in-memory limiter is core.limiter.MemoryLimiter (the port and its adapters); the old name stays.
+RateLimiter = MemoryLimiter

@@ -227,7 +227,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     )
     app.state.platform = platform
     app.state.settings = settings
-    app.state.limits = Limits(settings, platform.public_limiter)
+    app.state.limits = Limits(settings, platform.public_limiter, platform.limiters)
     # Sizes and public rate limits, checked before any route reads its body (inside the headers below).
     app.state.routes = all_routes()
     app.add_middleware(limits.RequestLimits, routes=app.state.routes)

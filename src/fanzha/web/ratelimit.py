@@ -9,8 +9,8 @@ from typing import Literal, TypeVar
 from fastapi import Request, Response
 
 from fanzha.core.errors import FanzhaError, RateLimited
+from fanzha.core.limiter import Limiter, Limiters, memory_limiters
 from fanzha.core.settings import Settings
-from fanzha.samples.lookup import RateLimiter
 from fanzha.web.deps import client_ip
 
 R = TypeVar("R", bound=Response)
@@ -25,7 +25,7 @@ class Window:
     """One sliding window: per client address, per organisation (or account), or `overall` (everyone)."""
 
     scope: Scope
-    limiter: RateLimiter
+    limiter: Limiter
 
 
 class Limits:
@@ -36,37 +36,46 @@ class Limits:
     everyone is far above what the per-address windows let a thousand addresses send.
     """
 
-    def __init__(self, settings: Settings, public: RateLimiter | None = None) -> None:
+    def __init__(
+        self, settings: Settings, public: Limiter | None = None, limiters: Limiters = memory_limiters
+    ) -> None:
         s = settings
         ceiling = s.public_per_minute_overall
+        new = limiters  # each window is named "<bucket>.<n>" so a shared store keeps them apart
 
-        def overall() -> Window:
-            return Window("overall", RateLimiter(ceiling, 60.0))
+        def overall(bucket: str) -> Window:
+            return Window("overall", new(f"{bucket}.overall", ceiling, 60.0))
 
         self.buckets: dict[str, tuple[Window, ...]] = {
             # Log-in (console and API): per address, and per account so one name is not sprayed from many
             # addresses; the account lock-out (graded protection level 3) still applies behind it.
             "login": (
-                Window("client", RateLimiter(s.login_per_minute_per_client, 60.0)),
-                Window("organisation", RateLimiter(s.login_per_minute_per_account, 60.0)),
+                Window("client", new("login.client", s.login_per_minute_per_client, 60.0)),
+                Window("organisation", new("login.account", s.login_per_minute_per_account, 60.0)),
             ),
             # The public risk check: per address a minute and an hour (what bounds enumeration), and a
             # ceiling of its own.
             "check": (
-                Window("client", public or RateLimiter(s.public_check_per_minute, 60.0)),
-                Window("client", RateLimiter(s.public_check_per_hour, 3600.0)),
-                overall(),
+                Window("client", public or new("check.minute", s.public_check_per_minute, 60.0)),
+                Window("client", new("check.hour", s.public_check_per_hour, 3600.0)),
+                overall("check"),
             ),
             # The appeal portal's lookups: the notice behind an appeal code, an appeal's status.
-            "portal": (Window("client", RateLimiter(s.public_check_per_minute, 60.0)), overall()),
+            "portal": (
+                Window("client", new("portal.client", s.public_check_per_minute, 60.0)),
+                overall("portal"),
+            ),
             # Code requests: per address here; per number, and per number and address, in PhoneProof.
-            "otp": (Window("client", RateLimiter(s.public_check_per_minute, 60.0)), overall()),
+            "otp": (Window("client", new("otp.client", s.public_check_per_minute, 60.0)), overall("otp")),
             # Art 34: an appeal is one submission per case; a flood of them from one address is abuse.
-            "appeal": (Window("client", RateLimiter(s.appeals_per_hour_per_client, 3600.0)), overall()),
+            "appeal": (
+                Window("client", new("appeal.client", s.appeals_per_hour_per_client, 3600.0)),
+                overall("appeal"),
+            ),
             # The pull feeds of samples and orders: per calling address and per organisation.
             "feed": (
-                Window("client", RateLimiter(s.feed_per_minute_per_client, 60.0)),
-                Window("organisation", RateLimiter(s.feed_per_minute_per_org, 60.0)),
+                Window("client", new("feed.client", s.feed_per_minute_per_client, 60.0)),
+                Window("organisation", new("feed.org", s.feed_per_minute_per_org, 60.0)),
             ),
         }
 
