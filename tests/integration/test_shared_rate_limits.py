@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,18 @@ def test_two_limiters_on_one_redis_share_a_sliding_window(prefix: str) -> None:
     finally:
         one.close()
         two.close()
+
+
+def test_counting_is_atomic_under_concurrent_workers(prefix: str) -> None:
+    pools = [RedisLimiters(REDIS_URL, prefix) for _ in range(4)]
+    try:
+        limiters = [pool("burst", 5, 60.0) for pool in pools]
+        with ThreadPoolExecutor(max_workers=16) as workers:
+            waits = list(workers.map(lambda i: limiters[i % 4].retry_after("10.5.0.1"), range(40)))
+        assert waits.count(0) == 5  # exactly the limit passes, however the calls interleave
+    finally:
+        for pool in pools:
+            pool.close()
 
 
 def test_keys_expire_with_their_window_and_hold_no_raw_key(prefix: str) -> None:
