@@ -29,10 +29,13 @@ class Receiver:
     bad_signatures: int = 0
     attempts: int = 0
     batches: int = 0
+    # Every POST as it arrived, refused ones too: (headers, raw body), for checks by other verifiers.
+    posts: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
 
     async def handle(self, request: Request) -> Response:
         self.attempts += 1
         body = await request.body()
+        self.posts.append((dict(request.headers), body))
         if self.down:
             return Response(status_code=503)
         if not verify(self.secret, request.headers.get(SIGNATURE_HEADER, ""), body, now=self.now):
@@ -41,6 +44,7 @@ class Receiver:
         parsed = json.loads(body)
         if "events" in parsed:  # a batch: each element is handled as a single delivery would be
             assert int(request.headers[BATCH_HEADER]) == len(parsed["events"])
+            assert parsed["event_ids"] == [event["event_id"] for event in parsed["events"]]
             self.received.extend(parsed["events"])
             self.batches += 1
             return Response(status_code=204)

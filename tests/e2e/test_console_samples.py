@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
+from fanzha.samples.webhooks import standard_secret
 from tests.factories import World
 
 Login = Callable[[str], TestClient]
@@ -106,8 +107,11 @@ def test_subscriptions_and_statistics_pages(login: Login, world: World) -> None:
         },
     )
     assert 'data-testid="secret-once"' in page.text and "bank_card" in page.text
+    (secret,) = re.findall(r'data-testid="secret-once">([^<]+)<', page.text)
+    # The same key for Standard Webhooks verifiers: whsec_ + base64 of the secret.
+    assert re.findall(r'data-testid="standard-secret">([^<]+)<', page.text) == [standard_secret(secret)]
     again = bank_admin.get("/samples/subscriptions")
-    assert 'data-testid="secret-once"' not in again.text
+    assert 'data-testid="secret-once"' not in again.text and "whsec_" not in again.text
     login("analyst").post(
         "/samples/new",
         data={

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
+from standardwebhooks import Webhook
 
 from fanzha.bootstrap import Platform
+from fanzha.core.clock import FrozenClock
 from fanzha.disposal.worker import DisposalWorker
 from fanzha.samples.domain import FraudType
 from fanzha.samples.schemas import SamplePublish
+from fanzha.samples.webhooks import standard_secret
 from tests.integration.test_disposal_service import PHONE, DisposalWorld, make_disposal_world
 from tests.receiver import Served
 
@@ -38,8 +42,9 @@ def _work(platform: Platform) -> int:
 
 
 def test_orders_reach_only_the_institution_they_address(
-    platform: Platform, dw: DisposalWorld, served: Served, request: pytest.FixtureRequest
+    platform: Platform, dw: DisposalWorld, served: Served, clock: FrozenClock, request: pytest.FixtureRequest
 ) -> None:
+    clock.advance(datetime.now(UTC) - clock.now())  # the Standard Webhooks library checks the wall clock
     tag = request.node.callspec.id
     receivers = {}
     for person, name in ((dw.cmcc, f"cmcc-{tag}"), (dw.cucc, f"cucc-{tag}")):
@@ -57,3 +62,6 @@ def test_orders_reach_only_the_institution_they_address(
     assert got[0]["payload"]["org_id"] == dw.cmcc.org.id and got[0]["payload"]["measure"] == "suspend"
     assert receivers["tel-cmcc"].bad_signatures == 0 and PHONE not in str(got)
     assert receivers["tel-cucc"].received == []  # another operator's order never reaches it
+    ((headers, body),) = receivers["tel-cmcc"].posts
+    order = Webhook(standard_secret(receivers["tel-cmcc"].secret)).verify(body, headers)
+    assert order == got[0] and headers["webhook-id"] == order["event_id"]

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from fanzha.bootstrap import Platform
 from fanzha.core.clock import FrozenClock
 from fanzha.samples.delivery import Delivery
 from fanzha.samples.domain import FraudType
 from fanzha.samples.schemas import SamplePublish
-from fanzha.samples.webhooks import Target, sign, verify, wanted
+from fanzha.samples.webhooks import (
+    BATCH_HEADER,
+    Target,
+    sign,
+    standard_headers,
+    standard_secret,
+    verify,
+    wanted,
+)
 from tests.factories import World, make_world
 from tests.receiver import Served
 
@@ -159,3 +170,111 @@ def test_a_receiver_that_keeps_refusing_gets_dead_letters_which_can_be_replayed(
     other = other_bank.post("/api/v1/auth/login", json={"username": "bop", "password": PASSWORD})
     assert other.status_code == 200
     assert other_bank.get(f"/api/v1/subscriptions/{subscription_id}/dead-letters").status_code == 403
+
+
+# Standard Webhooks: the `standardwebhooks` library checks real deliveries against the wall clock, so
+# these tests move the platform's clock to the real time before anything is sent.
+
+
+def _to_real_time(clock: FrozenClock, behind: timedelta = timedelta(0)) -> None:
+    clock.advance(datetime.now(UTC) - behind - clock.now())
+
+
+def test_standard_webhooks_library_verifies_single_and_batch_deliveries(
+    platform: Platform, world: World, served: Served, clock: FrozenClock, request: pytest.FixtureRequest
+) -> None:
+    _to_real_time(clock)
+    name = f"standard-{request.node.callspec.id}"
+    _subscribe(platform, world, served, name, ["phone"])
+    receiver = served.receivers[name]
+    _publish(platform, world, "phone", "13900139000")
+    _deliver(platform)
+    _publish(platform, world, "phone", "13900139001")
+    _publish(platform, world, "phone", "13900139002")
+    _deliver(platform)
+    assert len(receiver.posts) == 2 and receiver.bad_signatures == 0  # the Stripe-style header still holds
+    webhook = Webhook(standard_secret(receiver.secret))
+    (single_headers, single_body), (batch_headers, batch_body) = receiver.posts
+    single = webhook.verify(single_body, single_headers)
+    assert single_headers["webhook-id"] == single["event_id"]
+    batch = webhook.verify(batch_body, batch_headers)
+    assert batch_headers[BATCH_HEADER.lower()] == "2" and batch_headers["webhook-id"] == batch["id"]
+    assert batch["event_ids"] == [event["event_id"] for event in batch["events"]]
+    assert len(set(batch["event_ids"])) == 2 and single["event_id"] not in batch["event_ids"]
+    assert int(batch_headers["webhook-timestamp"]) == int(clock.now().timestamp())
+    with pytest.raises(WebhookVerificationError):
+        webhook.verify(batch_body.replace(b"samples.published", b"samples.revoked", 1), batch_headers)
+    with pytest.raises(WebhookVerificationError):  # the id is signed too: no replay under another id
+        webhook.verify(single_body, {**single_headers, "webhook-id": "other"})
+    with pytest.raises(WebhookVerificationError):
+        Webhook(standard_secret("another subscription's secret")).verify(single_body, single_headers)
+
+
+def test_standard_webhooks_library_refuses_an_old_delivery(
+    platform: Platform, world: World, served: Served, clock: FrozenClock, request: pytest.FixtureRequest
+) -> None:
+    _to_real_time(clock, behind=timedelta(minutes=10))  # signed ten minutes ago: a replay
+    name = f"stale-{request.node.callspec.id}"
+    _subscribe(platform, world, served, name, ["phone"])
+    receiver = served.receivers[name]
+    _publish(platform, world, "phone", "13900139010")
+    _deliver(platform)
+    ((headers, body),) = receiver.posts
+    with pytest.raises(WebhookVerificationError, match="too old"):
+        Webhook(standard_secret(receiver.secret)).verify(body, headers)
+
+
+def test_a_retried_batch_keeps_its_webhook_id(
+    platform: Platform, world: World, served: Served, clock: FrozenClock, request: pytest.FixtureRequest
+) -> None:
+    _to_real_time(clock, behind=timedelta(minutes=2))
+    name = f"retry-{request.node.callspec.id}"
+    _subscribe(platform, world, served, name, ["phone"])
+    receiver = served.receivers[name]
+    receiver.down = True
+    for n in range(2):
+        _publish(platform, world, "phone", f"1390013902{n}")
+    _deliver(platform)
+    clock.advance(timedelta(seconds=20))
+    _deliver(platform)
+    receiver.down = False
+    receiver.now = clock.now().timestamp()
+    clock.advance(timedelta(seconds=40))
+    _deliver(platform)
+    batches = [(headers, body) for headers, body in receiver.posts if BATCH_HEADER.lower() in headers]
+    singles = [headers for headers, _ in receiver.posts if BATCH_HEADER.lower() not in headers]
+    assert len(batches) == 3 and len({headers["webhook-id"] for headers, _ in batches}) == 1
+    assert len({headers["webhook-timestamp"] for headers, _ in batches}) == 3  # each attempt signed anew
+    # Between batch attempts the first event went alone (one by one finds the event at fault): its id.
+    first = json.loads(batches[0][1])["event_ids"][0]
+    assert singles and {headers["webhook-id"] for headers in singles} == {first}
+    headers, body = batches[-1]
+    delivered = Webhook(standard_secret(receiver.secret)).verify(body, headers)
+    assert [event["event_id"] for event in receiver.received] == delivered["event_ids"]
+
+
+def test_standard_signature_is_what_the_library_computes() -> None:
+    body, moment = b'{"events":[]}', 1_700_000_000
+    headers = standard_headers("s3cret", "msg_1", body, moment)
+    expected = Webhook(standard_secret("s3cret")).sign("msg_1", datetime.fromtimestamp(moment, UTC), body)
+    assert headers == {"webhook-id": "msg_1", "webhook-timestamp": str(moment), "webhook-signature": expected}
+    assert standard_secret("s3cret") == "whsec_czNjcmV0"
+
+
+def test_subscribing_over_the_api_gives_the_secret_in_both_forms(
+    platform: Platform, world: World, served: Served
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from fanzha.web.app import create_app
+    from tests.factories import PASSWORD
+
+    client = TestClient(create_app(platform=platform))
+    login = client.post("/api/v1/auth/login", json={"username": "aadmin", "password": PASSWORD})
+    client.headers["X-CSRF-Token"] = login.headers["X-CSRF-Token"]
+    made = client.post("/api/v1/subscriptions", json={"kinds": ["phone"], "webhook_url": served.url("api")})
+    assert made.status_code == 201
+    secret, standard = made.json()["secret"], made.json()["standard_secret"]
+    assert standard.startswith("whsec_") and standard == standard_secret(secret)
+    pulled = client.post("/api/v1/subscriptions", json={"kinds": ["phone"]})  # no webhook: no secret
+    assert pulled.status_code == 201 and pulled.json()["secret"] is None is pulled.json()["standard_secret"]

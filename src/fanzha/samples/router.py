@@ -34,6 +34,7 @@ from fanzha.samples.schemas import (
     SubscriptionCreated,
     SubscriptionRead,
 )
+from fanzha.samples.webhooks import standard_secret
 from fanzha.web import limits, ratelimit
 from fanzha.web.deps import authorize, client_ip, parse_body, platform_of
 from fanzha.web.idempotent import idempotent
@@ -254,7 +255,11 @@ def subscribe(request: Request, body: SubscriptionCreate, principal: Subscriber)
     subscription, secret = platform_of(request).subscriptions.create(
         principal, list(map(str, body.kinds)), body.region_prefix, body.webhook_url
     )
-    return SubscriptionCreated(subscription=SubscriptionRead.model_validate(subscription), secret=secret)
+    return SubscriptionCreated(
+        subscription=SubscriptionRead.model_validate(subscription),
+        secret=secret,
+        standard_secret=standard_secret(secret) if secret else None,
+    )
 
 
 @router.get("/subscriptions/health", response_model=list[DeliveryHealth])

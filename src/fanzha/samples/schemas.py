@@ -218,6 +218,9 @@ class SubscriptionCreated(BaseModel):
 
     subscription: SubscriptionRead
     secret: str | None
+    standard_secret: str | None = Field(
+        default=None, description="the same secret for Standard Webhooks verifiers (whsec_…)"
+    )
 
 
 class DeliveryHealth(BaseModel):

@@ -18,6 +18,7 @@ from fanzha.samples.domain import FRAUD_TYPE_LABELS, RISK_LABELS, STATUS_LABELS
 from fanzha.samples.router import IMPORT_BYTES
 from fanzha.samples.schemas import SamplePublish
 from fanzha.samples.tables import Sample
+from fanzha.samples.webhooks import standard_secret
 from fanzha.web import limits
 from fanzha.web.deps import authorize, platform_of
 from fanzha.web.templating import render
@@ -167,6 +168,7 @@ def subscriptions(request: Request, principal: Subscriber) -> HTMLResponse:
         "samples/subscriptions.html",
         health=platform_of(request).subscriptions.health(principal),
         secret=None,
+        standard=None,
         error=None,
     )
 
@@ -189,6 +191,7 @@ async def subscribe(request: Request, principal: Subscriber) -> HTMLResponse:
         "samples/subscriptions.html",
         health=platform.subscriptions.health(principal),
         secret=secret,
+        standard=standard_secret(secret) if secret else None,
         error=error,
     )
 

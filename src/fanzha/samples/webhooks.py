@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import time
 from dataclasses import dataclass
 
@@ -18,12 +20,40 @@ from fanzha.samples.tables import DeadLetter
 SIGNATURE_HEADER = "X-Fanzha-Signature"
 EVENT_HEADER = "X-Fanzha-Event-Id"
 BATCH_HEADER = "X-Fanzha-Batch"
+# Standard Webhooks (standardwebhooks.com), sent beside the Stripe-style header so its verifiers work.
+MESSAGE_ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+STANDARD_SIGNATURE_HEADER = "webhook-signature"
+STANDARD_SECRET_PREFIX = "whsec_"  # noqa: S105 - the scheme's marker, not a secret
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
     """`t=<unix>,v1=<HMAC-SHA256 over "t.body">`: the time stops replays of old deliveries."""
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={mac}"
+
+
+def standard_secret(secret: str) -> str:
+    """The subscription secret as Standard Webhooks spells it: `whsec_` + base64 of its UTF-8 bytes.
+
+    Both schemes then use the very same HMAC key, so one stored secret serves both headers.
+    """
+    return STANDARD_SECRET_PREFIX + base64.b64encode(secret.encode()).decode()
+
+
+def standard_headers(secret: str, message_id: str, body: bytes, timestamp: int) -> dict[str, str]:
+    """`webhook-id`, `webhook-timestamp` and `webhook-signature: v1,<base64 HMAC over "id.t.body">`."""
+    mac = hmac.new(secret.encode(), f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return {
+        MESSAGE_ID_HEADER: message_id,
+        TIMESTAMP_HEADER: str(timestamp),
+        STANDARD_SIGNATURE_HEADER: "v1," + base64.b64encode(mac).decode(),
+    }
+
+
+def batch_id(event_ids: list[str]) -> str:
+    """A batch's message id, from its event ids: the same events retried keep the same `webhook-id`."""
+    return "batch_" + hashlib.sha256("\n".join(event_ids).encode()).hexdigest()[:32]
 
 
 def verify(secret: str, header: str, body: bytes, now: float | None = None, tolerance: int = 300) -> bool:
@@ -84,12 +114,18 @@ class WebhookPublisher:
     async def publish(self, event: DomainEvent) -> None:
         """Deliver one event and insist on a 2xx."""
         body = event.body()
-        headers = {
-            "Content-Type": "application/json",
-            EVENT_HEADER: event.event_id,
-            SIGNATURE_HEADER: sign(self.target.secret, body, int(self._clock.now().timestamp())),
+        headers = {"Content-Type": "application/json", EVENT_HEADER: event.event_id}
+        # The event id is the message id: a retry of this event carries the same `webhook-id`.
+        await self._post(body, self._signed(headers, event.event_id, body))
+
+    def _signed(self, headers: dict[str, str], message_id: str, body: bytes) -> dict[str, str]:
+        """Add both signatures, over the same moment: the Stripe-style one and Standard Webhooks'."""
+        timestamp = int(self._clock.now().timestamp())
+        return {
+            **headers,
+            SIGNATURE_HEADER: sign(self.target.secret, body, timestamp),
+            **standard_headers(self.target.secret, message_id, body, timestamp),
         }
-        await self._post(body, headers)
 
     async def _post(self, body: bytes, headers: dict[str, str]) -> None:
         """POST and insist on a 2xx; any failure becomes a generic `DeliveryError` (shown in health)."""
@@ -103,18 +139,17 @@ class WebhookPublisher:
             raise refused_status(response.status_code)
 
     async def publish_many(self, events: list[DomainEvent]) -> None:
-        """Deliver several events in one POST: `{"events": [...]}`, one signature over the whole body.
+        """Deliver several events in one POST: `{"id", "event_ids", "events"}`, one signature over it all.
 
         One POST per event cannot keep up with dozens of subscribers at a hundred samples a second;
         a receiver handles each element exactly as it would a single delivery (dedup by event_id).
         """
-        body = b'{"events":[' + b",".join(event.body() for event in events) + b"]}"
-        headers = {
-            "Content-Type": "application/json",
-            BATCH_HEADER: str(len(events)),
-            SIGNATURE_HEADER: sign(self.target.secret, body, int(self._clock.now().timestamp())),
-        }
-        await self._post(body, headers)
+        ids = [event.event_id for event in events]
+        message_id = batch_id(ids)
+        head = json.dumps({"id": message_id, "event_ids": ids}, separators=(",", ":")).encode()
+        body = head[:-1] + b',"events":[' + b",".join(event.body() for event in events) + b"]}"
+        headers = {"Content-Type": "application/json", BATCH_HEADER: str(len(events))}
+        await self._post(body, self._signed(headers, message_id, body))
 
     def dead_letter(self, event: DomainEvent, attempts: int, error: str) -> None:
         """Keep the event for replay from the console."""

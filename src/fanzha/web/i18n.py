@@ -185,6 +185,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "samples.webhook": ("回调地址（Webhook）", "Webhook URL"),
     "samples.subscribe": ("订阅", "Subscribe"),
     "samples.secret_once": ("签名密钥仅显示这一次", "The signing secret is shown only this once"),
+    "samples.standard_secret": (
+        "同一密钥供 Standard Webhooks 验签库使用的形式",
+        "The same secret in the form Standard Webhooks verifiers take",
+    ),
     "samples.delivered": ("已投递", "Delivered"),
     "samples.lag": ("积压", "Lag"),
     "samples.failures": ("失败", "Failures"),
