@@ -11,7 +11,7 @@ from typing import NoReturn
 import typer
 
 from fanzha.audit.domain import ChainBreak
-from fanzha.core import malloc
+from fanzha.core import logs, malloc
 from fanzha.core.errors import FanzhaError
 from fanzha.core.settings import Settings
 from fanzha.detect import cli as detect_cli
@@ -58,7 +58,8 @@ def serve(
     from fanzha.web import exposure
 
     try:
-        refused = exposure.refusal(Settings(), host)  # insecure settings refused before binding a port
+        settings = Settings()
+        refused = exposure.refusal(settings, host)  # insecure settings refused before binding a port
     except FanzhaError as error:
         _fail(error)
     if refused is not None:
@@ -73,6 +74,9 @@ def serve(
         proxy_headers=False,
         # Without a limit, SIGTERM waits for every request to end: one that never does kept it alive.
         timeout_graceful_shutdown=shutdown_timeout,
+        # FANZHA_LOG_LEVEL and FANZHA_LOG_FORMAT for uvicorn's own loggers and the app's alike.
+        log_config=logs.dict_config(settings),
+        log_level=settings.log_level.lower(),
     )
 
 
@@ -239,6 +243,7 @@ def events_dispatch(
     from fanzha.samples.delivery import Delivery
 
     settings = Settings()
+    logs.configure(settings)
     platform = build_platform(settings)
     nats = JetStreamPublisher(settings.nats_url) if settings.nats_url else None
 

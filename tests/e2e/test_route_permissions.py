@@ -15,6 +15,10 @@ from fanzha.web.app import all_routes, create_app
 PUBLIC = {
     ("GET", "/healthz"),  # liveness probe
     ("GET", "/readyz"),  # readiness probe: the database and NATS answer (no detail beyond ok / which is down)
+    # Prometheus scrape: its own guard, not a user's session (fanzha.web.metrics.may_scrape): the bearer token
+    # FANZHA_METRICS_TOKEN when set (401 naming the field otherwise), else loopback peers only, others 404.
+    # Counts and gauges only: route templates, sink and engine names, no identifier.
+    ("GET", "/metrics"),
     ("GET", "/login"),  # the log-in form
     ("POST", "/login"),
     ("POST", "/api/v1/auth/login"),

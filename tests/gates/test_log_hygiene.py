@@ -127,3 +127,67 @@ def test_the_access_log_of_a_real_server_masks_identifiers_in_addresses(
     assert "/api/v1/public/appeals/***/attachments" in access
     assert "/api/v1/samples?limit=5&before=12&token=***" in access
     FIGURES["log hygiene: access-log lines of a real server scanned"] = access.count("HTTP/1.1")
+
+
+def test_json_logs_of_a_real_server_are_one_object_a_line_masked_and_carry_the_request_id(
+    platform: Platform, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """FANZHA_LOG_FORMAT=json: every line parses, names its request, and the access log is still masked."""
+    import json
+    import socket
+    import threading
+    import time
+    from datetime import datetime
+
+    import httpx
+    import uvicorn
+
+    from fanzha.core import logs
+
+    gate = build_gate(platform)
+    settings = platform.settings.model_copy(update={"log_format": "json", "log_level": "INFO"})
+    root, kept = logging.getLogger(), {}
+    for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        kept[name] = (logger.level, list(logger.handlers), logger.propagate)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(gate.app, host="127.0.0.1", port=port, log_config=logs.dict_config(settings))
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    capfd.readouterr()
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            named = client.get(f"/api/v1/lookup/{CARD}", headers={"X-Request-Id": "probe-request-0001"})
+            fresh = client.get(f"/api/v1/samples?kind=resident_id&value={RESIDENT_ID}")
+            anonymous = client.post("/api/v1/public/check", json={"kind": "phone", "value": OTHER_PHONE})
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        for name, (level, handlers, propagate) in kept.items():
+            logger = logging.getLogger(name)
+            logger.setLevel(level)
+            logger.handlers[:] = handlers
+            logger.propagate = propagate
+        assert root is logging.getLogger()
+    assert named.headers["X-Request-Id"] == "probe-request-0001"
+    assert anonymous.status_code == 200
+    out, err = capfd.readouterr()
+    lines = [line for line in (out + err).splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # every line is one JSON object
+    assert records and all({"time", "level", "logger", "message", "request_id"} <= r.keys() for r in records)
+    assert all(datetime.fromisoformat(r["time"]).utcoffset() is not None for r in records)
+    access = [r for r in records if r["logger"] == "uvicorn.access"]
+    assert {r["request_id"] for r in access} >= {"probe-request-0001", fresh.headers["X-Request-Id"]}
+    assert any("/api/v1/lookup/***" in r["message"] for r in access)
+    text = "\n".join(lines)
+    leaked = [value for value in (CARD, RESIDENT_ID, OTHER_PHONE, PHONE) if value in text]
+    assert leaked == [], [line for line in lines if any(value in line for value in leaked)]
+    FIGURES["log hygiene: JSON log lines of a real server parsed"] = len(records)

@@ -94,7 +94,12 @@ class Settings(BaseSettings):
     detect_data_root: Path | None = None
     # What alerts become, e.g. '[{"engine": "*", "level": "high", "outcome": "sample"}]'; empty: defaults.
     detect_policies: list[dict[str, str]] = Field(default_factory=list)
-    log_level: str = "INFO"
+    # Level of every logger (DEBUG, INFO, WARNING, ERROR), for `fanzha serve` and the workers.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # "text" for a terminal; "json": one object a line (time, level, logger, message, request_id).
+    log_format: Literal["text", "json"] = "text"
+    # Bearer token a Prometheus scraper sends to /metrics; unset, /metrics answers loopback callers only.
+    metrics_token: SecretStr | None = None
     # Art 34¶1: notices and appeal codes go by SMS through this gateway (signed JSON POST); unset, they
     # are only logged (the demo). The key signs each request and is required with the URL.
     sms_gateway_url: str | None = None
@@ -106,6 +111,12 @@ class Settings(BaseSettings):
     # how many hops of onward transfers a receipt's leads follow.
     funds_answer_minutes: int = Field(default=10, ge=1, le=1440)
     funds_max_hops: int = Field(default=3, ge=0, le=10)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        """Accept `info` as well as `INFO`."""
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("trusted_proxies")
     @classmethod

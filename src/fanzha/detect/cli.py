@@ -118,10 +118,13 @@ def worker(
     from datetime import timedelta
 
     from fanzha.bootstrap import build_platform
+    from fanzha.core import logs
     from fanzha.core.settings import Settings
     from fanzha.detect.runs import DetectRunService, worker_name
 
-    platform = build_platform(Settings())
+    settings = Settings()
+    logs.configure(settings)
+    platform = build_platform(settings)
     service, me, lease = DetectRunService.of(platform), worker_name(), timedelta(minutes=lease_minutes)
     typer.echo(f"检测 worker {me} 启动 started", err=True)
     try:

@@ -35,7 +35,8 @@ from fanzha.samples import views as samples_views
 from fanzha.samples.schemas import LookupRequest
 from fanzha.samples.taxii import TAXII_MEDIA_TYPE
 from fanzha.smssink import router as smssink_router
-from fanzha.web import access_log, api_docs, errors, limits, pages
+from fanzha.web import access_log, api_docs, errors, limits, observe, pages, scrape
+from fanzha.web.metrics import Metrics
 from fanzha.web.ratelimit import Limits
 
 # No inline script anywhere: the CSP forbids it, and HTMX is served from the package.
@@ -48,6 +49,7 @@ CSP = (
 # Every area's routers, in the order they are matched.
 ROUTER_MODULES = (
     pages,
+    scrape,
     api_docs,
     identity_router,
     identity_views,
@@ -232,6 +234,9 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.state.routes = all_routes()
     app.add_middleware(limits.RequestLimits, routes=app.state.routes)
     app.middleware("http")(_security_headers(settings))
+    # Outermost: every answer (a 413, a 429, a refusal) is counted and carries its request id.
+    app.state.metrics = Metrics(platform)
+    app.add_middleware(observe.Observe, metrics=app.state.metrics)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for module in ROUTER_MODULES:
