@@ -44,6 +44,11 @@ PUBLIC = {
     # (masked accounts and amounts only), rate-limited per client like the public check.
     ("GET", "/api/v1/public/funds/notices"),
     ("GET", "/funds/notices"),
+    # Issue 22 item 8: a victim has no account; the proof is an SMS code to the phone recorded at intake
+    # (the appeals' one-time code, rate-limited per client and per number), and the view shows only the
+    # proven victim's own cases, audited.
+    ("POST", "/api/v1/public/funds/victim/otp"),
+    ("POST", "/api/v1/public/funds/victim/status"),
 }
 
 

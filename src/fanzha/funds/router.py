@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 
+from fanzha.appeals.otp import NEUTRAL_EN_ANY, NEUTRAL_ZH_ANY, OTP_TTL
+from fanzha.appeals.schemas import OtpAccepted
 from fanzha.funds.schemas import (
     Approval,
     CaseCreate,
@@ -27,13 +29,18 @@ from fanzha.funds.schemas import (
     TransferRead,
     VerificationCreate,
     VerificationRead,
+    VictimCaseRead,
+    VictimOtpRequest,
     VictimRead,
+    VictimStatus,
+    VictimStatusQuery,
     Withdrawal,
 )
 from fanzha.funds.service import FundsService
+from fanzha.funds.victims import VictimPortal
 from fanzha.identity.domain import Permission, Principal
 from fanzha.web import limits
-from fanzha.web.deps import authorize, platform_of
+from fanzha.web.deps import authorize, client_ip, platform_of
 
 router = APIRouter(prefix="/api/v1", tags=["funds"])
 Worker = Annotated[Principal, Depends(authorize(Permission.FUNDS_WORK))]
@@ -47,6 +54,13 @@ def funds_of(request: Request) -> FundsService:
     service = platform_of(request).funds
     assert service is not None, "build_platform wires funds"
     return service
+
+
+def portal_of(request: Request) -> VictimPortal:
+    """The victims' status portal wired into this app."""
+    portal = funds_of(request).portal
+    assert portal is not None, "build_platform wires the victims' portal"
+    return portal
 
 
 def _read(row: Any) -> InstructionRead:
@@ -203,3 +217,32 @@ def receipt(
 def public_notices(request: Request) -> list[NoticeRead]:
     """Open public notices before pro-rata returns (no personal information); rate-limited per client."""
     return [NoticeRead.model_validate(n) for n in funds_of(request).notices()]
+
+
+@router.post(
+    "/public/funds/victim/otp",
+    response_model=OtpAccepted,
+    status_code=202,
+    tags=["public"],
+    openapi_extra=limits.declare(rate=("otp",)),
+)
+def victim_otp(request: Request, body: VictimOtpRequest, tasks: BackgroundTasks) -> OtpAccepted:
+    """A code by SMS if the number is a victim's on record; the same answer either way."""
+    portal_of(request).ask(body.phone, client_ip(request), tasks.add_task)
+    return OtpAccepted(
+        message_zh=NEUTRAL_ZH_ANY,
+        message_en=NEUTRAL_EN_ANY,
+        valid_minutes=int(OTP_TTL.total_seconds() // 60),
+    )
+
+
+@router.post(
+    "/public/funds/victim/status",
+    response_model=VictimStatus,
+    tags=["public"],
+    openapi_extra=limits.declare(rate=("portal",)),
+)
+def victim_status(request: Request, body: VictimStatusQuery) -> VictimStatus:
+    """The victim's own cases: transfers, amounts held, frozen and returned, with dates; audited."""
+    masked, cases = portal_of(request).status(body.phone, body.otp, client_ip(request))
+    return VictimStatus(phone_masked=masked, cases=[VictimCaseRead.model_validate(c) for c in cases])

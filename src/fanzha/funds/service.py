@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -59,6 +59,9 @@ from fanzha.identity.domain import OrgKind, Principal
 from fanzha.identity.service import IdentityService, actor_of, refused
 from fanzha.identity.tables import Organisation, User
 
+if TYPE_CHECKING:
+    from fanzha.funds.victims import VictimPortal
+
 TOPIC = "disposal.order.funds"  # the order channels (webhook, feed, NATS per institution) carry them
 FREEZE_ANSWER = timedelta(hours=24)
 OPEN_STOP = frozenset({Status.ISSUED, Status.HELD, Status.UNROUTED})
@@ -96,6 +99,8 @@ class FundsService:
         self.routing = routing
         self.answer = timedelta(minutes=answer_minutes)
         self.max_hops = max_hops
+        # The victims' status page (funds.victims), wired by build_platform; None where not needed.
+        self.portal: VictimPortal | None = None
 
     @contextmanager
     def _work(self, principal: Principal) -> Iterator[Session]:
@@ -168,6 +173,7 @@ class FundsService:
             for i, v in enumerate(data.victims):
                 acc = self.account(v.account_kind, v.account, f"victims.{i}.account")
                 domain.check_fen(v.loss_fen, f"victims.{i}.loss_fen")
+                phone = self.account(IdentifierKind.PHONE, v.phone, f"victims.{i}.phone") if v.phone else None
                 victim = Victim(
                     case_id=case.id,
                     name=v.name,
@@ -176,6 +182,9 @@ class FundsService:
                     account_token=acc.token,
                     account_masked=acc.masked,
                     account_ciphertext=acc.ciphertext,
+                    phone_token=phone.token if phone else None,
+                    phone_masked=phone.masked if phone else "",
+                    phone_ciphertext=phone.ciphertext if phone else None,
                 )
                 session.add(victim)
                 session.flush()

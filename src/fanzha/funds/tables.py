@@ -38,6 +38,10 @@ class Victim(Base):
     account_token: Mapped[str] = mapped_column(String(64))
     account_masked: Mapped[str] = mapped_column(String(200))
     account_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    # The victim's phone, to prove control of it on the status page (item 8); token, mask, ciphertext only.
+    phone_token: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    phone_masked: Mapped[str] = mapped_column(String(200), default="")
+    phone_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class Transfer(Base):
