@@ -101,3 +101,27 @@ def test_a_victim_sees_her_own_money_held_and_nothing_of_the_others(
     assert actions.count("funds.otp.issue") == 2 and "funds.otp.verify" in actions
     assert len(views) == 1 and json.loads(views[0].detail)["victim_ids"] == [stored.id]
     assert PHONE not in str(views[0].detail)
+
+
+def test_the_victim_page_in_chinese_and_english(platform: Platform, clock: FrozenClock) -> None:
+    make_funds_world(platform)
+    assert platform.disposal is not None
+    notifier = MemoryNotifier()
+    platform.disposal.notifier = notifier
+    centre = _login(platform, "analyst")
+    body = case_body(clock.now(), victims=2, number="AJ-2026-V9")
+    body["victims"][0]["phone"] = PHONE
+    _ok(centre.post("/api/v1/funds/cases", json=body), 201)
+    public = TestClient(create_app(platform=platform))
+    form = public.get("/funds/mine")
+    assert form.status_code == 200 and "查询我的被骗资金" in form.text
+    sent = public.post("/funds/mine/otp", data={"phone": PHONE})
+    assert sent.status_code == 202 and 'data-testid="otp-sent"' in sent.text
+    assert public.post("/funds/mine/otp", data={"phone": OTHER}).text.count("otp-sent") == 1
+    assert len(notifier.sent) == 1
+    bad = public.post("/funds/mine", data={"phone": PHONE, "otp": "12a"})
+    assert bad.status_code == 422 and PHONE not in bad.text.replace(f'value="{PHONE}"', "")
+    page = public.post("/funds/mine?lang=en", data={"phone": PHONE, "otp": _code(notifier)})
+    assert page.status_code == 200, page.text
+    assert 'data-testid="mine-case"' in page.text and "AJ-2026-V9" in page.text and "1000.00" in page.text
+    assert "Stop-payments and freezes" in page.text and COLLECTOR not in page.text

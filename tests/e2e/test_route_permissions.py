@@ -49,6 +49,13 @@ PUBLIC = {
     # proven victim's own cases, audited.
     ("POST", "/api/v1/public/funds/victim/otp"),
     ("POST", "/api/v1/public/funds/victim/status"),
+    # Item 6: anyone may object to a return notice during its 30 days (national law Art 34, the return
+    # rules: 有异议者); the notice is public, the form asks who, a contact phone and the grounds.
+    ("POST", "/api/v1/public/funds/notices/{notice_id}/objections"),
+    ("POST", "/funds/notices/{notice_id}/objection"),
+    ("GET", "/funds/mine"),  # the same for the victim's console page: the form, the code, the view
+    ("POST", "/funds/mine/otp"),
+    ("POST", "/funds/mine"),
 }
 
 

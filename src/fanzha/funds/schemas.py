@@ -408,3 +408,52 @@ class VictimStatus(BaseModel):
 
     phone_masked: str
     cases: list[VictimCaseRead]
+
+
+class ObjectionCreate(BaseModel):
+    """An objection to a return notice: who, a contact phone, the grounds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=50)
+    phone: str = Field(min_length=3, max_length=32)
+    grounds: str = Field(min_length=2, max_length=2000)
+
+
+class ObjectionPublic(BaseModel):
+    """What the objector is told: received, and under which notice."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    notice_id: int
+    status: str
+    created_at: datetime
+
+
+class ObjectionRead(BaseModel):
+    """An objection for the police (the phone masked)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    notice_id: int
+    case_id: int
+    freeze_id: int
+    name: str
+    phone_masked: str
+    grounds: str
+    status: str
+    decision_reason: str
+    decided_by: str
+    decided_at: datetime | None
+    created_at: datetime
+
+
+class ObjectionDecision(BaseModel):
+    """Uphold (the notice closes) or dismiss, with the reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    upheld: bool
+    reason: str = Field(min_length=2, max_length=500)

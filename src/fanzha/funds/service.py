@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from fanzha.core.errors import Conflict, NotFound, PermissionDenied, ValidationF
 from fanzha.db.uow import UnitOfWork
 from fanzha.disposal.routing import RoutingService
 from fanzha.events import outbox
-from fanzha.funds import domain
+from fanzha.funds import domain, objections
 from fanzha.funds.domain import (
     ANSWERS,
     FREEZE_LIVE,
@@ -112,6 +113,25 @@ class FundsService:
         identifier = normalise(kind, value, field=field)
         token = self.vault.token(identifier)
         return Account(identifier, token, self.vault.mask(identifier), self.vault.encrypt(identifier, token))
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """The session factory (for the area's other modules: objections)."""
+        return self._sessions
+
+    def work(self, principal: Principal) -> contextlib.AbstractContextManager[Session]:
+        """A unit of work guarded for `principal` (commit explicitly)."""
+        return self._work(principal)
+
+    def police(self, principal: Principal, action: str) -> None:
+        """Refuse (audited) anyone not of a police unit."""
+        self._police(principal, action)
+
+    def record(
+        self, session: Session, principal: Principal, action: str, kind: str, oid: object, **detail: Any
+    ) -> None:
+        """Audit an action of `principal` in `session`."""
+        self._audit(session, principal, action, kind, oid, **detail)
 
     def _police(self, principal: Principal, action: str) -> None:
         if not principal.org_kind.is_police:
@@ -1086,6 +1106,15 @@ class FundsService:
             row = self._instruction(session, principal, iid, "funds.return.issue")
             self._check_returnable(session, row)
             officers = self._officers(session, data.officers)
+            if objections.pending(session, row.id):
+                # National law Art 34 (处置制度): no return while an objection to the notice is undecided.
+                raise refuse(
+                    "return.objection",
+                    "instruction_id",
+                    "公告期内提出的异议尚未处理",
+                    "an objection to the notice is undecided",
+                    Conflict,
+                )
             if data.method is Method.PRO_RATA:
                 notice = session.scalar(
                     select(PublicNotice)
@@ -1099,6 +1128,14 @@ class FundsService:
                         "method",
                         "公告期未满三十日",
                         "the 30-day notice has not ended",
+                        Conflict,
+                    )
+                if objections.upheld(session, notice.id):
+                    raise refuse(
+                        "return.objection",
+                        "instruction_id",
+                        "公告的异议成立，须重新核查并公告",
+                        "an objection to the notice was upheld: verify again and publish a new notice",
                         Conflict,
                     )
                 notice.closed_at = now
