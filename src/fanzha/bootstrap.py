@@ -138,6 +138,7 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         routing,
         settings.funds_answer_minutes,
         settings.funds_max_hops,
+        settings.funds_expiry_warning_days,
     )
     # Item 8: the victim proves the phone recorded at intake, by the appeals' one-time code mechanism.
     funds.portal = VictimPortal(

@@ -155,6 +155,14 @@ def request_freeze(request: Request, body: FreezeCreate, principal: Worker) -> I
     return _read(funds_of(request).request_freeze(principal, body))
 
 
+@router.get("/funds/freezes/expiring", response_model=list[InstructionRead])
+def expiring(
+    request: Request, principal: Worker, days: Annotated[int | None, Query(ge=1, le=366)] = None
+) -> list[InstructionRead]:
+    """Freezes in force ending within `days` (default `FANZHA_FUNDS_EXPIRY_WARNING_DAYS`), soonest first."""
+    return [_read(r) for r in funds_of(request).expiring(principal, days)]
+
+
 @router.post("/funds/instructions/{instruction_id}/approval", response_model=InstructionRead)
 def approve(request: Request, instruction_id: int, body: Approval, principal: Approver) -> InstructionRead:
     """Approve or refuse a freeze (the head of the applying unit or a superior, county level or above)."""

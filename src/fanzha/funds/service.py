@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -91,6 +91,7 @@ class FundsService:
         routing: RoutingService,
         answer_minutes: int = 10,
         max_hops: int = 3,
+        expiry_warning_days: int = 7,
     ) -> None:
         self._sessions = sessions
         self.clock = clock
@@ -100,6 +101,7 @@ class FundsService:
         self.routing = routing
         self.answer = timedelta(minutes=answer_minutes)
         self.max_hops = max_hops
+        self.expiry_warning = timedelta(days=expiry_warning_days)
         # The victims' status page (funds.victims), wired by build_platform; None where not needed.
         self.portal: VictimPortal | None = None
 
@@ -931,6 +933,7 @@ class FundsService:
                     Conflict,
                 )
             row.expires_at = domain.add_months(row.expires_at, months)
+            row.warned_at = None  # the new term gets its own warning
             row.term_months, row.updated_at = months, now
             self._event(session, row, "renewed")
             self._audit(session, principal, "funds.freeze.renew", "funds_instruction", row.id, months=months)
@@ -1261,6 +1264,52 @@ class FundsService:
         with self._sessions() as session:
             return list(session.scalars(query))
 
+    def _warn_expiring(self, session: Session, now: datetime) -> int:
+        """Warn once per term of each freeze ending within the warning window (so renewal is not missed)."""
+        rows = session.scalars(
+            select(Instruction)
+            .where(
+                Instruction.kind == Kind.FREEZE,
+                Instruction.status == Status.FROZEN,
+                Instruction.warned_at.is_(None),
+                Instruction.expires_at > now,
+                Instruction.expires_at <= now + self.expiry_warning,
+            )
+            .with_for_update()
+        ).all()
+        for row in rows:
+            row.warned_at, row.updated_at = now, now
+            # Art 19¶1 (不得超时限): a renewal is possible only while the freeze is in force.
+            self._event(session, row, "expiring")
+            self.audit.record(
+                session,
+                SYSTEM,
+                "funds.freeze.expiring",
+                object_type="funds_instruction",
+                object_id=str(row.id),
+            )
+        return len(rows)
+
+    def expiring(self, principal: Principal, days: int | None = None) -> list[Instruction]:
+        """Freezes in force ending within `days` (default: the warning setting), soonest first."""
+        self._police(principal, "funds.freeze.expiring")
+        now = self.clock.now()
+        window = timedelta(days=days) if days is not None else self.expiry_warning
+        with self._sessions() as session:
+            return list(
+                session.scalars(
+                    select(Instruction)
+                    .where(
+                        Instruction.kind == Kind.FREEZE,
+                        Instruction.status == Status.FROZEN,
+                        Instruction.expires_at > now,
+                        Instruction.expires_at <= now + window,
+                    )
+                    .order_by(Instruction.expires_at, Instruction.id)
+                    .limit(500)
+                )
+            )
+
     def sweep(self) -> dict[str, int]:
         """A scheduled job: escalate overdue answers, lapse stop-payments and freezes, start queued ones."""
         now = self.clock.now()
@@ -1291,6 +1340,7 @@ class FundsService:
                     object_id=str(row.id),
                 )
                 counts["overdue"] += 1
+            counts["expiring"] = self._warn_expiring(session, now)
             ending = session.scalars(
                 select(Instruction)
                 .where(Instruction.status.in_([Status.HELD, Status.FROZEN]), Instruction.expires_at <= now)

@@ -111,6 +111,8 @@ class Instruction(Base):
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A freeze's expiry warning was sent for its current term (cleared by a renewal).
+    warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     receipt_reason: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -60,6 +60,8 @@ def _board(
         overdue=service.instructions(principal, overdue=True),
         pending=service.instructions(principal, status="pending_approval"),
         objections=objections.listing(service, principal, objections.PENDING),
+        expiring=service.expiring(principal),
+        warning_days=service.expiry_warning.days,
         error=error,
     )
 

@@ -439,6 +439,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "frozen and returned in your case. Each code shows the page once.",
     ),
     "funds.mine_show": ("查询", "Show"),
+    "funds.expiring": ("即将到期的冻结", "Freezes ending soon"),
+    "funds.within_days": ("天内到期", "days or less"),
     "funds.objections": ("公告异议（待处理）", "Objections to notices (undecided)"),
     "funds.objector": ("异议人", "Who objects"),
     "funds.grounds": ("异议理由", "Grounds"),

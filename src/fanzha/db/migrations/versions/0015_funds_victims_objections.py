@@ -1,4 +1,5 @@
-"""Funds: the victim's phone (for the victim's status page) and objections to return notices.
+"""Funds: the victim's phone (for the victim's status page) objections to return notices,
+and the freeze expiry warning mark.
 
 Revision ID: 0015
 Revises: 0014
@@ -24,6 +25,8 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("phone_ciphertext", sa.LargeBinary(), nullable=True))
         batch_op.create_index(batch_op.f("ix_funds_victims_phone_token"), ["phone_token"], unique=False)
+    with op.batch_alter_table("funds_instructions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("warned_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         "funds_objections",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -61,6 +64,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Revert."""
     op.drop_table("funds_objections")
+    with op.batch_alter_table("funds_instructions", schema=None) as batch_op:
+        batch_op.drop_column("warned_at")
     with op.batch_alter_table("funds_victims", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_funds_victims_phone_token"))
         batch_op.drop_column("phone_ciphertext")
