@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from fanzha.appeals.otp import OtpLimits
+from fanzha.appeals.otp import OtpLimits, PhoneProof
 from fanzha.appeals.service import AppealService
 from fanzha.audit.checkpoints import CheckpointFile
 from fanzha.audit.domain import Sealer, Signer
@@ -26,6 +26,7 @@ from fanzha.disposal.policy import LinkedDisposalPolicy
 from fanzha.disposal.routing import RoutingService
 from fanzha.disposal.service import DisposalService
 from fanzha.funds.service import FundsService
+from fanzha.funds.victims import VICTIM_SMS, VictimPortal, victim_on_record
 from fanzha.identifiers import IdentifierKind, IdentifierVault
 from fanzha.identity.auth import AuthService
 from fanzha.identity.domain import LockoutPolicy, SessionPolicy
@@ -135,6 +136,32 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
     disposal = DisposalService(
         sessions, clock, auditor, identity, vault, routing, notifier, reverify_hours=reverify_hours
     )
+    otp_limits = OtpLimits(
+        settings.otp_per_hour_per_client,
+        settings.otp_per_hour_per_number_and_client,
+        settings.otp_per_number,
+        timedelta(minutes=settings.otp_number_window_minutes),
+    )
+    funds = FundsService(
+        sessions,
+        clock,
+        auditor,
+        identity,
+        vault,
+        routing,
+        settings.funds_answer_minutes,
+        settings.funds_max_hops,
+        settings.funds_expiry_warning_days,
+    )
+    # Item 8: the victim proves the phone recorded at intake, by the appeals' one-time code mechanism.
+    funds.portal = VictimPortal(
+        sessions,
+        clock,
+        auditor,
+        PhoneProof(
+            disposal, otp_limits, limiters, eligible=victim_on_record, action="funds.otp", sms=VICTIM_SMS
+        ),
+    )
     return Platform(
         settings,
         clock,
@@ -155,28 +182,9 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         routing=routing,
         disposal=disposal,
         linked_disposal=LinkedDisposalPolicy(disposal),
-        appeals=AppealService(
-            disposal,
-            OtpLimits(
-                settings.otp_per_hour_per_client,
-                settings.otp_per_hour_per_number_and_client,
-                settings.otp_per_number,
-                timedelta(minutes=settings.otp_number_window_minutes),
-            ),
-            settings.appeal_time_limit_hours,
-            limiters,
-        ),
+        appeals=AppealService(disposal, otp_limits, settings.appeal_time_limit_hours, limiters),
         holdings=HoldingsService(sessions, clock, auditor, identity, vault),
         sms_gateway=gateway,
-        funds=FundsService(
-            sessions,
-            clock,
-            auditor,
-            identity,
-            vault,
-            routing,
-            settings.funds_answer_minutes,
-            settings.funds_max_hops,
-        ),
+        funds=funds,
         limiters=limiters,
     )

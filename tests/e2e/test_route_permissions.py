@@ -48,6 +48,18 @@ PUBLIC = {
     # (masked accounts and amounts only), rate-limited per client like the public check.
     ("GET", "/api/v1/public/funds/notices"),
     ("GET", "/funds/notices"),
+    # Issue 22 item 8: a victim has no account; the proof is an SMS code to the phone recorded at intake
+    # (the appeals' one-time code, rate-limited per client and per number), and the view shows only the
+    # proven victim's own cases, audited.
+    ("POST", "/api/v1/public/funds/victim/otp"),
+    ("POST", "/api/v1/public/funds/victim/status"),
+    # Item 6: anyone may object to a return notice during its 30 days (national law Art 34, the return
+    # rules: 有异议者); the notice is public, the form asks who, a contact phone and the grounds.
+    ("POST", "/api/v1/public/funds/notices/{notice_id}/objections"),
+    ("POST", "/funds/notices/{notice_id}/objection"),
+    ("GET", "/funds/mine"),  # the same for the victim's console page: the form, the code, the view
+    ("POST", "/funds/mine/otp"),
+    ("POST", "/funds/mine"),
 }
 
 

@@ -293,6 +293,7 @@ RULE_WORDS = {
     "return.cap_loss": "及时返还被害人的合法财产",
     "return.method": "完善涉案资金处置制度",
     "return.notice": "完善涉案资金处置制度",
+    "return.objection": "完善涉案资金处置制度",
     "return.officers": "完善涉案资金处置制度",
     "transfer.in_past": "及时返还被害人的合法财产",
     "money.positive": "及时返还被害人的合法财产",

@@ -53,6 +53,9 @@ NEUTRAL_ZH = "如该号码有正在执行的处置措施，验证码将以短信
 NEUTRAL_EN = (
     "If a measure is in force on this number, a code is sent to it by SMS; it is valid for 10 minutes."
 )
+# The same neutral answer for other uses of the proof (a victim's status page).
+NEUTRAL_ZH_ANY = "如该号码已登记，验证码将以短信发送，10 分钟内有效。"
+NEUTRAL_EN_ANY = "If this number is on record, a code is sent to it by SMS; it is valid for 10 minutes."
 _BAD_OTP = (
     "短信验证码错误或已失效，请重新获取",
     "The SMS code is wrong or no longer valid; ask for a new one",
@@ -115,19 +118,42 @@ class PhoneProven:
     masked: str
 
 
+def _restricted(session: Session, token: str) -> bool:
+    return latest_notice(session, token) is not None
+
+
+APPEAL_SMS = "【湖南反诈】您正在申诉涉诈处置措施，验证码 {code}，10 分钟内有效。请勿告知他人。"
+
+
 class PhoneProof:
-    """Issues and checks one-time codes; the neutral answer is the same whether or not a measure exists."""
+    """Issues and checks one-time codes; the neutral answer is the same whether or not a code is sent.
+
+    `eligible` says whether a number gets a code (by default: a measure is in force on it); `action` names
+    the audit records; `sms` is the message with `{code}`. Other areas (the victims' status page) reuse it.
+    """
 
     def __init__(
-        self, disposal: DisposalService, limits: OtpLimits | None = None, limiters: Limiters = memory_limiters
+        self,
+        disposal: DisposalService,
+        limits: OtpLimits | None = None,
+        limiters: Limiters = memory_limiters,
+        *,
+        eligible: Callable[[Session, str], bool] = _restricted,
+        action: str = "appeal.otp",
+        sms: str = APPEAL_SMS,
     ) -> None:
         self._disposal = disposal
+        self._eligible = eligible
+        self._action = action
+        self._sms = sms
         limits = limits or OtpLimits()
-        self.per_client = limiters("otp.code.client", limits.per_client_per_hour, 3600.0)
+        # Windows named by use, so appeals' and victims' codes are limited apart in a shared Redis too.
+        self.per_client = limiters(f"{action}.client", limits.per_client_per_hour, 3600.0)
         self.per_number_and_client = limiters(
-            "otp.code.number_client", limits.per_number_and_client_per_hour, 3600.0
+            f"{action}.number_client", limits.per_number_and_client_per_hour, 3600.0
         )
-        self.per_number = limiters("otp.code.number", limits.per_number, limits.number_window.total_seconds())
+        window = limits.number_window.total_seconds()
+        self.per_number = limiters(f"{action}.number", limits.per_number, window)
 
     def _token(self, phone: str) -> tuple[str, str, str]:
         identifier, token = self._disposal.vault.token_of(IdentifierKind.PHONE, phone, field="phone")
@@ -151,7 +177,7 @@ class PhoneProof:
         code = new_otp()
         with service.uow() as uow:
             session = uow.session
-            restricted = latest_notice(session, token) is not None
+            restricted = self._eligible(session, token)
             now = service.clock.now()
             if restricted:
                 # A new code replaces any earlier one still outstanding.
@@ -174,7 +200,7 @@ class PhoneProof:
             service.audit.record(
                 session,
                 ANONYMOUS,
-                "appeal.otp.issue",
+                f"{self._action}.issue",
                 object_type="phone",
                 object_id=token,
                 source_ip=source_ip,
@@ -182,7 +208,7 @@ class PhoneProof:
             )
             uow.commit()
         if restricted:
-            text = f"【湖南反诈】您正在申诉涉诈处置措施，验证码 {code}，10 分钟内有效。请勿告知他人。"
+            text = self._sms.format(code=code)
             notice = OutgoingNotice(0, "sms", value, text)
             # Over HTTP the SMS goes after the answer, so the gateway's delay does not tell who is restricted.
             (later or _now)(self._send, notice, masked)
@@ -192,7 +218,7 @@ class PhoneProof:
         try:
             self._disposal.notifier.send(notice)
         except Exception as failure:  # noqa: BLE001 - the gateway's failure is logged, never the number
-            log.warning("appeal code to %s not sent: %s", masked, type(failure).__name__)
+            log.warning("one-time code to %s not sent: %s", masked, type(failure).__name__)
 
     def verify(self, session: Session, phone: str, otp: str, source_ip: str) -> PhoneProven:
         """Consume a valid code in `session`; a wrong one costs a try, recorded apart, then refused."""
@@ -214,7 +240,7 @@ class PhoneProof:
                 service.audit.record(
                     session,
                     ANONYMOUS,
-                    "appeal.otp.verify",
+                    f"{self._action}.verify",
                     object_type="phone",
                     object_id=token,
                     source_ip=source_ip,
@@ -246,7 +272,7 @@ class PhoneProof:
             self._disposal.audit.record(
                 uow.session,
                 ANONYMOUS,
-                "appeal.otp.verify",
+                f"{self._action}.verify",
                 object_type="phone",
                 object_id=token,
                 result=Outcome.FAILED,

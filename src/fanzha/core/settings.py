@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     # how many hops of onward transfers a receipt's leads follow.
     funds_answer_minutes: int = Field(default=10, ge=1, le=1440)
     funds_max_hops: int = Field(default=3, ge=0, le=10)
+    # Days before a freeze ends that the police are warned (event and console list), so a renewal
+    # (Art 19¶1, before expiry) is not missed.
+    funds_expiry_warning_days: int = Field(default=7, ge=1, le=60)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -98,7 +98,8 @@ class DisposalWorker:
             self._escalated = now
             await asyncio.to_thread(escalate_overdue, p.disposal)
             if p.funds is not None:
-                # Art 19: unanswered stop-payments escalate, terms lapse, queued freezes take effect.
+                # Art 19: unanswered stop-payments escalate, freezes about to end warn, terms lapse, queued
+                # freezes take effect.
                 await asyncio.to_thread(p.funds.sweep)
             if p.appeals is not None:
                 # Art 34¶2 立即进行核查: appeals past their time limit go to the unit above.

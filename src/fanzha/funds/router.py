@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi.responses import JSONResponse
 
+from fanzha.appeals.otp import NEUTRAL_EN_ANY, NEUTRAL_ZH_ANY, OTP_TTL
+from fanzha.appeals.schemas import OtpAccepted
+from fanzha.funds import objections
 from fanzha.funds.schemas import (
     Approval,
     CaseCreate,
@@ -15,6 +19,10 @@ from fanzha.funds.schemas import (
     InboxDetail,
     InstructionRead,
     NoticeRead,
+    ObjectionCreate,
+    ObjectionDecision,
+    ObjectionPublic,
+    ObjectionRead,
     OnwardRead,
     ReceiptCreate,
     Renewal,
@@ -27,13 +35,18 @@ from fanzha.funds.schemas import (
     TransferRead,
     VerificationCreate,
     VerificationRead,
+    VictimCaseRead,
+    VictimOtpRequest,
     VictimRead,
+    VictimStatus,
+    VictimStatusQuery,
     Withdrawal,
 )
 from fanzha.funds.service import FundsService
+from fanzha.funds.victims import VictimPortal
 from fanzha.identity.domain import Permission, Principal
 from fanzha.web import limits
-from fanzha.web.deps import authorize, platform_of
+from fanzha.web.deps import authorize, client_ip, platform_of
 
 router = APIRouter(prefix="/api/v1", tags=["funds"])
 Worker = Annotated[Principal, Depends(authorize(Permission.FUNDS_WORK))]
@@ -47,6 +60,20 @@ def funds_of(request: Request) -> FundsService:
     service = platform_of(request).funds
     assert service is not None, "build_platform wires funds"
     return service
+
+
+def portal_of(request: Request) -> VictimPortal:
+    """The victims' status portal wired into this app."""
+    portal = funds_of(request).portal
+    assert portal is not None, "build_platform wires the victims' portal"
+    return portal
+
+
+def victim_answer() -> OtpAccepted:
+    """The one answer to every victim's code request (no telling who is a victim)."""
+    return OtpAccepted(
+        message_zh=NEUTRAL_ZH_ANY, message_en=NEUTRAL_EN_ANY, valid_minutes=int(OTP_TTL.total_seconds() // 60)
+    )
 
 
 def _read(row: Any) -> InstructionRead:
@@ -128,6 +155,14 @@ def request_freeze(request: Request, body: FreezeCreate, principal: Worker) -> I
     return _read(funds_of(request).request_freeze(principal, body))
 
 
+@router.get("/funds/freezes/expiring", response_model=list[InstructionRead])
+def expiring(
+    request: Request, principal: Worker, days: Annotated[int | None, Query(ge=1, le=366)] = None
+) -> list[InstructionRead]:
+    """Freezes in force ending within `days` (default `FANZHA_FUNDS_EXPIRY_WARNING_DAYS`), soonest first."""
+    return [_read(r) for r in funds_of(request).expiring(principal, days)]
+
+
 @router.post("/funds/instructions/{instruction_id}/approval", response_model=InstructionRead)
 def approve(request: Request, instruction_id: int, body: Approval, principal: Approver) -> InstructionRead:
     """Approve or refuse a freeze (the head of the applying unit or a superior, county level or above)."""
@@ -203,3 +238,61 @@ def receipt(
 def public_notices(request: Request) -> list[NoticeRead]:
     """Open public notices before pro-rata returns (no personal information); rate-limited per client."""
     return [NoticeRead.model_validate(n) for n in funds_of(request).notices()]
+
+
+@router.post(
+    "/public/funds/victim/otp",
+    response_model=OtpAccepted,
+    status_code=202,
+    tags=["public"],
+    openapi_extra=limits.declare(rate=("otp",)),
+)
+def victim_otp(request: Request, body: VictimOtpRequest, tasks: BackgroundTasks) -> OtpAccepted:
+    """A code by SMS if the number is a victim's on record; the same answer either way."""
+    portal_of(request).ask(body.phone, client_ip(request), tasks.add_task)
+    return victim_answer()
+
+
+@router.post(
+    "/public/funds/victim/status",
+    response_model=VictimStatus,
+    tags=["public"],
+    openapi_extra=limits.declare(rate=("portal",)),
+)
+def victim_status(request: Request, body: VictimStatusQuery) -> VictimStatus:
+    """The victim's own cases: transfers, amounts held, frozen and returned, with dates; audited."""
+    masked, cases = portal_of(request).status(body.phone, body.otp, client_ip(request))
+    return VictimStatus(phone_masked=masked, cases=[VictimCaseRead.model_validate(c) for c in cases])
+
+
+@router.post(
+    "/public/funds/notices/{notice_id}/objections",
+    response_model=ObjectionPublic,
+    status_code=201,
+    tags=["public"],
+    # A submission that writes a row: the appeals' submission window per client (web.ratelimit).
+    openapi_extra=limits.declare(rate=("appeal",)),
+)
+def lodge_objection(request: Request, notice_id: int, body: ObjectionCreate) -> Any:
+    """Anyone may object to a return notice during its 30 days; the return waits for the decision."""
+    row = objections.lodge(
+        funds_of(request), notice_id, body.name, body.phone, body.grounds, client_ip(request)
+    )
+    return JSONResponse(ObjectionPublic.model_validate(row).model_dump(mode="json"), status_code=201)
+
+
+@router.get("/funds/objections", response_model=list[ObjectionRead])
+def list_objections(
+    request: Request, principal: Worker, status: Annotated[str | None, Query(max_length=20)] = None
+) -> list[ObjectionRead]:
+    """Objections to return notices, undecided first (audited)."""
+    return [ObjectionRead.model_validate(o) for o in objections.listing(funds_of(request), principal, status)]
+
+
+@router.post("/funds/objections/{objection_id}/decision", response_model=ObjectionRead)
+def decide_objection(
+    request: Request, objection_id: int, body: ObjectionDecision, principal: Worker
+) -> ObjectionRead:
+    """Uphold (the notice closes) or dismiss an objection; a return waits while any is undecided."""
+    row = objections.decide(funds_of(request), principal, objection_id, body.upheld, body.reason)
+    return ObjectionRead.model_validate(row)

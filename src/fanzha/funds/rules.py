@@ -198,6 +198,12 @@ RULES: dict[str, Rule] = {
             "按比例返还须先公告三十日",
             "pro-rata return only after a 30-day notice",
         ),
+        Rule(
+            "return.objection",
+            "national.34",
+            "公告期内的异议未处理完毕前不得返还",
+            "no return while an objection to the notice is undecided",
+        ),
         Rule("return.officers", "national.34", "返还指令须两名办案民警签名", "a return names two officers"),
         # Art 35¶1 (及时返还): transfers are facts of the past, in whole fen, above zero.
         Rule(

@@ -38,6 +38,8 @@ class VictimIn(BaseModel):
     account_kind: AccountKind
     account: str = Field(min_length=1, max_length=200)
     transfers: list[TransferIn] = Field(min_length=1, max_length=200)
+    # The victim's mobile number: the status page sends its one-time code there (item 8).
+    phone: str | None = Field(default=None, min_length=1, max_length=40)
 
 
 class CaseCreate(BaseModel):
@@ -330,3 +332,128 @@ class SweepRead(BaseModel):
     overdue: int
     lapsed: int
     promoted: int
+
+
+class VictimOtpRequest(BaseModel):
+    """A victim asks for a one-time code by SMS to the phone recorded at intake."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(min_length=3, max_length=32)
+
+
+class VictimStatusQuery(BaseModel):
+    """The phone and the SMS code; the code is used up by this view."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(min_length=3, max_length=32)
+    otp: str = Field(min_length=6, max_length=6, pattern=r"^\d{6}$")
+
+
+class PaidRead(BaseModel):
+    """A transfer the victim reported (the receiving account masked)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    amount_fen: int
+    channel: str
+    payee_masked: str
+
+
+class MeasureRead(BaseModel):
+    """A stop-payment or freeze of the case: requested, held or frozen (`held_fen`), since and until."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str
+    status: str
+    account_masked: str
+    amount_fen: int
+    held_fen: int
+    since: datetime | None
+    until: datetime | None
+
+
+class ReturnedRead(BaseModel):
+    """The victim's share of a return: ordered, and returned by the bank."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    amount_fen: int
+    status: str
+    ordered_at: datetime
+    returned_at: datetime | None
+
+
+class VictimCaseRead(BaseModel):
+    """One of the victim's cases: loss, held, frozen, returned, with the details."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    number: str
+    scam_type: str
+    loss_fen: int
+    held_fen: int
+    frozen_fen: int
+    returned_fen: int
+    transfers: list[PaidRead]
+    measures: list[MeasureRead]
+    returns: list[ReturnedRead]
+
+
+class VictimStatus(BaseModel):
+    """The proven phone (masked) and its cases; nothing about other victims."""
+
+    phone_masked: str
+    cases: list[VictimCaseRead]
+
+
+class ObjectionCreate(BaseModel):
+    """An objection to a return notice: who, a contact phone, the grounds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=50)
+    phone: str = Field(min_length=3, max_length=32)
+    grounds: str = Field(min_length=2, max_length=2000)
+
+
+class ObjectionPublic(BaseModel):
+    """What the objector is told: received, and under which notice."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    notice_id: int
+    status: str
+    created_at: datetime
+
+
+class ObjectionRead(BaseModel):
+    """An objection for the police (the phone masked)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    notice_id: int
+    case_id: int
+    freeze_id: int
+    name: str
+    phone_masked: str
+    grounds: str
+    status: str
+    decision_reason: str
+    decided_by: str
+    decided_at: datetime | None
+    created_at: datetime
+
+
+class ObjectionDecision(BaseModel):
+    """Uphold (the notice closes) or dismiss, with the reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    upheld: bool
+    reason: str = Field(min_length=2, max_length=500)

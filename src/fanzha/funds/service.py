@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +19,7 @@ from fanzha.core.errors import Conflict, NotFound, PermissionDenied, ValidationF
 from fanzha.db.uow import UnitOfWork
 from fanzha.disposal.routing import RoutingService
 from fanzha.events import outbox
-from fanzha.funds import domain
+from fanzha.funds import domain, objections
 from fanzha.funds.domain import (
     ANSWERS,
     FREEZE_LIVE,
@@ -59,6 +60,9 @@ from fanzha.identity.domain import OrgKind, Principal
 from fanzha.identity.service import IdentityService, actor_of, refused
 from fanzha.identity.tables import Organisation, User
 
+if TYPE_CHECKING:
+    from fanzha.funds.victims import VictimPortal
+
 TOPIC = "disposal.order.funds"  # the order channels (webhook, feed, NATS per institution) carry them
 FREEZE_ANSWER = timedelta(hours=24)
 OPEN_STOP = frozenset({Status.ISSUED, Status.HELD, Status.UNROUTED})
@@ -87,6 +91,7 @@ class FundsService:
         routing: RoutingService,
         answer_minutes: int = 10,
         max_hops: int = 3,
+        expiry_warning_days: int = 7,
     ) -> None:
         self._sessions = sessions
         self.clock = clock
@@ -96,6 +101,9 @@ class FundsService:
         self.routing = routing
         self.answer = timedelta(minutes=answer_minutes)
         self.max_hops = max_hops
+        self.expiry_warning = timedelta(days=expiry_warning_days)
+        # The victims' status page (funds.victims), wired by build_platform; None where not needed.
+        self.portal: VictimPortal | None = None
 
     @contextmanager
     def _work(self, principal: Principal) -> Iterator[Session]:
@@ -107,6 +115,25 @@ class FundsService:
         identifier = normalise(kind, value, field=field)
         token = self.vault.token(identifier)
         return Account(identifier, token, self.vault.mask(identifier), self.vault.encrypt(identifier, token))
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """The session factory (for the area's other modules: objections)."""
+        return self._sessions
+
+    def work(self, principal: Principal) -> contextlib.AbstractContextManager[Session]:
+        """A unit of work guarded for `principal` (commit explicitly)."""
+        return self._work(principal)
+
+    def police(self, principal: Principal, action: str) -> None:
+        """Refuse (audited) anyone not of a police unit."""
+        self._police(principal, action)
+
+    def record(
+        self, session: Session, principal: Principal, action: str, kind: str, oid: object, **detail: Any
+    ) -> None:
+        """Audit an action of `principal` in `session`."""
+        self._audit(session, principal, action, kind, oid, **detail)
 
     def _police(self, principal: Principal, action: str) -> None:
         if not principal.org_kind.is_police:
@@ -168,6 +195,7 @@ class FundsService:
             for i, v in enumerate(data.victims):
                 acc = self.account(v.account_kind, v.account, f"victims.{i}.account")
                 domain.check_fen(v.loss_fen, f"victims.{i}.loss_fen")
+                phone = self.account(IdentifierKind.PHONE, v.phone, f"victims.{i}.phone") if v.phone else None
                 victim = Victim(
                     case_id=case.id,
                     name=v.name,
@@ -176,6 +204,9 @@ class FundsService:
                     account_token=acc.token,
                     account_masked=acc.masked,
                     account_ciphertext=acc.ciphertext,
+                    phone_token=phone.token if phone else None,
+                    phone_masked=phone.masked if phone else "",
+                    phone_ciphertext=phone.ciphertext if phone else None,
                 )
                 session.add(victim)
                 session.flush()
@@ -902,6 +933,7 @@ class FundsService:
                     Conflict,
                 )
             row.expires_at = domain.add_months(row.expires_at, months)
+            row.warned_at = None  # the new term gets its own warning
             row.term_months, row.updated_at = months, now
             self._event(session, row, "renewed")
             self._audit(session, principal, "funds.freeze.renew", "funds_instruction", row.id, months=months)
@@ -1077,6 +1109,15 @@ class FundsService:
             row = self._instruction(session, principal, iid, "funds.return.issue")
             self._check_returnable(session, row)
             officers = self._officers(session, data.officers)
+            if objections.pending(session, row.id):
+                # National law Art 34 (处置制度): no return while an objection to the notice is undecided.
+                raise refuse(
+                    "return.objection",
+                    "instruction_id",
+                    "公告期内提出的异议尚未处理",
+                    "an objection to the notice is undecided",
+                    Conflict,
+                )
             if data.method is Method.PRO_RATA:
                 notice = session.scalar(
                     select(PublicNotice)
@@ -1090,6 +1131,14 @@ class FundsService:
                         "method",
                         "公告期未满三十日",
                         "the 30-day notice has not ended",
+                        Conflict,
+                    )
+                if objections.upheld(session, notice.id):
+                    raise refuse(
+                        "return.objection",
+                        "instruction_id",
+                        "公告的异议成立，须重新核查并公告",
+                        "an objection to the notice was upheld: verify again and publish a new notice",
                         Conflict,
                     )
                 notice.closed_at = now
@@ -1215,6 +1264,52 @@ class FundsService:
         with self._sessions() as session:
             return list(session.scalars(query))
 
+    def _warn_expiring(self, session: Session, now: datetime) -> int:
+        """Warn once per term of each freeze ending within the warning window (so renewal is not missed)."""
+        rows = session.scalars(
+            select(Instruction)
+            .where(
+                Instruction.kind == Kind.FREEZE,
+                Instruction.status == Status.FROZEN,
+                Instruction.warned_at.is_(None),
+                Instruction.expires_at > now,
+                Instruction.expires_at <= now + self.expiry_warning,
+            )
+            .with_for_update()
+        ).all()
+        for row in rows:
+            row.warned_at, row.updated_at = now, now
+            # Art 19¶1 (不得超时限): a renewal is possible only while the freeze is in force.
+            self._event(session, row, "expiring")
+            self.audit.record(
+                session,
+                SYSTEM,
+                "funds.freeze.expiring",
+                object_type="funds_instruction",
+                object_id=str(row.id),
+            )
+        return len(rows)
+
+    def expiring(self, principal: Principal, days: int | None = None) -> list[Instruction]:
+        """Freezes in force ending within `days` (default: the warning setting), soonest first."""
+        self._police(principal, "funds.freeze.expiring")
+        now = self.clock.now()
+        window = timedelta(days=days) if days is not None else self.expiry_warning
+        with self._sessions() as session:
+            return list(
+                session.scalars(
+                    select(Instruction)
+                    .where(
+                        Instruction.kind == Kind.FREEZE,
+                        Instruction.status == Status.FROZEN,
+                        Instruction.expires_at > now,
+                        Instruction.expires_at <= now + window,
+                    )
+                    .order_by(Instruction.expires_at, Instruction.id)
+                    .limit(500)
+                )
+            )
+
     def sweep(self) -> dict[str, int]:
         """A scheduled job: escalate overdue answers, lapse stop-payments and freezes, start queued ones."""
         now = self.clock.now()
@@ -1245,6 +1340,7 @@ class FundsService:
                     object_id=str(row.id),
                 )
                 counts["overdue"] += 1
+            counts["expiring"] = self._warn_expiring(session, now)
             ending = session.scalars(
                 select(Instruction)
                 .where(Instruction.status.in_([Status.HELD, Status.FROZEN]), Instruction.expires_at <= now)

@@ -38,6 +38,10 @@ class Victim(Base):
     account_token: Mapped[str] = mapped_column(String(64))
     account_masked: Mapped[str] = mapped_column(String(200))
     account_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    # The victim's phone, to prove control of it on the status page (item 8); token, mask, ciphertext only.
+    phone_token: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    phone_masked: Mapped[str] = mapped_column(String(200), default="")
+    phone_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class Transfer(Base):
@@ -107,6 +111,8 @@ class Instruction(Base):
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A freeze's expiry warning was sent for its current term (cleared by a renewal).
+    warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     receipt_reason: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -183,3 +189,24 @@ class PublicNotice(Base):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Objection(Base):
+    """An objection lodged against a pro-rata return notice during its 30 days; the police decide it."""
+
+    __tablename__ = "funds_objections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("funds_notices.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("funds_cases.id"), index=True)
+    freeze_id: Mapped[int] = mapped_column(ForeignKey("funds_instructions.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    phone_token: Mapped[str] = mapped_column(String(64))
+    phone_masked: Mapped[str] = mapped_column(String(200))
+    phone_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    grounds: Mapped[str] = mapped_column(String(2000))
+    status: Mapped[str] = mapped_column(String(20), index=True)  # pending, upheld, dismissed
+    decision_reason: Mapped[str] = mapped_column(String(500), default="")
+    decided_by: Mapped[str] = mapped_column(String(64), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -7,18 +7,30 @@ import contextlib
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from fanzha.core.clock import SHANGHAI
 from fanzha.core.errors import FanzhaError, ValidationFailed
+from fanzha.funds import objections
 from fanzha.funds.domain import ANSWERS, Kind
-from fanzha.funds.router import funds_of
-from fanzha.funds.schemas import Approval, CaseCreate, ReceiptCreate, StopCreate
+from fanzha.funds.router import funds_of, portal_of, victim_answer
+from fanzha.funds.schemas import (
+    Approval,
+    CaseCreate,
+    ObjectionCreate,
+    ObjectionDecision,
+    ReceiptCreate,
+    StopCreate,
+    VictimCaseRead,
+    VictimOtpRequest,
+    VictimStatus,
+    VictimStatusQuery,
+)
 from fanzha.identity.domain import Permission, Principal
-from fanzha.web import limits
-from fanzha.web.deps import authorize
+from fanzha.web import limits, ratelimit
+from fanzha.web.deps import authorize, client_ip
 from fanzha.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -47,6 +59,9 @@ def _board(
         cases=service.cases(principal),
         overdue=service.instructions(principal, overdue=True),
         pending=service.instructions(principal, status="pending_approval"),
+        objections=objections.listing(service, principal, objections.PENDING),
+        expiring=service.expiring(principal),
+        warning_days=service.expiry_warning.days,
         error=error,
     )
 
@@ -166,4 +181,88 @@ async def receipt(request: Request, instruction_id: int, principal: Institution)
 @router.get("/funds/notices", response_class=HTMLResponse, openapi_extra=limits.declare(rate=("portal",)))
 def notices_page(request: Request) -> HTMLResponse:
     """The public notices (公告) listing the accounts whose money is to be returned pro rata."""
-    return render(request, "funds/notices.html", notices=funds_of(request).notices())
+    return _notices(request)
+
+
+def _notices(request: Request, code: int = 200, **context: Any) -> HTMLResponse:
+    values: dict[str, Any] = {"error": None, "lodged": None}
+    return render(
+        request, "funds/notices.html", code, notices=funds_of(request).notices(), **(values | context)
+    )
+
+
+@router.post(
+    "/funds/notices/{notice_id}/objection",
+    response_class=HTMLResponse,
+    openapi_extra=limits.declare(rate=("appeal",)),
+)
+async def object_to(request: Request, notice_id: int) -> Response:
+    """Anyone objects to a notice during its 30 days: who, a contact phone, the grounds."""
+    f = _fields(await request.form())
+    try:
+        data = ObjectionCreate.model_validate({k: f.get(k, "") for k in ("name", "phone", "grounds")})
+        row = objections.lodge(
+            funds_of(request), notice_id, data.name, data.phone, data.grounds, client_ip(request)
+        )
+    except ValidationError as invalid:
+        return _notices(request, 422, error=_invalid(invalid))
+    except FanzhaError as failure:
+        return _notices(request, failure.status, error=failure)
+    return _notices(request, 201, lodged=row)
+
+
+@router.post("/funds/objections/{objection_id}/decision", response_class=HTMLResponse)
+async def decide_objection(request: Request, objection_id: int, principal: Worker) -> Response:
+    """The police uphold or dismiss an objection from the board."""
+    f = _fields(await request.form())
+    try:
+        data = ObjectionDecision.model_validate(
+            {"upheld": f.get("upheld", ""), "reason": f.get("reason", "")}
+        )
+        objections.decide(funds_of(request), principal, objection_id, data.upheld, data.reason)
+    except ValidationError as invalid:
+        return _board(request, principal, _invalid(invalid), 422)
+    except FanzhaError as failure:
+        return _board(request, principal, failure, failure.status)
+    return RedirectResponse("/funds", status_code=303)
+
+
+def _mine(request: Request, code: int = 200, **context: Any) -> HTMLResponse:
+    values: dict[str, Any] = {"phone": "", "sent": None, "status": None, "error": None}
+    return render(request, "funds/mine.html", code, **(values | context))
+
+
+@router.get("/funds/mine", response_class=HTMLResponse)
+def mine_form(request: Request) -> HTMLResponse:
+    """Item 8: the victim's form (phone, SMS code); the answer is posted, never in an address."""
+    return _mine(request)
+
+
+@router.post("/funds/mine/otp", response_class=HTMLResponse, openapi_extra=limits.declare(rate=("otp",)))
+async def mine_otp(request: Request, tasks: BackgroundTasks) -> Response:
+    """Ask for a code to the phone recorded at intake; the same neutral answer either way."""
+    phone = _fields(await request.form()).get("phone", "")
+    try:
+        data = VictimOtpRequest.model_validate({"phone": phone})
+        portal_of(request).ask(data.phone, client_ip(request), tasks.add_task)
+    except ValidationError as invalid:
+        return _mine(request, 422, phone=phone, error=_invalid(invalid))
+    except FanzhaError as failure:
+        return ratelimit.with_retry_after(_mine(request, failure.status, phone=phone, error=failure), failure)
+    return _mine(request, 202, phone=phone, sent=victim_answer())
+
+
+@router.post("/funds/mine", response_class=HTMLResponse, openapi_extra=limits.declare(rate=("portal",)))
+async def mine(request: Request) -> Response:
+    """The proven victim's own cases, in Beijing time; audited."""
+    fields = _fields(await request.form())
+    phone = fields.get("phone", "")
+    try:
+        data = VictimStatusQuery.model_validate({"phone": phone, "otp": fields.get("otp", "")})
+        masked, cases = portal_of(request).status(data.phone, data.otp, client_ip(request))
+    except ValidationError as invalid:
+        return _mine(request, 422, phone=phone, error=_invalid(invalid))
+    except FanzhaError as failure:
+        return _mine(request, failure.status, phone=phone, error=failure)
+    status = VictimStatus(phone_masked=masked, cases=[VictimCaseRead.model_validate(c) for c in cases])
+    return _mine(request, phone=phone, status=status)

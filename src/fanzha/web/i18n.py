@@ -436,6 +436,33 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "funds.published": ("发布时间", "Published"),
     "funds.ends": ("公告期满", "Notice ends"),
     "funds.no_notices": ("目前没有公告。", "No open notice."),
+    "funds.mine": ("查询我的被骗资金", "My money: stop-payments, freezes and returns"),
+    "funds.mine_help": (
+        "被害人凭报案时登记的手机号码和短信验证码，查询本人案件的止付、冻结和返还情况。每个验证码只能查询一次。",
+        "Victims: with the phone number recorded when you reported and an SMS code, see what was held, "
+        "frozen and returned in your case. Each code shows the page once.",
+    ),
+    "funds.mine_show": ("查询", "Show"),
+    "funds.expiring": ("即将到期的冻结", "Freezes ending soon"),
+    "funds.within_days": ("天内到期", "days or less"),
+    "funds.objections": ("公告异议（待处理）", "Objections to notices (undecided)"),
+    "funds.objector": ("异议人", "Who objects"),
+    "funds.grounds": ("异议理由", "Grounds"),
+    "funds.object": ("提出异议", "Object"),
+    "funds.uphold": ("异议成立（撤销公告）", "Uphold (the notice closes)"),
+    "funds.dismiss": ("异议不成立", "Dismiss"),
+    "funds.objection_lodged": (
+        "异议已受理，办案公安机关处理前不会返还该笔资金。编号",
+        "Objection received; no return is made before the police decide it. Number",
+    ),
+    "funds.mine_none": ("该号码没有登记的案件。", "No case is recorded for this number."),
+    "funds.mine_held": ("已止付（元）", "Held (yuan)"),
+    "funds.mine_frozen": ("已冻结（元）", "Frozen (yuan)"),
+    "funds.mine_measures": ("止付与冻结", "Stop-payments and freezes"),
+    "funds.mine_since": ("生效时间", "Since"),
+    "funds.mine_returns": ("返还", "Returns"),
+    "funds.mine_ordered": ("决定返还时间", "Ordered"),
+    "funds.mine_returned_at": ("到账时间", "Returned"),
 }
 
 
