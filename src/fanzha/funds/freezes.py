@@ -1,0 +1,176 @@
+"""Funds stage: freeze requests, their approval and renewal."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fanzha.core.errors import Conflict, PermissionDenied, ValidationFailed
+from fanzha.funds import domain
+from fanzha.funds.core import FREEZE_ANSWER, Account, FundsCore
+from fanzha.funds.domain import Kind, LiveFreeze, Status, refuse
+from fanzha.funds.schemas import FreezeCreate
+from fanzha.funds.tables import Instruction
+from fanzha.identity.domain import Principal
+from fanzha.identity.service import refused
+from fanzha.identity.tables import Organisation
+
+
+class FreezeStage(FundsCore):
+    """Freezes and approvals (Art 19)."""
+
+    # Freeze --------------------------------------------------------------------------------------------
+
+    def request_freeze(self, principal: Principal, data: FreezeCreate) -> Instruction:
+        """A freeze request awaiting approval: within the amount traced and the term, no duplicate."""
+        self._police(principal, "funds.freeze.request")
+        with self._work(principal) as session:
+            case = self._case(session, principal, data.case_id, "funds.freeze.request")
+            acc = self.account(data.kind, data.value, "value")
+            domain.check_term(data.term_months)
+            traced = sum(self.traced(session, case.id, acc.token).values())
+            domain.check_freeze_amount(data.amount_fen, traced)
+            live = self._live_freezes(session, acc.token)
+            domain.placement(case.id, [LiveFreeze(f.case_id, Status(f.status)) for f in live])
+            org = self._route(session, acc.identifier, data.org_id)
+            if org is None:
+                raise ValidationFailed(
+                    "路由表中没有该账户的开户机构，请指定接收单位",
+                    "No institution holds this account in the routing tables; give org_id",
+                    field="org_id",
+                )
+            try:
+                row = self._new_freeze(session, principal, case.id, org, acc, data)
+            except IntegrityError:
+                # A concurrent request of the same case got there first (the live-freeze index).
+                raise domain.refuse(
+                    "freeze.no_duplicate",
+                    "account",
+                    "本案已冻结或申请冻结该账户",
+                    "this case already freezes the account",
+                    Conflict,
+                ) from None
+            self._audit(
+                session,
+                principal,
+                "funds.freeze.request",
+                "funds_instruction",
+                row.id,
+                amount_fen=data.amount_fen,
+            )
+            session.commit()
+            return row
+
+    def _new_freeze(
+        self,
+        session: Session,
+        principal: Principal,
+        case_id: int,
+        org: Organisation,
+        acc: Account,
+        data: FreezeCreate,
+    ) -> Instruction:
+        return self._new(
+            session,
+            principal,
+            case_id=case_id,
+            kind=str(Kind.FREEZE),
+            status=str(Status.PENDING_APPROVAL),
+            org_id=org.id,
+            account_kind=str(acc.identifier.kind),
+            account_token=acc.token,
+            account_masked=acc.masked,
+            account_ciphertext=acc.ciphertext,
+            account_name=data.account_name,
+            amount_fen=data.amount_fen,
+            term_months=data.term_months,
+            scope=data.scope,
+            include_interest=data.include_interest,
+            reason=data.reason,
+        )
+
+    def approve(self, principal: Principal, iid: int, approve: bool, reason: str) -> Instruction:
+        """Art 19¶1 不得超权限: the head of a county+ unit (the applicant's or above) decides."""
+        self._police(principal, "funds.freeze.approve")
+        now = self.clock.now()
+        with self._work(principal) as session:
+            row = self._instruction(session, principal, iid, "funds.freeze.approve")
+            if row.kind != Kind.FREEZE or row.status != Status.PENDING_APPROVAL:
+                raise Conflict(
+                    "该指令不在待审批状态", "The instruction is not awaiting approval", field="instruction_id"
+                )
+            try:
+                domain.check_approver(
+                    principal.org_kind,
+                    self._is_unit_or_superior(session, principal.org_id, row.issuer_org_id),
+                )
+            except PermissionDenied as error:
+                raise refused(error, "funds.freeze.approve", "funds_instruction", iid) from None
+            row.approved_by, row.approver_org_id, row.approved_at, row.updated_at = (
+                principal.username,
+                principal.org_id,
+                now,
+                now,
+            )
+            if not approve:
+                row.status, row.receipt_reason = str(Status.REFUSED), reason
+            else:
+                live = self._live_freezes(session, row.account_token, but=row.id)
+                placed = domain.placement(
+                    row.case_id, [LiveFreeze(f.case_id, Status(f.status)) for f in live]
+                )
+                row.status = str(placed)
+                if placed is Status.ISSUED:
+                    row.due_at = now + FREEZE_ANSWER
+                    self._event(session, row, "issued")
+            self._audit(
+                session,
+                principal,
+                "funds.freeze.approve",
+                "funds_instruction",
+                row.id,
+                approve=approve,
+                status=row.status,
+            )
+            session.commit()
+            return row
+
+    @staticmethod
+    def _is_unit_or_superior(session: Session, approver_org: int, applicant_org: int) -> bool:
+        org_id: int | None = applicant_org
+        for _ in range(10):  # the region tree is shallow: province, city, county, township
+            if org_id is None:
+                return False
+            if org_id == approver_org:
+                return True
+            org = session.get(Organisation, org_id)
+            org_id = org.parent_id if org else None
+        return False
+
+    def renew(self, principal: Principal, iid: int, months: int) -> Instruction:
+        """Renew a freeze in force before it ends; each renewal at most six months."""
+        self._police(principal, "funds.freeze.renew")
+        now = self.clock.now()
+        with self._work(principal) as session:
+            row = self._instruction(session, principal, iid, "funds.freeze.renew")
+            domain.check_term(months)
+            if (
+                row.kind != Kind.FREEZE
+                or row.status != Status.FROZEN
+                or row.expires_at is None
+                or now >= row.expires_at
+            ):
+                raise refuse(
+                    "freeze.renew_before_expiry",
+                    "instruction_id",
+                    "只能续冻生效中且未到期的冻结",
+                    "only a freeze in force, before it ends",
+                    Conflict,
+                )
+            row.expires_at = domain.add_months(row.expires_at, months)
+            row.warned_at = None  # the new term gets its own warning
+            row.term_months, row.updated_at = months, now
+            self._event(session, row, "renewed")
+            self._audit(session, principal, "funds.freeze.renew", "funds_instruction", row.id, months=months)
+            session.commit()
+            return row
