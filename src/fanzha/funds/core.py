@@ -181,6 +181,17 @@ class FundsCore:
         found = self.routing.responsible(session, identifier)
         return session.get(Organisation, found[0]) if found else None
 
+    def _routed(self, session: Session, identifier: Identifier, org_id: int | None) -> Organisation:
+        """As `_route`, refusing when neither the caller nor the routing tables name the institution."""
+        org = self._route(session, identifier, org_id)
+        if org is None:
+            raise ValidationFailed(
+                "路由表中没有该账户的开户机构，请指定接收单位",
+                "No institution holds this account in the routing tables; give org_id",
+                field="org_id",
+            )
+        return org
+
     def _instruction(
         self, session: Session, principal: Principal, iid: int, action: str, *, own: bool = False
     ) -> Instruction:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fanzha.core.errors import Conflict, PermissionDenied, ValidationFailed
+from fanzha.core.errors import Conflict, PermissionDenied
 from fanzha.funds import domain
 from fanzha.funds.core import FREEZE_ANSWER, Account, FundsCore
 from fanzha.funds.domain import Kind, LiveFreeze, Status, refuse
@@ -32,13 +32,7 @@ class FreezeStage(FundsCore):
             domain.check_freeze_amount(data.amount_fen, traced)
             live = self._live_freezes(session, acc.token)
             domain.placement(case.id, [LiveFreeze(f.case_id, Status(f.status)) for f in live])
-            org = self._route(session, acc.identifier, data.org_id)
-            if org is None:
-                raise ValidationFailed(
-                    "路由表中没有该账户的开户机构，请指定接收单位",
-                    "No institution holds this account in the routing tables; give org_id",
-                    field="org_id",
-                )
+            org = self._routed(session, acc.identifier, data.org_id)
             try:
                 row = self._new_freeze(session, principal, case.id, org, acc, data)
             except IntegrityError:

@@ -54,13 +54,7 @@ class StopStage(FundsCore):
             identifier = self.vault.decrypt(
                 transfer.payee_kind, transfer.payee_token, transfer.payee_ciphertext
             )
-            org = self._route(session, identifier, data.org_id)
-            if org is None:
-                raise ValidationFailed(
-                    "路由表中没有该账户的开户机构，请指定接收单位",
-                    "No institution holds this account in the routing tables; give org_id",
-                    field="org_id",
-                )
+            org = self._routed(session, identifier, data.org_id)
             amount = sum(self.traced(session, transfer.case_id, transfer.payee_token).values())
             row = self._issue_stop(
                 session,
