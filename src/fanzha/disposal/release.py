@@ -37,6 +37,7 @@ from fanzha.identity.tables import Organisation
 from fanzha.samples.tables import Sample
 
 if TYPE_CHECKING:
+    from fanzha.disposal.orders import OrderCore
     from fanzha.disposal.service import DisposalService
 
 log = logging.getLogger("fanzha.disposal")
@@ -47,7 +48,7 @@ def code_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def appeal_code(service: DisposalService, salt: str) -> str:
+def appeal_code(service: OrderCore, salt: str) -> str:
     """The appeal code of a notice: derived from the platform's key and the notice's salt (10 characters).
 
     Finding 15: the code is in no stored text; it is rendered when the notice is sent or handed over.
@@ -56,7 +57,7 @@ def appeal_code(service: DisposalService, salt: str) -> str:
     return "".join(CODE_ALPHABET[(digest >> (5 * i)) & 31] for i in range(10))
 
 
-def render(service: DisposalService, session: Session, notice: Notice) -> str:
+def render(service: OrderCore, session: Session, notice: Notice) -> str:
     """The notice's text with its appeal code; a notice from before salts gets a fresh code (in `session`)."""
     if notice.code_salt is None:
         notice.code_salt = secrets.token_hex(8)
@@ -86,7 +87,7 @@ def _recipients(session: Session, rows: list[dict[str, Any]]) -> dict[str, tuple
     return found
 
 
-def record_notices(service: DisposalService, session: Session, rows: list[dict[str, Any]]) -> None:
+def record_notices(service: OrderCore, session: Session, rows: list[dict[str, Any]]) -> None:
     """Art 34¶1: a notice for each new order that is not confidential (nor a release), in one statement.
 
     The notice names the measure, the reason, the deciding unit (谁决定谁负责) and the article, and
@@ -151,7 +152,7 @@ def record_notices(service: DisposalService, session: Session, rows: list[dict[s
     appends.insert_now(session, Notice, notices)
 
 
-def recipient(service: DisposalService, notice: Notice, order: Order) -> str:
+def recipient(service: OrderCore, notice: Notice, order: Order) -> str:
     """The phone an SMS notice goes to: the holder's registered phone, else the number itself."""
     if notice.recipient_ciphertext:
         phone = service.vault.decrypt(
@@ -163,7 +164,7 @@ def recipient(service: DisposalService, notice: Notice, order: Order) -> str:
     return ""
 
 
-def due_notices(service: DisposalService, session: Session, orders: list[Order]) -> list[OutgoingNotice]:
+def due_notices(service: OrderCore, session: Session, orders: list[Order]) -> list[OutgoingNotice]:
     """The SMS notices of orders just executed, rendered with their codes; sent after commit."""
     if not orders:
         return []
@@ -179,7 +180,7 @@ def due_notices(service: DisposalService, session: Session, orders: list[Order])
     ]
 
 
-def send_notices(service: DisposalService, notices: list[OutgoingNotice]) -> None:
+def send_notices(service: OrderCore, notices: list[OutgoingNotice]) -> None:
     """Hand notices to the port after commit; a gateway failure leaves sent_at empty for the resend pass."""
     # Stops at the first gateway failure: a batch of 1000 receipts must not wait 1000 time-outs.
     sent, _ = deliver(service.notifier, notices)

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from fanzha.audit.domain import Outcome
 from fanzha.audit.service import Actor, Auditor
 from fanzha.core.clock import Clock
-from fanzha.core.errors import Conflict, FanzhaError, NotFound, PermissionDenied, ValidationFailed
+from fanzha.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from fanzha.db.uow import UnitOfWork
-from fanzha.disposal.notices import Notifier
 from fanzha.events import outbox
-from fanzha.identifiers import IdentifierVault
 from fanzha.identity import credentials, passwords
-from fanzha.identity.credentials import CodeSender, Phones
+from fanzha.identity.approvals import RoleApprovals
+from fanzha.identity.base import APPROVED, PENDING, REFUSED, Created, IdentityCore, actor_of, refused
 from fanzha.identity.domain import (
     OrgKind,
     Permission,
@@ -29,91 +25,26 @@ from fanzha.identity.domain import (
     check_region_code,
     check_role_fits_org,
     check_username,
-    may_grant,
     needs_approval,
 )
 from fanzha.identity.schemas import OrganisationCreate, UserCreate
 from fanzha.identity.tables import UNSET_PASSWORD, LoginFailure, Organisation, RoleRequest, User
 
-PENDING, APPROVED, REFUSED = "pending", "approved", "refused"
+__all__ = [
+    "APPROVED",
+    "PENDING",
+    "REFUSED",
+    "Created",
+    "IdentityCore",
+    "IdentityService",
+    "actor_of",
+    "bootstrap_user",
+    "refused",
+]
 
 
-@dataclass(frozen=True)
-class Created:
-    """What creating a user did: the user made (activation code sent to a mask), or a request to approve."""
-
-    user: User | None
-    request: RoleRequest | None
-    sent_to: str | None
-
-
-def refused(error: FanzhaError, action: str, object_type: str, object_id: object) -> FanzhaError:
-    """Mark `error` as a refusal that `guarded` will audit."""
-    error.denial = (action, object_type, str(object_id))
-    return error
-
-
-def actor_of(principal: Principal) -> Actor:
-    """The audit log's name for a principal."""
-    return Actor(principal.username, principal.user_id, principal.org_id)
-
-
-class IdentityService:
+class IdentityService(RoleApprovals):
     """Organisations and users: who exists and what they may do."""
-
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        clock: Clock,
-        auditor: Auditor,
-        vault: IdentifierVault,
-        notifier: Notifier,
-    ) -> None:
-        self._sessions = sessions
-        self._clock = clock
-        self._audit = auditor
-        # Activation and reset codes reach the user's registered phone through the SMS port.
-        self.codes = CodeSender(Phones(vault), notifier)
-
-    def _uow(self) -> UnitOfWork:
-        return UnitOfWork(self._sessions, self._clock)
-
-    def deny(self, principal: Principal, action: str, object_type: str, object_id: object) -> None:
-        """Audit a refusal in its own transaction (the refused work never commits)."""
-        self._audit.record_apart(
-            actor_of(principal),
-            action,
-            object_type=object_type,
-            object_id=str(object_id),
-            result=Outcome.DENIED,
-            source_ip=principal.source_ip,
-        )
-
-    @contextmanager
-    def guarded(self, principal: Principal) -> Iterator[None]:
-        """Audit refusals raised inside, after their transaction has rolled back."""
-        try:
-            yield
-        except FanzhaError as error:
-            if error.denial is not None:
-                self.deny(principal, *error.denial)
-            raise
-
-    def authorise(self, principal: Principal, permission: Permission, action: str) -> None:
-        """Raise PermissionDenied, audited, unless the role holds `permission`."""
-        if not principal.can(permission):
-            self.deny(principal, action, "permission", permission)
-            raise PermissionDenied(field=str(permission))
-
-    def visible_org(self, session: Session, principal: Principal, org_id: int, action: str) -> Organisation:
-        """An organisation whose private records the principal may see; 404 otherwise."""
-        org = session.get(Organisation, org_id)
-        if org is None or not principal.sees_org(org_id):
-            # Same answer for "absent" and "not yours": existence is not leaked.
-            raise refused(NotFound(field="org_id"), action, "organisation", org_id)
-        return org
-
-    # Organisations -----------------------------------------------------------------------
 
     def create_organisation(self, principal: Principal, data: OrganisationCreate) -> Organisation:
         """Register an organisation under an optional parent."""
@@ -167,17 +98,6 @@ class IdentityService:
     def _register_phone(self, raw: str | None) -> tuple[str, bytes, str] | None:
         return self.codes.phones.register(raw) if raw else None
 
-    def _phone_free(self, session: Session, token: str, user_id: int | None = None) -> None:
-        """One registered phone per person: an administrator cannot give a new account their own number."""
-        taken = session.scalars(select(User.id).where(User.phone_token == token, User.id != (user_id or 0)))
-        pending = session.scalars(
-            select(RoleRequest.id).where(RoleRequest.phone_token == token, RoleRequest.status == PENDING)
-        )
-        if taken.first() is not None or pending.first() is not None:
-            raise Conflict(
-                "该手机号已登记给其他用户", "That phone number is registered to another user", field="phone"
-            )
-
     def _name_free(self, session: Session, username: str) -> None:
         taken = session.scalars(select(User.id).where(User.username == username)).first()
         asked = session.scalars(
@@ -185,15 +105,6 @@ class IdentityService:
         ).first()
         if taken is not None or asked is not None:
             raise Conflict("用户名已存在", "Username already exists", field="username")
-
-    def _check_grant(self, org: Organisation, actor: Role, role: Role, action: str) -> None:
-        """Refuse, audited, a role the actor may not give or that does not fit the organisation."""
-        if not may_grant(actor, role):
-            raise refused(PermissionDenied(field="role"), action, "role", role)
-        try:
-            check_role_fits_org(role, OrgKind(org.kind))
-        except ValidationFailed as error:
-            raise refused(error, action, "role", role) from None
 
     def create_user(self, principal: Principal, data: UserCreate) -> Created:
         """Create a user who sets their own password with a code sent to their phone; admins need approval."""
@@ -253,97 +164,6 @@ class IdentityService:
         self.codes.send(user, code, "activate")
         return Created(user, None, user.phone_masked)
 
-    def _ask(
-        self,
-        session: Session,
-        principal: Principal,
-        action: str,
-        user_id: int | None,
-        username: str,
-        data: UserCreate | None,
-        org_id: int,
-        phone: tuple[str, bytes, str] | None,
-        role: Role | None = None,
-        display_name: str = "",
-    ) -> RoleRequest:
-        """Record a pending request for an administrator role; a security administrator decides."""
-        request = RoleRequest(
-            action=action,
-            user_id=user_id,
-            username=username,
-            display_name=data.display_name.strip() if data else display_name,
-            org_id=org_id,
-            role=str(data.role if data else role),
-            status=PENDING,
-            requested_by=principal.user_id,
-            requested_at=self._clock.now(),
-        )
-        if phone is not None:
-            request.phone_token, request.phone_ciphertext, request.phone_masked = phone
-        session.add(request)
-        session.flush()
-        self._audit.record(
-            session,
-            actor_of(principal),
-            "role.request",
-            object_type="role_request",
-            object_id=request.id,
-            source_ip=principal.source_ip,
-            detail={"action": action, "username": username, "role": request.role, "org_id": org_id},
-        )
-        return request
-
-    def set_role(self, principal: Principal, user_id: int, role: Role) -> tuple[User, RoleRequest | None]:
-        """Change a user's role; into or out of an administrator role it waits for approval."""
-        self.authorise(principal, Permission.USER_MANAGE, "user.role")
-        with self.guarded(principal), self._uow() as uow:
-            user = uow.session.get(User, user_id)
-            if user is None or not principal.sees_org(user.org_id):
-                raise refused(NotFound(field="user_id"), "user.role", "user", user_id)
-            if user.id == principal.user_id:
-                raise refused(
-                    PermissionDenied("不能更改自己的角色", "Not allowed on your own role", field="user_id"),
-                    "user.role",
-                    "user",
-                    user_id,
-                )
-            org = uow.session.get_one(Organisation, user.org_id)
-            old = Role(user.role)
-            self._check_grant(org, principal.role, old, "user.role")
-            self._check_grant(org, principal.role, role, "user.role")
-            if needs_approval(old, role):
-                request = self._ask(
-                    uow.session,
-                    principal,
-                    "user.role",
-                    user.id,
-                    user.username,
-                    None,
-                    org.id,
-                    None,
-                    role=role,
-                    display_name=user.display_name,
-                )
-                uow.commit()
-                return user, request
-            self._apply_role(uow.session, principal, user, role)
-            uow.commit()
-            return user, None
-
-    def _apply_role(self, session: Session, principal: Principal, user: User, role: Role) -> None:
-        old, user.role = user.role, str(role)
-        # A new role starts with a new log-in: sessions carry the role they were opened with.
-        ended = credentials.end_sessions(session, user.id, self._clock.now())
-        self._audit.record(
-            session,
-            actor_of(principal),
-            "user.role",
-            object_type="user",
-            object_id=user.id,
-            source_ip=principal.source_ip,
-            detail={"from": old, "to": str(role), "sessions_ended": ended},
-        )
-
     def set_phone(self, principal: Principal, user_id: int, phone: str) -> User:
         """Register a user's mobile (the account keeper, not the security administrator who resets)."""
         self.authorise(principal, Permission.USER_MANAGE, "user.phone")
@@ -370,113 +190,6 @@ class IdentityService:
             return user
 
     # Approval of administrator roles (two people) ---------------------------------------------
-
-    def list_requests(self, principal: Principal, status: str | None = PENDING) -> list[RoleRequest]:
-        """Requests for administrator roles, newest first (names of staff: the read is audited)."""
-        self.authorise(principal, Permission.APPROVAL_READ, "role.request.list")
-        with self._uow() as uow:
-            query = select(RoleRequest).order_by(RoleRequest.id.desc()).limit(200)
-            if status:
-                query = query.where(RoleRequest.status == status)
-            rows = list(uow.session.scalars(query).all())
-            self._audit.record(
-                uow.session,
-                actor_of(principal),
-                "role.request.list",
-                object_type="role_request",
-                source_ip=principal.source_ip,
-                detail={"count": len(rows), "status": status or "all"},
-            )
-            uow.commit()
-            return rows
-
-    def decide(self, principal: Principal, request_id: int, approve: bool) -> RoleRequest:
-        """A second administrator (security) approves or refuses; only an approval gives the role."""
-        action = "role.approve" if approve else "role.refuse"
-        self.authorise(principal, Permission.ROLE_APPROVE, action)
-        created: tuple[User, str] | None = None
-        with self.guarded(principal), self._uow() as uow:
-            request = uow.session.get(RoleRequest, request_id, with_for_update=True)
-            if request is None:
-                raise refused(NotFound(field="request_id"), action, "role_request", request_id)
-            if request.status != PENDING:
-                raise Conflict("该申请已处理", "The request was already decided", field="request_id")
-            if principal.user_id is None or principal.user_id in (request.requested_by, request.user_id):
-                raise refused(
-                    PermissionDenied(
-                        "须由另一名管理员审批", "Another administrator must decide", field="request_id"
-                    ),
-                    action,
-                    "role_request",
-                    request_id,
-                )
-            if approve:
-                created = self._grant(uow.session, principal, request)
-            request.status = APPROVED if approve else REFUSED
-            request.decided_by, request.decided_at = principal.user_id, self._clock.now()
-            self._audit.record(
-                uow.session,
-                actor_of(principal),
-                action,
-                object_type="role_request",
-                object_id=request.id,
-                source_ip=principal.source_ip,
-                detail={
-                    "action": request.action,
-                    "username": request.username,
-                    "role": request.role,
-                    "requested_by": request.requested_by,
-                },
-            )
-            uow.commit()
-        if created is not None:
-            self.codes.send(created[0], created[1], "activate")
-        return request
-
-    def _grant(self, session: Session, principal: Principal, request: RoleRequest) -> tuple[User, str] | None:
-        """Put an approved request into force; a new user gets an activation code."""
-        now = self._clock.now()
-        if request.action == "user.role":
-            user = session.get(User, request.user_id)
-            if user is None:
-                raise NotFound(field="user_id")
-            self._apply_role(session, principal, user, Role(request.role))
-            return None
-        if session.scalars(select(User.id).where(User.username == request.username)).first() is not None:
-            raise Conflict("用户名已存在", "Username already exists", field="username")
-        user = User(
-            username=request.username,
-            display_name=request.display_name,
-            org_id=request.org_id,
-            role=request.role,
-            password_hash=UNSET_PASSWORD,
-            failed_logins=0,
-            active=True,
-            created_at=now,
-            phone_token=request.phone_token,
-            phone_ciphertext=request.phone_ciphertext,
-            phone_masked=request.phone_masked,
-        )
-        session.add(user)
-        session.flush()
-        request.user_id = user.id
-        code = credentials.issue(session, user, "activate", principal.user_id, now)
-        self._audit.record(
-            session,
-            actor_of(principal),
-            "user.create",
-            object_type="user",
-            object_id=user.id,
-            source_ip=principal.source_ip,
-            detail={
-                "username": user.username,
-                "role": user.role,
-                "org_id": user.org_id,
-                "approved_request": request.id,
-                "activation_to": user.phone_masked,
-            },
-        )
-        return user, code
 
     def list_users(self, principal: Principal, org_id: int) -> list[User]:
         """Users of one organisation: private to it and to the platform administrators."""
