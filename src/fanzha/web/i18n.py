@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 
 from starlette.requests import Request
+
+import fanzha
 
 LANGUAGES = ("zh", "en")
 LANG_COOKIE = "fanzha_lang"
@@ -464,6 +468,27 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "funds.mine_ordered": ("决定返还时间", "Ordered"),
     "funds.mine_returned_at": ("到账时间", "Returned"),
 }
+
+
+def _package_texts() -> None:
+    """Add each package's `console_texts.TEXTS` (key: (Chinese, English)): new parts need no edit here."""
+    for info in pkgutil.iter_modules(fanzha.__path__):
+        if not info.ispkg:
+            continue
+        try:
+            module = importlib.import_module(f"fanzha.{info.name}.console_texts")
+        except ModuleNotFoundError as missing:
+            if missing.name != f"fanzha.{info.name}.console_texts":
+                raise
+            continue
+        clash = CATALOGUE.keys() & module.TEXTS.keys()
+        if clash:  # one key, one meaning: a second definition would silently win
+            raise RuntimeError(f"text keys defined twice: {sorted(clash)[:5]}")
+        CATALOGUE.update(module.TEXTS)
+
+
+_package_texts()
+CATALOGUE["chart.table"] = ("查看数据表", "Show the data table")
 
 
 def language_of(request: Request) -> str:
