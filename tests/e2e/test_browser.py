@@ -195,3 +195,32 @@ def test_api_reference_renders_from_the_package_under_the_csp(served: tuple[str,
         browser.close()
     assert not [e for e in errors if "Content Security Policy" in e], errors
     assert not outside, outside  # nothing fetched from a CDN
+
+
+@pytest.mark.browser
+def test_home_work_queue_chart_draws_under_the_csp(served: tuple[str, dict[str, str]]) -> None:
+    if not Path(CHROMIUM).exists():
+        service_missing("Chromium", f"{CHROMIUM} not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    base, passwords = served
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        page = browser.new_page(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
+        errors: list[str] = []
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
+        page.goto(f"{base}/login")
+        page.fill("input[name=username]", "bankop")
+        page.fill("input[name=password]", passwords["bankop"])
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        assert "待办工作" in page.text_content("main")  # type: ignore[operator]
+        page.wait_for_selector(".chart-canvas svg", timeout=15_000)  # ECharts drew the trend
+        assert page.locator(".chart-canvas").bounding_box()["height"] >= 200  # type: ignore[index]
+        page.click(".chart-table summary")  # the table twin opens
+        assert page.locator(".chart-table tbody tr").count() == 14
+        page.screenshot(path=str(ARTIFACTS / "home-work.png"), full_page=True)
+        browser.close()  # type: ignore[attr-defined]
+    assert not errors, errors

@@ -31,7 +31,7 @@ def bar(
     value: dict[str, Any] = {"type": "value"}
     option = {
         "tooltip": {"trigger": "axis"},
-        "legend": {"show": len(series) > 1},
+        "legend": {"show": len(series) > 1, "top": 0},
         "grid": {"containLabel": True, "left": 8, "right": 16, "top": 32, "bottom": 8},
         "xAxis": value if horizontal else category,
         "yAxis": category if horizontal else value,
@@ -44,7 +44,7 @@ def line(title: str, labels: Sequence[str], series: dict[str, Sequence[float]]) 
     """A line chart (a trend) of one or more series over the same labels."""
     option = {
         "tooltip": {"trigger": "axis"},
-        "legend": {"show": len(series) > 1},
+        "legend": {"show": len(series) > 1, "top": 0},
         "grid": {"containLabel": True, "left": 8, "right": 16, "top": 32, "bottom": 8},
         "xAxis": {"type": "category", "data": list(labels)},
         "yAxis": {"type": "value"},

@@ -41,6 +41,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "home.user_count": ("用户数", "Users"),
     "home.audit_count": ("审计记录", "Audit records"),
     "home.last_login": ("上次登录", "Last log-in"),
+    "home.work": ("待办工作", "Waiting for you"),
+    "chart.table": ("查看数据表", "Show the data table"),
+    "home.work_none": ("眼下没有待办工作。", "Nothing is waiting for you now."),
+    "work.orders_overdue": ("逾期未回执的处置工单", "Orders overdue for a receipt"),
+    "work.orders_new": ("新收到的处置工单", "New orders"),
+    "work.issued_overdue": ("本单位下发、已逾期的工单", "Orders we issued that are overdue"),
+    "work.samples_pending": ("待确认的机构报送样本", "Reported samples awaiting confirmation"),
+    "work.appeals_overdue": ("已超期的申诉", "Appeals past their deadline"),
+    "work.appeals_due_soon": ("24 小时内到期的申诉", "Appeals due within 24 hours"),
+    "work.funds_overdue": ("逾期未回执的止付冻结指令", "Stop or freeze instructions overdue"),
+    "work.funds_waiting": ("待回执的止付冻结指令", "Stop or freeze instructions to answer"),
+    "work.funds_unanswered": ("银行逾期未回执的指令", "Instructions a bank has not answered in time"),
+    "work.trend": ("近 14 天工单", "Orders in the last 14 days"),
+    "work.trend_new": ("新增", "New"),
+    "work.trend_closed": ("办结", "Closed"),
     "org.code": ("编码", "Code"),
     "org.name": ("名称", "Name"),
     "org.name_en": ("英文名称", "English name"),
@@ -488,7 +503,6 @@ def _package_texts() -> None:
 
 
 _package_texts()
-CATALOGUE["chart.table"] = ("查看数据表", "Show the data table")
 
 
 def language_of(request: Request) -> str:

@@ -13,9 +13,9 @@ from fanzha.core.errors import FanzhaError, ValidationFailed
 from fanzha.identity.domain import ROLE_PERMISSIONS, Permission, Principal
 from fanzha.identity.schemas import LoginRequest, Me, SetPassword
 from fanzha.identity.tables import Organisation, User
-from fanzha.web import ratelimit, readiness
+from fanzha.web import ratelimit, readiness, workqueue
 from fanzha.web.deps import SESSION_COOKIE, authorize, client_ip, platform_of
-from fanzha.web.i18n import LANG_COOKIE, LANGUAGES
+from fanzha.web.i18n import LANG_COOKIE, LANGUAGES, language_of, translator
 from fanzha.web.templating import render
 
 router = APIRouter()
@@ -182,5 +182,8 @@ def home(
             stats["home.user_count"] = session.scalar(query) or 0
         if principal.can(Permission.AUDIT_READ):
             stats["home.audit_count"] = session.scalar(select(func.count()).select_from(AuditRecord)) or 0
+        now = platform.clock.now()
+        work = workqueue.work_of(session, principal, now)
+        trend = workqueue.order_trend(session, principal, now, translator(language_of(request)))
     tiles = [(href, key) for permission, href, key in TILES if principal.can(permission)]
-    return render(request, "home.html", org=org, user=user, tiles=tiles, stats=stats)
+    return render(request, "home.html", org=org, user=user, tiles=tiles, stats=stats, work=work, trend=trend)
