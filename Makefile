@@ -33,6 +33,7 @@ demo: $(VENV)/.installed | var
 	$(BIN)/fanzha demo seed
 	test -f var/sim/manifest.json || $(BIN)/fanzha sim generate --people 3000 --days 14 --seed 7 --out var/sim
 	test -f var/.demo-loaded || ($(BIN)/fanzha demo load var/sim && touch var/.demo-loaded)
+	$(BIN)/fanzha demo refresh
 	$(BIN)/fanzha run --host $(HOST) --port $(PORT)
 
 ## test: set up with test extras, lint, type-check and run every test tier

@@ -292,6 +292,19 @@ def demo_load(
     )
 
 
+@demo_app.command("refresh")
+def demo_refresh() -> None:
+    """演示数据的期限改为相对当前时间 / Set the demo's open deadlines relative to now (not in production)."""
+    from fanzha.bootstrap import build_platform
+    from fanzha.demo_province import refresh_deadlines
+
+    orders, appeals = refresh_deadlines(build_platform(Settings()))
+    typer.echo(
+        f"处置指令 {orders}、申诉 {appeals} 的期限已更新 / "
+        f"deadlines moved: {orders} orders, {appeals} appeals"
+    )
+
+
 app.add_typer(sim_cli.app, name="sim", help="合成省份 / synthetic province")
 
 if __name__ == "__main__":

@@ -6,14 +6,16 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pyarrow.parquet as pq
 from sqlalchemy import func, select
 
+from fanzha.appeals.tables import Appeal
 from fanzha.bootstrap import Platform
 from fanzha.demo import AFC, OrgSeed, seed_organisations
-from fanzha.disposal.domain import OrderStatus
+from fanzha.disposal.domain import OPEN, OrderStatus
 from fanzha.disposal.holdings import HoldingRow
 from fanzha.disposal.notices import MemoryNotifier
 from fanzha.disposal.policy import drain
@@ -247,3 +249,34 @@ def _appeals(platform: Platform) -> int:
             code, "本人是快递员，号码用于联系收件人", "正常工作使用，请求解除", ["工作证明"], "demo"
         )
     return min(len(appeal_codes), APPEALS_PER_DEMO)
+
+
+# Where the demo's open orders stand each time it starts: a few late, a few due within the hour, the rest
+# later, so every board and work queue has something in each state however long ago the data was loaded.
+DEMO_DUE_OFFSETS = (
+    timedelta(hours=-2),
+    timedelta(minutes=20),
+    timedelta(hours=6),
+    timedelta(days=1),
+    timedelta(days=2),
+)
+DEMO_APPEAL_DUE = timedelta(days=3)
+
+
+def refresh_deadlines(platform: Platform) -> tuple[int, int]:
+    """Demo only: set the open orders' and appeals' deadlines relative to now; (orders, appeals) moved."""
+    if platform.settings.environment == "production":
+        raise RuntimeError("demo deadlines are never moved in production")
+    now = platform.clock.now()
+    open_statuses = [str(s) for s in OPEN]
+    with platform.sessions.begin() as session:
+        orders = session.scalars(
+            select(Order).where(Order.status.in_(open_statuses)).order_by(Order.id)
+        ).all()
+        for index, order in enumerate(orders):
+            order.due_at = now + DEMO_DUE_OFFSETS[index % len(DEMO_DUE_OFFSETS)]
+            order.escalation = "none"
+        appeals = session.scalars(select(Appeal).where(Appeal.status.in_(["submitted", "reviewing"]))).all()
+        for appeal in appeals:
+            appeal.due_at = now + DEMO_APPEAL_DUE
+    return len(orders), len(appeals)

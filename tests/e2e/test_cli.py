@@ -135,6 +135,27 @@ def test_demo_loads_a_synthetic_province(database: str, tmp_path: Path) -> None:
     assert townships > 100 and orphans == 0
     assert statuses["active"] > 50 and statuses["pending"] >= 1
     _demo_samples_page_to_the_end_over_taxii(platform)
+    _demo_deadlines_follow_now(platform)
+
+
+def _demo_deadlines_follow_now(platform: Any) -> None:
+    """`fanzha demo refresh` spreads the open deadlines around now: some late, some due soon, most later."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from fanzha.disposal.tables import Order
+
+    refreshed = runner.invoke(app, ["demo", "refresh"])
+    assert refreshed.exit_code == 0 and "deadlines moved" in refreshed.output, refreshed.output
+    now = datetime.now(UTC)
+    with platform.sessions() as session:
+        dues = session.scalars(
+            select(Order.due_at).where(Order.status.in_(["issued", "delivered", "acknowledged"]))
+        ).all()
+    assert dues and any(d < now for d in dues)
+    assert any(now < d < now + timedelta(hours=1) for d in dues)
+    assert sum(d > now + timedelta(hours=5) for d in dues) > len(dues) / 2
 
 
 def _demo_samples_page_to_the_end_over_taxii(platform: Any) -> None:
