@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from fanzha.audit.tables import AuditRecord
 from fanzha.bootstrap import Platform
 from fanzha.disposal.notices import MemoryNotifier
-from fanzha.identity.tables import User
+from fanzha.identity.tables import Organisation, User
 from fanzha.web.app import create_app
 from tests.factories import PASSWORD, World
 
@@ -335,3 +335,47 @@ def test_the_console_creates_users_and_resets_without_showing_a_password(
     # The security administrator sees no form to issue keys; the bank's administrator does.
     assert 'name="name"' not in security.get(f"/admin/api-keys?org_id={world.bank_a.id}").text
     assert 'name="name"' in login("aadmin").get("/admin/api-keys").text
+
+
+def test_the_directory_pages_searches_and_takes_parents_by_code(
+    login: Login, world: World, platform: Platform
+) -> None:
+    from fanzha.identity.domain import OrgKind
+    from tests.factories import make_org
+
+    for i in range(105):
+        make_org(platform, f"zz-bank-{i:03d}", OrgKind.BANK)
+    admin = login("admin")
+    first = admin.get("/admin/organisations", params={"q": "zz-bank"})
+    codes = re.findall(r"<td>(zz-bank-\d{3})</td>", first.text)
+    assert codes == [f"zz-bank-{i:03d}" for i in range(100)]
+    following = re.search(r'href="([^"]+)" data-testid="next-page"', first.text)
+    assert following is not None
+    rest = admin.get(following.group(1).replace("&amp;", "&"))
+    assert re.findall(r"<td>(zz-bank-\d{3})</td>", rest.text) == [f"zz-bank-{i:03d}" for i in range(100, 105)]
+    assert 'name="parent_code"' in first.text and 'name="parent_id"' not in first.text  # typed, not a select
+    banks = admin.get("/admin/organisations", params={"kind": "regulator"})
+    assert "zz-bank-000" not in banks.text
+    csrf = str(admin.headers["X-CSRF-Token"])
+    form = {
+        "csrf_token": csrf,
+        "code": "zz-branch",
+        "name_zh": "某支行",
+        "kind": "bank",
+        "parent_code": "zz-bank-007",
+    }
+    made = admin.post("/admin/organisations", data=form, headers={"X-CSRF-Token": ""})
+    assert made.status_code == 200 and "zz-branch" in made.text
+    with platform.sessions() as session:
+        branch = session.scalars(select(Organisation).where(Organisation.code == "zz-branch")).one()
+        parent = session.get(Organisation, branch.parent_id)
+    assert parent is not None and parent.code == "zz-bank-007"
+    wrong = admin.post(
+        "/admin/organisations",
+        data={**form, "code": "zz-branch-2", "parent_code": "nope"},
+        headers={"X-CSRF-Token": ""},
+    )
+    assert "上级单位代码「nope」不存在" in wrong.text
+    # The user list's picker takes a typed code.
+    users = admin.get("/admin/users", params={"org": "zz-bank-007"})
+    assert 'value="zz-bank-007"' in users.text

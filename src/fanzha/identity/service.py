@@ -87,6 +87,24 @@ class IdentityService(RoleApprovals):
         with self._sessions() as session:
             return list(session.scalars(select(Organisation).order_by(Organisation.code)).all())
 
+    def search_organisations(
+        self, principal: Principal, *, text: str = "", kind: str = "", after: str = "", limit: int = 100
+    ) -> list[Organisation]:
+        """A page of the directory by code, after `after`, matching part of a code or name and a kind."""
+        if not principal.can(Permission.ORG_READ):
+            return self.list_organisations(principal)
+        query = select(Organisation).where(Organisation.code > after).order_by(Organisation.code).limit(limit)
+        if text:
+            query = query.where(
+                Organisation.code.contains(text)
+                | Organisation.name_zh.contains(text)
+                | Organisation.name_en.contains(text)
+            )
+        if kind:
+            query = query.where(Organisation.kind == kind)
+        with self._sessions() as session:
+            return list(session.scalars(query).all())
+
     def get_organisation(self, principal: Principal, org_id: int) -> Organisation:
         """One organisation, if the directory or membership lets the principal see it."""
         with self.guarded(principal), self._sessions() as session:

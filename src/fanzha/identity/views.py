@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -11,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from fanzha.core.errors import FanzhaError, NotFound, PermissionDenied, ValidationFailed
 from fanzha.identity.domain import ORG_KIND_LABELS, ROLE_LABELS, Permission, Principal
 from fanzha.identity.schemas import OrganisationCreate, PhoneChange, RoleChange, UserCreate
+from fanzha.identity.tables import Organisation
 from fanzha.web.deps import authorize, platform_of
 from fanzha.web.templating import render
 
@@ -39,17 +41,46 @@ def _parse(model: type[M], data: dict[str, Any]) -> M:
 
 
 def _chosen_org(request: Request, principal: Principal) -> int:
-    """The organisation a page is about: chosen by platform-wide roles, else the user's own."""
+    """The organisation a page is about: platform-wide roles pick it (id or typed code), others their own."""
     asked = request.query_params.get("org_id", "")
+    typed = request.query_params.get("org", "").strip()
+    if typed and principal.sees_org(-1):
+        found = platform_of(request).identity.search_organisations(principal, text=typed, limit=2)
+        exact = [o for o in found if o.code == typed] or (found if len(found) == 1 else [])
+        return exact[0].id if exact else principal.org_id
     return int(asked) if asked.isdigit() and principal.sees_org(int(asked)) else principal.org_id
+
+
+def _org_of(request: Request, org_id: int) -> Organisation | None:
+    with platform_of(request).sessions() as session:
+        return session.get(Organisation, org_id)
 
 
 # Organisations ---------------------------------------------------------------------------
 
+ORG_PAGE = 100  # rows per page of the directory; the next page starts after the last code shown
+
 
 def _orgs_page(request: Request, principal: Principal, **extra: Any) -> HTMLResponse:
-    orgs = platform_of(request).identity.list_organisations(principal)
-    return render(request, "identity/organisations.html", orgs=orgs, kinds=ORG_KIND_LABELS, **extra)
+    q = request.query_params
+    text, kind = q.get("q", "").strip(), q.get("kind", "")
+    orgs = platform_of(request).identity.search_organisations(
+        principal, text=text, kind=kind if kind in ORG_KIND_LABELS else "", after=q.get("after", ""),
+        limit=ORG_PAGE + 1,
+    )  # fmt: skip
+    more = len(orgs) > ORG_PAGE
+    orgs = orgs[:ORG_PAGE]
+    kept = {k: v for k, v in q.items() if k != "after"}
+    next_url = f"/admin/organisations?{urlencode({**kept, 'after': orgs[-1].code})}" if more else None
+    return render(
+        request,
+        "identity/organisations.html",
+        orgs=orgs,
+        kinds=ORG_KIND_LABELS,
+        q=q,
+        next_url=next_url,
+        **extra,
+    )
 
 
 @router.get("/admin/organisations", response_class=HTMLResponse)
@@ -66,7 +97,19 @@ async def organisation_create(
 ) -> HTMLResponse:
     """Create an organisation from the console form."""
     try:
-        data = _parse(OrganisationCreate, await _form(request))
+        fields = await _form(request)
+        parent = str(fields.pop("parent_code", "")).strip()
+        if parent:  # the parent is typed by code: a select of every unit in the province does not scale
+            found = platform_of(request).identity.search_organisations(principal, text=parent, limit=50)
+            match = [o for o in found if o.code == parent]
+            if not match:
+                raise ValidationFailed(
+                    f"上级单位代码「{parent}」不存在",
+                    f"No organisation has the code '{parent}'",
+                    field="parent_code",
+                )
+            fields["parent_id"] = match[0].id
+        data = _parse(OrganisationCreate, fields)
         platform_of(request).identity.create_organisation(principal, data)
     except FanzhaError as error:
         return _orgs_page(request, principal, error=error)
@@ -79,7 +122,7 @@ async def organisation_create(
 def _users_page(request: Request, principal: Principal, org_id: int, **extra: Any) -> HTMLResponse:
     platform = platform_of(request)
     users = platform.identity.list_users(principal, org_id)
-    orgs = platform.identity.list_organisations(principal) if principal.sees_org(-1) else []
+    orgs = [_org_of(request, org_id)] if principal.sees_org(-1) else []
     return render(
         request,
         "identity/users.html",
@@ -174,7 +217,7 @@ async def user_security(
 def _keys_page(request: Request, principal: Principal, org_id: int, **extra: Any) -> HTMLResponse:
     platform = platform_of(request)
     keys = platform.auth.list_api_keys(principal, org_id)
-    orgs = platform.identity.list_organisations(principal) if principal.sees_org(-1) else []
+    orgs = [_org_of(request, org_id)] if principal.sees_org(-1) else []
     return render(
         request,
         "identity/api_keys.html",
