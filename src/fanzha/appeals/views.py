@@ -23,7 +23,8 @@ from fanzha.appeals.router import (
     store_of,
 )
 from fanzha.appeals.schemas import AppealCreate, OtpRequest
-from fanzha.core.errors import FanzhaError, ValidationFailed
+from fanzha.core.errors import FanzhaError
+from fanzha.core.invalid import invalid
 from fanzha.identifiers import KIND_LABELS
 from fanzha.identity.domain import Permission, Principal
 from fanzha.web import ratelimit
@@ -36,11 +37,6 @@ Decider = Annotated[Principal, Depends(authorize(Permission.APPEAL_DECIDE))]
 
 def _fields(form: Any) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token" and v != ""}
-
-
-def _invalid(invalid: ValidationError) -> ValidationFailed:
-    name = ".".join(str(p) for p in invalid.errors()[0]["loc"])
-    return ValidationFailed(f"字段「{name}」不符合要求", f"Field '{name}' is invalid", field=name)
 
 
 def _queue(
@@ -129,8 +125,8 @@ async def otp(request: Request, tasks: BackgroundTasks) -> Response:
     try:
         data = OtpRequest.model_validate(form)
         appeals_of(request).phone.issue(data.phone, client_ip(request), tasks.add_task)
-    except ValidationError as invalid:
-        return _portal(request, 422, form=form, error=_invalid(invalid))
+    except ValidationError as wrong:
+        return _portal(request, 422, form=form, error=invalid(wrong))
     except FanzhaError as failure:
         return ratelimit.with_retry_after(_portal(request, failure.status, form=form, error=failure), failure)
     return _portal(request, 202, form=form, sent=neutral_answer())  # FastAPI attaches the tasks
@@ -160,8 +156,8 @@ async def submit(request: Request) -> Response:
             attach=lambda session, appeal: store.seal(session, appeal, files, ip),
             obj=(data.kind, data.value) if data.kind is not None and data.value else None,
         )
-    except ValidationError as invalid:
-        return _portal(request, 422, form=shown, error=_invalid(invalid))
+    except ValidationError as wrong:
+        return _portal(request, 422, form=shown, error=invalid(wrong))
     except FanzhaError as failure:
         return _portal(request, failure.status, form=shown, error=failure)
     return _portal(request, 201, appeal=public_view(appeal), attached=len(files))

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from fanzha.core.errors import FanzhaError, ValidationFailed
+from fanzha.core.errors import FanzhaError
+from fanzha.core.invalid import invalid
 from fanzha.detect.frame import REASON_SEP
 from fanzha.detect.policies import OUTCOME_LABELS
 from fanzha.detect.province import BACKENDS
@@ -90,9 +91,8 @@ async def start(request: Request, principal: Runner) -> Response:
     try:
         data = RunCreate.model_validate({k: v for k, v in fields.items() if v})
         run = runs_of(request).start(principal, data.engine, data.backend, data.data_dir)
-    except ValidationError as invalid:
-        name = ".".join(str(p) for p in invalid.errors()[0]["loc"]) or "form"
-        error = ValidationFailed(f"字段「{name}」不符合要求", f"Field '{name}' is invalid", field=name)
+    except ValidationError as wrong:
+        error = invalid(wrong, "form")
         return _index(request, principal, fields, error, 422)
     except FanzhaError as failure:
         return _index(request, principal, fields, failure, failure.status)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from fanzha.core.clock import local_text
 from fanzha.core.errors import FanzhaError, ValidationFailed
+from fanzha.core.invalid import invalid
 from fanzha.disposal.domain import MEASURE_LABELS, OPEN, STATUS_LABELS, TRIGGER_LABELS
 from fanzha.disposal.router import disposal_of
 from fanzha.disposal.schemas import ReceiptCreate
@@ -133,10 +134,8 @@ async def receipt(request: Request, order_id: int, principal: Receiver) -> Respo
     fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token" and v != ""}
     try:
         disposal_of(request).receipt(principal, order_id, ReceiptCreate.model_validate(fields))
-    except ValidationError as invalid:
-        name = ".".join(str(p) for p in invalid.errors()[0]["loc"])
-        error = ValidationFailed(f"字段「{name}」不符合要求", f"Field '{name}' is invalid", field=name)
-        return _board(request, principal, error, 422)
+    except ValidationError as wrong:
+        return _board(request, principal, invalid(wrong), 422)
     except FanzhaError as failure:
         return _board(request, principal, failure, failure.status)
     return RedirectResponse("/disposal/orders", status_code=303)

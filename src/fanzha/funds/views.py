@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from fanzha.core.clock import SHANGHAI
-from fanzha.core.errors import FanzhaError, ValidationFailed
+from fanzha.core.errors import FanzhaError
+from fanzha.core.invalid import invalid
 from fanzha.funds import objections
 from fanzha.funds.domain import ANSWERS, Kind
 from fanzha.funds.router import funds_of, portal_of, victim_answer
@@ -37,11 +38,6 @@ router = APIRouter(include_in_schema=False)
 Worker = Annotated[Principal, Depends(authorize(Permission.FUNDS_WORK))]
 Approver = Annotated[Principal, Depends(authorize(Permission.FUNDS_APPROVE))]
 Institution = Annotated[Principal, Depends(authorize(Permission.FUNDS_RECEIPT))]
-
-
-def _invalid(error: ValidationError) -> ValidationFailed:
-    name = ".".join(str(p) for p in error.errors()[0]["loc"])
-    return ValidationFailed(f"字段「{name}」不符合要求", f"Field '{name}' is invalid", field=name)
 
 
 def _fields(form: Any) -> dict[str, str]:
@@ -107,8 +103,8 @@ async def report(request: Request, principal: Worker) -> Response:
     }
     try:
         case = funds_of(request).create_case(principal, CaseCreate.model_validate(body))
-    except ValidationError as invalid:
-        return _board(request, principal, _invalid(invalid), 422)
+    except ValidationError as wrong:
+        return _board(request, principal, invalid(wrong), 422)
     except FanzhaError as failure:
         return _board(request, principal, failure, failure.status)
     return RedirectResponse(f"/funds/cases/{case.id}", status_code=303)
@@ -144,8 +140,8 @@ async def approve(request: Request, instruction_id: int, principal: Approver) ->
     try:
         data = Approval.model_validate({"approve": f.get("approve", ""), "reason": f.get("reason", "")})
         funds_of(request).approve(principal, instruction_id, data.approve, data.reason)
-    except ValidationError as invalid:
-        return _board(request, principal, _invalid(invalid), 422)
+    except ValidationError as wrong:
+        return _board(request, principal, invalid(wrong), 422)
     except FanzhaError as failure:
         return _board(request, principal, failure, failure.status)
     return RedirectResponse("/funds", status_code=303)
@@ -171,8 +167,8 @@ async def receipt(request: Request, instruction_id: int, principal: Institution)
     fields = _fields(await request.form())
     try:
         funds_of(request).receipt(principal, instruction_id, ReceiptCreate.model_validate(fields))
-    except ValidationError as invalid:
-        return _inbox(request, principal, _invalid(invalid), 422)
+    except ValidationError as wrong:
+        return _inbox(request, principal, invalid(wrong), 422)
     except FanzhaError as failure:
         return _inbox(request, principal, failure, failure.status)
     return RedirectResponse("/funds/inbox", status_code=303)
@@ -204,8 +200,8 @@ async def object_to(request: Request, notice_id: int) -> Response:
         row = objections.lodge(
             funds_of(request), notice_id, data.name, data.phone, data.grounds, client_ip(request)
         )
-    except ValidationError as invalid:
-        return _notices(request, 422, error=_invalid(invalid))
+    except ValidationError as wrong:
+        return _notices(request, 422, error=invalid(wrong))
     except FanzhaError as failure:
         return _notices(request, failure.status, error=failure)
     return _notices(request, 201, lodged=row)
@@ -220,8 +216,8 @@ async def decide_objection(request: Request, objection_id: int, principal: Worke
             {"upheld": f.get("upheld", ""), "reason": f.get("reason", "")}
         )
         objections.decide(funds_of(request), principal, objection_id, data.upheld, data.reason)
-    except ValidationError as invalid:
-        return _board(request, principal, _invalid(invalid), 422)
+    except ValidationError as wrong:
+        return _board(request, principal, invalid(wrong), 422)
     except FanzhaError as failure:
         return _board(request, principal, failure, failure.status)
     return RedirectResponse("/funds", status_code=303)
@@ -245,8 +241,8 @@ async def mine_otp(request: Request, tasks: BackgroundTasks) -> Response:
     try:
         data = VictimOtpRequest.model_validate({"phone": phone})
         portal_of(request).ask(data.phone, client_ip(request), tasks.add_task)
-    except ValidationError as invalid:
-        return _mine(request, 422, phone=phone, error=_invalid(invalid))
+    except ValidationError as wrong:
+        return _mine(request, 422, phone=phone, error=invalid(wrong))
     except FanzhaError as failure:
         return ratelimit.with_retry_after(_mine(request, failure.status, phone=phone, error=failure), failure)
     return _mine(request, 202, phone=phone, sent=victim_answer())
@@ -260,8 +256,8 @@ async def mine(request: Request) -> Response:
     try:
         data = VictimStatusQuery.model_validate({"phone": phone, "otp": fields.get("otp", "")})
         masked, cases = portal_of(request).status(data.phone, data.otp, client_ip(request))
-    except ValidationError as invalid:
-        return _mine(request, 422, phone=phone, error=_invalid(invalid))
+    except ValidationError as wrong:
+        return _mine(request, 422, phone=phone, error=invalid(wrong))
     except FanzhaError as failure:
         return _mine(request, failure.status, phone=phone, error=failure)
     status = VictimStatus(phone_masked=masked, cases=[VictimCaseRead.model_validate(c) for c in cases])

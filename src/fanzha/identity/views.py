@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ValidationError
 
 from fanzha.core.errors import FanzhaError, NotFound, PermissionDenied, ValidationFailed
+from fanzha.core.invalid import invalid
 from fanzha.identity.domain import ORG_KIND_LABELS, ROLE_LABELS, Permission, Principal
 from fanzha.identity.schemas import OrganisationCreate, PhoneChange, RoleChange, UserCreate
 from fanzha.identity.tables import Organisation
@@ -31,13 +32,7 @@ def _parse(model: type[M], data: dict[str, Any]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise ValidationFailed(
-            f"字段「{field}」不符合要求：{first['msg']}",
-            f"Field '{field}' is invalid: {first['msg']}",
-            field=field,
-        ) from None
+        raise invalid(error) from None
 
 
 def _chosen_org(request: Request, principal: Principal) -> int:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fanzha.core.errors import FanzhaError
+from fanzha.core.invalid import invalid
 from fanzha.db.bulk import insert_rows
 from fanzha.db.engine import big_cache
 from fanzha.db.rows import among
@@ -91,14 +92,7 @@ def _parse(row: dict[str, Any], line: int) -> SamplePublish:
     try:
         return SamplePublish.model_validate(row)
     except ValidationError as error:
-        first = error.errors()[0]
-        name = ".".join(str(p) for p in first["loc"])
-        raise FanzhaError(
-            f"字段「{name}」不符合要求：{first['msg']}",
-            f"Field '{name}' is invalid: {first['msg']}",
-            field=name,
-            code="validation_failed",
-        ) from None
+        raise invalid(error) from None
 
 
 class BulkImporter:

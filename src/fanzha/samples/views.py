@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from fanzha.core.errors import FanzhaError, ValidationFailed
+from fanzha.core.invalid import invalid
 from fanzha.identifiers import KIND_LABELS, normalise
 from fanzha.identity.domain import Permission, Principal
 from fanzha.identity.tables import Organisation
@@ -97,12 +98,8 @@ async def publish(request: Request, principal: Publisher) -> Response:
     try:
         data = SamplePublish.model_validate(fields)
         sample, _created = platform_of(request).samples.publish(principal, data)
-    except ValidationError as invalid:
-        first = invalid.errors()[0]
-        name = ".".join(str(p) for p in first["loc"])
-        error = ValidationFailed(
-            f"字段「{name}」不符合要求", f"Field '{name}' is invalid: {first['msg']}", field=name
-        )
+    except ValidationError as wrong:
+        error = invalid(wrong)
         return _page(request, "samples/new.html", form=fields, error=error, report=None, status_code=422)
     except FanzhaError as failure:
         return _page(

@@ -12,7 +12,8 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from fanzha.bootstrap import Platform
-from fanzha.core.errors import NotAuthenticated, PermissionDenied, ValidationFailed
+from fanzha.core.errors import NotAuthenticated, PermissionDenied
+from fanzha.core.invalid import invalid
 from fanzha.identity.auth import KEY_PREFIX
 from fanzha.identity.domain import Permission, Principal
 
@@ -123,10 +124,4 @@ def parse_body(model: type[M], raw: bytes) -> M:
     try:
         return model.model_validate_json(raw)
     except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "body"
-        raise ValidationFailed(
-            f"字段「{field}」不符合要求：{first['msg']}",
-            f"Field '{field}' is invalid: {first['msg']}",
-            field=field,
-        ) from None
+        raise invalid(error) from None

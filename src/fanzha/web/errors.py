@@ -12,6 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fanzha.core.errors import FanzhaError, NotAuthenticated, ServiceUnavailable, ValidationFailed
+from fanzha.core.invalid import invalid
 from fanzha.web.access_log import mask_target
 from fanzha.web.templating import render
 
@@ -47,12 +48,6 @@ def _allowed(request: Request) -> list[str]:
     return sorted({m for r in routes if r.path_regex.match(path) for m in r.methods or ()})
 
 
-def _field_of(location: tuple[object, ...]) -> str:
-    # Drop "body"/"query" and keep the path to the field: ("body", "org", 0) → "org.0"
-    parts = [str(p) for p in location[1:]] or [str(p) for p in location]
-    return ".".join(parts)
-
-
 def install(app: FastAPI) -> None:
     """Register the handlers on `app`."""
 
@@ -62,13 +57,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> Response:
-        first = error.errors()[0] if error.errors() else {"loc": (), "msg": ""}
-        field = _field_of(tuple(first.get("loc", ())))
-        wrapped = ValidationFailed(
-            f"字段「{field}」不符合要求：{first.get('msg', '')}",
-            f"Field '{field}' is invalid: {first.get('msg', '')}",
-            field=field,
-        )
+        wrapped = invalid(error.errors()[0] if error.errors() else {"loc": (), "type": ""})
         return _respond(request, wrapped, wrapped.status)
 
     @app.exception_handler(StarletteHTTPException)
