@@ -106,6 +106,43 @@ def db_upgrade(revision: str = typer.Argument("head", help="目标版本 / targe
     typer.echo(f"数据库已迁移到 {revision} / database at {revision}: {engine.url.render_as_string()}")
 
 
+@db_app.command("current")
+def db_current() -> None:
+    """数据库当前所在的迁移版本 / The revision the database is at."""
+    from fanzha.db.engine import build_engine
+    from fanzha.db.migrate import current
+
+    at = current(build_engine(Settings().database_url))
+    typer.echo(f"当前版本 / current revision: {at or '无（未迁移） / none (not migrated)'}")
+
+
+@db_app.command("history")
+def db_history() -> None:
+    """全部迁移版本及是否已应用 / Every revision and whether it is applied here."""
+    from fanzha.db.engine import build_engine
+    from fanzha.db.migrate import history
+
+    for revision, summary, applied in history(build_engine(Settings().database_url)):
+        typer.echo(f"{'✓' if applied else ' '} {revision}  {summary}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: str = typer.Argument(..., help="回退到的版本，如 0014 / target revision, e.g. 0014"),
+    yes: bool = typer.Option(False, "--yes", help="确认回退（会删除较新版本的表和数据） / confirm"),
+) -> None:
+    """把数据库回退到较早版本 / Step the database back to an earlier revision."""
+    from fanzha.db.engine import build_engine
+    from fanzha.db.migrate import current, downgrade
+
+    if not yes:  # a downgrade drops the newer revisions' tables and their data
+        typer.secho("回退会删除较新版本的表和数据；确认请加 --yes / this drops data; add --yes", err=True)
+        raise typer.Exit(2)
+    engine = build_engine(Settings().database_url)
+    downgrade(engine, revision)
+    typer.echo(f"数据库已回退到 {current(engine) or 'base'} / database now at {current(engine) or 'base'}")
+
+
 @users_app.command("create")
 def users_create(
     username: str = typer.Argument(..., help="登录名 / log-in name"),

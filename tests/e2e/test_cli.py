@@ -218,3 +218,17 @@ def test_serve_bounds_the_graceful_shutdown(monkeypatch: pytest.MonkeyPatch) -> 
     # A request that never ends no longer keeps the server alive after SIGTERM.
     assert [o["timeout_graceful_shutdown"] for o in options] == [30, 5]
     assert runner.invoke(app, ["serve", "--shutdown-timeout", "0"]).exit_code != 0
+
+
+def test_db_current_history_and_downgrade(database: str) -> None:
+    assert "none (not migrated)" in runner.invoke(app, ["db", "current"]).output
+    assert runner.invoke(app, ["db", "upgrade", "0014"]).exit_code == 0
+    assert "current revision: 0014" in runner.invoke(app, ["db", "current"]).output
+    lines = runner.invoke(app, ["db", "history"]).output.splitlines()
+    applied = [line.split()[1] for line in lines if line.startswith("✓")]
+    assert applied[0] == "0001" and applied[-1] == "0014" and len(lines) > len(applied)
+    refused = runner.invoke(app, ["db", "downgrade", "0013"])
+    assert refused.exit_code == 2 and "--yes" in refused.output
+    assert "current revision: 0014" in runner.invoke(app, ["db", "current"]).output  # nothing changed
+    stepped = runner.invoke(app, ["db", "downgrade", "0013", "--yes"])
+    assert stepped.exit_code == 0 and "database now at 0013" in stepped.output
