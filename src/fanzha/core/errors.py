@@ -24,6 +24,8 @@ class FanzhaError(Exception):
         self.message_zh = message_zh or type(self).message_zh  # type: ignore[misc]
         self.message_en = message_en or type(self).message_en  # type: ignore[misc]
         self.field = field
+        # Every problem when there were several (a form with three bad fields): field and both messages.
+        self.problems: list[dict[str, str | None]] = []
         # (action, object type, object id) of a refusal to audit once the transaction is over.
         self.denial: tuple[str, str, str] | None = None
         if code:
@@ -38,6 +40,19 @@ class FanzhaError(Exception):
             "message_en": self.message_en,
             "field": self.field,
         }
+
+    def problem(self, status: int) -> dict[str, Any]:
+        """RFC 9457 problem details, with the bilingual fields as extension members."""
+        body: dict[str, Any] = {
+            "type": f"urn:fanzha:error:{self.code}",
+            "title": self.message_en,
+            "status": status,
+            "detail": self.message_zh,
+            **self.to_dict(),
+        }
+        if self.problems:
+            body["errors"] = self.problems
+        return body
 
 
 class ValidationFailed(FanzhaError):

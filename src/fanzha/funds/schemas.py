@@ -196,7 +196,8 @@ class OnwardIn(BaseModel):
 class ReceiptCreate(BaseModel):
     """The institution's answer: outcome, amount (held, frozen, released, returned), onward transfers."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Titled apart from disposal's ReceiptCreate: generated clients name their models by title.
+    model_config = ConfigDict(extra="forbid", title="FundsReceiptCreate")
 
     outcome: Outcome
     amount_fen: int | None = Field(default=None, ge=1, le=MAX_FEN)
@@ -365,7 +366,7 @@ class PaidRead(BaseModel):
 class MeasureRead(BaseModel):
     """A stop-payment or freeze of the case: requested, held or frozen (`held_fen`), since and until."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, title="FundsMeasureRead")
 
     kind: str
     status: str

@@ -36,6 +36,7 @@ from fanzha.samples.schemas import LookupRequest
 from fanzha.samples.taxii import TAXII_MEDIA_TYPE
 from fanzha.smssink import router as smssink_router
 from fanzha.web import access_log, api_docs, errors, limits, observe, pages, scrape
+from fanzha.web.deps import SESSION_COOKIE
 from fanzha.web.metrics import Metrics
 from fanzha.web.ratelimit import Limits
 
@@ -95,13 +96,26 @@ def _security_headers(
     return middleware
 
 
-class ErrorBody(BaseModel):
-    """The body of every error answer (fanzha.core.errors.FanzhaError.to_dict)."""
+class Problem(BaseModel):
+    """One of several problems with an input: the field and the rule in both languages."""
 
+    field: str | None
+    message_zh: str
+    message_en: str
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: RFC 9457 problem details with the bilingual fields (FanzhaError.problem)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
     code: str
     message_zh: str
     message_en: str
     field: str | None
+    errors: list[Problem] | None = None
 
 
 class TaxiiError(BaseModel):
@@ -180,17 +194,57 @@ def _declare_errors(document: dict[str, Any]) -> None:
                     continue
                 declared = response.get("content", {}).get("application/json", {}).get("schema", {})
                 if declared.get("$ref", "").endswith("/HTTPValidationError") or not declared:
-                    response["content"] = {"application/json": {"schema": ERROR_REF}}
+                    response["content"] = {errors.PROBLEM_JSON: {"schema": ERROR_REF}}
                 else:  # a route's own error report (a bulk import's bad rows), or a malformed request
-                    response["content"] = {"application/json": {"schema": {"anyOf": [declared, ERROR_REF]}}}
+                    response["content"] = {
+                        "application/json": {"schema": declared},
+                        errors.PROBLEM_JSON: {"schema": ERROR_REF},
+                    }
             # Any status not listed (401, 403, 404, 409, 423, 429, ...) carries the same body.
             responses.setdefault(
                 "default",
-                {"description": "错误 / Error", "content": {"application/json": {"schema": ERROR_REF}}},
+                {"description": "错误 / Error", "content": {errors.PROBLEM_JSON: {"schema": ERROR_REF}}},
             )
     schemas = document.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
+
+
+SECURITY_SCHEMES = {
+    "apiKey": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "机构系统的 API 密钥 / an institution system's API key (Authorization: Bearer fz_…)",
+    },
+    "session": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": SESSION_COOKIE,
+        "description": "控制台会话（写请求另需 X-CSRF-Token） / console session (writes need X-CSRF-Token)",
+    },
+}
+
+
+def operation_id(route: APIRoute) -> str:
+    """A stable operationId from where the function lives (`disposal_detail`, `disposal_holdings_search`)."""
+    parts = route.endpoint.__module__.split(".")
+    package, module = parts[1], parts[-1].removesuffix("_router")
+    where = package if module in ("router", package) else f"{package}_{module}"
+    return f"{where}_{route.name}"
+
+
+def _declare_security(document: dict[str, Any], app: FastAPI) -> None:
+    """Name how each operation authenticates: public ones need nothing, the rest a key or a session."""
+    document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    guarded = {
+        (route.path, method.lower())
+        for route in app.state.routes
+        for method in route.methods or ()
+        if any(getattr(d.call, "permission", None) for d in route.dependant.dependencies)
+    }
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            operation["security"] = [{"apiKey": []}, {"session": []}] if (path, method) in guarded else []
 
 
 def _with_raw_body_models(app: FastAPI, models: tuple[type[BaseModel], ...]) -> None:
@@ -208,6 +262,7 @@ def _with_raw_body_models(app: FastAPI, models: tuple[type[BaseModel], ...]) -> 
                 schemas.setdefault(name, definition)
             schemas.setdefault(model.__name__, schema)
         _declare_errors(document)
+        _declare_security(document, app)
         _bound_integers(document)
         app.openapi_schema = document
         return document
@@ -226,6 +281,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         docs_url=None,  # served by web.api_docs from the package, under the CSP
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        generate_unique_id_function=operation_id,
     )
     app.state.platform = platform
     app.state.settings = settings

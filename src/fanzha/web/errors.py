@@ -17,6 +17,7 @@ from fanzha.web.access_log import mask_target
 from fanzha.web.templating import render
 
 log = logging.getLogger("fanzha.web")
+PROBLEM_JSON = "application/problem+json"  # RFC 9457
 RETRY_AFTER_SECONDS = 5  # how soon a caller may try again after the database failed to answer
 
 
@@ -29,7 +30,10 @@ def _respond(request: Request, error: FanzhaError, status: int) -> Response:
         if isinstance(error, NotAuthenticated):
             return RedirectResponse("/login", status_code=303)
         return render(request, "error.html", status_code=status, error=error)
-    return JSONResponse(error.to_dict(), status_code=status)
+    response = JSONResponse(error.problem(status), status_code=status, media_type=PROBLEM_JSON)
+    if status == 401:  # RFC 9110 §11.6.1: say how to authenticate
+        response.headers["WWW-Authenticate"] = 'Bearer realm="fanzha"'
+    return response
 
 
 def error_response(request: Request, error: FanzhaError) -> Response:
@@ -57,7 +61,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> Response:
-        wrapped = invalid(error.errors()[0] if error.errors() else {"loc": (), "type": ""})
+        details = error.errors() or [{"loc": (), "type": ""}]
+        wrapped = invalid(details[0])
+        wrapped.problems = [
+            {"field": each.field, "message_zh": each.message_zh, "message_en": each.message_en}
+            for each in map(invalid, details)
+        ]
         return _respond(request, wrapped, wrapped.status)
 
     @app.exception_handler(StarletteHTTPException)

@@ -59,7 +59,9 @@ class LoopbackOnly:
             return
         from fastapi.responses import JSONResponse
 
-        await JSONResponse(error.to_dict(), status_code=503)(scope, receive, send)
+        from fanzha.web.errors import PROBLEM_JSON
+
+        await JSONResponse(error.problem(503), status_code=503, media_type=PROBLEM_JSON)(scope, receive, send)
 
 
 def guard(app: ASGIApp, settings: Settings) -> ASGIApp:
