@@ -30,6 +30,8 @@ PUBLIC = {
     ("POST", "/activate"),
     ("POST", "/api/v1/auth/set-password"),
     ("POST", "/api/v1/public/check"),  # the public risk check: coarse answer, rate-limited per client
+    ("GET", "/check"),  # the same check as a page for anyone (issue 20 item 7), same bucket
+    ("POST", "/check"),
     # Art 34: the person affected needs no account; the appeal code from the notice (or the random
     # appeal number) is the proof, and the calls are rate-limited per client like the public check.
     ("POST", "/api/v1/public/notices"),

@@ -17,11 +17,11 @@ from fanzha.identity.tables import Organisation
 from fanzha.samples.delivery import replay
 from fanzha.samples.domain import FRAUD_TYPE_LABELS, RISK_LABELS, STATUS_LABELS
 from fanzha.samples.router import IMPORT_BYTES
-from fanzha.samples.schemas import SamplePublish
+from fanzha.samples.schemas import PublicCheck, SamplePublish
 from fanzha.samples.tables import Sample
 from fanzha.samples.webhooks import standard_secret
 from fanzha.web import limits
-from fanzha.web.deps import authorize, platform_of
+from fanzha.web.deps import authorize, client_ip, platform_of
 from fanzha.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -264,3 +264,33 @@ async def decide(request: Request, sample_id: int, action: str, principal: Decid
             orgs=_org_names(request),
         )
     return RedirectResponse(f"/samples/{sample_id}", status_code=303)
+
+
+# The public risk check (issue 20 item 7): the same coarse answer as POST /api/v1/public/check, as a page.
+CHECK_KINDS = ("phone", "bank_card", "payment_account", "url", "domain", "wallet")
+
+
+def _check_page(request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
+    values: dict[str, Any] = {"form": {}, "answer": None, "error": None, "kinds": KIND_LABELS}
+    return render(request, "samples/check.html", status_code, check_kinds=CHECK_KINDS, **(values | context))
+
+
+@router.get("/check", response_class=HTMLResponse)
+def check_form(request: Request) -> HTMLResponse:
+    """Anyone checks a number, card, account, address or wallet before paying or calling back."""
+    return _check_page(request)
+
+
+@router.post("/check", response_class=HTMLResponse, openapi_extra=limits.declare(rate=("check",)))
+async def check(request: Request) -> HTMLResponse:
+    """The answer: a level and advice only, never what the sample is (rate-limited per client)."""
+    form = await request.form()
+    fields = {k: v.strip() for k, v in form.items() if isinstance(v, str) and k in ("kind", "value")}
+    try:
+        data = PublicCheck.model_validate(fields)
+        answer = platform_of(request).lookup.public_check(data.kind, data.value, client_ip(request))
+    except ValidationError as wrong:
+        return _check_page(request, 422, form=fields, error=invalid(wrong))
+    except FanzhaError as failure:
+        return _check_page(request, failure.status, form=fields, error=failure)
+    return _check_page(request, form=fields, answer=answer)
