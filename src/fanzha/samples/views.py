@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from fanzha.core.errors import FanzhaError, ValidationFailed
 from fanzha.core.invalid import invalid
+from fanzha.disposal.domain import MEASURE_LABELS
 from fanzha.identifiers import KIND_LABELS, normalise
 from fanzha.identity.domain import Permission, Principal
 from fanzha.identity.tables import Organisation
@@ -19,6 +20,7 @@ from fanzha.samples.domain import FRAUD_TYPE_LABELS, RISK_LABELS, STATUS_LABELS
 from fanzha.samples.router import IMPORT_BYTES
 from fanzha.samples.schemas import PublicCheck, SamplePublish
 from fanzha.samples.tables import Sample
+from fanzha.samples.timeline import story_of
 from fanzha.samples.webhooks import standard_secret
 from fanzha.web import limits
 from fanzha.web.deps import authorize, client_ip, platform_of
@@ -227,7 +229,13 @@ def detail(request: Request, sample_id: int, principal: Reader) -> HTMLResponse:
     """A sample's facts, sources, sightings and history; police may reveal the raw value."""
     reveal = request.query_params.get("reveal") == "1"
     sample, extra = platform_of(request).samples.get(principal, sample_id, reveal)
-    return _page(request, "samples/detail.html", sample=sample, **extra, error=None, orgs=_org_names(request))
+    names = _org_names(request)
+    with platform_of(request).sessions() as session:
+        story = story_of(session, principal, sample_id, names)
+    return _page(
+        request, "samples/detail.html", sample=sample, **extra, error=None, orgs=names, story=story,
+        measures=MEASURE_LABELS,
+    )  # fmt: skip
 
 
 def _org_names(request: Request) -> dict[int, str]:
