@@ -31,7 +31,6 @@ from tests.integration.detect.test_realtime import Service, _free_port, card
 from tests.integration.test_disposal_service import disposal_of, make_disposal_world, order
 
 BASE = "/api/v1/prevention/"
-PERSON = "430102199001011234"
 PASSED_CARD, OPEN_CARD = "13800000101", "13800000102"  # re-verified and passed; re-verification open
 
 
