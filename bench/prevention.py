@@ -8,6 +8,7 @@ ATM withdrawals are recorded, so the checks read real state. The load is one ope
 another process (uvloop, raw sockets, 64 connections) offering both streams on one schedule — card-opening
 checks, call screens, account-opening checks and ATM withdrawals, interleaved with transfers — timing
 each request from when it was due (no coordinated omission) and reporting each stream on its own.
+Baseline, in the same run: the transfer decisions alone at their rate (the service without the checks).
 
     .venv/bin/python bench/prevention.py --quick     # 10 s of load, under a minute
     .venv/bin/python bench/prevention.py             # 30 s
@@ -245,6 +246,7 @@ def main() -> None:
             else:
                 spec.append((1, PATH, bank, json.dumps(next(transfers), separators=(",", ":"))))
         (tmp / "payloads.json").write_text(json.dumps(spec))
+        (tmp / "baseline.json").write_text(json.dumps([item for item in spec if item[0] == 1]))
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -255,6 +257,12 @@ def main() -> None:
             warm = subprocess.run([*gen, "--rate", "2000", "--seconds", "2"], capture_output=True, text=True)
             if warm.returncode != 0:
                 raise RuntimeError(f"the generator failed: {warm.stderr[-2000:]}")
+            # Baseline: the transfer decisions alone at their rate, the service as it was before the checks.
+            alone_cmd = [*gen[:-1], str(tmp / "baseline.json"), "--rate", str(args.transfers)]
+            alone = subprocess.run([*alone_cmd, "--seconds", str(seconds)], capture_output=True, text=True)
+            if alone.returncode != 0:
+                raise RuntimeError(f"the generator failed: {alone.stderr[-2000:]}")
+            baseline = json.loads(alone.stdout)["transfers"]
             done = subprocess.run(
                 [*gen, "--rate", str(total_rate), "--seconds", str(seconds)], capture_output=True, text=True
             )
@@ -272,6 +280,10 @@ def main() -> None:
             f"transfers beside them: {t['per_s']:,.0f}/s of {args.transfers:,.0f}/s, "
             f"p50 {t['p50_ms']:.2f} ms, p99 {t['p99_ms']:.2f} ms; statuses {result['statuses']}"
         )
+        print(
+            f"baseline, transfers alone: {baseline['per_s']:,.0f}/s of {args.transfers:,.0f}/s, "
+            f"p50 {baseline['p50_ms']:.2f} ms, p99 {baseline['p99_ms']:.2f} ms"
+        )
         ok = set(result["statuses"]) == {"200"}
         met = c["per_s"] >= 0.98 * args.checks and c["p99_ms"] <= 20.0 and ok
         print(f"target ≥ 5,000 checks/s with p99 ≤ 20 ms beside the transfers: {'met' if met else 'NOT met'}")
@@ -287,6 +299,8 @@ def main() -> None:
                     "checks_p99_ms": round(c["p99_ms"], 2),
                     "transfers_per_s": round(t["per_s"], 1),
                     "transfers_p99_ms": round(t["p99_ms"], 2),
+                    "baseline_transfers_alone_per_s": round(baseline["per_s"], 1),
+                    "baseline_transfers_alone_p99_ms": round(baseline["p99_ms"], 2),
                     "all_200": ok,
                     "target_met": bool(met),
                 }

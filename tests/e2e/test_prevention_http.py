@@ -177,6 +177,29 @@ def test_a_masked_person_with_a_third_card_in_a_row_is_stopped_with_the_alternat
     assert world.post("atm-withdrawals", plain).status_code == 403
 
 
+def test_an_account_on_a_device_shared_by_many_new_accounts_is_refused_under_17_2(world: World) -> None:
+    start = time.time() - 3 * 86400
+    for i in range(3):  # three other people opened accounts on one phone within days: an organiser
+        body = {"person": person(20 + i), "device": "IMEI-35-000000-1", "at": start + i * 3600}
+        assert world.post("account-reports", body, key=world.bank).status_code == 200
+    application = {
+        "person": person(30),
+        "device": "imei-35-000000-1 ",
+        "due_diligence": {"fits_profile": True},
+    }
+    refused = world.post("account-opening/check", application, key=world.bank).json()
+    assert refused["outcome"] == "refuse"
+    [ground] = refused["grounds"]
+    assert ground["code"] == "organised_or_others_identity" and ground["article"] == "第十七条第（二）项"
+    assert ground["ground_zh"] in law.article("第十七条") and "设备" in ground["reason_zh"]
+    other = {"person": person(31), "device": "another-phone", "due_diligence": {"fits_profile": False}}
+    unfit = world.post("account-opening/check", other, key=world.bank).json()
+    assert [g["code"] for g in unfit["grounds"]] == ["does_not_fit"]
+    explained = {**other, "due_diligence": {"fits_profile": False, "explained": True}}
+    assert world.post("account-opening/check", explained, key=world.bank).json()["outcome"] == "allow"
+    assert world.post("account-opening/check", application).status_code == 403  # not an operator's check
+
+
 TIERS = {
     "tiers": [
         {"tier": "I类", "score_from": 0, "score_to": 59, "channels": ["counter", "online", "mobile"],
