@@ -267,3 +267,24 @@ def test_a_tier_table_with_a_gap_or_overlap_is_refused(world: World) -> None:
         assert refused.status_code == 400 and words in refused.json()["message_zh"]
         assert refused.json()["field"] == "tiers[1].score_from"
     assert world.post("tiers", TIERS).status_code == 403  # an operator keeps no bank's tiers
+
+
+def test_a_batch_answers_each_item_in_order_and_refuses_a_bad_one_alone(world: World) -> None:
+    items = [
+        {"route": "card-opening/check", "body": {"person": person(40)}},
+        {"route": "card-opening/check", "body": {"person": {"id_token": "NOT-HEX"}}},
+        {"route": "call-screen", "body": {"caller": "+86123"}},
+        {"route": "atm-withdrawals", "body": {"card": card(90), "atm_id": "A1"}},  # a bank's check
+        {"route": "tiers-and-more", "body": {}},
+    ]
+    answer = world.post("batch", {"items": items})
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    assert [r["ok"] for r in results] == [True, False, True, False, False]
+    assert results[0]["result"]["outcome"] == "allow"
+    assert results[1]["error"]["field"] == "items[1].person.id_token"
+    assert results[2]["result"]["action"] == "block"
+    assert results[3]["error"]["code"] == "permission_denied"
+    assert results[4]["error"]["field"] == "items[4].route"
+    too_many = world.post("batch", {"items": items * 13})
+    assert too_many.status_code == 400 and too_many.json()["field"] == "items"

@@ -9,6 +9,7 @@
     POST /api/v1/prevention/atm-withdrawals        bank: stop or allow a withdrawal (Art 18¶2)
     POST /api/v1/prevention/tiers                  bank, payment: the institution's tier table (Art 16)
     POST /api/v1/prevention/grades                 bank, payment: an account's customer risk score (Art 16)
+    POST /api/v1/prevention/batch                  up to 64 of the above in one request, answered in order
 
 Persons are sent as {"id_token": 64 hex} or {"id_number": "…"} (tokenised here, never kept); cards,
 numbers and accounts as raw values, kept only as keyed tokens. Every check is journaled with who
@@ -24,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fanzha.core.errors import NotFound, PermissionDenied, ValidationFailed
+from fanzha.core.errors import FanzhaError, NotFound, PermissionDenied, ValidationFailed
 from fanzha.core.sm import KeyedSM3
 from fanzha.identifiers import normalise
 from fanzha.identity.domain import OrgKind, Principal
@@ -35,6 +36,8 @@ from fanzha.prevention.store import PreventionStore
 from fanzha.prevention.tiers import parse_table, tier_of, tier_refusal
 
 PREFIX = "/api/v1/prevention/"
+BATCH_MAX = 64  # items in one batch: a gateway in front of many counters sends several at once
+BATCH_BODY = 64 * 1024
 _SEP = "\x1f"  # as fanzha.identifiers.IdentifierVault keys kind and value
 TELECOM = frozenset({OrgKind.TELECOM})
 FINANCE = frozenset({OrgKind.BANK, OrgKind.PAYMENT})
@@ -150,12 +153,40 @@ class Prevention:
 
     def handle(self, route: str, principal: Principal, body: object) -> dict[str, object]:
         """Dispatch one request; NotFound for an unknown route, ValidationFailed for a bad body."""
+        if route == "batch":
+            return self.batch(principal, body)
         handler = self.routes.get(route)
         if handler is None:
             raise NotFound()
         if not isinstance(body, dict):
             raise _bad("body", "请求体应为 JSON 对象", "body must be a JSON object")
         return handler(principal, body)
+
+    def batch(self, principal: Principal, body: object) -> dict[str, object]:
+        """Several checks or reports in order; each answered, or refused alone (its field under items[i])."""
+        items = body.get("items") if isinstance(body, dict) else None
+        if not isinstance(items, list) or not 1 <= len(items) <= BATCH_MAX:
+            raise _bad(
+                "items",
+                f"「items」应为 1 至 {BATCH_MAX} 项的列表",
+                f"'items' must be a list of 1 to {BATCH_MAX}",
+            )
+        results: list[dict[str, object]] = []
+        for i, item in enumerate(items):
+            route = item.get("route") if isinstance(item, dict) else None
+            try:
+                if not isinstance(route, str) or route not in self.routes:
+                    raise _bad(
+                        "route",
+                        "「route」应为本服务的一个检查或报告",
+                        "'route' must be one of this service's checks",
+                    )
+                results.append({"ok": True, "result": self.handle(route, principal, item.get("body"))})
+            except FanzhaError as error:
+                answer = error.to_dict()
+                answer["field"] = f"items[{i}]" + (f".{error.field}" if error.field else "")
+                results.append({"ok": False, "error": answer})
+        return {"results": results}
 
     # --- identifiers ---------------------------------------------------------------------------------
 

@@ -35,8 +35,8 @@ import orjson
 
 from fanzha.core.errors import FanzhaError, NotAuthenticated, ValidationFailed
 from fanzha.core.sm import KeyedSM3
+from fanzha.detect.realtime.prevention import BATCH_BODY, Prevention
 from fanzha.detect.realtime.prevention import PREFIX as PREVENTION
-from fanzha.detect.realtime.prevention import Prevention
 from fanzha.detect.realtime.state import KEY_BYTES, Accounts, DurableState
 from fanzha.identifiers import normalise
 from fanzha.identity.domain import Principal
@@ -278,14 +278,14 @@ class RealtimeApp:
         }
 
     @staticmethod
-    async def _body(receive: Receive) -> tuple[bytes, int]:
+    async def _body(receive: Receive, limit: int = MAX_BODY) -> tuple[bytes, int]:
         chunks: list[bytes] = []
         size = 0
         while True:
             message = await receive()
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size <= MAX_BODY:
+            if size <= limit:
                 chunks.append(chunk)
             if not message.get("more_body"):
                 break
@@ -305,14 +305,15 @@ class RealtimeApp:
 
     async def _prevent(self, scope: Scope, receive: Receive, route: str) -> tuple[int, bytes]:
         """A prevention check or report (fanzha.prevention); the key's organisation is the asker."""
-        raw, size = await self._body(receive)
+        limit = BATCH_BODY if route == "batch" else MAX_BODY
+        raw, size = await self._body(receive, limit)
         assert self.prevention is not None
         try:
             who = await self.keys.check(_secret(scope))
             if not isinstance(who, Principal):
                 raise NotAuthenticated()
-            if size > MAX_BODY:
-                raise ValidationFailed("请求体过大", f"body over {MAX_BODY} bytes", field="body")
+            if size > limit:
+                raise ValidationFailed("请求体过大", f"body over {limit} bytes", field="body")
             try:
                 body = orjson.loads(raw)
             except orjson.JSONDecodeError:
