@@ -10,7 +10,7 @@ checks, call screens, account-opening checks and ATM withdrawals, interleaved wi
 each request from when it was due (no coordinated omission) and reporting each stream on its own.
 Baseline, in the same run: the transfer decisions alone at their rate (the service without the checks).
 
-    .venv/bin/python bench/prevention.py --quick     # 10 s of load, under a minute
+    .venv/bin/python bench/prevention.py --quick     # 7 s a phase, under a minute
     .venv/bin/python bench/prevention.py             # 30 s
 """
 
@@ -269,7 +269,7 @@ def main() -> None:
     if args._gen:
         generator_main(args)
         return
-    seconds = args.seconds or (8 if args.quick else 30)
+    seconds = args.seconds or (7 if args.quick else 30)
     tmp = Path(tempfile.mkdtemp(prefix="fanzha-prevention-"))
     try:
         env, bank, sample_cards = prepare(tmp, samples=200)
