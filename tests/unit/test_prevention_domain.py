@@ -306,3 +306,16 @@ def test_the_store_counts_cards_across_operators_and_survives_a_restart(tmp_path
     assert again.person("p").per_operator() == {"A": 1, "B": 1}
     assert again.person("q").per_operator() == {"A": 1}
     again.close()
+
+
+def test_checks_go_to_the_days_audit_file_and_are_not_replayed(tmp_path: Any) -> None:
+    store = PreventionStore(tmp_path)
+    store.audit({"t": "check", "id": "x", "person": "p", "outcome": "refuse"}, NOW)
+    store.record({"t": "card_opened", "person": "p", "card": "c", "op": "A", "at": NOW})
+    store.close()
+    [audit] = tmp_path.glob("audit-*.jsonl")
+    assert b'"outcome":"refuse"' in audit.read_bytes()
+    assert b'"check"' not in (tmp_path / "prevention.jsonl").read_bytes()
+    again = PreventionStore(tmp_path)
+    assert again.person("p").per_operator() == {"A": 1} and again.audited == 0
+    again.close()

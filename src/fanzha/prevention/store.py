@@ -9,7 +9,9 @@ accounts appear only as keyed tokens (Art 9).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,7 @@ from fanzha.prevention.domain import DAY_S, LinkCounts, Withdrawal
 from fanzha.prevention.tiers import Tier, parse_table
 
 JOURNAL = "prevention.jsonl"
+AUDIT = "audit-{day}.jsonl"  # checks and outcomes: a day's file each, kept, never replayed
 MAX_OPENINGS = 64  # openings remembered per person for the age-band rule
 LINK_KINDS = ("device", "contact", "address")
 ATM_KEEP_S = 4 * 3600  # withdrawals older than this never count as "in a row"
@@ -52,8 +55,10 @@ class PreventionStore:
         self.grades: dict[tuple[int, str], int] = {}
         self.tiers: dict[int, tuple[Tier, ...]] = {}
         self.spent: dict[tuple[str, int], int] = {}
-        self.outcomes = 0
+        self.audited = 0
         self._fd: int | None = None
+        self._audit: tuple[str, int] | None = None  # (day, descriptor) of the open audit file
+        self.directory = directory
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
             path = directory / JOURNAL
@@ -78,17 +83,39 @@ class PreventionStore:
             os.write(self._fd, orjson.dumps(entry) + b"\n")
         self._apply(entry)
 
+    def audit(self, entry: dict[str, Any], at: float) -> None:
+        """Append a check or an outcome to the day's audit file (who asked, about whom, what was answered).
+
+        Kept apart from the journal: it changes no state, so a restart need not replay it, and it can be
+        archived by day.
+        """
+        self.audited += 1
+        if self.directory is None:
+            return
+        day = time.strftime("%Y%m%d", time.gmtime(at))
+        if self._audit is None or self._audit[0] != day:
+            if self._audit is not None:
+                os.fsync(self._audit[1])
+                os.close(self._audit[1])
+            path = self.directory / AUDIT.format(day=day)
+            self._audit = (day, os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
+        os.write(self._audit[1], orjson.dumps(entry) + b"\n")
+
     def sync(self) -> None:
-        """fsync the journal (called off the event loop, now and then)."""
-        if self._fd is not None:
-            os.fsync(self._fd)
+        """fsync the journal and the audit file (called off the event loop, now and then)."""
+        audit = self._audit
+        for fd in (self._fd, audit[1] if audit else None):
+            if fd is not None:
+                with contextlib.suppress(OSError):  # the audit file rotated and closed meanwhile
+                    os.fsync(fd)
 
     def close(self) -> None:
-        """fsync and close the journal."""
-        if self._fd is not None:
-            os.fsync(self._fd)
-            os.close(self._fd)
-            self._fd = None
+        """fsync and close the journal and the audit file."""
+        for fd in (self._fd, self._audit[1] if self._audit else None):
+            if fd is not None:
+                os.fsync(fd)
+                os.close(fd)
+        self._fd, self._audit = None, None
 
     def _apply(self, e: dict[str, Any]) -> None:
         kind = e["t"]
@@ -113,8 +140,6 @@ class PreventionStore:
         elif kind == "paid":
             key = (e["account"], local_day(e["at"]))
             self.spent[key] = self.spent.get(key, 0) + e["fen"]
-        elif kind == "outcome":
-            self.outcomes += 1
 
     # --- cards (Art 10) ----------------------------------------------------------------------------
 

@@ -243,7 +243,8 @@ class Prevention:
         check_id = uuid.uuid4().hex
         grounds = answer.get("grounds", [])
         codes = [g["code"] for g in grounds] if isinstance(grounds, list) else []
-        self.store.record(
+        now = self.clock()
+        self.store.audit(
             {
                 "t": "check",
                 "id": check_id,
@@ -253,8 +254,9 @@ class Prevention:
                 "person": person,
                 "outcome": answer["outcome"],
                 "grounds": codes,
-                "at": self.clock(),
-            }
+                "at": now,
+            },
+            now,
         )
         return {"check_id": check_id, **answer}
 
@@ -382,16 +384,9 @@ class Prevention:
                 "'outcome' must be opened, refused or abandoned",
             )
         note = _text(body, "note", limit=500) or ""
-        self.store.record(
-            {
-                "t": "outcome",
-                "check": check_id,
-                "org": principal.org_id,
-                "outcome": done,
-                "note": note,
-                "at": self.clock(),
-            }
-        )
+        now = self.clock()
+        entry = {"t": "outcome", "check": check_id, "org": principal.org_id, "key": principal.api_key_id}
+        self.store.audit({**entry, "outcome": done, "note": note, "at": now}, now)
         return {"ok": True, "check_id": check_id, "outcome": done}
 
     # --- Art 12¶2 ------------------------------------------------------------------------------------
