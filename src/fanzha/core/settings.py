@@ -114,6 +114,40 @@ class Settings(BaseSettings):
     # Days before a freeze ends that the police are warned (event and console list), so a renewal
     # (Art 19¶1, before expiry) is not missed.
     funds_expiry_warning_days: int = Field(default=7, ge=1, le=60)
+    # Prevention (docs/prevention.md). Art 10(一): cards per person per operator (national: 5), and an
+    # optional cap across all operators.
+    prevention_card_limit: int = Field(default=5, ge=1, le=100)
+    prevention_card_limit_total: int | None = Field(default=None, ge=1, le=500)
+    # Art 10(三) configured: an age band opening more than `cards` within `days` is refused.
+    prevention_age_bursts: list[dict[str, int]] = Field(
+        default_factory=lambda: [{"min_age": 16, "max_age": 25, "cards": 3, "days": 7}]
+    )
+    # Art 17(二): one device, contact or address across more than this many new accounts in `days`.
+    prevention_link_limit: int = Field(default=3, ge=1, le=1000)
+    prevention_link_days: int = Field(default=7, ge=1, le=365)
+    # Art 12¶2: calling-code prefixes of the regions where overseas fraud is rife (calls get a label).
+    prevention_risky_prefixes: list[str] = Field(
+        default_factory=lambda: [
+            "+95",
+            "+855",
+            "+856",
+            "+63",
+            "+60",
+            "+66",
+            "+971",
+            "+852",
+            "+853",
+            "+886",
+            "+84",
+        ]
+    )
+    # Art 12¶2: seconds between refreshes of the sample numbers the call screen blocks (within 1 s).
+    prevention_sample_refresh_s: float = Field(default=0.25, gt=0, le=60)
+    # Art 18¶2: withdrawals this close at one ATM by one person are "in a row"; this many cards stop it;
+    # the lower limit (fen) offered as an alternative for a genuine need.
+    prevention_atm_row_s: int = Field(default=1800, ge=60, le=86400)
+    prevention_atm_many_cards: int = Field(default=3, ge=2, le=50)
+    prevention_atm_lower_limit_fen: int = Field(default=200_000, ge=100, le=10**9)
 
     @field_validator("log_level", mode="before")
     @classmethod

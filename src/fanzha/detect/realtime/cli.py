@@ -37,10 +37,11 @@ def build_app(
     settings = Settings()
     platform = build_platform(settings)
 
-    def resolve(secret: str) -> None:
+    def resolve(secret: str) -> object:
         """The platform's own key check and permission check, both audited (Art 26)."""
         principal = platform.auth.resolve_api_key(secret, "")
         platform.identity.authorise(principal, Permission.SAMPLE_LOOKUP, "POST /api/v1/detect/realtime")
+        return principal
 
     samples: SampleCheck
     if platform_url:
@@ -53,6 +54,7 @@ def build_app(
         samples = PrefixSamples(lambda: {kind: platform.filters.snapshot(kind).prefixes for kind in KINDS})
     samples.refresh()
     state = DurableState(state_dir, fsync_every_s=fsync_every_s)
+    prevention, call_samples = _prevention(platform, settings, state_dir, platform_url)
     return RealtimeApp(
         state,
         samples,
@@ -60,7 +62,45 @@ def build_app(
         Tokeniser(settings.token_key),
         refresh_every_s=refresh_every_s,
         snapshot_every_s=snapshot_every_s,
+        prevention=prevention,
+        call_samples=call_samples,
+        call_refresh_s=settings.prevention_sample_refresh_s,
     )
+
+
+CALL_KINDS = ("phone", "resident_id")  # Art 12¶2 sample numbers; Art 17(四) sample ID numbers
+
+
+def _prevention(platform: Any, settings: Any, state_dir: Path, platform_url: str | None) -> tuple[Any, Any]:
+    """The prevention checks (fanzha.prevention) over the platform's records, and their sample set."""
+    import httpx
+
+    from fanzha.detect.realtime.prevention import Prevention, PreventionConfig
+    from fanzha.detect.realtime.server import FilterSamples, PrefixSamples, SampleCheck
+    from fanzha.prevention.sources import Alerts, FraudCards, TableLists
+    from fanzha.prevention.store import PreventionStore
+
+    call_samples: SampleCheck
+    if platform_url:
+        from fanzha.client import SampleFilter
+
+        key = os.environ.get("FANZHA_REALTIME_API_KEY", "")
+        http = httpx.Client(base_url=platform_url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+        call_samples = FilterSamples(SampleFilter(http, settings.token_key, CALL_KINDS))
+    else:
+        call_samples = PrefixSamples(lambda: {k: platform.filters.snapshot(k).prefixes for k in CALL_KINDS})
+    call_samples.refresh()
+    prevention = Prevention(
+        PreventionStore(state_dir / "prevention"),
+        PreventionConfig.from_settings(settings),
+        settings.token_key,
+        TableLists(platform.sessions, platform.clock.now),
+        FraudCards(platform.sessions),
+        Alerts(platform.sessions),
+        call_samples.is_sample,
+    )
+    prevention.refresh()
+    return prevention, call_samples
 
 
 def serve(

@@ -35,8 +35,11 @@ import orjson
 
 from fanzha.core.errors import FanzhaError, NotAuthenticated, ValidationFailed
 from fanzha.core.sm import KeyedSM3
+from fanzha.detect.realtime.prevention import BATCH_BODY, Prevention
+from fanzha.detect.realtime.prevention import PREFIX as PREVENTION
 from fanzha.detect.realtime.state import KEY_BYTES, Accounts, DurableState
 from fanzha.identifiers import normalise
+from fanzha.identity.domain import Principal
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -116,19 +119,20 @@ class KeyCache:
     def __init__(self, resolve: Callable[[str], object], ttl_s: float = 60.0) -> None:
         self._resolve = resolve
         self._ttl = ttl_s
-        self._known: dict[bytes, float] = {}
+        self._known: dict[bytes, tuple[float, object]] = {}
 
-    async def check(self, secret: str) -> None:
-        """Return when the key is good; raise NotAuthenticated or PermissionDenied otherwise."""
+    async def check(self, secret: str) -> object:
+        """The principal `resolve` returned for a good key; raises NotAuthenticated or PermissionDenied."""
         if not secret.startswith(KEY_PREFIX):
             raise NotAuthenticated()
         digest = hashlib.sha256(secret.encode()).digest()
-        until = self._known.get(digest)
+        known = self._known.get(digest)
         now = time.monotonic()
-        if until is not None and until > now:
-            return
-        await asyncio.get_running_loop().run_in_executor(None, self._resolve, secret)
-        self._known[digest] = now + self._ttl
+        if known is not None and known[0] > now:
+            return known[1]
+        who = await asyncio.get_running_loop().run_in_executor(None, self._resolve, secret)
+        self._known[digest] = (now + self._ttl, who)
+        return who
 
 
 class Tokeniser:
@@ -221,8 +225,14 @@ class RealtimeApp:
         refresh_every_s: float = 30.0,
         snapshot_every_s: float = 300.0,
         clock: Callable[[], float] = time.time,
+        prevention: Prevention | None = None,
+        call_samples: SampleCheck | None = None,
+        call_refresh_s: float = 0.25,
     ) -> None:
         self.state = state
+        self.prevention = prevention
+        self.call_samples = call_samples
+        self.call_refresh_s = call_refresh_s
         self.samples = samples
         self.keys = keys
         self.tokeniser = tokeniser
@@ -243,6 +253,8 @@ class RealtimeApp:
         path, method = scope["path"], scope["method"]
         if path == PATH and method == "POST":
             status, body = await self._decide(scope, receive)
+        elif path.startswith(PREVENTION) and method == "POST" and self.prevention is not None:
+            status, body = await self._prevent(scope, receive, path[len(PREVENTION) :])
         elif path == "/healthz" and method == "GET":
             status, body = 200, orjson.dumps(self.health())
         else:
@@ -261,29 +273,59 @@ class RealtimeApp:
             "accounts": len(self.state.accounts),
             "recorded": self.state.recorded,
             "samples": len(self.samples),
+            "call_samples": len(self.call_samples) if self.call_samples is not None else 0,
+            "persons": len(self.prevention.store.persons) if self.prevention is not None else 0,
         }
 
-    async def _decide(self, scope: Scope, receive: Receive) -> tuple[int, bytes]:
+    @staticmethod
+    async def _body(receive: Receive, limit: int = MAX_BODY) -> tuple[bytes, int]:
         chunks: list[bytes] = []
         size = 0
         while True:
             message = await receive()
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size <= MAX_BODY:
+            if size <= limit:
                 chunks.append(chunk)
             if not message.get("more_body"):
                 break
+        return b"".join(chunks), size
+
+    async def _decide(self, scope: Scope, receive: Receive) -> tuple[int, bytes]:
+        raw, size = await self._body(receive)
         try:
-            await self.keys.check(_secret(scope))
+            who = await self.keys.check(_secret(scope))
             if size > MAX_BODY:
                 raise ValidationFailed("请求体过大", f"body over {MAX_BODY} bytes", field="body")
-            return 200, orjson.dumps(self.decide(b"".join(chunks)))
+            org_id = getattr(who, "org_id", None)
+            return 200, orjson.dumps(self.decide(raw, org_id))
         except FanzhaError as error:
             status = 400 if isinstance(error, ValidationFailed) else error.status
             return status, orjson.dumps(error.to_dict())
 
-    def decide(self, raw: bytes) -> dict[str, object]:
+    async def _prevent(self, scope: Scope, receive: Receive, route: str) -> tuple[int, bytes]:
+        """A prevention check or report (fanzha.prevention); the key's organisation is the asker."""
+        limit = BATCH_BODY if route == "batch" else MAX_BODY
+        raw, size = await self._body(receive, limit)
+        assert self.prevention is not None
+        try:
+            who = await self.keys.check(_secret(scope))
+            if not isinstance(who, Principal):
+                raise NotAuthenticated()
+            if size > limit:
+                raise ValidationFailed("请求体过大", f"body over {limit} bytes", field="body")
+            try:
+                body = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                raise ValidationFailed(
+                    "请求体不是有效的 JSON", "body is not valid JSON", field="body"
+                ) from None
+            return 200, orjson.dumps(self.prevention.handle(route, who, body))
+        except FanzhaError as error:
+            status = 400 if isinstance(error, ValidationFailed) else error.status
+            return status, orjson.dumps(error.to_dict())
+
+    def decide(self, raw: bytes, org_id: int | None = None) -> dict[str, object]:
         """Validate one transfer, decide, record it; a refusal leaves the state unchanged."""
         try:
             body = orjson.loads(raw)
@@ -301,6 +343,22 @@ class RealtimeApp:
         amount = _amount(body.get("amount"))
         at = _at(body.get("at"), self.clock())
         token_hex = payee.hex()
+        # Art 16: the payer's tier (its institution's table) may refuse the payment outright.
+        if self.prevention is not None and org_id is not None:
+            refusal = self.prevention.transfer_limit(org_id, payer.hex(), body, round(amount * 100), at)
+            if refusal is not None:
+                return {
+                    "txn_id": txn_id,
+                    "outcome": "refuse",
+                    "score": 100,
+                    "rules": ["tier_limit"],
+                    "reasons_zh": [refusal["reason_zh"]],
+                    "reasons_en": [refusal["reason_en"]],
+                    "legal_basis": ["第十六条"],
+                    "tier": refusal,
+                    "payee_sample": False,
+                    "payee_token": token_hex,
+                }
         is_sample = self.samples.is_sample(kind, token_hex)
         payer_key, payee_key = payer[:KEY_BYTES], payee[:KEY_BYTES]
         decision = self.state.evaluate(payer_key, payee_key, amount, at, is_sample)
@@ -336,6 +394,8 @@ class RealtimeApp:
         gc.freeze()
         self._tasks.append(asyncio.create_task(self._every(FREEZE_EVERY_S, self._freeze)))
         self._tasks.append(asyncio.create_task(self._every(self.refresh_every_s, self._refresh)))
+        if self.call_samples is not None:  # Art 12¶2: a new sample number blocks within a second
+            self._tasks.append(asyncio.create_task(self._every(self.call_refresh_s, self._refresh_calls)))
 
     async def stop(self) -> None:
         """Stop the loops, snapshot and close the journal."""
@@ -346,6 +406,8 @@ class RealtimeApp:
         self._tasks.clear()
         if isinstance(self.state, DurableState):
             self.state.close(snapshot=True)
+        if self.prevention is not None:
+            self.prevention.store.close()
 
     @staticmethod
     async def _every(seconds: float, job: Callable[[], Awaitable[None]]) -> None:
@@ -364,6 +426,15 @@ class RealtimeApp:
 
     async def _refresh(self) -> None:
         await asyncio.to_thread(self.samples.refresh)
+        if self.prevention is not None:
+            await asyncio.to_thread(self.prevention.refresh)
+            await asyncio.to_thread(self.prevention.store.sync)
+
+    async def _refresh_calls(self) -> None:
+        if self.call_samples is not None:
+            await asyncio.to_thread(self.call_samples.refresh)
+        if self.prevention is not None:  # the prevention journal reaches the disk within this interval
+            await asyncio.to_thread(self.prevention.store.sync)
 
     async def _snapshot(self) -> None:
         if isinstance(self.state, DurableState):
