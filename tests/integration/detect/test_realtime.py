@@ -205,3 +205,20 @@ def test_the_state_survives_a_kill_and_a_restart(service: Service) -> None:
     assert service.health()["recorded"] == 5
     sixth = service.post(transfer(card(405), MULE, 3000.0, start + 60)).json()
     assert "fan_in" in sixth["rules"] and "6 个不同账户" in sixth["reasons_zh"][0]
+
+
+def test_the_service_logs_as_settings_say(service: Service) -> None:
+    """FANZHA_LOG_FORMAT and FANZHA_LOG_LEVEL reach the real-time service as they reach the web server."""
+    import json
+
+    service.stop()
+    service.env = {**service.env, "FANZHA_LOG_FORMAT": "json", "FANZHA_LOG_LEVEL": "INFO"}
+    service.start()
+    proc = service.proc
+    assert proc is not None and proc.stderr is not None
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=30)
+    lines = [line for line in proc.stderr.read().decode().splitlines() if line.startswith("{")]
+    records = [json.loads(line) for line in lines]
+    assert any("startup complete" in str(r.get("message", r.get("msg", ""))) for r in records), lines
+    service.proc = None

@@ -122,6 +122,10 @@ def serve(
     """实时转账决策服务 Serve transfer-time decisions (Art 18¶4): sample payees, velocity, pass-through."""
     import uvicorn
 
+    from fanzha.core import logs
+    from fanzha.core.settings import Settings
+
+    settings = Settings()
     app = build_app(state_dir, platform_url, refresh, snapshot)
     fast = (
         importlib.util.find_spec("uvloop") is not None and importlib.util.find_spec("httptools") is not None
@@ -137,7 +141,9 @@ def serve(
         access_log=False,
         proxy_headers=False,
         timeout_keep_alive=75,  # banks' systems hold pooled connections open
-        log_level="warning",
+        # FANZHA_LOG_LEVEL and FANZHA_LOG_FORMAT, as for the web server (no access log: it is the hot path).
+        log_config=logs.dict_config(settings),
+        log_level=settings.log_level.lower(),
         backlog=4096,
     )
 
