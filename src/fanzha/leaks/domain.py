@@ -1,0 +1,92 @@
+"""Common-point analysis across victims (Art 26: personal information of fraud targets protected).
+
+For every party that holds customer records (a shop, a courier branch, a platform), compare the
+share of victims who dealt with it with its share of the population. A leaked party explains far
+more victims than its size: lift = victims' share / population share. Ranked by how unlikely that
+many victims would be if targets were drawn at random (binomial tail), so a tiny shop with one
+victim does not outrank a courier branch that explains a third of them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+MIN_VICTIMS = 3  # fewer shared victims is coincidence, not a lead
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One party and how much of the victimisation it explains."""
+
+    party_id: str
+    party_kind: str
+    party_name: str
+    customers: int
+    victims: int
+    victim_share: float  # of all victims analysed
+    population_share: float  # of everyone with dealings
+    lift: float
+    excess_victims: float  # victims beyond what its size predicts
+    log10_p: float  # log10 of P(at least this many victims by chance); more negative is stronger
+
+
+def _log10_binom_tail(k: int, n: int, p: float) -> float:
+    """log10 P(X ≥ k) for X ~ Binomial(n, p), summed in log space (exact, no scipy needed)."""
+    if k <= 0:
+        return 0.0
+    if p <= 0:
+        return -math.inf
+    if p >= 1:
+        return 0.0
+    terms = [
+        math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * math.log(p) + (n - i) * math.log1p(-p)
+        for i in range(k, n + 1)
+    ]
+    m = max(terms)
+    return (m + math.log(sum(math.exp(t - m) for t in terms))) / math.log(10)
+
+
+def rank_sources(
+    dealings: Iterable[tuple[int, str]],
+    victims: Iterable[int],
+    parties: Mapping[str, tuple[str, str]],
+    population: int,
+    min_victims: int = MIN_VICTIMS,
+) -> list[Candidate]:
+    """Candidate leak sources, strongest first.
+
+    `dealings` are (person, party id) pairs; `parties` maps a party id to (kind, name); `population`
+    counts the people the dealings cover.
+    """
+    if population <= 0:
+        raise ValueError("population must be positive")
+    vset = set(victims)
+    n_v = len(vset)
+    customers: dict[str, set[int]] = {}
+    for person, party in dealings:
+        customers.setdefault(party, set()).add(person)
+    out: list[Candidate] = []
+    for party, who in customers.items():
+        hit = len(who & vset)
+        if hit < min_victims or n_v == 0:
+            continue
+        pop_share = len(who) / population
+        vic_share = hit / n_v
+        kind, name = parties.get(party, ("", party))
+        out.append(
+            Candidate(
+                party_id=party,
+                party_kind=kind,
+                party_name=name,
+                customers=len(who),
+                victims=hit,
+                victim_share=round(vic_share, 4),
+                population_share=round(pop_share, 4),
+                lift=round(vic_share / pop_share, 2),
+                excess_victims=round(hit - n_v * pop_share, 1),
+                log10_p=round(_log10_binom_tail(hit, n_v, pop_share), 2),
+            )
+        )
+    return sorted(out, key=lambda c: (c.log10_p, -c.lift, c.party_id))
