@@ -41,7 +41,10 @@ def main() -> None:
     low = r.false_alarms[r.engine]["low_and_above"]
     sweep = {str(s["contact_delay_s"]): s["prevented_fen"] for s in r.delay_sweep}
     print(f"{people:,} people x {days} days: generated in {t_gen:.1f} s, backtest in {t_bt:.1f} s")
-    print(f"loss {r.loss_fen / 100:,.0f} yuan; prevented {o.prevented_fen / 100:,.0f} yuan ({o.prevented_share:.1%})")
+    print(
+        f"loss {r.loss_fen / 100:,.0f} yuan; prevented {o.prevented_fen / 100:,.0f} yuan "
+        f"({o.prevented_share:.1%})"
+    )
     print(
         json.dumps(
             {

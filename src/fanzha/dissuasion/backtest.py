@@ -155,9 +155,7 @@ def false_alarms(w: World) -> dict[str, Any]:
     return {w.engine: out}
 
 
-def run(
-    directory: Path, policy: WarningPolicy | None = None, model: EffectModel | None = None
-) -> Report:
+def run(directory: Path, policy: WarningPolicy | None = None, model: EffectModel | None = None) -> Report:
     """The backtest of `policy` on the province in `directory`, with the delay sweep."""
     policy = policy or WarningPolicy()
     model = model or EffectModel()

@@ -60,7 +60,8 @@ def backtest(
         f"付款前触达 / victims reached before paying: {o.victims_reached_before_paying}/{report.victims}",
         f"预警 / warnings: {o.warnings}; 每名受害人 / per victim {o.warnings_per_victim}",
         f"普通人 / ordinary people: {o.warnings_to_ordinary}; 每名被标记普通人短信 / SMS per flagged "
-        f"ordinary person {o.sms_per_flagged_ordinary}; 单人最多短信 / max SMS per person {o.max_sms_per_person}",
+        f"ordinary person {o.sms_per_flagged_ordinary}; 单人最多短信 / max SMS per person "
+        f"{o.max_sms_per_person}",
         f"误报率 / false-alarm rate (low+): {low['false_alarm_rate']}; 每名目标对应普通人 / ordinary per "
         f"target {low['ordinary_per_target']}",
         "联系时延 / contact delay → 挽损 / prevented:",

@@ -19,7 +19,8 @@ def analyse(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Parties whose customers are victims far beyond their share of the population."""
-    from fanzha.leaks.simulated import MissingDealings, analyse as run, planted
+    from fanzha.leaks.simulated import MissingDealings, planted
+    from fanzha.leaks.simulated import analyse as run
 
     try:
         ranked = run(province)[:top]

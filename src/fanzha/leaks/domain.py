@@ -41,7 +41,11 @@ def _log10_binom_tail(k: int, n: int, p: float) -> float:
     if p >= 1:
         return 0.0
     terms = [
-        math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * math.log(p) + (n - i) * math.log1p(-p)
+        math.lgamma(n + 1)
+        - math.lgamma(i + 1)
+        - math.lgamma(n - i + 1)
+        + i * math.log(p)
+        + (n - i) * math.log1p(-p)
         for i in range(k, n + 1)
     ]
     m = max(terms)

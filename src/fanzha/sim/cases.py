@@ -146,7 +146,7 @@ class CaseRunner:
             else:
                 self._chat(g, pb.platforms[stage.platform], person, t, stage, fill, code, case, stage_no)
             t += int(rng.integers(1, 6)) * MIN
-            self.stages.append((case, stage_no, t, stage.channel, stage.action, amount))
+            self.stages.append((case, stage_no, t, stage.channel, stage.action or "", amount))
             if stage.action == "visit" and url >= 0:
                 self._add(
                     "web_visits",

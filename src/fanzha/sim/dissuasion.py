@@ -47,7 +47,8 @@ class EffectModel:
         """Probability that one warning by `channel` at `stage`, `hours_in` into the scam, stops it."""
         base = {"sms": self.p_sms, "call": self.p_call, "visit": self.p_visit}[channel]
         factor = {"contacted": 1.0, "engaged": self.engaged_factor, "paying": self.paying_factor}[stage]
-        return base * factor * 0.5 ** (max(0.0, hours_in) / self.half_life_h)
+        decay: float = 0.5 ** (max(0.0, hours_in) / self.half_life_h)
+        return base * factor * decay
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ _LEAK_SCHEMA = (
 def case_stages_table(run: CaseRunner) -> pa.Table:
     """case_stages: every stage of every case, in time order within the case."""
     rows = sorted(run.stages)
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(6)]
+    cols: list[tuple[object, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in range(6)]
     return pa.table(
         {
             "case_id": pa.array(cols[0], pa.int64()),
