@@ -68,3 +68,33 @@ def backtest(
         *(f"  {s['contact_delay_s'] // 60:>5} min → {_yuan(s['prevented_fen'])}" for s in report.delay_sweep),
     ]
     typer.echo("\n".join(lines))
+
+
+@app.command()
+def profile(
+    province: Annotated[Path, typer.Argument(help="a directory from `fanzha sim generate`")],
+    month: Annotated[str, typer.Option("--month", help="YYYY-MM; all days when omitted")] = "",
+    top: Annotated[int, typer.Option("--top", min=1, help="groups suggested")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """The month's victim profile (Art 7-8) and the groups most at risk for publicity."""
+    from dataclasses import asdict
+    from datetime import date
+
+    from fanzha.dissuasion.publicity import most_at_risk, simulated_profile
+
+    try:
+        first = date.fromisoformat(month + "-01") if month else None
+    except ValueError:
+        typer.echo("bad --month: use YYYY-MM", err=True)
+        raise typer.Exit(code=2) from None
+    groups = simulated_profile(province, first)
+    risk = most_at_risk(groups, top)
+    if as_json:
+        body = {"groups": [asdict(g) for g in groups], "most_at_risk": [asdict(g) for g in risk]}
+        typer.echo(json.dumps(body, ensure_ascii=False))
+        return
+    typer.echo("重点宣传对象 / groups most at risk (victims' share ÷ population share):")
+    for g in risk:
+        shares = f"{g.victim_share:.0%} vs {g.population_share:.0%}"
+        typer.echo(f"  {g.dimension} {g.label}: {g.victims} 人, {shares} → {g.risk_ratio}×")
