@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     # Days before a freeze ends that the police are warned (event and console list), so a renewal
     # (Art 19¶1, before expiry) is not missed.
     funds_expiry_warning_days: int = Field(default=7, ge=1, le=60)
+    # A province's analysis files (`fanzha sim generate --extras`, or an export in the same layout) from
+    # which the console draws the victim profile (Art 7-8) and the leak-source ranking (Art 26); unset:
+    # those pages show campaign and report records only.
+    analysis_province_dir: str | None = None
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -94,3 +94,21 @@ def rank_sources(
             )
         )
     return sorted(out, key=lambda c: (c.log10_p, -c.lift, c.party_id))
+
+
+# The leak-report workflow (Art 26¶1: the processor finds the cause and remedies; ¶2: the supervising
+# department checks and refers unlawful processing to the police).
+SUSPECTED, REFERRED, CONFIRMED, DISMISSED = "suspected", "referred", "confirmed", "dismissed"
+STATUSES = (SUSPECTED, REFERRED, CONFIRMED, DISMISSED)
+NEXT: dict[str, frozenset[str]] = {
+    SUSPECTED: frozenset({REFERRED, DISMISSED}),
+    REFERRED: frozenset({CONFIRMED, DISMISSED}),
+    CONFIRMED: frozenset(),
+    DISMISSED: frozenset(),
+}
+PARTY_KINDS = ("merchant", "courier", "platform", "school", "hospital", "other")
+
+
+def can_move(current: str, to: str) -> bool:
+    """Whether a report in `current` may move to `to` (no way back from confirmed or dismissed)."""
+    return to in NEXT.get(current, frozenset())
