@@ -110,7 +110,7 @@ class PublicityService:
             session.add(row)
             session.flush()
             self._audit.record(session, actor_of(principal), ACTION, object_type="campaign", object_id=row.id)
-            session.expunge(row)
+            session.commit()
             return row
 
     def campaigns(self, principal: Principal, limit: int = 200) -> list[PublicityCampaign]:

@@ -108,7 +108,7 @@ class LeakService:
             self._audit.record(
                 session, actor_of(principal), action, object_type="leak_report", object_id=row.id
             )
-            session.expunge(row)
+            session.commit()
             return row
 
     def move(self, principal: Principal, report_id: int, status: str, note: str = "") -> LeakReport:
@@ -137,7 +137,7 @@ class LeakService:
                 session, actor_of(principal), action, object_type="leak_report", object_id=row.id,
                 detail={"status": status},
             )  # fmt: skip
-            session.expunge(row)
+            session.commit()
             return row
 
     def reports(self, principal: Principal, limit: int = 200) -> list[LeakReport]:
