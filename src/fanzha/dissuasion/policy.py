@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+# Art 28¶2: the cited paragraph and the phrase the policy implements (checked against the shipped text).
+BASIS = ("第二十八条第二款", "根据风险高低，及时采取电话、短信、上门见面等方式进行劝阻")
 LEVELS = ("low", "medium", "high")
 RANK = {lvl: i for i, lvl in enumerate(LEVELS)}
 

@@ -18,6 +18,11 @@ import pyarrow.parquet as pq
 
 from fanzha.web.charts import Chart, bar
 
+# Art 7¶2 and Art 8¶1: aim publicity by region, group and case trends, and by the victims' distribution.
+BASIS = (
+    ("第七条第二款", "结合重点行业、区域、群体特点和案件态势"),
+    ("第八条第一款", "结合电信网络诈骗受害群体分布特征"),
+)
 DIMENSIONS = ("region", "age_band", "occupation", "scam_type")
 AGE_BANDS = ((0, 17, "0-17"), (18, 29, "18-29"), (30, 39, "30-39"), (40, 49, "40-49"), (50, 64, "50-64"),
              (65, 200, "65+"))  # fmt: skip

@@ -13,6 +13,8 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+# Art 26¶1: a processor who finds a leak traces its cause and remedies it (the report workflow's aim).
+BASIS = ("第二十六条第一款", "发现个人信息泄露的，应当立即查明原因并采取补救措施")
 MIN_VICTIMS = 3  # fewer shared victims is coincidence, not a lead
 
 
