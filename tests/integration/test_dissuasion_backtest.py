@@ -76,3 +76,14 @@ def test_false_alarms_fall_with_the_level(extra: Path) -> None:
     low, high = fa["low_and_above"], fa["high_and_above"]
     assert low["ordinary_per_target"] > high["ordinary_per_target"]
     assert low["false_alarm_rate"] > high["false_alarm_rate"]
+
+
+def test_breakdowns_add_up(extra: Path) -> None:
+    o = run(extra).with_policy
+    assert sum(v["loss_fen"] for v in o.by_scam_type.values()) == sum(
+        v["loss_fen"] for v in o.by_region.values()
+    )
+    assert sum(v["prevented_fen"] for v in o.by_scam_type.values()) == pytest.approx(o.prevented_fen, abs=50)
+    stopped = sum(o.stopped_by_channel.values())
+    assert stopped == pytest.approx(sum(o.stopped_by_level.values()), abs=0.05) and stopped > 0
+    assert o.stopped_by_channel["call"] > 0

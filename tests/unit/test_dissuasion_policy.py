@@ -61,3 +61,14 @@ def test_warning_after_the_last_payment_saves_nothing() -> None:
     early = expected_prevented(stages, [Contact(60, "call")], EffectModel())
     late = expected_prevented(stages, [Contact(H + 60, "call")], EffectModel())
     assert 0 < late < early <= 10_000
+
+
+def test_stops_are_attributed_to_the_contacts_before_the_last_payment() -> None:
+    from fanzha.sim.dissuasion import stops_by_contact
+
+    stages = [Stage(0, 0, False), Stage(2 * H, 5_000, True), Stage(3 * H, 5_000, True)]
+    contacts = [Contact(4 * H, "visit"), Contact(60, "sms"), Contact(H, "call")]
+    got = stops_by_contact(stages, contacts, EffectModel())
+    assert got[0] == 0  # after the last payment
+    assert got[1] > 0 and got[2] > 0
+    assert got[2] == pytest.approx((1 - got[1]) * EffectModel().p_stop("call", "contacted", 1))

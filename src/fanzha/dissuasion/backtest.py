@@ -20,7 +20,14 @@ from fanzha.detect.engines.victims import PotentialVictimV1
 from fanzha.detect.province import Province
 from fanzha.dissuasion.policy import LEVELS, RANK, Warning, WarningPolicy, plan
 from fanzha.dissuasion.timeline import alerts_over_time
-from fanzha.sim.dissuasion import Contact, EffectModel, Stage, expected_prevented, reached_in_time
+from fanzha.sim.dissuasion import (
+    Contact,
+    EffectModel,
+    Stage,
+    expected_prevented,
+    reached_in_time,
+    stops_by_contact,
+)
 
 SWEEP_S = (0, 5 * 60, 30 * 60, 2 * 3600, 6 * 3600, 24 * 3600)
 
@@ -40,6 +47,8 @@ class World:
     loss_fen: int  # all victims' payments
     alerts: dict[str, list[tuple[int, str]]]  # resident id → (time, level) as events arrive
     final_level: dict[str, str]  # the engine's own alert level per flagged person
+    scam_type: dict[str, str] = field(default_factory=dict)  # resident id → their case's scam type
+    region: dict[str, str] = field(default_factory=dict)  # resident id → home city code
     engine: str = PotentialVictimV1.name
 
 
@@ -55,6 +64,12 @@ class Outcome:
     warnings_to_ordinary: dict[str, int]
     sms_per_flagged_ordinary: float
     max_sms_per_person: int
+    # Dissuasion success: expected scams stopped before their last payment, by the contact that did it.
+    stopped_by_channel: dict[str, float] = field(default_factory=dict)
+    stopped_by_level: dict[str, float] = field(default_factory=dict)
+    # Loss and prevented (fen) by scam type and by the victim's home city.
+    by_scam_type: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_region: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -92,6 +107,8 @@ def load(directory: Path) -> World:
     events = engine.events(p).to_pyarrow()
     final = engine.alerts(p).to_pyarrow()
     cases = pq.read_table(directory / "label_cases.parquet").to_pylist()
+    people = pq.read_table(directory / "people.parquet", columns=["resident_id", "home_region_code"])
+    home = dict(zip(people["resident_id"].to_pylist(), people["home_region_code"].to_pylist(), strict=True))
     rid_of = {c["case_id"]: c["resident_id"] for c in cases}
     by_case: dict[str, list[Stage]] = defaultdict(list)
     for r in pq.read_table(stages_file).to_pylist():
@@ -105,6 +122,8 @@ def load(directory: Path) -> World:
         victims={c["resident_id"] for c in cases if c["outcome"] == "victim"},
         loss_fen=sum(int(c["loss_fen"]) for c in cases),
         alerts=alerts_over_time(events),
+        scam_type={c["resident_id"]: c["scam_type"] for c in cases},
+        region={c["resident_id"]: str(home.get(c["resident_id"], ""))[:4] + "00" for c in cases},
         final_level=dict(zip(final["identifier"].to_pylist(), final["level"].to_pylist(), strict=True)),
     )
 
@@ -113,9 +132,21 @@ def outcome(w: World, policy: WarningPolicy, model: EffectModel) -> Outcome:
     """Apply `policy` to every flagged person and the effect model to every case."""
     sent: dict[str, list[Warning]] = {rid: plan(policy, a) for rid, a in w.alerts.items()}
     prevented, reached = 0.0, 0
+    by_channel: dict[str, float] = defaultdict(float)
+    by_level: dict[str, float] = defaultdict(float)
+    by_type: dict[str, Counter[str]] = defaultdict(Counter)
+    by_region: dict[str, Counter[str]] = defaultdict(Counter)
     for rid, stages in w.stages.items():
-        contacts = [Contact(x.ts, x.channel) for x in sent.get(rid, [])]
-        prevented += expected_prevented(stages, contacts, model)
+        contacts = [Contact(x.ts, x.channel, x.level) for x in sent.get(rid, [])]
+        saved = expected_prevented(stages, contacts, model)
+        prevented += saved
+        loss = sum(s.amount_fen for s in stages if s.is_payment)
+        for key, table in ((w.scam_type.get(rid, ""), by_type), (w.region.get(rid, ""), by_region)):
+            table[key]["loss_fen"] += loss
+            table[key]["prevented_fen"] += round(saved)
+        for c, p in zip(contacts, stops_by_contact(stages, contacts, model), strict=True):
+            by_channel[c.channel] += p
+            by_level[c.level] += p
         if rid in w.victims and reached_in_time(stages, contacts):
             reached += 1
     per_channel: Counter[str] = Counter()
@@ -138,6 +169,10 @@ def outcome(w: World, policy: WarningPolicy, model: EffectModel) -> Outcome:
         warnings_to_ordinary={ch: ordinary[ch] for ch in ("sms", "call", "visit")},
         sms_per_flagged_ordinary=round(ordinary["sms"] / flagged_ordinary, 3) if flagged_ordinary else 0.0,
         max_sms_per_person=max_sms,
+        stopped_by_channel={ch: round(by_channel[ch], 2) for ch in ("sms", "call", "visit")},
+        stopped_by_level={lvl: round(by_level[lvl], 2) for lvl in LEVELS},
+        by_scam_type={k: dict(v) for k, v in sorted(by_type.items()) if v["loss_fen"]},
+        by_region={k: dict(v) for k, v in sorted(by_region.items()) if v["loss_fen"]},
     )
 
 

@@ -64,6 +64,8 @@ def backtest(
         f"{o.max_sms_per_person}",
         f"误报率 / false-alarm rate (low+): {low['false_alarm_rate']}; 每名目标对应普通人 / ordinary per "
         f"target {low['ordinary_per_target']}",
+        f"劝阻成功（预期人数）/ expected scams stopped, by channel: {o.stopped_by_channel}; by level: "
+        f"{o.stopped_by_level}",
         "联系时延 / contact delay → 挽损 / prevented:",
         *(f"  {s['contact_delay_s'] // 60:>5} min → {_yuan(s['prevented_fen'])}" for s in report.delay_sweep),
     ]

@@ -66,6 +66,7 @@ class Contact:
 
     ts: int
     channel: str
+    level: str = ""  # the alert level that called for it, for the breakdown by level
 
 
 def stage_at(stages: Sequence[Stage], ts: int) -> str:
@@ -99,3 +100,26 @@ def reached_in_time(stages: Sequence[Stage], contacts: Sequence[Contact]) -> boo
     pays = [s.ts for s in stages if s.is_payment]
     first = min(pays) if pays else math.inf
     return any(c.ts < first for c in contacts)
+
+
+def stops_by_contact(stages: Sequence[Stage], contacts: Sequence[Contact], model: EffectModel) -> list[float]:
+    """Per contact (in the given order), the probability that it is the one that stopped the scam.
+
+    Only contacts before the last payment count (later ones save nothing); their sum is the
+    probability the scam was stopped before its last payment.
+    """
+    pays = [s.ts for s in stages if s.is_payment]
+    if not stages or not pays:
+        return [0.0] * len(contacts)
+    start, last = stages[0].ts, max(pays)
+    order = sorted(range(len(contacts)), key=lambda i: contacts[i].ts)
+    out = [0.0] * len(contacts)
+    go_on = 1.0
+    for i in order:
+        c = contacts[i]
+        if c.ts >= last:
+            break
+        p = model.p_stop(c.channel, stage_at(stages, c.ts), (c.ts - start) / 3600)
+        out[i] = go_on * p
+        go_on *= 1.0 - p
+    return out
