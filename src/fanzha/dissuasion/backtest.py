@@ -63,6 +63,7 @@ class Outcome:
     warnings_per_victim: float
     warnings_to_ordinary: dict[str, int]
     sms_per_flagged_ordinary: float
+    sms_per_ordinary_resident: float  # texts to non-targets ÷ every resident who is not a target
     max_sms_per_person: int
     # Dissuasion success: expected scams stopped before their last payment, by the contact that did it.
     stopped_by_channel: dict[str, float] = field(default_factory=dict)
@@ -168,6 +169,7 @@ def outcome(w: World, policy: WarningPolicy, model: EffectModel) -> Outcome:
         warnings_per_victim=round(to_victims / len(w.victims), 2) if w.victims else 0.0,
         warnings_to_ordinary={ch: ordinary[ch] for ch in ("sms", "call", "visit")},
         sms_per_flagged_ordinary=round(ordinary["sms"] / flagged_ordinary, 3) if flagged_ordinary else 0.0,
+        sms_per_ordinary_resident=round(ordinary["sms"] / max(1, w.people - len(w.stages)), 4),
         max_sms_per_person=max_sms,
         stopped_by_channel={ch: round(by_channel[ch], 2) for ch in ("sms", "call", "visit")},
         stopped_by_level={lvl: round(by_level[lvl], 2) for lvl in LEVELS},
@@ -186,6 +188,7 @@ def false_alarms(w: World) -> dict[str, Any]:
         ordinary = s.alerts - s.true_positives
         out[f"{lvl}_and_above"] = asdict(s) | {
             "ordinary_per_target": round(ordinary / max(1, len(truth)), 2),
+            "ordinary_per_victim": round(ordinary / max(1, len(w.victims)), 2),
         }
     return {w.engine: out}
 

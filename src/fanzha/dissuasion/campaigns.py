@@ -122,6 +122,10 @@ class PublicityService:
             session.expunge_all()
             return list(rows)
 
+    def today(self) -> date:
+        """Today in Asia/Shanghai by the platform's clock (the form's default date)."""
+        return self._clock.now().astimezone(SHANGHAI).date()
+
     def profile(self, principal: Principal, month: date | None) -> list[Group] | None:
         """The victim profile of `month` from the configured analysis files, or None when none are set."""
         self._identity.authorise(principal, Permission.PUBLICITY_WORK, "publicity.profile")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -42,7 +41,7 @@ def _page(
         dimensions=DIMENSIONS,
         channels=CHANNELS,
         month=month or "",
-        today=date.today().isoformat(),
+        today=service.today().isoformat(),
         error=error,
     )
 
