@@ -26,13 +26,14 @@ def test_planted_source_ranks_first(tmp_path: Path, kind: str, seed: int) -> Non
     top = ranked[0]
     assert top.party_id == leak["party_id"]
     assert top.victims == leak["targets_among_customers"]
-    assert top.lift > 1.5
+    assert top.lift > 1.5 and top.significant
     assert top.victim_share == pytest.approx(top.victims / len(_targets(tmp_path)), abs=1e-4)
 
 
 def test_no_leak_no_planted_and_plain_province_refused(tmp_path: Path) -> None:
     generate(SimConfig(people=2_000, days=3, seed=1, extras=True), tmp_path / "a")
     assert planted(tmp_path / "a") is None
+    assert not any(c.significant for c in analyse(tmp_path / "a"))  # no leak, nothing beyond chance
     generate(SimConfig(people=2_000, days=3, seed=1), tmp_path / "b")
     with pytest.raises(MissingDealings):
         analyse(tmp_path / "b")

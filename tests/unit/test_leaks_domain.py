@@ -31,6 +31,7 @@ def test_the_leaked_shop_ranks_first_with_its_share(seed: int) -> None:
     ranked = rank_sources(deal, victims, parties, 2_000)
     top = ranked[0]
     assert top.party_id == "shop:7" and top.party_kind == "merchant"
+    assert top.significant and not any(c.significant for c in ranked[1:] if c.party_id.startswith("courier"))
     assert top.victim_share >= 0.5 and 0.05 <= top.population_share <= 0.1 and top.lift > 4
 
 

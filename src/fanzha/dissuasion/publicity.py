@@ -26,6 +26,12 @@ BASIS = (
 DIMENSIONS = ("region", "age_band", "occupation", "scam_type")
 AGE_BANDS = ((0, 17, "0-17"), (18, 29, "18-29"), (30, 39, "30-39"), (40, 49, "40-49"), (50, 64, "50-64"),
              (65, 200, "65+"))  # fmt: skip
+# Occupations as the console names them (the simulator's codes, fanzha.sim.population.OCCUPATIONS).
+OCCUPATION_LABELS = {
+    "child": "儿童", "student": "学生", "farmer": "农民", "worker": "工人", "employee": "企业职员",
+    "civil_servant": "公务员", "teacher": "教师", "medical": "医务人员", "self_employed": "个体经营者",
+    "driver": "司机", "courier": "快递员", "retired": "退休人员", "unemployed": "无业人员",
+}  # fmt: skip
 MIN_VICTIMS = 2  # a single victim is not a pattern to campaign on
 
 
@@ -134,4 +140,4 @@ def simulated_profile(directory: Path, month: date | None = None) -> list[Group]
             continue
         p = by_id[c["person_id"]]
         victims.append(Victim(city[c["person_id"]], int(p["age"]), p["occupation"], c["scam_type"]))
-    return profile(victims, pop, names | types)
+    return profile(victims, pop, names | types | OCCUPATION_LABELS)

@@ -32,6 +32,8 @@ class Candidate:
     lift: float
     excess_victims: float  # victims beyond what its size predicts
     log10_p: float  # log10 of P(at least this many victims by chance); more negative is stronger
+    # Beyond chance after testing every party (Bonferroni at 1 %): a lead worth a referral.
+    significant: bool = False
 
 
 def _log10_binom_tail(k: int, n: int, p: float) -> float:
@@ -74,6 +76,7 @@ def rank_sources(
     for person, party in dealings:
         customers.setdefault(party, set()).add(person)
     out: list[Candidate] = []
+    threshold = math.log10(0.01 / max(1, len(customers)))
     for party, who in customers.items():
         hit = len(who & vset)
         if hit < min_victims or n_v == 0:
@@ -92,7 +95,8 @@ def rank_sources(
                 population_share=round(pop_share, 4),
                 lift=round(vic_share / pop_share, 2),
                 excess_victims=round(hit - n_v * pop_share, 1),
-                log10_p=round(_log10_binom_tail(hit, n_v, pop_share), 2),
+                log10_p=round(log_p := _log10_binom_tail(hit, n_v, pop_share), 2),
+                significant=log_p < threshold,
             )
         )
     return sorted(out, key=lambda c: (c.log10_p, -c.lift, c.party_id))

@@ -30,6 +30,7 @@ class CandidateRead(BaseModel):
     lift: float
     excess_victims: float
     log10_p: float
+    significant: bool
 
 
 class CandidatePage(BaseModel):
