@@ -25,6 +25,7 @@ from fanzha.disposal.notices import HttpSmsGateway, LoggingNotifier, Notifier, S
 from fanzha.disposal.policy import LinkedDisposalPolicy
 from fanzha.disposal.routing import RoutingService
 from fanzha.disposal.service import DisposalService
+from fanzha.dissuasion.campaigns import PublicityService
 from fanzha.funds.service import FundsService
 from fanzha.funds.victims import VICTIM_SMS, VictimPortal, victim_on_record
 from fanzha.identifiers import IdentifierKind, IdentifierVault
@@ -32,6 +33,7 @@ from fanzha.identity.auth import AuthService
 from fanzha.identity.domain import LockoutPolicy, SessionPolicy
 from fanzha.identity.service import IdentityService
 from fanzha.identity.throttle import FailedAuth
+from fanzha.leaks.service import LeakService
 from fanzha.samples.bulk import BulkImporter
 from fanzha.samples.domain import DEFAULT_EXPIRY_DAYS, Expiry
 from fanzha.samples.filter_service import FilterService
@@ -66,6 +68,8 @@ class Platform:
     sms_gateway: HttpSmsGateway | None = None
     funds: FundsService | None = None
     limiters: Limiters = memory_limiters
+    publicity: PublicityService | None = None
+    leaks: LeakService | None = None
 
     def close(self) -> None:
         """Release the database, SMS gateway and Redis connections."""
@@ -187,4 +191,6 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         sms_gateway=gateway,
         funds=funds,
         limiters=limiters,
+        publicity=PublicityService(sessions, clock, auditor, identity, settings.analysis_province_dir),
+        leaks=LeakService(sessions, clock, auditor, identity, settings.analysis_province_dir),
     )

@@ -15,6 +15,8 @@ from fanzha.core import logs, malloc
 from fanzha.core.errors import FanzhaError
 from fanzha.core.settings import Settings
 from fanzha.detect import cli as detect_cli
+from fanzha.dissuasion import cli as dissuasion_cli
+from fanzha.leaks import cli as leaks_cli
 from fanzha.samples import cli as samples_cli
 from fanzha.sim import cli as sim_cli
 
@@ -31,6 +33,8 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(events_app, name="events")
 app.add_typer(samples_cli.app, name="samples")
 app.add_typer(detect_cli.app, name="detect")
+app.add_typer(dissuasion_cli.app, name="dissuasion")
+app.add_typer(leaks_cli.app, name="leaks")
 
 
 def _fail(error: FanzhaError) -> NoReturn:

@@ -38,6 +38,8 @@ OWNERS: dict[str, set[str]] = {
     "case_id": set(),
     "transfer_id": set(),
     "instruction_id": {"aop"},
+    # Leak reports (Art 26) are worked by police units province-wide, like cases.
+    "leak_report_id": set(),
 }
 # Values for path parameters that are not objects (a table, an action, a kind ...).
 PLAIN = {

@@ -148,6 +148,10 @@ class Settings(BaseSettings):
     prevention_atm_row_s: int = Field(default=1800, ge=60, le=86400)
     prevention_atm_many_cards: int = Field(default=3, ge=2, le=50)
     prevention_atm_lower_limit_fen: int = Field(default=200_000, ge=100, le=10**9)
+    # A province's analysis files (`fanzha sim generate --extras`, or an export in the same layout) from
+    # which the console draws the victim profile (Art 7-8) and the leak-source ranking (Art 26); unset:
+    # those pages show campaign and report records only.
+    analysis_province_dir: str | None = None
 
     @field_validator("log_level", mode="before")
     @classmethod

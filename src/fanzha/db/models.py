@@ -8,9 +8,11 @@ from fanzha.db import idempotency
 from fanzha.db.base import Base
 from fanzha.detect import tables as detect_tables
 from fanzha.disposal import tables as disposal_tables
+from fanzha.dissuasion import tables as publicity_tables
 from fanzha.events import tables as event_tables
 from fanzha.funds import tables as funds_tables
 from fanzha.identity import tables as identity_tables
+from fanzha.leaks import tables as leak_tables
 from fanzha.prevention import tables as prevention_tables
 from fanzha.samples import tables as sample_tables
 
@@ -24,6 +26,8 @@ __all__ = [
     "funds_tables",
     "idempotency",
     "identity_tables",
+    "leak_tables",
     "prevention_tables",
+    "publicity_tables",
     "sample_tables",
 ]

@@ -126,6 +126,8 @@ class Permission(StrEnum):
     FUNDS_WORK = "funds.work"
     FUNDS_APPROVE = "funds.approve"
     FUNDS_RECEIPT = "funds.receipt"
+    PUBLICITY_WORK = "publicity.work"
+    LEAK_WORK = "leaks.work"
 
 
 _P = Permission
@@ -142,6 +144,9 @@ DETECTION = frozenset({_P.DETECT_RUN, _P.DETECT_READ})
 # higher unit (commanders; the level is checked in fanzha.funds); banks and payment institutions answer.
 POLICE_FUNDS = frozenset({_P.FUNDS_WORK})
 INSTITUTION_FUNDS = frozenset({_P.FUNDS_RECEIPT})
+# Art 7-8: police analysts and commanders target publicity at the groups most at risk; Art 26: they
+# follow leads on which shop, courier or platform leaked the victims' personal information.
+POLICE_PREVENTION = frozenset({_P.PUBLICITY_WORK, _P.LEAK_WORK})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # 三员分立 (graded protection level 3): the platform administrator keeps accounts and organisations but
     # never sets a password, and asks the security administrator to approve any administrator role; the
@@ -176,6 +181,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | POLICE_DISPOSAL
         | DETECTION
         | POLICE_FUNDS
+        | POLICE_PREVENTION
     ),
     # The commander answers for the unit: its systems' API keys come from the commander, for the unit only.
     Role.COMMANDER: frozenset(
@@ -192,6 +198,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | POLICE_DISPOSAL
         | DETECTION
         | POLICE_FUNDS
+        | POLICE_PREVENTION
     ),
     Role.INSTITUTION_OPERATOR: frozenset(
         {_P.HOME} | SAMPLE_WORK | INSTITUTION_DISPOSAL | DETECTION | INSTITUTION_FUNDS

@@ -89,8 +89,23 @@ def _pick(rng: np.random.Generator, pool: I64A, k: int, used: BoolA) -> I64A:
     return np.sort(got).astype(np.int64)
 
 
-def plan_fraud(cfg: SimConfig, pop: Population) -> FraudPlan:
-    """Draw the groups, cases and actors, and size their holdings."""
+def _pick_leaky(
+    rng: np.random.Generator, pool: I64A, k: int, used: BoolA, leaked: BoolA | None, share: float
+) -> I64A:
+    """k people from pool; with a leak, `share` of them from the leaked party's customers (Art 26)."""
+    if leaked is None:
+        return _pick(rng, pool, k, used)
+    inside = pool[leaked[pool]]
+    k_in = min(round(k * share), int((~used[inside]).sum()))
+    got = _pick(rng, inside, k_in, used)
+    return np.sort(np.r_[got, _pick(rng, pool, k - k_in, used)]).astype(np.int64)
+
+
+def plan_fraud(cfg: SimConfig, pop: Population, leaked: BoolA | None = None) -> FraudPlan:
+    """Draw the groups, cases and actors, and size their holdings.
+
+    `leaked` marks the customers of a leaked party: a share of the targets come from them.
+    """
     rng = stream(cfg.seed, "fraud-plan")
     shares = np.array([s[3] for s in SCAM_TYPES])
     n_types = len(SCAM_TYPES)
@@ -119,13 +134,15 @@ def plan_fraud(cfg: SimConfig, pop: Population) -> FraudPlan:
     vq = _quota(int(victims_t.sum()), np.array([b[2] for b in VICTIM_AGE_BUCKETS]), 0)
     victims = np.concatenate(
         [
-            _pick(rng, np.flatnonzero((age >= lo) & (age <= hi)), int(k), used)
+            _pick_leaky(rng, np.flatnonzero((age >= lo) & (age <= hi)), int(k), used, leaked, cfg.leak_share)
             for (lo, hi, _), k in zip(VICTIM_AGE_BUCKETS, vq, strict=True)
         ]
     )
     victims = rng.permutation(victims)
     engaged = rng.permutation(
-        _pick(rng, np.flatnonzero((age >= 16) & (age <= 80)), int(engaged_t.sum()), used)
+        _pick_leaky(
+            rng, np.flatnonzero((age >= 16) & (age <= 80)), int(engaged_t.sum()), used, leaked, cfg.leak_share
+        )
     )
     v_type = np.repeat(np.arange(n_types), victims_t)
     e_type = np.repeat(np.arange(n_types), engaged_t)

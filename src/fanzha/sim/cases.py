@@ -58,6 +58,8 @@ class CaseRunner:
         self.rows: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
         self.records: list[CaseRecord] = []
         self.payments: list[Payment] = []
+        # (case, stage_no, ts, channel, action, amount_fen): stage timings for the dissuasion backtest.
+        self.stages: list[tuple[int, int, int, str, str, int]] = []
         ph = w.phones
         self.numbers = ph.number.to_pylist()
         self.imeis = ph.imei.to_pylist()
@@ -144,6 +146,7 @@ class CaseRunner:
             else:
                 self._chat(g, pb.platforms[stage.platform], person, t, stage, fill, code, case, stage_no)
             t += int(rng.integers(1, 6)) * MIN
+            self.stages.append((case, stage_no, t, stage.channel, stage.action or "", amount))
             if stage.action == "visit" and url >= 0:
                 self._add(
                     "web_visits",

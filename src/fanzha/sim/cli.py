@@ -26,11 +26,29 @@ def generate(
     block_people: Annotated[
         int, typer.Option("--block-people", min=1_000, help="people per block (memory)")
     ] = 100_000,
+    extras: Annotated[
+        bool, typer.Option("--extras", help="also write case_stages and dealings (dissuasion, leaks)")
+    ] = False,
+    leak_kind: Annotated[
+        str, typer.Option("--leak-kind", help="plant a leak (Art 26): merchant, courier or platform")
+    ] = "",
+    leak_share: Annotated[
+        float, typer.Option("--leak-share", min=0.0, max=1.0, help="share of targets the leak supplies")
+    ] = 0.4,
 ) -> None:
     """Generate a province: one Parquet file per table, plus manifest.json."""
     try:
         first = date.fromisoformat(start)
-        cfg = SimConfig(people=people, days=days, seed=seed, start=first, block_people=block_people)
+        cfg = SimConfig(
+            people=people,
+            days=days,
+            seed=seed,
+            start=first,
+            block_people=block_people,
+            extras=extras,
+            leak_kind=leak_kind,
+            leak_share=leak_share,
+        )
     except ValueError as e:
         typer.echo(f"bad option: {e}", err=True)
         raise typer.Exit(code=2) from None

@@ -57,6 +57,14 @@ class SimConfig:
     courier_calls_per_day: float = 25.0
     family_bill_per_million_day: float = 2_000.0
     shop_settle_share: float = 0.3
+    # Extra outputs, off by default so the default province stays byte for byte the same:
+    # case_stages (each case's stages with times and amounts, for the dissuasion backtest) and
+    # dealings (everyone's shops, couriers and platforms, for leak-source analysis, Art 26).
+    extras: bool = False
+    # A planted leak (Art 26): '' for none, else the kind of party whose customer records reach the
+    # rings ('merchant', 'courier' or 'platform'); leak_share of the targets are then its customers.
+    leak_kind: str = ""
+    leak_share: float = 0.4
 
     def __post_init__(self) -> None:
         if self.people < MIN_PEOPLE:
@@ -73,6 +81,10 @@ class SimConfig:
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
+        if self.leak_kind not in ("", "merchant", "courier", "platform"):
+            raise ValueError("leak_kind must be merchant, courier or platform")
+        if not 0.0 <= self.leak_share <= 1.0:
+            raise ValueError("leak_share must be between 0 and 1")
         if not 0.0 < self.layer_hold_max_h <= 48.0:
             raise ValueError("layer_hold_max_h must be between 0 and 48")
 
@@ -94,6 +106,11 @@ class SimConfig:
             "shop_settle_share": 0.0,
         }
         return cls(**{**off, **kw})
+
+    @property
+    def with_extras(self) -> bool:
+        """Whether case_stages and dealings are written (asked for, or needed by a planted leak)."""
+        return self.extras or bool(self.leak_kind)
 
     @property
     def t0(self) -> int:

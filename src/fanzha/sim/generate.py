@@ -101,7 +101,17 @@ def generate(cfg: SimConfig, out: Path, progress: Progress | None = None) -> dic
         ("label_cases", label_cases(w, run)),
     ):
         sink.write_whole(name, table)
-    manifest = {"people": cfg.people, "days": cfg.days, "seed": cfg.seed, "start": cfg.start.isoformat()}
+    manifest: dict[str, object] = {
+        "people": cfg.people,
+        "days": cfg.days,
+        "seed": cfg.seed,
+        "start": cfg.start.isoformat(),
+    }
+    if cfg.with_extras:  # beside the contract tables; the default manifest keeps its keys
+        from fanzha.sim.extras import write_extras
+
+        manifest["extras"] = write_extras(out, w, run)
+        manifest["leak_kind"] = cfg.leak_kind
     sink.close(manifest)
     tick(1)
     return dict(sink.rows)

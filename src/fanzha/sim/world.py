@@ -22,6 +22,7 @@ from fanzha.sim.actors import FraudPlan, plan_fraud
 from fanzha.sim.businesses import Atms, Businesses, build_atms, build_businesses
 from fanzha.sim.catalogue import Catalogue, build_catalogue
 from fanzha.sim.config import SimConfig
+from fanzha.sim.dealings import Dealings, build_dealings, choose_leak
 from fanzha.sim.holdings import Phones, build_phones
 from fanzha.sim.population import EMPLOYED, Population, build_population
 from fanzha.sim.regions import Regions, build_regions
@@ -56,6 +57,8 @@ class World:
     with_phone: I64A
     employer: I64A  # per person: business or -1
     landlord: I64A  # per person: landlord person or -1
+    dealings: Dealings | None = None  # only with cfg.with_extras
+    leak: str = ""  # the party whose customer records leaked ('' for none)
 
     def kind_of(self, acct: I64A) -> I64A:
         """TXN_KINDS index of universal account rows."""
@@ -103,7 +106,14 @@ def build_world(cfg: SimConfig) -> World:
     pop = build_population(cfg.people, seed, cfg.start, regions)
     biz = build_businesses(cfg.people, seed, regions)
     atms = build_atms(cfg.people, seed, regions)
-    plan = plan_fraud(cfg, pop)
+    dealings, leak, leaked = None, "", None
+    if cfg.with_extras:  # own random streams: the rest of the world is unchanged
+        dealings = build_dealings(seed, pop, biz, regions)
+        if cfg.leak_kind:
+            leak = choose_leak(seed, dealings, cfg.leak_kind, pop.n)
+            leaked = np.zeros(pop.n, dtype=bool)
+            leaked[dealings.customers(leak)] = True
+    plan = plan_fraud(cfg, pop, leaked)
     phones = build_phones(cfg.t0, seed, pop, biz, plan, regions, cfg.fraud_card_aged_share)
     banks = build_banks(cfg.t0, seed, pop, biz, plan, cfg.mule_ordinary_share)
     pay = build_payment_accounts(cfg.t0, seed, pop, biz, phones, plan)
@@ -137,4 +147,6 @@ def build_world(cfg: SimConfig) -> World:
         with_phone=np.flatnonzero(phones.primary >= 0).astype(np.int64),
         employer=_employers(rng, pop, biz),
         landlord=_landlords(rng, pop, banks),
+        dealings=dealings,
+        leak=leak,
     )

@@ -25,10 +25,14 @@ from fanzha.detect import views as detect_views
 from fanzha.disposal import holdings_router
 from fanzha.disposal import router as disposal_router
 from fanzha.disposal import views as disposal_views
+from fanzha.dissuasion import router as publicity_router
+from fanzha.dissuasion import views as publicity_views
 from fanzha.funds import router as funds_router
 from fanzha.funds import views as funds_views
 from fanzha.identity import router as identity_router
 from fanzha.identity import views as identity_views
+from fanzha.leaks import router as leaks_router
+from fanzha.leaks import views as leaks_views
 from fanzha.samples import router as samples_router
 from fanzha.samples import taxii as samples_taxii
 from fanzha.samples import views as samples_views
@@ -70,6 +74,10 @@ ROUTER_MODULES = (
     detect_content,
     funds_router,
     funds_views,
+    publicity_router,
+    publicity_views,
+    leaks_router,
+    leaks_views,
 )
 
 

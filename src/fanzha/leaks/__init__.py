@@ -1,0 +1,1 @@
+"""Leak-source analysis (Art 26): which shop, courier or platform the targeted victims share."""
