@@ -56,7 +56,7 @@ class ReportCreate(BaseModel):
     note: str = Field(default="", max_length=1000)
 
 
-class StatusChange(BaseModel):
+class LeakStatusChange(BaseModel):
     """suspected → referred → confirmed | dismissed, with a note."""
 
     model_config = ConfigDict(extra="forbid")
@@ -123,7 +123,7 @@ def create(request: Request, body: ReportCreate, principal: Worker) -> ReportRea
 
 
 @router.post("/reports/{leak_report_id}/status", response_model=ReportRead)
-def move(request: Request, leak_report_id: int, body: StatusChange, principal: Worker) -> ReportRead:
+def move(request: Request, leak_report_id: int, body: LeakStatusChange, principal: Worker) -> ReportRead:
     """Refer, confirm or dismiss a report."""
     row = leaks_of(request).move(principal, leak_report_id, body.status, body.note)
     return ReportRead.model_validate(row)

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from fanzha.core.errors import FanzhaError, ValidationFailed
 from fanzha.identity.domain import Permission, Principal
 from fanzha.leaks.domain import NEXT, PARTY_KINDS
-from fanzha.leaks.router import ReportCreate, StatusChange, candidate_page, leaks_of
+from fanzha.leaks.router import LeakStatusChange, ReportCreate, candidate_page, leaks_of
 from fanzha.leaks.service import ReportInput
 from fanzha.web.deps import authorize
 from fanzha.web.templating import render
@@ -68,7 +68,7 @@ async def create(request: Request, principal: Worker) -> Response:
 async def move(request: Request, leak_report_id: int, principal: Worker) -> Response:
     """Refer, confirm or dismiss a report from the console."""
     try:
-        body = StatusChange.model_validate(_fields(await request.form()))
+        body = LeakStatusChange.model_validate(_fields(await request.form()))
         leaks_of(request).move(principal, leak_report_id, body.status, body.note)
     except ValidationError as invalid:
         return _page(request, principal, _invalid(invalid), 422)
