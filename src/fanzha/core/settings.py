@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     # Days before a freeze ends that the police are warned (event and console list), so a renewal
     # (Art 19¶1, before expiry) is not missed.
     funds_expiry_warning_days: int = Field(default=7, ge=1, le=60)
+    # Joint punishment (Art 29; 联合惩戒办法): the term in years by ground, within the 5-year cap.
+    credit_term_years_criminal: int = Field(default=3, ge=1, le=5)
+    credit_term_years_cards: int = Field(default=2, ge=1, le=5)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -126,6 +126,10 @@ class Permission(StrEnum):
     FUNDS_WORK = "funds.work"
     FUNDS_APPROVE = "funds.approve"
     FUNDS_RECEIPT = "funds.receipt"
+    CREDIT_PROPOSE = "credit.propose"
+    CREDIT_APPROVE = "credit.approve"
+    CREDIT_READ = "credit.read"
+    CREDIT_CHECK = "credit.check"
 
 
 _P = Permission
@@ -142,6 +146,10 @@ DETECTION = frozenset({_P.DETECT_RUN, _P.DETECT_READ})
 # higher unit (commanders; the level is checked in fanzha.funds); banks and payment institutions answer.
 POLICE_FUNDS = frozenset({_P.FUNDS_WORK})
 INSTITUTION_FUNDS = frozenset({_P.FUNDS_RECEIPT})
+# Art 29: police keep the serious-dishonesty list (commanders approve; the level is checked in
+# fanzha.credit); institutions only ask whether a person is listed, at the counter (Art 10, 17).
+POLICE_CREDIT = frozenset({_P.CREDIT_PROPOSE, _P.CREDIT_READ})
+INSTITUTION_CREDIT = frozenset({_P.CREDIT_CHECK})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # 三员分立 (graded protection level 3): the platform administrator keeps accounts and organisations but
     # never sets a password, and asks the security administrator to approve any administrator role; the
@@ -176,6 +184,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | POLICE_DISPOSAL
         | DETECTION
         | POLICE_FUNDS
+        | POLICE_CREDIT
     ),
     # The commander answers for the unit: its systems' API keys come from the commander, for the unit only.
     Role.COMMANDER: frozenset(
@@ -187,14 +196,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.APIKEY_ISSUE,
             _P.APIKEY_MANAGE,
             _P.FUNDS_APPROVE,
+            _P.CREDIT_APPROVE,
         }
         | SAMPLE_WORK
         | POLICE_DISPOSAL
         | DETECTION
         | POLICE_FUNDS
+        | POLICE_CREDIT
     ),
     Role.INSTITUTION_OPERATOR: frozenset(
-        {_P.HOME} | SAMPLE_WORK | INSTITUTION_DISPOSAL | DETECTION | INSTITUTION_FUNDS
+        {_P.HOME} | SAMPLE_WORK | INSTITUTION_DISPOSAL | DETECTION | INSTITUTION_FUNDS | INSTITUTION_CREDIT
     ),
     Role.INSTITUTION_ADMIN: frozenset(
         {_P.HOME, _P.USER_READ, _P.USER_MANAGE, _P.APIKEY_ISSUE, _P.APIKEY_MANAGE, _P.SUBSCRIPTION_MANAGE}
@@ -202,6 +213,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | INSTITUTION_DISPOSAL
         | DETECTION
         | INSTITUTION_FUNDS
+        | INSTITUTION_CREDIT
     ),
 }
 
@@ -209,13 +221,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 PLATFORM_WIDE = frozenset({Role.PLATFORM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 # Permissions that act on fraud cases, samples, orders or appeals: no administrator may hold one.
 OPERATIONAL = frozenset(
-    {_P.SAMPLE_DECIDE, _P.SUBSCRIPTION_MANAGE, _P.APIKEY_ISSUE, _P.FUNDS_APPROVE}
+    {_P.SAMPLE_DECIDE, _P.SUBSCRIPTION_MANAGE, _P.APIKEY_ISSUE, _P.FUNDS_APPROVE, _P.CREDIT_APPROVE}
     | SAMPLE_WORK
     | POLICE_DISPOSAL
     | INSTITUTION_DISPOSAL
     | DETECTION
     | POLICE_FUNDS
     | INSTITUTION_FUNDS
+    | POLICE_CREDIT
+    | INSTITUTION_CREDIT
 )
 # Who issues an organisation's API keys, for that organisation only: its own responsible person.
 KEY_ISSUERS = frozenset({Role.INSTITUTION_ADMIN, Role.COMMANDER})
