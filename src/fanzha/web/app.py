@@ -18,6 +18,7 @@ from fanzha.audit import router as audit_router
 from fanzha.audit import views as audit_views
 from fanzha.bootstrap import Platform, build_platform
 from fanzha.core.settings import Settings
+from fanzha.credit import router as credit_router
 from fanzha.detect import content_router as detect_content
 from fanzha.detect import payee_router as detect_payee
 from fanzha.detect import router as detect_router
@@ -69,6 +70,7 @@ ROUTER_MODULES = (
     detect_content,
     funds_router,
     funds_views,
+    credit_router,
 )
 
 
