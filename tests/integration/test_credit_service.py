@@ -47,6 +47,11 @@ def credit_of(platform: Platform) -> ListingLifecycle:
 
 @pytest.fixture
 def cw(platform: Platform) -> CreditWorld:
+    return make_credit_world(platform)
+
+
+def make_credit_world(platform: Platform) -> CreditWorld:
+    """The world of the credit tests (shared with the HTTP journey)."""
     hw = make_holdings_world(platform)
     base = hw.dw.base
     city = make_org(platform, "changsha", OrgKind.POLICE_CITY, "430100", base.centre.id)
