@@ -1,4 +1,4 @@
-"""Joint punishment over HTTP (Art 29): a card seller listed → measures with receipts → notice → appeal → lifted."""
+"""Joint punishment over HTTP (Art 29): seller listed → measures, receipts → notice → appeal → lifted."""
 
 from __future__ import annotations
 
@@ -49,7 +49,8 @@ def _seller(subject: str = HOLDER, **changes: Any) -> dict[str, Any]:
 def _counts(platform: Platform) -> tuple[int, int, int]:
     with platform.sessions() as session:
         return tuple(  # type: ignore[return-value]
-            int(session.scalar(select(func.count()).select_from(m)) or 0) for m in (Listing, ListingEvent, Order)
+            int(session.scalar(select(func.count()).select_from(m)) or 0)
+            for m in (Listing, ListingEvent, Order)
         )
 
 
@@ -74,9 +75,16 @@ def test_a_card_seller_listed_at_city_level_then_released_on_appeal(platform: Pl
     queue = _ok(commander.get("/api/v1/credit/listings", params={"status": "pending"}))
     assert [i["id"] for i in queue["items"]] == [listing["id"]]
     # An analyst cannot approve (commanders of the right level do).
-    _ok(analyst.post(f"/api/v1/credit/listings/{listing['id']}/decision", json={"approve": True, "reason": "x"}), 403)
+    _ok(
+        analyst.post(
+            f"/api/v1/credit/listings/{listing['id']}/decision", json={"approve": True, "reason": "x"}
+        ),
+        403,
+    )
     decided = _ok(
-        commander.post(f"/api/v1/credit/listings/{listing['id']}/decision", json={"approve": True, "reason": "属实"})
+        commander.post(
+            f"/api/v1/credit/listings/{listing['id']}/decision", json={"approve": True, "reason": "属实"}
+        )
     )
     assert decided["status"] == "active"
 
@@ -126,13 +134,22 @@ def test_a_card_seller_listed_at_city_level_then_released_on_appeal(platform: Pl
     appeal = _ok(
         public.post(
             "/api/v1/public/appeals",
-            json={"code": code.group(1), "facts": "银行卡被他人盗用", "reasons": "已报案", "documents": ["报案回执"]},
+            json={
+                "code": code.group(1),
+                "facts": "银行卡被他人盗用",
+                "reasons": "已报案",
+                "documents": ["报案回执"],
+            },
         ),
         201,
     )
     queue = _ok(commander.get("/api/v1/appeals"))
     appeal_id = next(a["id"] for a in queue if a["number"] == appeal["number"])
-    _ok(commander.post(f"/api/v1/appeals/{appeal_id}/decision", json={"upheld": True, "reason": "核实为被盗用"}))
+    _ok(
+        commander.post(
+            f"/api/v1/appeals/{appeal_id}/decision", json={"upheld": True, "reason": "核实为被盗用"}
+        )
+    )
     detail = _ok(commander.get(f"/api/v1/credit/listings/{listing['id']}"))
     assert detail["listing"]["status"] == "released"
     measures = [o for o in detail["orders"] if o["role"] == "measure"]
@@ -145,7 +162,11 @@ def test_a_listing_expires_on_its_own(platform: Platform, clock: FrozenClock) ->
     make_credit_world(platform)
     analyst, commander = _login(platform, "csanalyst"), _login(platform, "cscommander")
     listing = _ok(analyst.post("/api/v1/credit/listings", json=_seller(OTHER, term_months=6)), 201)
-    _ok(commander.post(f"/api/v1/credit/listings/{listing['id']}/decision", json={"approve": True, "reason": "属实"}))
+    _ok(
+        commander.post(
+            f"/api/v1/credit/listings/{listing['id']}/decision", json={"approve": True, "reason": "属实"}
+        )
+    )
     credit = platform.credit
     assert credit is not None
     clock.advance(timedelta(days=185))

@@ -1,4 +1,4 @@
-"""The serious-dishonesty list on SQLite and PostgreSQL: listing, measures, notice, appeal, expiry (Art 29)."""
+"""The serious-dishonesty list on SQLite and PostgreSQL: listing, measures, notice, appeal, expiry."""
 
 from __future__ import annotations
 
@@ -210,7 +210,9 @@ def test_below_threshold_needs_the_province_and_four_eyes(platform: Platform, cw
     with platform.sessions() as session:
         assert session.get(Listing, listing.id).status == ListingStatus.PENDING  # type: ignore[union-attr]
     approved = credit.decide(cw.province_commander.principal, listing.id, True, "省级审核认定")
-    assert approved.status == ListingStatus.ACTIVE and approved.approver_org_id == cw.province_commander.org.id
+    assert (
+        approved.status == ListingStatus.ACTIVE and approved.approver_org_id == cw.province_commander.org.id
+    )
 
 
 def test_export_lists_only_listings_in_force(platform: Platform, cw: CreditWorld) -> None:

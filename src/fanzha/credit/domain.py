@@ -43,7 +43,9 @@ class Ground(StrEnum):
     """Why a subject is listed (办法第三条)."""
 
     CRIMINAL = "criminal"  # 第三条(一): 受过刑事处罚 for fraud or a related offence
-    CARDS = "cards"  # 第三条(二)1-3: bought, sold, rented or lent cards or accounts at or above the thresholds
+    CARDS = (
+        "cards"  # 第三条(二)1-3: bought, sold, rented or lent cards or accounts at or above the thresholds
+    )
     FALSE_IDENTITY = "false_identity"  # 第三条(二)4: opened them with a false identity or false agency
     BELOW_THRESHOLD = "below_threshold"  # 第三条(二) last sentence: below them, with provincial review
 
@@ -167,7 +169,9 @@ def check_listing(
         )
     if not basis.strip():
         raise ValidationFailed(
-            "须载明认定事实和依据（办法第三条）", "The facts and basis are required (Measures Art 3)", field="basis"
+            "须载明认定事实和依据（办法第三条）",
+            "The facts and basis are required (Measures Art 3)",
+            field="basis",
         )
     if subject is SubjectKind.UNIT and ground is Ground.CRIMINAL:
         raise ValidationFailed(
@@ -195,7 +199,7 @@ def check_listing(
             # 办法: the term is 3 or 2 years by ground; 过惩相当 (第二条) allows a shorter one, never longer.
             raise ValidationFailed(
                 f"惩戒期限须在 1 至 {most} 个月之间（办法：该情形惩戒期限为{terms.years(ground)}年）",
-                f"The term must be 1 to {most} months (Measures: {terms.years(ground)} years for this ground)",
+                f"The term must be 1 to {most} months (Measures: {terms.years(ground)} years here)",
                 field="term_months",
             )
 

@@ -87,7 +87,9 @@ class ListingLifecycle(ListingService):
                 releases = self._lift(session, listing, SYSTEM, reason)
                 listing.status, listing.lifted_at, listing.updated_at = str(ListingStatus.EXPIRED), now, now
                 listing.lift_reason = reason
-                self.history(session, listing, SYSTEM.name, str(ListingStatus.ACTIVE), {"releases": len(releases)})
+                self.history(
+                    session, listing, SYSTEM.name, str(ListingStatus.ACTIVE), {"releases": len(releases)}
+                )
                 outbox.record(
                     session,
                     self.clock,
@@ -100,8 +102,10 @@ class ListingLifecycle(ListingService):
             uow.commit()
             return len(due)
 
-    def on_appeal_upheld(self, session: Session, appeal: Appeal, principal: Principal, releases: list[Order]) -> None:
-        """Art 29¶2 申诉: an upheld appeal on a listed person releases the listing everywhere (a hook of appeals).
+    def on_appeal_upheld(
+        self, session: Session, appeal: Appeal, principal: Principal, releases: list[Order]
+    ) -> None:
+        """Art 29¶2 申诉: an upheld appeal on a listed person ends the listing (a hook of appeals).
 
         The appeals module has lifted every order on the person already; here the listing itself ends and
         the release orders are linked to it, so the list, the lookup and the export drop the person at once.

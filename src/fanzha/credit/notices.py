@@ -119,7 +119,9 @@ def notice_pdf(core: ListingCore, principal: Principal, listing_id: int) -> byte
         if ListingStatus(listing.status) is ListingStatus.PENDING or listing.ends_at is None:
             from fanzha.core.errors import Conflict
 
-            raise Conflict("名单尚未批准，不能出具告知书", "The listing is not approved yet", field="listing_id")
+            raise Conflict(
+                "名单尚未批准，不能出具告知书", "The listing is not approved yet", field="listing_id"
+            )
         unit = session.get(Organisation, listing.deciding_org_id)
         unit_name = unit.name_zh if unit is not None else ""
         notice = session.get(Notice, listing.notice_id) if listing.notice_id else None
@@ -134,7 +136,9 @@ def notice_pdf(core: ListingCore, principal: Principal, listing_id: int) -> byte
         )
         uow.commit()
     measures = "".join(f"<li>{html.escape(zh)}</li>" for zh, _ in domain.MEASURE_TEXTS.values())
-    measures += f"<li>{html.escape(domain.NO_NEW_BUSINESS[0])}</li><li>{html.escape(domain.CREDIT_SHARING[0])}</li>"
+    measures += (
+        f"<li>{html.escape(domain.NO_NEW_BUSINESS[0])}</li><li>{html.escape(domain.CREDIT_SHARING[0])}</li>"
+    )
     appeal = domain.APPEAL_RIGHT[0] + (f"申诉码：{code}。" if code else f"请向{unit_name}提出。")
     evidence = "；".join(json.loads(listing.evidence))
     body = (

@@ -89,7 +89,10 @@ def detail(request: Request, listing_id: int, principal: Reader) -> ListingDetai
             )
             for link, o in pairs
         ],
-        events=[ListingEventRead(at=e.at, actor=e.actor, status_from=e.status_from, status_to=e.status_to) for e in events],
+        events=[
+            ListingEventRead(at=e.at, actor=e.actor, status_from=e.status_from, status_to=e.status_to)
+            for e in events
+        ],
     )
 
 
@@ -102,7 +105,9 @@ def decide(request: Request, listing_id: int, body: ListingDecision, principal: 
 @router.get(
     "/listings/{listing_id}/notice.pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}, "description": "联合惩戒告知书 / the written notice"}},
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "联合惩戒告知书 / the written notice"}
+    },
 )
 def notice(request: Request, listing_id: int, principal: Reader) -> Response:
     """The written notice: basis, term, measures and the right to appeal (Art 29¶2), as a PDF."""

@@ -63,7 +63,9 @@ class ListingCore:
         self.vault = disposal.vault
         self.terms = terms or Terms()
 
-    def history(self, session: Session, listing: Listing, actor: str, before: str, detail: dict[str, Any]) -> None:
+    def history(
+        self, session: Session, listing: Listing, actor: str, before: str, detail: dict[str, Any]
+    ) -> None:
         """Append one step of a listing's history."""
         appends.append(
             session,
@@ -122,7 +124,10 @@ class ListingCore:
         listing = session.get(Listing, listing_id, with_for_update=True)
         if listing is None:
             raise refused(
-                NotFound("名单记录不存在", "No such listing", field="listing_id"), action, "credit_listing", listing_id
+                NotFound("名单记录不存在", "No such listing", field="listing_id"),
+                action,
+                "credit_listing",
+                listing_id,
             )
         return listing
 
@@ -239,9 +244,7 @@ class ListingService(ListingCore):
             send_listing_notice(self, outgoing)
         return listing
 
-    def _activate(
-        self, session: Session, principal: Principal, listing: Listing, now: datetime
-    ) -> None:
+    def _activate(self, session: Session, principal: Principal, listing: Listing, now: datetime) -> None:
         """The term (extended when already listed, at most 5 continuous years) and the measures."""
         current = self.in_force_listing(session, listing.subject_token, now)
         run = None
@@ -267,9 +270,13 @@ class ListingService(ListingCore):
         if SubjectKind(listing.subject_kind) is SubjectKind.PERSON:
             self._push_measures(session, principal, listing, covered)
 
-    def _push_measures(self, session: Session, principal: Principal, listing: Listing, covered: set[int]) -> None:
+    def _push_measures(
+        self, session: Session, principal: Principal, listing: Listing, covered: set[int]
+    ) -> None:
         """One order per institution holding the person's accounts, by the holdings register (Art 29¶2)."""
-        org_ids = [i for i in self.disposal._holding_institutions(session, listing.subject_token) if i not in covered]
+        org_ids = [
+            i for i in self.disposal._holding_institutions(session, listing.subject_token) if i not in covered
+        ]
         target = Target(
             Identifier(IdentifierKind.RESIDENT_ID, listing.subject_masked),
             listing.subject_token,
@@ -337,8 +344,10 @@ class ListingService(ListingCore):
             uow.session.expunge_all()
             return rows
 
-    def get(self, principal: Principal, listing_id: int) -> tuple[Listing, list[tuple[ListingOrder, Order]], list[ListingEvent]]:
-        """A listing with its orders (measures and releases, with their receipts' status) and history; audited."""
+    def get(
+        self, principal: Principal, listing_id: int
+    ) -> tuple[Listing, list[tuple[ListingOrder, Order]], list[ListingEvent]]:
+        """A listing with its orders (measures, releases, receipts' status) and history; audited."""
         with self.identity.guarded(principal), self.disposal.uow() as uow:
             session = uow.session
             listing = self.visible(session, principal, listing_id, "credit.read")
@@ -349,7 +358,9 @@ class ListingService(ListingCore):
                     pairs.append((link, order))
             events = list(
                 session.scalars(
-                    select(ListingEvent).where(ListingEvent.listing_id == listing.id).order_by(ListingEvent.id)
+                    select(ListingEvent)
+                    .where(ListingEvent.listing_id == listing.id)
+                    .order_by(ListingEvent.id)
                 )
             )
             # Art 26: a listing is personal information; every read is audited.

@@ -52,8 +52,14 @@ MEASURE_LABELS: dict[Measure, tuple[str, str]] = {
     Measure.TAKE_DOWN_APP: ("下架应用程序", "Take down app"),
     Measure.RELEASE: ("解除处置措施", "Release (lift the measure)"),
     Measure.RESTRICT_NON_COUNTER: ("限制非柜面出金（代扣税费社保水电除外）", "Restrict non-counter outflows"),
-    Measure.STOP_PAYMENT_ACCOUNT: ("停止支付账户业务（余额转本人银行账户除外）", "Stop payment-account business"),
-    Measure.RESTRICT_CARDS_KEEP_BASIC: ("限制电话卡（保留一张基本通信卡）", "Restrict cards, keep one basic line"),
+    Measure.STOP_PAYMENT_ACCOUNT: (
+        "停止支付账户业务（余额转本人银行账户除外）",
+        "Stop payment-account business",
+    ),
+    Measure.RESTRICT_CARDS_KEEP_BASIC: (
+        "限制电话卡（保留一张基本通信卡）",
+        "Restrict cards, keep one basic line",
+    ),
     Measure.RESTRICT_RISKY_FUNCTIONS: ("限制互联网账号涉诈风险功能", "Restrict risky account functions"),
 }
 

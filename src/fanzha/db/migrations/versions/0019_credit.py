@@ -53,13 +53,19 @@ def upgrade() -> None:
         sa.Column("created_at", _TZ, nullable=False),
         sa.Column("updated_at", _TZ, nullable=False),
         sa.ForeignKeyConstraint(
-            ["deciding_org_id"], ["organisations.id"], name=op.f("fk_credit_listings_deciding_org_id_organisations")
+            ["deciding_org_id"],
+            ["organisations.id"],
+            name=op.f("fk_credit_listings_deciding_org_id_organisations"),
         ),
         sa.ForeignKeyConstraint(
-            ["approver_org_id"], ["organisations.id"], name=op.f("fk_credit_listings_approver_org_id_organisations")
+            ["approver_org_id"],
+            ["organisations.id"],
+            name=op.f("fk_credit_listings_approver_org_id_organisations"),
         ),
         sa.ForeignKeyConstraint(
-            ["supersedes_id"], ["credit_listings.id"], name=op.f("fk_credit_listings_supersedes_id_credit_listings")
+            ["supersedes_id"],
+            ["credit_listings.id"],
+            name=op.f("fk_credit_listings_supersedes_id_credit_listings"),
         ),
         sa.ForeignKeyConstraint(
             ["notice_id"], ["disposal_notices.id"], name=op.f("fk_credit_listings_notice_id_disposal_notices")
@@ -81,7 +87,9 @@ def upgrade() -> None:
         sa.Column("status_to", sa.String(length=12), nullable=False),
         sa.Column("detail", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["listing_id"], ["credit_listings.id"], name=op.f("fk_credit_listing_events_listing_id_credit_listings")
+            ["listing_id"],
+            ["credit_listings.id"],
+            name=op.f("fk_credit_listing_events_listing_id_credit_listings"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_listing_events")),
     )
@@ -94,10 +102,14 @@ def upgrade() -> None:
         sa.Column("order_id", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(length=8), nullable=False),
         sa.ForeignKeyConstraint(
-            ["listing_id"], ["credit_listings.id"], name=op.f("fk_credit_listing_orders_listing_id_credit_listings")
+            ["listing_id"],
+            ["credit_listings.id"],
+            name=op.f("fk_credit_listing_orders_listing_id_credit_listings"),
         ),
         sa.ForeignKeyConstraint(
-            ["order_id"], ["disposal_orders.id"], name=op.f("fk_credit_listing_orders_order_id_disposal_orders")
+            ["order_id"],
+            ["disposal_orders.id"],
+            name=op.f("fk_credit_listing_orders_order_id_disposal_orders"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_listing_orders")),
     )
