@@ -224,3 +224,32 @@ def test_export_lists_only_listings_in_force(platform: Platform, cw: CreditWorld
     lines = csv_text.strip().splitlines()
     assert lines[0].startswith("number,subject_kind,subject_token") and len(lines) == 2
     assert HOLDER not in csv_text and listing.number in csv_text
+
+
+def test_a_release_notified_by_justice_becomes_a_task_of_the_home_unit_with_the_listing(
+    platform: Platform, cw: CreditWorld, clock: FrozenClock
+) -> None:
+    from fanzha.credit.offenders import ReleasedOffenders, ReleaseInput
+
+    credit = credit_of(platform)
+    offenders = ReleasedOffenders(credit)
+    yesterday = (clock.now() - timedelta(days=1)).date()
+    justice = make_user(
+        platform, "sfj", make_org(platform, "justice-hn", OrgKind.JUSTICE, "430000"), Role.ANALYST
+    )
+    listing = credit.propose(cw.city_analyst.principal, seller(ground=Ground.CRIMINAL, facts=Facts()))
+    credit.decide(cw.city_commander.principal, listing.id, True, "判决生效")
+    data = ReleaseInput(HOLDER, "帮助信息网络犯罪活动罪", "（2024）湘0104刑初88号", yesterday, "430104")
+    # Art 37¶1: only the justice department notifies; a police analyst or a bank cannot.
+    with pytest.raises(PermissionDenied):
+        offenders.notify(cw.city_analyst.principal, data)
+    row = offenders.notify(justice.principal, data)
+    # The home region 430104 is county X's.
+    assert row.police_org_id == cw.hw.dw.base.county_x.id and row.person_masked != HOLDER
+    [task] = offenders.tasks(cw.county_analyst.principal)
+    assert task.listing is not None and task.listing.number == listing.number
+    assert offenders.tasks(cw.city_analyst.principal) == []  # another unit's task is not shown
+    offenders.close(cw.county_analyst.principal, row.id, "已谈话教育，名单措施在执行")
+    assert offenders.tasks(cw.county_analyst.principal) == []
+    with pytest.raises(ValidationFailed):
+        offenders.notify(justice.principal, ReleaseInput(HOLDER, "x罪", "y号", yesterday, "999999"))

@@ -6,9 +6,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from fanzha.credit.domain import Facts
+from fanzha.credit.domain import MEASURE_TEXTS, NO_NEW_BUSINESS, Facts
 from fanzha.credit.lifecycle import ListingLifecycle
 from fanzha.credit.notices import notice_pdf
+from fanzha.credit.offenders import OffenderTask, ReleasedOffenders, ReleaseInput
 from fanzha.credit.schemas import (
     CheckRequest,
     CheckResult,
@@ -19,6 +20,10 @@ from fanzha.credit.schemas import (
     ListingOrderRead,
     ListingPage,
     ListingRead,
+    OffenderRead,
+    ReleaseAccepted,
+    ReleaseNotice,
+    TaskClose,
 )
 from fanzha.credit.service import ListingInput
 from fanzha.identity.domain import Permission, Principal
@@ -29,6 +34,7 @@ Proposer = Annotated[Principal, Depends(authorize(Permission.CREDIT_PROPOSE))]
 Approver = Annotated[Principal, Depends(authorize(Permission.CREDIT_APPROVE))]
 Reader = Annotated[Principal, Depends(authorize(Permission.CREDIT_READ))]
 Checker = Annotated[Principal, Depends(authorize(Permission.CREDIT_CHECK))]
+Notifier = Annotated[Principal, Depends(authorize(Permission.CREDIT_NOTIFY))]
 
 
 def credit_of(request: Request) -> ListingLifecycle:
@@ -140,3 +146,48 @@ def export(request: Request, principal: Reader, fmt: Literal["json", "csv"] = "j
 def check(request: Request, body: CheckRequest, principal: Checker) -> CheckResult:
     """At the counter: is this person (keyed ID token) listed now? (Art 10, 17; AFL 31¶2 暂停新业务)."""
     return CheckResult(listed=credit_of(request).is_listed(body.token))
+
+
+# Art 37: released offenders ---------------------------------------------------------------------------
+
+
+def _offender(task: OffenderTask) -> OffenderRead:
+    row, listing = task.row, task.listing
+    # The term and the measures in force on the person: one per sector, and none new anywhere.
+    measures = [zh for zh, _ in MEASURE_TEXTS.values()] + [NO_NEW_BUSINESS[0]] if listing is not None else []
+    return OffenderRead(
+        id=row.id,
+        person_masked=row.person_masked,
+        person_token=row.person_token,
+        offence=row.offence,
+        judgment_ref=row.judgment_ref,
+        released_on=row.released_on,
+        region_code=row.region_code,
+        closed_at=row.closed_at,
+        report=row.report,
+        listing_number=listing.number if listing else None,
+        listing_status=listing.status if listing else None,
+        listing_ends_at=listing.ends_at if listing else None,
+        measures=measures,
+    )
+
+
+@router.post("/released", response_model=ReleaseAccepted, status_code=201)
+def notify_release(request: Request, body: ReleaseNotice, principal: Notifier) -> ReleaseAccepted:
+    """The justice department reports a release (Art 37¶1); the home region's police unit gets a task."""
+    data = ReleaseInput(body.person_id, body.offence, body.judgment_ref, body.released_on, body.region_code)
+    row = ReleasedOffenders(credit_of(request)).notify(principal, data)
+    return ReleaseAccepted(id=row.id, police_org_id=row.police_org_id)
+
+
+@router.get("/released", response_model=list[OffenderRead])
+def released(request: Request, principal: Reader, open_only: bool = True) -> list[OffenderRead]:
+    """The unit's released persons with their listing's term and measures (audited)."""
+    return [_offender(t) for t in ReleasedOffenders(credit_of(request)).tasks(principal, open_only)]
+
+
+@router.post("/released/{offender_id}/close", response_model=OffenderRead)
+def close_release(request: Request, offender_id: int, body: TaskClose, principal: Reader) -> OffenderRead:
+    """Close the task with a report."""
+    row = ReleasedOffenders(credit_of(request)).close(principal, offender_id, body.report)
+    return _offender(OffenderTask(row, None))

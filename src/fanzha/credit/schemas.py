@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -139,3 +139,48 @@ class CheckResult(BaseModel):
     """Whether the person is listed now (no new accounts or cards, AFL 31¶2 暂停新业务、限制入网)."""
 
     listed: bool
+
+
+class ReleaseNotice(BaseModel):
+    """Art 37¶1: the justice department's notice of a person released after a fraud-related sentence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: str = Field(max_length=32, description="居民身份证号 / resident ID number")
+    offence: str = Field(min_length=2, max_length=200, description="罪名 / the offence")
+    judgment_ref: str = Field(min_length=2, max_length=200, description="判决书编号 / judgment")
+    released_on: date
+    region_code: str = Field(min_length=6, max_length=6, description="户籍地区划代码 / home region")
+
+
+class ReleaseAccepted(BaseModel):
+    """What the justice department learns back: that the notice was taken, nothing about the person."""
+
+    id: int
+    police_org_id: int
+
+
+class OffenderRead(BaseModel):
+    """A released person as the home police unit sees them, with the listing in force (term, measures)."""
+
+    id: int
+    person_masked: str
+    person_token: str
+    offence: str
+    judgment_ref: str
+    released_on: str
+    region_code: str
+    closed_at: datetime | None
+    report: str
+    listing_number: str | None
+    listing_status: str | None
+    listing_ends_at: datetime | None
+    measures: list[str]
+
+
+class TaskClose(BaseModel):
+    """Close a task with what was done."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    report: str = Field(min_length=2, max_length=1000)

@@ -73,3 +73,26 @@ class ListingOrder(Base):
     listing_id: Mapped[int] = mapped_column(ForeignKey("credit_listings.id"), index=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("disposal_orders.id"), index=True)
     role: Mapped[str] = mapped_column(String(8))  # "measure" | "release"
+
+
+class ReleasedOffender(Base):
+    """Art 37: the justice department's notice of a person released after a fraud-related sentence.
+
+    The police unit of the person's home region gets it as a task (查看名单、落实管控), closed with a report.
+    """
+
+    __tablename__ = "credit_released_offenders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_token: Mapped[str] = mapped_column(String(64), index=True)
+    person_masked: Mapped[str] = mapped_column(String(32))
+    offence: Mapped[str] = mapped_column(String(200))
+    judgment_ref: Mapped[str] = mapped_column(String(200))
+    released_on: Mapped[str] = mapped_column(String(10))  # the calendar day (Asia/Shanghai), YYYY-MM-DD
+    region_code: Mapped[str] = mapped_column(String(12))
+    notifier_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    police_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_by: Mapped[str] = mapped_column(String(64), default="")
+    report: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

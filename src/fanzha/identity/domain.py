@@ -24,6 +24,8 @@ class OrgKind(StrEnum):
     REGULATOR = "regulator"
     TELECOM_AUTHORITY = "telecom_authority"
     CYBERSPACE = "cyberspace"
+    # Art 37: the justice department notifies the police of persons released after fraud-related sentences.
+    JUSTICE = "justice"
 
     @property
     def is_police(self) -> bool:
@@ -58,6 +60,7 @@ ORG_KIND_LABELS: dict[OrgKind, tuple[str, str]] = {
     OrgKind.REGULATOR: ("行业主管部门", "Regulator"),
     OrgKind.TELECOM_AUTHORITY: ("通信管理局", "Telecom administration"),
     OrgKind.CYBERSPACE: ("网信办", "Cyberspace administration"),
+    OrgKind.JUSTICE: ("司法行政部门", "Justice department"),
 }
 
 # Region codes follow GB/T 2260 (6 digits) and, for townships, 9 digits.
@@ -130,6 +133,7 @@ class Permission(StrEnum):
     CREDIT_APPROVE = "credit.approve"
     CREDIT_READ = "credit.read"
     CREDIT_CHECK = "credit.check"
+    CREDIT_NOTIFY = "credit.notify"
 
 
 _P = Permission
@@ -150,6 +154,9 @@ INSTITUTION_FUNDS = frozenset({_P.FUNDS_RECEIPT})
 # fanzha.credit); institutions only ask whether a person is listed, at the counter (Art 10, 17).
 POLICE_CREDIT = frozenset({_P.CREDIT_PROPOSE, _P.CREDIT_READ})
 INSTITUTION_CREDIT = frozenset({_P.CREDIT_CHECK})
+# Art 37: a justice department's analyst (or system) notifies releases; fanzha.credit accepts it from a
+# justice department only, and the notice reveals nothing back.
+RELEASE_NOTICES = frozenset({_P.CREDIT_NOTIFY})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # 三员分立 (graded protection level 3): the platform administrator keeps accounts and organisations but
     # never sets a password, and asks the security administrator to approve any administrator role; the
@@ -185,6 +192,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | DETECTION
         | POLICE_FUNDS
         | POLICE_CREDIT
+        | RELEASE_NOTICES
     ),
     # The commander answers for the unit: its systems' API keys come from the commander, for the unit only.
     Role.COMMANDER: frozenset(
@@ -230,6 +238,7 @@ OPERATIONAL = frozenset(
     | INSTITUTION_FUNDS
     | POLICE_CREDIT
     | INSTITUTION_CREDIT
+    | RELEASE_NOTICES
 )
 # Who issues an organisation's API keys, for that organisation only: its own responsible person.
 KEY_ISSUERS = frozenset({Role.INSTITUTION_ADMIN, Role.COMMANDER})

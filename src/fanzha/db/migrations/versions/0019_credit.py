@@ -116,6 +116,37 @@ def upgrade() -> None:
     with op.batch_alter_table("credit_listing_orders", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_credit_listing_orders_listing_id"), ["listing_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_credit_listing_orders_order_id"), ["order_id"], unique=False)
+    op.create_table(
+        "credit_released_offenders",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_token", sa.String(length=64), nullable=False),
+        sa.Column("person_masked", sa.String(length=32), nullable=False),
+        sa.Column("offence", sa.String(length=200), nullable=False),
+        sa.Column("judgment_ref", sa.String(length=200), nullable=False),
+        sa.Column("released_on", sa.String(length=10), nullable=False),
+        sa.Column("region_code", sa.String(length=12), nullable=False),
+        sa.Column("notifier_org_id", sa.Integer(), nullable=False),
+        sa.Column("police_org_id", sa.Integer(), nullable=False),
+        sa.Column("closed_at", _TZ, nullable=True),
+        sa.Column("closed_by", sa.String(length=64), nullable=False),
+        sa.Column("report", sa.String(length=1000), nullable=False),
+        sa.Column("created_at", _TZ, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["notifier_org_id"],
+            ["organisations.id"],
+            name=op.f("fk_credit_released_offenders_notifier_org_id_organisations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["police_org_id"],
+            ["organisations.id"],
+            name=op.f("fk_credit_released_offenders_police_org_id_organisations"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_released_offenders")),
+    )
+    with op.batch_alter_table("credit_released_offenders", schema=None) as batch_op:
+        for column in ("person_token", "police_org_id"):
+            name = batch_op.f(f"ix_credit_released_offenders_{column}")
+            batch_op.create_index(name, [column], unique=False)
     for statement in guard(op.get_bind().dialect.name, "credit_listing_events"):
         op.execute(statement)
 
@@ -124,6 +155,7 @@ def downgrade() -> None:
     """Revert."""
     for statement in unguard(op.get_bind().dialect.name, "credit_listing_events"):
         op.execute(statement)
+    op.drop_table("credit_released_offenders")
     op.drop_table("credit_listing_orders")
     op.drop_table("credit_listing_events")
     op.drop_table("credit_listings")
