@@ -270,19 +270,10 @@ def _rules() -> tuple[MeasureRule, ...]:
         ((_M.ASSOCIATED_RESTRICT, "限制功能", 2 * _HOUR),),
         Routing.SECTOR,
     )
-    # Art 29¶2 (AFL 31¶2): restricting a person's accounts across institutions is joint punishment, on a
-    # determination by a police unit at city level or above, with notice and appeal.
-    for institution in (_O.BANK, _O.PAYMENT, _O.TELECOM, _O.INTERNET):
-        add(
-            _K.RESIDENT_ID,
-            institution,
-            _T.JOINT_PUNISHMENT,
-            "第二十九条第二款",
-            ((_M.ASSOCIATED_RESTRICT, "相关业务限制办理", 2 * _HOUR),),
-            Routing.SECTOR,
-        )
-    # Art 29¶2 相关业务限制办理 (AFL 31¶2 停止非柜面业务、暂停新业务、限制入网): the measures of a listing
-    # on the serious-dishonesty list (fanzha.credit), one per sector, keeping basic services.
+    # Art 29¶2 相关业务限制办理 (AFL 31¶2 停止非柜面业务、暂停新业务、限制入网): restricting a person's
+    # accounts across institutions is joint punishment, decided as a listing on the serious-dishonesty
+    # list by a police unit at city level or above (fanzha.credit), one measure per sector, keeping basic
+    # services; never an order issued by hand.
     for institution, measure in (
         (_O.BANK, _M.RESTRICT_NON_COUNTER),
         (_O.PAYMENT, _M.STOP_PAYMENT_ACCOUNT),
