@@ -19,6 +19,7 @@ from fanzha.audit import views as audit_views
 from fanzha.bootstrap import Platform, build_platform
 from fanzha.core.settings import Settings
 from fanzha.credit import router as credit_router
+from fanzha.credit import views as credit_views
 from fanzha.detect import content_router as detect_content
 from fanzha.detect import payee_router as detect_payee
 from fanzha.detect import router as detect_router
@@ -71,6 +72,7 @@ ROUTER_MODULES = (
     funds_router,
     funds_views,
     credit_router,
+    credit_views,
 )
 
 
