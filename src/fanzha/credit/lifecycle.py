@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from fanzha.appeals.tables import Appeal
 from fanzha.audit.service import SYSTEM, Actor
 from fanzha.credit import domain
 from fanzha.credit.domain import ListingStatus
+from fanzha.credit.lookup import listed
 from fanzha.credit.service import ListingService
 from fanzha.credit.tables import Listing, ListingOrder
 from fanzha.disposal.domain import Measure, MeasureRule, OrderStatus, Routing, Trigger
@@ -199,17 +200,3 @@ def export_row(listing: Listing) -> dict[str, Any]:
         "starts_at": listing.starts_at.isoformat() if listing.starts_at else "",
         "ends_at": listing.ends_at.isoformat() if listing.ends_at else "",
     }
-
-
-def listed(session: Session, token: str, now: datetime) -> bool:
-    """The lookup by the (subject_token, status) index, for card and account-opening checks (Art 10, 17)."""
-    found = session.scalar(
-        select(Listing.id)
-        .where(
-            Listing.subject_token == token,
-            Listing.status == str(ListingStatus.ACTIVE),
-            Listing.ends_at > now,
-        )
-        .limit(1)
-    )
-    return found is not None
