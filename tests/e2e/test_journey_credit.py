@@ -175,3 +175,45 @@ def test_a_listing_expires_on_its_own(platform: Platform, clock: FrozenClock) ->
     detail = _ok(commander.get(f"/api/v1/credit/listings/{listing['id']}"))
     assert detail["listing"]["status"] == "expired"
     assert [e["status_to"] for e in detail["events"]] == ["pending", "active", "expired"]
+
+
+def test_the_justice_department_notifies_a_release_and_the_home_unit_sees_the_listing(
+    platform: Platform, clock: FrozenClock
+) -> None:
+    from fanzha.identity.domain import OrgKind, Role
+    from tests.factories import make_org, make_user
+
+    make_credit_world(platform)
+    justice_org = make_org(platform, "justice-hn", OrgKind.JUSTICE, "430000")
+    make_user(platform, "sfj", justice_org, Role.ANALYST)
+    analyst, commander = _login(platform, "csanalyst"), _login(platform, "cscommander")
+    listing = _ok(
+        analyst.post("/api/v1/credit/listings", json=_seller(ground="criminal", items=0, basis="帮信罪判决")),
+        201,
+    )
+    _ok(
+        commander.post(
+            f"/api/v1/credit/listings/{listing['id']}/decision", json={"approve": True, "reason": "属实"}
+        )
+    )
+    justice = _login(platform, "sfj")
+    body = {
+        "person_id": HOLDER,
+        "offence": "帮助信息网络犯罪活动罪",
+        "judgment_ref": "（2024）湘0104刑初88号",
+        "released_on": (clock.now() - timedelta(days=1)).date().isoformat(),
+        "region_code": "430104",
+    }
+    accepted = _ok(justice.post("/api/v1/credit/released", json=body), 201)
+    assert set(accepted) == {"id", "police_org_id"}  # nothing about the person comes back
+    # A police unit cannot pose as the justice department; nor can a bank.
+    _ok(analyst.post("/api/v1/credit/released", json=body), 403)
+    _ok(_login(platform, "aop").post("/api/v1/credit/released", json=body), 403)
+    county = _login(platform, "analyst")
+    [task] = _ok(county.get("/api/v1/credit/released"))
+    assert task["listing_number"] == listing["number"] and task["listing_status"] == "active"
+    assert task["listing_ends_at"] and len(task["measures"]) == 5 and HOLDER not in str(task)
+    assert _ok(commander.get("/api/v1/credit/released")) == []  # the city unit is not the home unit
+    closed = _ok(county.post(f"/api/v1/credit/released/{task['id']}/close", json={"report": "已谈话教育"}))
+    assert closed["closed_at"] is not None
+    assert _ok(county.get("/api/v1/credit/released")) == []

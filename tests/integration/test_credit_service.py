@@ -253,3 +253,26 @@ def test_a_release_notified_by_justice_becomes_a_task_of_the_home_unit_with_the_
     assert offenders.tasks(cw.county_analyst.principal) == []
     with pytest.raises(ValidationFailed):
         offenders.notify(justice.principal, ReleaseInput(HOLDER, "x罪", "y号", yesterday, "999999"))
+
+
+def test_a_unit_is_listed_by_its_credit_code_and_checked_at_the_counter(
+    platform: Platform, cw: CreditWorld
+) -> None:
+    credit = credit_of(platform)
+    with pytest.raises(ValidationFailed) as error:
+        credit.propose(
+            cw.city_analyst.principal,
+            seller("91430100MA4L", subject_kind=SubjectKind.UNIT, subject_name="某公司"),
+        )
+    assert error.value.field == "subject_id"
+    code = "91430100MA4L0XXX1J"
+    listing = credit.propose(
+        cw.city_analyst.principal,
+        seller(code, subject_kind=SubjectKind.UNIT, subject_name="长沙某科技有限公司"),
+    )
+    assert code not in listing.subject_masked
+    listing = credit.decide(cw.city_commander.principal, listing.id, True, "属实")
+    assert credit.is_listed(listing.subject_token)
+    assert "长沙某科技有限公司" in credit.export(cw.city_commander.principal, "json")
+    _, pairs, _ = credit.get(cw.city_commander.principal, listing.id)
+    assert pairs == []  # the holdings register knows persons only
