@@ -8,12 +8,13 @@ import secrets
 from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from fanzha.core.errors import Conflict
 from fanzha.credit import domain
 from fanzha.credit.domain import Ground, ListingStatus
-from fanzha.credit.tables import Listing
+from fanzha.credit.tables import Listing, ListingOrder
 from fanzha.db import appends
 from fanzha.db.engine import reserve_ids
 from fanzha.disposal.domain import CODE_SLOT, render_notice
@@ -54,12 +55,15 @@ def write_listing_notice(core: ListingCore, session: Session, listing: Listing) 
     A person whose accounts no institution declared gets the written notice (PDF) only: the appeal code
     needs an order to anchor to, so without one the notice says to appeal at the deciding unit.
     """
-    from fanzha.credit.service import ListingService
-
-    links = ListingService.links(session, listing.id, "measure")
-    if not links:
+    first = session.scalar(
+        select(ListingOrder.order_id)
+        .where(ListingOrder.listing_id == listing.id, ListingOrder.role == "measure")
+        .order_by(ListingOrder.id)
+        .limit(1)
+    )
+    if first is None:
         return None
-    order = session.get(Order, links[0].order_id)
+    order = session.get(Order, first)
     assert order is not None
     unit = session.get(Organisation, listing.deciding_org_id)
     text = notice_text(listing, unit.name_zh if unit is not None else "")
@@ -117,8 +121,6 @@ def notice_pdf(core: ListingCore, principal: Principal, listing_id: int) -> byte
         session = uow.session
         listing = core.visible(session, principal, listing_id, "credit.notice")
         if ListingStatus(listing.status) is ListingStatus.PENDING or listing.ends_at is None:
-            from fanzha.core.errors import Conflict
-
             raise Conflict(
                 "名单尚未批准，不能出具告知书", "The listing is not approved yet", field="listing_id"
             )

@@ -23,12 +23,13 @@ from fanzha.credit.domain import (
     Term,
     Terms,
 )
+from fanzha.credit.notices import send_listing_notice, write_listing_notice
 from fanzha.credit.tables import Listing, ListingEvent, ListingOrder
 from fanzha.db import appends
-from fanzha.disposal.domain import Measure, Trigger
+from fanzha.disposal.domain import Measure, OrderStatus, Trigger
 from fanzha.disposal.orders import Target
 from fanzha.disposal.service import DisposalService
-from fanzha.disposal.tables import Order
+from fanzha.disposal.tables import Holding, Order
 from fanzha.events import outbox
 from fanzha.identifiers import Identifier, IdentifierKind
 from fanzha.identity.domain import OrgKind, Principal
@@ -192,8 +193,6 @@ class ListingService(ListingCore):
 
     def decide(self, principal: Principal, listing_id: int, approve: bool, reason: str) -> Listing:
         """Approve (the term starts, measures go out, the notice is written) or refuse, with the reason."""
-        from fanzha.credit.notices import send_listing_notice, write_listing_notice
-
         text = reason.strip()
         if not text:
             raise ValidationFailed("审批须说明理由", "A decision needs a reason", field="reason")
@@ -264,7 +263,7 @@ class ListingService(ListingCore):
             self.history(session, current, principal.username, before, {"superseded_by": listing.id})
             for link in self.links(session, current.id, "measure"):
                 order = session.get(Order, link.order_id)
-                if order is not None and order.status != "released":
+                if order is not None and order.status != OrderStatus.RELEASED:
                     covered.add(order.org_id)
                     session.add(ListingOrder(listing_id=listing.id, order_id=order.id, role="measure"))
         if SubjectKind(listing.subject_kind) is SubjectKind.PERSON:
@@ -274,9 +273,13 @@ class ListingService(ListingCore):
         self, session: Session, principal: Principal, listing: Listing, covered: set[int]
     ) -> None:
         """One order per institution holding the person's accounts, by the holdings register (Art 29¶2)."""
-        org_ids = [
-            i for i in self.disposal._holding_institutions(session, listing.subject_token) if i not in covered
-        ]
+        held = (
+            select(Holding.org_id)
+            .where(Holding.holder_token == listing.subject_token, Holding.withdrawn_at.is_(None))
+            .distinct()
+            .order_by(Holding.org_id)
+        )
+        org_ids = [i for i in session.scalars(held) if i not in covered]
         target = Target(
             Identifier(IdentifierKind.RESIDENT_ID, listing.subject_masked),
             listing.subject_token,
