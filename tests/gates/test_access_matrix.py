@@ -38,6 +38,8 @@ OWNERS: dict[str, set[str]] = {
     "case_id": set(),
     "transfer_id": set(),
     "instruction_id": {"aop"},
+    # Credit: the serious-dishonesty list is the police's, province-wide (Art 29), like cases.
+    "listing_id": set(),
 }
 # Values for path parameters that are not objects (a table, an action, a kind ...).
 PLAIN = {
