@@ -17,6 +17,8 @@ from fanzha.core.clock import Clock, SystemClock
 from fanzha.core.limiter import Limiter, Limiters, memory_limiters
 from fanzha.core.redis_limiter import RedisLimiters
 from fanzha.core.settings import Settings
+from fanzha.credit.domain import Terms
+from fanzha.credit.lifecycle import ListingLifecycle
 from fanzha.db.engine import build_engine, session_factory
 from fanzha.db.idempotency import IdempotencyStore
 from fanzha.disposal.domain import REVERIFY_HOURS, RiskLevel
@@ -67,6 +69,7 @@ class Platform:
     holdings: HoldingsService | None = None
     sms_gateway: HttpSmsGateway | None = None
     funds: FundsService | None = None
+    credit: ListingLifecycle | None = None
     limiters: Limiters = memory_limiters
     publicity: PublicityService | None = None
     leaks: LeakService | None = None
@@ -166,6 +169,12 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
             disposal, otp_limits, limiters, eligible=victim_on_record, action="funds.otp", sms=VICTIM_SMS
         ),
     )
+    appeals = AppealService(disposal, otp_limits, settings.appeal_time_limit_hours, limiters)
+    # Art 29: the serious-dishonesty list; an upheld appeal on a listed person ends the listing too.
+    credit = ListingLifecycle(
+        disposal, Terms(settings.credit_term_years_criminal, settings.credit_term_years_cards)
+    )
+    appeals.upheld_hooks.append(credit.on_appeal_upheld)
     return Platform(
         settings,
         clock,
@@ -186,10 +195,11 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         routing=routing,
         disposal=disposal,
         linked_disposal=LinkedDisposalPolicy(disposal),
-        appeals=AppealService(disposal, otp_limits, settings.appeal_time_limit_hours, limiters),
+        appeals=appeals,
         holdings=HoldingsService(sessions, clock, auditor, identity, vault),
         sms_gateway=gateway,
         funds=funds,
+        credit=credit,
         limiters=limiters,
         publicity=PublicityService(sessions, clock, auditor, identity, settings.analysis_province_dir),
         leaks=LeakService(sessions, clock, auditor, identity, settings.analysis_province_dir),

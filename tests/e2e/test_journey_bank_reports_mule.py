@@ -114,8 +114,9 @@ def test_journey_1_a_bank_reports_a_mule_account(
         f"/api/v1/disposal/orders/{mine['id']}/receipt", json={"status": "executed", "notice_delivered": True}
     )
     assert done.status_code == 200 and done.json()["status"] == "executed", done.text
-    # Restricting the person's accounts everywhere needs a determination by a city-level unit (Art 29,
-    # AFL 31¶2); the county centre cannot.
+    # Restricting the person's accounts everywhere is joint punishment (Art 29, AFL 31¶2): a listing on the
+    # serious-dishonesty list determined by a city-level unit; neither the county centre nor an order by
+    # hand can do it.
     joint = {
         "kind": "resident_id",
         "value": HOLDER,
@@ -126,15 +127,32 @@ def test_journey_1_a_bank_reports_a_mule_account(
     }
     refused = centre.post("/api/v1/disposal/orders", json=joint)
     assert refused.status_code == 403 and refused.json()["field"] == "trigger", refused.text
+    listing = {
+        "subject_id": HOLDER,
+        "ground": "cards",
+        "items": 3,
+        "evidence": ["长公（反诈）惩字〔2026〕7号"],
+        "basis": "出租、出售银行卡3张，提供银行卡帮助信息网络犯罪活动",
+    }
+    refused = centre.post("/api/v1/credit/listings", json=listing)
+    assert refused.status_code == 403 and "县级" in refused.json()["message_zh"], refused.text
     city = make_org(platform, "changsha", OrgKind.POLICE_CITY, "430100", dw.base.centre.id)
     make_user(platform, "cscommander", city, Role.COMMANDER)
-    determined = login("cscommander").post("/api/v1/disposal/orders", json=joint)
-    assert determined.status_code == 201, determined.text
-    issued = determined.json()["items"]
+    make_user(platform, "csanalyst", city, Role.ANALYST)
+    by_hand = login("cscommander").post("/api/v1/disposal/orders", json=joint)
+    assert by_hand.status_code == 422 and by_hand.json()["field"] == "trigger", by_hand.text
+    proposed = login("csanalyst").post("/api/v1/credit/listings", json=listing)
+    assert proposed.status_code == 201, proposed.text
+    decided = login("cscommander").post(
+        f"/api/v1/credit/listings/{proposed.json()['id']}/decision", json={"approve": True, "reason": "属实"}
+    )
+    assert decided.status_code == 200 and decided.json()["status"] == "active", decided.text
+    detail = login("cscommander").get(f"/api/v1/credit/listings/{proposed.json()['id']}").json()
+    issued = detail["orders"]
     assert sorted(o["org_id"] for o in issued) == sorted(
         [dw.base.bank_a.id, dw.alipay.org.id, hw.tenpay.org.id]
     )
-    assert {(o["article"], o["basis"][:2]) for o in issued} == {("第二十九条第二款", "长公")}
+    assert {o["article"] for o in issued} == {"第二十九条第二款"}
     # Each institution finds the person's accounts by the token the order names (no ID number shown).
     took = {"alipayop": 12, "tenpayop": 25}
     for username, minutes in took.items():

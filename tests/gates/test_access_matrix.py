@@ -40,6 +40,8 @@ OWNERS: dict[str, set[str]] = {
     "instruction_id": {"aop"},
     # Leak reports (Art 26) are worked by police units province-wide, like cases.
     "leak_report_id": set(),
+    # Credit: the serious-dishonesty list is the police's, province-wide (Art 29), like cases.
+    "listing_id": set(),
 }
 # Values for path parameters that are not objects (a table, an action, a kind ...).
 PLAIN = {

@@ -11,6 +11,8 @@ from sqlalchemy import event, func, select
 from fanzha.audit.tables import AuditRecord
 from fanzha.bootstrap import Platform
 from fanzha.core.errors import NotFound, PermissionDenied, ValidationFailed
+from fanzha.credit.domain import Facts, Ground, SubjectKind
+from fanzha.credit.service import ListingInput
 from fanzha.disposal.domain import Measure, OrderStatus, Trigger, Verification
 from fanzha.disposal.holdings import HoldingRow, HoldingsService, parse_csv
 from fanzha.disposal.release import in_force
@@ -280,9 +282,10 @@ def test_a_county_unit_cannot_restrict_a_person_across_institutions(
     with pytest.raises(PermissionDenied) as refused:
         disposal.issue(hw.dw.base.analyst.principal, joint())
     assert "第二十九条" in refused.value.message_zh and refused.value.field == "trigger"
-    with pytest.raises(ValidationFailed) as no_basis:
-        disposal.issue(city_unit(platform, hw).principal, joint(basis=" "))
-    assert no_basis.value.field == "basis"
+    # A city unit does not order it by hand either: joint punishment is a listing decision (fanzha.credit).
+    with pytest.raises(ValidationFailed) as by_hand:
+        disposal.issue(city_unit(platform, hw).principal, joint())
+    assert by_hand.value.field == "trigger" and "/api/v1/credit/listings" in by_hand.value.message_zh
     assert _orders(platform) == []
     with platform.sessions() as session:
         denied = session.scalars(select(AuditRecord).where(AuditRecord.result == "denied")).all()
@@ -292,18 +295,34 @@ def test_a_county_unit_cannot_restrict_a_person_across_institutions(
 def test_a_city_unit_restricts_a_person_with_the_basis_recorded_and_a_notice_sent(
     platform: Platform, hw: HoldingsWorld
 ) -> None:
+    """Joint punishment across institutions is a listing on the serious-dishonesty list (Art 29)."""
     declare_journey_1(platform, hw)
     dw = hw.dw
     service = holdings_of(platform)
-    # Bank A knows the holder's registered phone: the notices go there by SMS.
+    # Bank A knows the holder's registered phone: the written notice goes there by SMS.
     service.upload(
         dw.base.bank_a_op.principal, [HoldingRow("bank_card", CARD_A, HOLDER, "items.0", HOLDER_PHONE)]
     )
     [withdrawn] = service.search(hw.unionpay.principal)
     city = city_unit(platform, hw)
-    disposal = platform.disposal
-    assert disposal is not None and platform.appeals is not None
-    orders = disposal.issue(city.principal, joint())
+    proposer = make_user(platform, "csanalyst", city.org, Role.ANALYST)
+    credit, disposal = platform.credit, platform.disposal
+    assert credit is not None and disposal is not None and platform.appeals is not None
+    listing = credit.propose(
+        proposer.principal,
+        ListingInput(
+            SubjectKind.PERSON,
+            HOLDER,
+            "",
+            Ground.CRIMINAL,
+            Facts(),
+            ["长公（反诈）惩字〔2026〕12号"],
+            "帮信罪判决生效",
+        ),
+    )
+    credit.decide(city.principal, listing.id, True, "判决生效，依法列入")
+    _, pairs, _ = credit.get(city.principal, listing.id)
+    orders = [o for _, o in pairs]
     # Every institution where the person holds accounts, by the register; UnionPay holds another's.
     people = {
         dw.base.bank_a.id: dw.base.bank_a_op,
@@ -318,11 +337,12 @@ def test_a_city_unit_restricts_a_person_with_the_basis_recorded_and_a_notice_sen
             "joint_punishment",
             city.org.id,
         )
-        assert item.basis.startswith("长公") and item.object_ciphertext == b""
+        assert item.basis.startswith("联合惩戒名单") and item.object_ciphertext == b""
         disposal.receipt(people[item.org_id].principal, item.id, ReceiptCreate(status=OrderStatus.EXECUTED))
+    # One written notice for the listing, not one per institution.
     sent = [n for n in dw.notifier.sent if "申诉码" in n.text]
-    assert len(sent) == 4 and {n.recipient for n in sent} == {"+86" + HOLDER_PHONE}
-    assert all(city.org.name_zh in n.text and "第二十九条第二款" in n.text for n in sent)
+    assert len(sent) == 1 and {n.recipient for n in sent} == {"+86" + HOLDER_PHONE}
+    assert city.org.name_zh in sent[0].text and "第二十九条" in sent[0].text
     # The person appeals with a code; upheld, the restriction is lifted at every institution at once.
     code = APPEAL_CODE.search(sent[0].text)
     assert code is not None

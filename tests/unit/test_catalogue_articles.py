@@ -57,7 +57,14 @@ EXPECTED: dict[tuple[IdentifierKind, Trigger, Measure], tuple[str, str]] = {
         "所关联注册的互联网账号重新进行核验",
     ),
     (K.RESIDENT_ID, T.REVERIFY_FAILED, M.ASSOCIATED_RESTRICT): ("第二十条第二款", "限制功能"),
-    (K.RESIDENT_ID, T.JOINT_PUNISHMENT, M.ASSOCIATED_RESTRICT): ("第二十九条第二款", "相关业务限制办理"),
+    # A listing's measures per sector (fanzha.credit): Art 29¶2 落实相关业务限制办理.
+    (K.RESIDENT_ID, T.JOINT_PUNISHMENT, M.RESTRICT_NON_COUNTER): ("第二十九条第二款", "相关业务限制办理"),
+    (K.RESIDENT_ID, T.JOINT_PUNISHMENT, M.STOP_PAYMENT_ACCOUNT): ("第二十九条第二款", "相关业务限制办理"),
+    (K.RESIDENT_ID, T.JOINT_PUNISHMENT, M.RESTRICT_CARDS_KEEP_BASIC): (
+        "第二十九条第二款",
+        "相关业务限制办理",
+    ),
+    (K.RESIDENT_ID, T.JOINT_PUNISHMENT, M.RESTRICT_RISKY_FUNCTIONS): ("第二十九条第二款", "相关业务限制办理"),
 }
 for _kind in (K.BANK_CARD, K.PAYMENT_ACCOUNT):
     EXPECTED |= {

@@ -44,6 +44,8 @@ _ONE_PROOF = (
 )
 # Runs in the appeal's transaction once it has an id (the portal's attachments), or not at all.
 Attach = Callable[[Session, Appeal], object]
+# Runs in an upheld appeal's transaction after the release orders (fanzha.credit ends a listing there).
+UpheldHook = Callable[[Session, Appeal, Principal, list[Order]], None]
 
 
 class AppealService:
@@ -63,6 +65,8 @@ class AppealService:
         self.clock = disposal.clock
         # Art 34¶2: the person proves control of the number by a one-time SMS code.
         self.phone = PhoneProof(disposal, otp_limits, limiters)
+        # Art 29¶2: an appeal against a listing is upheld here too; the list registers its hook.
+        self.upheld_hooks: list[UpheldHook] = []
 
     # The public portal (no account) -----------------------------------------------------------
 
@@ -286,6 +290,8 @@ class AppealService:
                     institutions_fulfilled,
                 )
                 self._revoke_samples(session, appeal, principal.username, text)
+                for hook in self.upheld_hooks:
+                    hook(session, appeal, principal, releases)
                 check_appeal_step(decision, AppealStatus.RELEASED)
                 appeal.status = str(AppealStatus.RELEASED)
             outbox.record(

@@ -152,6 +152,9 @@ class Settings(BaseSettings):
     # which the console draws the victim profile (Art 7-8) and the leak-source ranking (Art 26); unset:
     # those pages show campaign and report records only.
     analysis_province_dir: str | None = None
+    # Joint punishment (Art 29; 联合惩戒办法): the term in years by ground, within the 5-year cap.
+    credit_term_years_criminal: int = Field(default=3, ge=1, le=5)
+    credit_term_years_cards: int = Field(default=2, ge=1, le=5)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fanzha.appeals import tables as appeal_tables
 from fanzha.audit import tables as audit_tables
+from fanzha.credit import tables as credit_tables
 from fanzha.db import idempotency
 from fanzha.db.base import Base
 from fanzha.detect import tables as detect_tables
@@ -20,6 +21,7 @@ __all__ = [
     "Base",
     "appeal_tables",
     "audit_tables",
+    "credit_tables",
     "detect_tables",
     "disposal_tables",
     "event_tables",

@@ -29,6 +29,11 @@ class Measure(StrEnum):
     CLOSE_SITE = "close_site"
     TAKE_DOWN_APP = "take_down_app"
     RELEASE = "release"
+    # Joint punishment (Art 29¶2, AFL 31¶2), decided as a listing in fanzha.credit: one per sector.
+    RESTRICT_NON_COUNTER = "restrict_non_counter"
+    STOP_PAYMENT_ACCOUNT = "stop_payment_account"
+    RESTRICT_CARDS_KEEP_BASIC = "restrict_cards_keep_basic"
+    RESTRICT_RISKY_FUNCTIONS = "restrict_risky_functions"
 
 
 MEASURE_LABELS: dict[Measure, tuple[str, str]] = {
@@ -46,6 +51,16 @@ MEASURE_LABELS: dict[Measure, tuple[str, str]] = {
     Measure.CLOSE_SITE: ("关闭网站或应用", "Close site or app"),
     Measure.TAKE_DOWN_APP: ("下架应用程序", "Take down app"),
     Measure.RELEASE: ("解除处置措施", "Release (lift the measure)"),
+    Measure.RESTRICT_NON_COUNTER: ("限制非柜面出金（代扣税费社保水电除外）", "Restrict non-counter outflows"),
+    Measure.STOP_PAYMENT_ACCOUNT: (
+        "停止支付账户业务（余额转本人银行账户除外）",
+        "Stop payment-account business",
+    ),
+    Measure.RESTRICT_CARDS_KEEP_BASIC: (
+        "限制电话卡（保留一张基本通信卡）",
+        "Restrict cards, keep one basic line",
+    ),
+    Measure.RESTRICT_RISKY_FUNCTIONS: ("限制互联网账号涉诈风险功能", "Restrict risky account functions"),
 }
 
 
@@ -255,15 +270,22 @@ def _rules() -> tuple[MeasureRule, ...]:
         ((_M.ASSOCIATED_RESTRICT, "限制功能", 2 * _HOUR),),
         Routing.SECTOR,
     )
-    # Art 29¶2 (AFL 31¶2): restricting a person's accounts across institutions is joint punishment, on a
-    # determination by a police unit at city level or above, with notice and appeal.
-    for institution in (_O.BANK, _O.PAYMENT, _O.TELECOM, _O.INTERNET):
+    # Art 29¶2 相关业务限制办理 (AFL 31¶2 停止非柜面业务、暂停新业务、限制入网): restricting a person's
+    # accounts across institutions is joint punishment, decided as a listing on the serious-dishonesty
+    # list by a police unit at city level or above (fanzha.credit), one measure per sector, keeping basic
+    # services; never an order issued by hand.
+    for institution, measure in (
+        (_O.BANK, _M.RESTRICT_NON_COUNTER),
+        (_O.PAYMENT, _M.STOP_PAYMENT_ACCOUNT),
+        (_O.TELECOM, _M.RESTRICT_CARDS_KEEP_BASIC),
+        (_O.INTERNET, _M.RESTRICT_RISKY_FUNCTIONS),
+    ):
         add(
             _K.RESIDENT_ID,
             institution,
             _T.JOINT_PUNISHMENT,
             "第二十九条第二款",
-            ((_M.ASSOCIATED_RESTRICT, "相关业务限制办理", 2 * _HOUR),),
+            ((measure, "相关业务限制办理", 2 * _HOUR),),
             Routing.SECTOR,
         )
     # URLs, domains and apps. Art 23¶1: on monitoring, operators and platforms block, close, take down;

@@ -161,12 +161,15 @@ class OrderCore:
                     "AFL 31): only a police unit at city level or above determines it",
                     field="trigger",
                 )
-            if not data.basis.strip():
-                raise ValidationFailed(
-                    "联合惩戒须载明认定依据（认定单位、文书编号、事实）",
-                    "Joint punishment needs the determination it rests on (basis)",
-                    field="basis",
-                )
+            # Art 29 (联合惩戒办法第三条): joint punishment is a listing decision with its ground, evidence,
+            # approval and term; its measures, notice, expiry and release follow from it (fanzha.credit).
+            raise ValidationFailed(
+                "联合惩戒须作为严重失信主体名单认定办理（第二十九条）：请提交名单认定（/api/v1/credit/listings），"
+                "批准后各机构的惩戒措施自动下发，期满自动解除",
+                "Joint punishment is a listing decision (Art 29): propose it at /api/v1/credit/listings; "
+                "once approved, the measures go out and lapse with the term",
+                field="trigger",
+            )
 
     # Issuing ------------------------------------------------------------------------------------
 

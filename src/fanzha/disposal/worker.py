@@ -104,6 +104,9 @@ class DisposalWorker:
             if p.appeals is not None:
                 # Art 34¶2 立即进行核查: appeals past their time limit go to the unit above.
                 await asyncio.to_thread(p.appeals.escalate_overdue)
+            if p.credit is not None:
+                # Art 29 (联合惩戒办法): listings whose term ended are lifted everywhere.
+                await asyncio.to_thread(p.credit.expire_due)
         if p.disposal is not None and (self._resent is None or now - self._resent >= self._resend_every):
             self._resent = now
             # Art 34¶1: a notice the gateway did not take is sent again, not forgotten.

@@ -24,6 +24,8 @@ class OrgKind(StrEnum):
     REGULATOR = "regulator"
     TELECOM_AUTHORITY = "telecom_authority"
     CYBERSPACE = "cyberspace"
+    # Art 37: the justice department notifies the police of persons released after fraud-related sentences.
+    JUSTICE = "justice"
 
     @property
     def is_police(self) -> bool:
@@ -58,6 +60,7 @@ ORG_KIND_LABELS: dict[OrgKind, tuple[str, str]] = {
     OrgKind.REGULATOR: ("行业主管部门", "Regulator"),
     OrgKind.TELECOM_AUTHORITY: ("通信管理局", "Telecom administration"),
     OrgKind.CYBERSPACE: ("网信办", "Cyberspace administration"),
+    OrgKind.JUSTICE: ("司法行政部门", "Justice department"),
 }
 
 # Region codes follow GB/T 2260 (6 digits) and, for townships, 9 digits.
@@ -128,6 +131,11 @@ class Permission(StrEnum):
     FUNDS_RECEIPT = "funds.receipt"
     PUBLICITY_WORK = "publicity.work"
     LEAK_WORK = "leaks.work"
+    CREDIT_PROPOSE = "credit.propose"
+    CREDIT_APPROVE = "credit.approve"
+    CREDIT_READ = "credit.read"
+    CREDIT_CHECK = "credit.check"
+    CREDIT_NOTIFY = "credit.notify"
 
 
 _P = Permission
@@ -147,6 +155,13 @@ INSTITUTION_FUNDS = frozenset({_P.FUNDS_RECEIPT})
 # Art 7-8: police analysts and commanders target publicity at the groups most at risk; Art 26: they
 # follow leads on which shop, courier or platform leaked the victims' personal information.
 POLICE_PREVENTION = frozenset({_P.PUBLICITY_WORK, _P.LEAK_WORK})
+# Art 29: police keep the serious-dishonesty list (commanders approve; the level is checked in
+# fanzha.credit); institutions only ask whether a person is listed, at the counter (Art 10, 17).
+POLICE_CREDIT = frozenset({_P.CREDIT_PROPOSE, _P.CREDIT_READ})
+INSTITUTION_CREDIT = frozenset({_P.CREDIT_CHECK})
+# Art 37: a justice department's analyst (or system) notifies releases; fanzha.credit accepts it from a
+# justice department only, and the notice reveals nothing back.
+RELEASE_NOTICES = frozenset({_P.CREDIT_NOTIFY})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # 三员分立 (graded protection level 3): the platform administrator keeps accounts and organisations but
     # never sets a password, and asks the security administrator to approve any administrator role; the
@@ -182,6 +197,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | DETECTION
         | POLICE_FUNDS
         | POLICE_PREVENTION
+        | POLICE_CREDIT
+        | RELEASE_NOTICES
     ),
     # The commander answers for the unit: its systems' API keys come from the commander, for the unit only.
     Role.COMMANDER: frozenset(
@@ -193,15 +210,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.APIKEY_ISSUE,
             _P.APIKEY_MANAGE,
             _P.FUNDS_APPROVE,
+            _P.CREDIT_APPROVE,
         }
         | SAMPLE_WORK
         | POLICE_DISPOSAL
         | DETECTION
         | POLICE_FUNDS
         | POLICE_PREVENTION
+        | POLICE_CREDIT
     ),
     Role.INSTITUTION_OPERATOR: frozenset(
-        {_P.HOME} | SAMPLE_WORK | INSTITUTION_DISPOSAL | DETECTION | INSTITUTION_FUNDS
+        {_P.HOME} | SAMPLE_WORK | INSTITUTION_DISPOSAL | DETECTION | INSTITUTION_FUNDS | INSTITUTION_CREDIT
     ),
     Role.INSTITUTION_ADMIN: frozenset(
         {_P.HOME, _P.USER_READ, _P.USER_MANAGE, _P.APIKEY_ISSUE, _P.APIKEY_MANAGE, _P.SUBSCRIPTION_MANAGE}
@@ -209,6 +228,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | INSTITUTION_DISPOSAL
         | DETECTION
         | INSTITUTION_FUNDS
+        | INSTITUTION_CREDIT
     ),
 }
 
@@ -216,13 +236,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 PLATFORM_WIDE = frozenset({Role.PLATFORM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 # Permissions that act on fraud cases, samples, orders or appeals: no administrator may hold one.
 OPERATIONAL = frozenset(
-    {_P.SAMPLE_DECIDE, _P.SUBSCRIPTION_MANAGE, _P.APIKEY_ISSUE, _P.FUNDS_APPROVE}
+    {_P.SAMPLE_DECIDE, _P.SUBSCRIPTION_MANAGE, _P.APIKEY_ISSUE, _P.FUNDS_APPROVE, _P.CREDIT_APPROVE}
     | SAMPLE_WORK
     | POLICE_DISPOSAL
     | INSTITUTION_DISPOSAL
     | DETECTION
     | POLICE_FUNDS
     | INSTITUTION_FUNDS
+    | POLICE_CREDIT
+    | INSTITUTION_CREDIT
+    | RELEASE_NOTICES
 )
 # Who issues an organisation's API keys, for that organisation only: its own responsible person.
 KEY_ISSUERS = frozenset({Role.INSTITUTION_ADMIN, Role.COMMANDER})

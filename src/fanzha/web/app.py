@@ -18,6 +18,8 @@ from fanzha.audit import router as audit_router
 from fanzha.audit import views as audit_views
 from fanzha.bootstrap import Platform, build_platform
 from fanzha.core.settings import Settings
+from fanzha.credit import router as credit_router
+from fanzha.credit import views as credit_views
 from fanzha.detect import content_router as detect_content
 from fanzha.detect import payee_router as detect_payee
 from fanzha.detect import router as detect_router
@@ -78,6 +80,8 @@ ROUTER_MODULES = (
     publicity_views,
     leaks_router,
     leaks_views,
+    credit_router,
+    credit_views,
 )
 
 

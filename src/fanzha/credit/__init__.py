@@ -1,0 +1,1 @@
+"""The serious-dishonesty list and joint punishment (Art 29, 37)."""
