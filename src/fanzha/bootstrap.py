@@ -32,6 +32,9 @@ from fanzha.identity.auth import AuthService
 from fanzha.identity.domain import LockoutPolicy, SessionPolicy
 from fanzha.identity.service import IdentityService
 from fanzha.identity.throttle import FailedAuth
+from fanzha.oversight.domain import Rules
+from fanzha.oversight.notifications import Notifications
+from fanzha.oversight.service import OversightService
 from fanzha.samples.bulk import BulkImporter
 from fanzha.samples.domain import DEFAULT_EXPIRY_DAYS, Expiry
 from fanzha.samples.filter_service import FilterService
@@ -66,6 +69,8 @@ class Platform:
     sms_gateway: HttpSmsGateway | None = None
     funds: FundsService | None = None
     limiters: Limiters = memory_limiters
+    oversight: OversightService | None = None
+    notifications: Notifications | None = None
 
     def close(self) -> None:
         """Release the database, SMS gateway and Redis connections."""
@@ -162,6 +167,19 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
             disposal, otp_limits, limiters, eligible=victim_on_record, action="funds.otp", sms=VICTIM_SMS
         ),
     )
+    oversight = OversightService(
+        sessions,
+        clock,
+        auditor,
+        identity,
+        Rules(
+            settings.oversight_min_orders,
+            settings.oversight_overdue_floor,
+            settings.oversight_overdue_factor,
+            settings.oversight_wrongful_ceiling,
+            settings.oversight_praise_top,
+        ),
+    )
     return Platform(
         settings,
         clock,
@@ -187,4 +205,6 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         sms_gateway=gateway,
         funds=funds,
         limiters=limiters,
+        oversight=oversight,
+        notifications=Notifications(oversight),
     )

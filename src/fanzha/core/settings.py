@@ -114,6 +114,14 @@ class Settings(BaseSettings):
     # Days before a freeze ends that the police are warned (event and console list), so a renewal
     # (Art 19¶1, before expiry) is not missed.
     funds_expiry_warning_days: int = Field(default=7, ge=1, le=60)
+    # Oversight (Art 24 通报): an institution is ranked from this many orders in the month; criticised
+    # when its overdue rate reaches max(floor, factor × its sector's mean), or its wrongful-disposal rate
+    # exceeds the ceiling; the best `praise_top` with no overdue order are praised.
+    oversight_min_orders: int = Field(default=5, ge=1, le=10000)
+    oversight_overdue_floor: float = Field(default=0.2, ge=0.0, le=1.0)
+    oversight_overdue_factor: float = Field(default=2.0, ge=1.0, le=20.0)
+    oversight_wrongful_ceiling: float = Field(default=0.05, ge=0.0, le=1.0)
+    oversight_praise_top: int = Field(default=3, ge=0, le=50)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ APPEND_ONLY: tuple[str, ...] = (
     "disposal_order_events",  # an order's history (Art 25 assessment)
     "sample_history",  # a sample's changes, shown in appeals (Art 34)
     "sample_sightings",  # institutions' hits and false positives
+    "oversight_archive",  # published notifications with their SM3 digest (Art 24)
 )
 # Head rows: table -> the counter that may only grow.
 FORWARD_ONLY: dict[str, str] = {"audit_head": "seq", "outbox_head": "last_position"}

@@ -11,6 +11,7 @@ from fanzha.disposal import tables as disposal_tables
 from fanzha.events import tables as event_tables
 from fanzha.funds import tables as funds_tables
 from fanzha.identity import tables as identity_tables
+from fanzha.oversight import tables as oversight_tables
 from fanzha.samples import tables as sample_tables
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "funds_tables",
     "idempotency",
     "identity_tables",
+    "oversight_tables",
     "sample_tables",
 ]

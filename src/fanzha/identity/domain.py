@@ -126,6 +126,9 @@ class Permission(StrEnum):
     FUNDS_WORK = "funds.work"
     FUNDS_APPROVE = "funds.approve"
     FUNDS_RECEIPT = "funds.receipt"
+    OVERSIGHT_READ = "oversight.read"
+    OVERSIGHT_SCORECARD = "oversight.scorecard"
+    OVERSIGHT_PUBLISH = "oversight.publish"
 
 
 _P = Permission
@@ -142,6 +145,11 @@ DETECTION = frozenset({_P.DETECT_RUN, _P.DETECT_READ})
 # higher unit (commanders; the level is checked in fanzha.funds); banks and payment institutions answer.
 POLICE_FUNDS = frozenset({_P.FUNDS_WORK})
 INSTITUTION_FUNDS = frozenset({_P.FUNDS_RECEIPT})
+# Art 24, 25: police (by region) and regulators (by sector, as analysts) read the indicators; everyone
+# working in the area reads a scorecard (an institution its own only); commanders publish notifications
+# (the provincial centre's only, checked in fanzha.oversight.notifications).
+OVERSIGHT = frozenset({_P.OVERSIGHT_READ, _P.OVERSIGHT_SCORECARD})
+INSTITUTION_OVERSIGHT = frozenset({_P.OVERSIGHT_SCORECARD})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # 三员分立 (graded protection level 3): the platform administrator keeps accounts and organisations but
     # never sets a password, and asks the security administrator to approve any administrator role; the
@@ -176,6 +184,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | POLICE_DISPOSAL
         | DETECTION
         | POLICE_FUNDS
+        | OVERSIGHT
     ),
     # The commander answers for the unit: its systems' API keys come from the commander, for the unit only.
     Role.COMMANDER: frozenset(
@@ -187,14 +196,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.APIKEY_ISSUE,
             _P.APIKEY_MANAGE,
             _P.FUNDS_APPROVE,
+            _P.OVERSIGHT_PUBLISH,
         }
         | SAMPLE_WORK
         | POLICE_DISPOSAL
         | DETECTION
         | POLICE_FUNDS
+        | OVERSIGHT
     ),
     Role.INSTITUTION_OPERATOR: frozenset(
-        {_P.HOME} | SAMPLE_WORK | INSTITUTION_DISPOSAL | DETECTION | INSTITUTION_FUNDS
+        {_P.HOME} | SAMPLE_WORK | INSTITUTION_DISPOSAL | DETECTION | INSTITUTION_FUNDS | INSTITUTION_OVERSIGHT
     ),
     Role.INSTITUTION_ADMIN: frozenset(
         {_P.HOME, _P.USER_READ, _P.USER_MANAGE, _P.APIKEY_ISSUE, _P.APIKEY_MANAGE, _P.SUBSCRIPTION_MANAGE}
@@ -202,6 +213,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | INSTITUTION_DISPOSAL
         | DETECTION
         | INSTITUTION_FUNDS
+        | INSTITUTION_OVERSIGHT
     ),
 }
 
@@ -216,6 +228,8 @@ OPERATIONAL = frozenset(
     | DETECTION
     | POLICE_FUNDS
     | INSTITUTION_FUNDS
+    | OVERSIGHT
+    | {_P.OVERSIGHT_PUBLISH}
 )
 # Who issues an organisation's API keys, for that organisation only: its own responsible person.
 KEY_ISSUERS = frozenset({Role.INSTITUTION_ADMIN, Role.COMMANDER})

@@ -29,6 +29,8 @@ from fanzha.funds import router as funds_router
 from fanzha.funds import views as funds_views
 from fanzha.identity import router as identity_router
 from fanzha.identity import views as identity_views
+from fanzha.oversight import router as oversight_router
+from fanzha.oversight import views as oversight_views
 from fanzha.samples import router as samples_router
 from fanzha.samples import taxii as samples_taxii
 from fanzha.samples import views as samples_views
@@ -69,6 +71,8 @@ ROUTER_MODULES = (
     detect_content,
     funds_router,
     funds_views,
+    oversight_router,
+    oversight_views,
 )
 
 
