@@ -63,6 +63,11 @@ ORG_LIMITED: dict[str, set[str]] = {
     # Institutions run their sector's engines but never turn alerts into samples and warnings.
     "/api/v1/detect/runs/{run_id}/apply-policies": INSTITUTIONS,
     "/console/detect/runs/{run_id}/apply-policies": INSTITUTIONS,
+    # Art 24: monthly notifications are drafted and published by the provincial centre only.
+    "/api/v1/oversight/notifications/draft": {"commander"},
+    "/api/v1/oversight/notifications/{notification_id}/publish": {"commander"},
+    "/oversight/notifications/draft": {"commander"},
+    "/oversight/notifications/{notification_id}/publish": {"commander"},
 }
 
 
