@@ -15,7 +15,7 @@ from fanzha.oversight.tables import NotificationArchive
 from fanzha.web.app import create_app
 from fanzha.web.pdf import pdf_text
 from tests.factories import PASSWORD, make_user
-from tests.oversight_world import NOV, Fixture, _org, _order, build
+from tests.oversight_world import Fixture, _order, _org, build
 
 
 def _login(platform: Platform, username: str) -> TestClient:
@@ -63,10 +63,17 @@ def test_a_bank_with_a_high_overdue_rate_is_criticised_in_the_published_pdf(plat
     # Institutions see no draft; the city's commander may not publish (Art 24: the provincial centre).
     bank = _login(platform, "aop")
     assert bank.get(f"/api/v1/oversight/notifications/{nid}").status_code == 404
-    assert _login(platform, "citychief").post(f"/api/v1/oversight/notifications/{nid}/publish").status_code == 403
-    published = chief.post(f"/api/v1/oversight/notifications/{nid}/publish")
+    assert (
+        _login(platform, "citychief")
+        .post(f"/api/v1/oversight/notifications/{nid}/publish", json={})
+        .status_code
+        == 403
+    )
+    published = chief.post(f"/api/v1/oversight/notifications/{nid}/publish", json={"note": "同意"})
     assert published.status_code == 200, published.text
-    assert chief.post(f"/api/v1/oversight/notifications/{nid}/publish").status_code == 409
+    assert (
+        chief.post(f"/api/v1/oversight/notifications/{nid}/publish", json={"note": "同意"}).status_code == 409
+    )
     digest = published.json()["sm3"]
     pdf = bank.get(f"/api/v1/oversight/notifications/{nid}/pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
@@ -129,8 +136,8 @@ def test_each_role_sees_only_what_it_may_and_reads_are_audited(platform: Platfor
     assert actions.get("oversight.dashboard.read", 0) >= 2
     with platform.sessions() as s:
         denied = s.scalar(
-            select(func.count()).select_from(AuditRecord).where(
-                AuditRecord.action == "oversight.scorecard.read", AuditRecord.result == "denied"
-            )
+            select(func.count())
+            .select_from(AuditRecord)
+            .where(AuditRecord.action == "oversight.scorecard.read", AuditRecord.result == "denied")
         )
     assert denied == 2

@@ -195,7 +195,9 @@ def test_every_route_allows_and_denies_as_declared_and_audits_denials(gate: Gate
                 unaudited.append(Call(method, route.path, f"{peer} (peer of {owner})", response.status_code))
 
     FIGURES["access matrix routes"] = len(routes)
-    FIGURES["access matrix identities"] = f"anonymous + {len(roles)} (7 roles, a centre analyst, 2 API keys)"
+    FIGURES["access matrix identities"] = (
+        f"anonymous + {len(roles)} (7 roles, a centre analyst and commander, 2 API keys)"
+    )
     FIGURES["access matrix cells (routes × identities)"] = cells
     FIGURES["access matrix cross-organisation pairs"] = pairs
     if UNOWNED:

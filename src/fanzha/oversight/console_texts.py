@@ -35,4 +35,5 @@ TEXTS: dict[str, tuple[str, str]] = {
     "oversight.published": ("发布时间", "Published"),
     "oversight.draft": ("生成通报草稿", "Draft a notification"),
     "oversight.publish": ("审核并发布", "Review and publish"),
+    "oversight.note": ("审核意见", "Reviewer's note"),
 }

@@ -86,7 +86,7 @@ class Notifications:
             session.expunge(row)
         return row
 
-    def publish(self, principal: Principal, notification_id: int) -> Notification:
+    def publish(self, principal: Principal, notification_id: int, note: str = "") -> Notification:
         """Publish a reviewed draft: render the PDF, archive it with SM3, deliver it (Art 24)."""
         self._centre(principal, "oversight.notification.publish")
         now = self.oversight.clock.now()
@@ -146,7 +146,13 @@ class Notifications:
                 },
             )
             self.oversight.record(
-                session, principal, "oversight.notification.publish", row.id, month=row.month, sm3=digest
+                session,
+                principal,
+                "oversight.notification.publish",
+                row.id,
+                month=row.month,
+                sm3=digest,
+                note=note,
             )
             session.commit()
             session.refresh(row)

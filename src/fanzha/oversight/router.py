@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from fanzha.events import outbox
 from fanzha.identity.domain import Permission, Principal
@@ -130,10 +131,16 @@ def pdf(request: Request, notification_id: int, principal: Scorer) -> Response:
     )
 
 
+class Review(BaseModel):
+    """The reviewer's note on publishing (审核意见), kept in the audit record."""
+
+    note: str = Field(default="", max_length=500)
+
+
 @router.post("/notifications/{notification_id}/publish")
-def publish(request: Request, notification_id: int, principal: Publisher) -> dict[str, Any]:
+def publish(request: Request, notification_id: int, body: Review, principal: Publisher) -> dict[str, Any]:
     """Publish a reviewed draft: archived with its SM3 digest and delivered to every recipient."""
-    return notification_json(notifications_of(request).publish(principal, notification_id))
+    return notification_json(notifications_of(request).publish(principal, notification_id, body.note))
 
 
 @router.get("/feed")

@@ -154,10 +154,11 @@ def notification(request: Request, notification_id: int, principal: Scorer) -> H
 
 
 @router.post("/oversight/notifications/{notification_id}/publish", response_class=HTMLResponse)
-def publish(request: Request, notification_id: int, principal: Publisher) -> Response:
-    """Publish a reviewed draft."""
+async def publish(request: Request, notification_id: int, principal: Publisher) -> Response:
+    """Publish a reviewed draft, with the reviewer's note."""
+    note = str((await request.form()).get("note") or "")[:500]
     try:
-        notifications_of(request).publish(principal, notification_id)
+        notifications_of(request).publish(principal, notification_id, note)
     except FanzhaError as failure:
         if failure.status in (403, 404):
             raise
