@@ -17,8 +17,8 @@ from fanzha.identity.domain import OrgKind, Principal
 from fanzha.identity.service import refused
 from fanzha.identity.tables import Organisation
 from fanzha.oversight import report
-from fanzha.oversight.domain import Grain, Judged, Scope, Span, judge, trailing
-from fanzha.oversight.service import OversightService
+from fanzha.oversight.domain import Grain, Judged, Rules, Scope, Span, judge, trailing
+from fanzha.oversight.service import OversightService, Row
 from fanzha.oversight.tables import Notification, NotificationArchive
 from fanzha.web.pdf import render_pdf
 
@@ -27,6 +27,23 @@ TOPIC = "oversight.notification.published"
 STATUS_ZH = {DRAFT: "草稿（待审核）", PUBLISHED: "已发布"}
 # Who receives it (Art 24 通报): the institutions assessed and the departments that regulate them.
 RECIPIENT_KINDS = ("bank", "payment", "telecom", "internet", "regulator", "telecom_authority", "cyberspace")
+
+
+def assemble(
+    key: str, province: list[Row], cities: list[Row], institutions: list[Row], rules: Rules
+) -> dict[str, Any]:
+    """The notification's content from one month's rows: summary, cities, judged institutions."""
+    judged = judge([Judged(int(r.key), r.name, r.kind, r.values) for r in institutions], rules)
+    year, mon = key.split("-")
+    return {
+        "month": key,
+        "title": f"{year}年{int(mon)}月全省反电信网络诈骗工作情况通报",
+        "province": province[0].values if province else {},
+        "cities": [
+            {"code": c.key, "name": c.name, "values": c.values} for c in sorted(cities, key=lambda c: c.key)
+        ],
+        "ranking": [asdict(j) for j in judged],
+    }
 
 
 class Notifications:
@@ -53,17 +70,7 @@ class Notifications:
         province = self.oversight.rows(session, everything, Grain.PROVINCE, periods)
         cities = self.oversight.rows(session, everything, Grain.CITY, periods)
         institutions = self.oversight.rows(session, everything, Grain.INSTITUTION, periods)
-        judged = judge(
-            [Judged(int(r.key), r.name, r.kind, r.values) for r in institutions], self.oversight.rules
-        )
-        year, mon = period.key.split("-")
-        return {
-            "month": period.key,
-            "title": f"{year}年{int(mon)}月全省反电信网络诈骗工作情况通报",
-            "province": province[0].values if province else {},
-            "cities": [{"code": c.key, "name": c.name, "values": c.values} for c in cities],
-            "ranking": [asdict(j) for j in judged],
-        }
+        return assemble(period.key, province, cities, institutions, self.oversight.rules)
 
     def draft(self, principal: Principal, month_key: str | None) -> Notification:
         """A draft of the month's notification for review (its figures frozen as drafted)."""

@@ -81,6 +81,7 @@ _SUMMARY = (
     ("frozen_fen", "yuan"),
     ("returned_fen", "yuan"),
 )
+SHOWN_EACH_END = 10
 BASIS = "依据《湖南省反电信网络诈骗若干规定》第二十四条、第二十五条"
 FOOT = (
     "指标定义见平台文档 docs/oversight.md；"
@@ -104,6 +105,9 @@ def html(content: dict[str, Any], status_zh: str, digest: str = "") -> str:
         "各市州处置指令数", [(c["name"], float(c["values"].get("orders") or 0)) for c in cities][:16], " 条"
     )
     ranked = [r for r in ranking if r.get("rank")]
+    # The printed notification shows the first and last ten; the whole ranking is on the console page.
+    if len(ranked) > 2 * SHOWN_EACH_END:
+        ranked = ranked[:SHOWN_EACH_END] + ranked[-SHOWN_EACH_END:]
     rank_head = "".join(f"<th>{escape(h)}</th>" for _, h, _ in COLUMNS)
     rank_rows = "".join(
         f"<tr><td>{r['rank']}</td><td>{escape(r['name'])}</td><td>{escape(_sector(r['kind']))}</td>"
@@ -131,7 +135,9 @@ def html(content: dict[str, Any], status_zh: str, digest: str = "") -> str:
         f"<h2>一、总体情况</h2><p>{escape(summary)}</p>"
         f"<h2>二、各市州情况</h2>{bars}"
         + _table("各市州指标", cities, "地区")
-        + _grid("三、机构排名", f"<th>名次</th><th>机构</th><th>行业</th>{rank_head}", rank_rows)
+        + _grid(
+            "三、机构排名（前十名与后十名）", f"<th>名次</th><th>机构</th><th>行业</th>{rank_head}", rank_rows
+        )
         + f"<h2>四、通报表扬</h2><ul>{praised or '<li>无</li>'}</ul>"
         f"<h2>五、通报批评</h2><ul>{criticised or '<li>无</li>'}</ul>"
         f"<p class='meta'>{FOOT}</p>"
