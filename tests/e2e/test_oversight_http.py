@@ -82,6 +82,7 @@ def test_a_bank_with_a_high_overdue_rate_is_criticised_in_the_published_pdf(plat
     praised = text.split("四、通报表扬")[1].split("五、通报批评")[0]
     assert "单位bank-a" in criticised and "超期率" in criticised
     assert "单位bank-c" in praised and "单位bank-c" not in criticised
+    assert "各行业指标" in text and {s["code"] for s in content["sectors"]} == {"bank", "telecom"}
     from fanzha.core.sm import sm3_hex
 
     assert sm3_hex(pdf.content) == digest
@@ -113,6 +114,11 @@ def test_each_role_sees_only_what_it_may_and_reads_are_audited(platform: Platfor
     rows = pbc.get("/api/v1/oversight/indicators?period=2026-11").json()["items"]
     assert {r["key"] for r in rows} == {str(f.bank_a), str(f.bank_b), str(good)}
     assert pbc.get(f"/api/v1/oversight/scorecards/{f.telecom}").status_code == 404
+    ranked = pbc.get("/api/v1/oversight/indicators?period=2026-11&rank_by=overdue_rate").json()["items"]
+    assert ranked[-1]["key"] == str(f.bank_a)  # lower is better: the worst last
+    bad = pbc.get("/api/v1/oversight/indicators?rank_by=nonsense")
+    assert bad.status_code == 422 and bad.json()["field"] == "rank_by"
+    assert pbc.get("/api/v1/oversight/indicators?period=2026-W60&span=week").status_code == 422
     ca = _login(platform, "caanalyst")
     assert {r["key"] for r in ca.get("/api/v1/oversight/indicators?period=2026-11").json()["items"]} == {
         str(f.telecom)

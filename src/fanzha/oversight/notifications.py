@@ -70,7 +70,15 @@ class Notifications:
         province = self.oversight.rows(session, everything, Grain.PROVINCE, periods)
         cities = self.oversight.rows(session, everything, Grain.CITY, periods)
         institutions = self.oversight.rows(session, everything, Grain.INSTITUTION, periods)
-        return assemble(period.key, province, cities, institutions, self.oversight.rules)
+        content = assemble(period.key, province, cities, institutions, self.oversight.rules)
+        # Art 25 本行业: the sectors side by side (institution kinds only).
+        sectors = self.oversight.rows(session, everything, Grain.SECTOR, periods)
+        content["sectors"] = [
+            {"code": r.key, "name": r.name, "values": r.values}
+            for r in sectors
+            if r.key in RECIPIENT_KINDS[:4]
+        ]
+        return content
 
     def draft(self, principal: Principal, month_key: str | None) -> Notification:
         """A draft of the month's notification for review (its figures frozen as drafted)."""

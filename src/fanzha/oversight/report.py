@@ -135,6 +135,7 @@ def html(content: dict[str, Any], status_zh: str, digest: str = "") -> str:
         f"<h2>一、总体情况</h2><p>{escape(summary)}</p>"
         f"<h2>二、各市州情况</h2>{bars}"
         + _table("各市州指标", cities, "地区")
+        + (_table("各行业指标（第二十五条）", content["sectors"], "行业") if content.get("sectors") else "")
         + _grid(
             "三、机构排名（前十名与后十名）", f"<th>名次</th><th>机构</th><th>行业</th>{rank_head}", rank_rows
         )

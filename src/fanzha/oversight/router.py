@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from fanzha.core.errors import ValidationFailed
 from fanzha.events import outbox
 from fanzha.identity.domain import Permission, Principal
-from fanzha.oversight.domain import INDICATORS, Grain, Span
+from fanzha.oversight.domain import BY_KEY, INDICATORS, Grain, Indicator, Span
 from fanzha.oversight.notifications import TOPIC, Notifications
 from fanzha.oversight.service import OversightService, Row
 from fanzha.oversight.tables import Notification
@@ -72,10 +73,30 @@ def table(
     span: Span = Span.MONTH,
     period: PeriodKey = None,
     periods: Annotated[int, Query(ge=1, le=60)] = 1,
+    rank_by: Annotated[
+        str | None, Query(max_length=40, description="an indicator key: a ranked table")
+    ] = None,
 ) -> dict[str, Any]:
     """Indicators per institution, sector, city or county for a month or week (and the ones before)."""
+    if rank_by is not None and rank_by not in BY_KEY:
+        raise ValidationFailed(
+            f"未知指标「{rank_by}」", f"Unknown indicator {rank_by!r} (see /definitions)", field="rank_by"
+        )
     spans, rows = oversight_of(request).table(principal, grain, span, period, periods)
+    if rank_by is not None:
+        rows = ranked(rows, BY_KEY[rank_by])
     return {"grain": grain, "periods": [p.key for p in spans], "items": [row_json(r) for r in rows]}
+
+
+def ranked(rows: list[Row], indicator: Indicator) -> list[Row]:
+    """Rows best first on `indicator` within each period (empty values last)."""
+    lower = indicator.better == "lower"
+
+    def key(row: Row) -> tuple[str, bool, float]:
+        value = row.values.get(indicator.key)
+        return (row.period, value is None, (value or 0.0) if lower else -(value or 0.0))
+
+    return sorted(rows, key=key)
 
 
 @router.get("/dashboard")
