@@ -133,6 +133,9 @@ def test_each_role_sees_only_what_it_may_and_reads_are_audited(platform: Platfor
     assert _login(platform, "admin").get("/api/v1/oversight/dashboard").status_code == 403
     page = _login(platform, "chief").get("/oversight?month=2026-11")
     assert page.status_code == 200 and "data-chart" in page.text and "单位bank-a" in page.text
+    assert "月度趋势" in page.text
+    english = _login(platform, "chief").get("/oversight?month=2026-11&lang=en")
+    assert "Monthly trend" in english.text and "Province dashboard" in english.text
     with platform.sessions() as s:
         actions = dict(
             s.execute(select(AuditRecord.action, func.count()).group_by(AuditRecord.action)).all()  # type: ignore[arg-type]

@@ -36,4 +36,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "oversight.draft": ("生成通报草稿", "Draft a notification"),
     "oversight.publish": ("审核并发布", "Review and publish"),
     "oversight.note": ("审核意见", "Reviewer's note"),
+    "oversight.chart.by_city": ("各市州处置指令与超期率", "Orders and overdue rate by city"),
+    "oversight.chart.trend": ("月度趋势", "Monthly trend"),
+    "oversight.chart.compare": ("本机构与行业中位数", "Own figures against the sector median"),
+    "oversight.chart.own_trend": ("本机构月度趋势", "Own monthly trend"),
+    "oversight.chart.orders_by_city": ("各市州处置指令数", "Orders by city"),
+    "oversight.series.orders": ("指令数", "Orders"),
+    "oversight.series.overdue": ("超期率（%）", "Overdue rate (%)"),
+    "oversight.series.samples": ("报送样本", "Samples"),
 }

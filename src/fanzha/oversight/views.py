@@ -13,6 +13,7 @@ from fanzha.oversight.domain import INDICATORS
 from fanzha.oversight.router import PeriodKey, notifications_of, oversight_of
 from fanzha.web import charts
 from fanzha.web.deps import authorize
+from fanzha.web.i18n import language_of, translator
 from fanzha.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -29,23 +30,24 @@ def _pct(value: float | None) -> float:
 @router.get("/oversight", response_class=HTMLResponse)
 def dashboard(request: Request, principal: Reader, month: PeriodKey = None) -> HTMLResponse:
     """Indicators by city (bar), the 12-month trend (line), the ranking with praise and criticism."""
+    _ = translator(language_of(request))
     data = oversight_of(request).dashboard(principal, month)
     cities = sorted(data["cities"], key=lambda r: r.key)
     by_city = charts.bar(
-        "各市州处置指令与超期率 / Orders and overdue rate by city",
+        _("oversight.chart.by_city"),
         [c.name for c in cities],
         {
-            "指令数 Orders": [c.values.get("orders") or 0 for c in cities],
-            "超期率% Overdue %": [_pct(c.values.get("overdue_rate")) for c in cities],
+            _("oversight.series.orders"): [c.values.get("orders") or 0 for c in cities],
+            _("oversight.series.overdue"): [_pct(c.values.get("overdue_rate")) for c in cities],
         },
     )
     trend = charts.line(
-        "月度趋势 / Monthly trend",
+        _("oversight.chart.trend"),
         [p for p, _ in data["trend"]],
         {
-            "指令数 Orders": [v.get("orders") or 0 for _, v in data["trend"]],
-            "超期率% Overdue %": [_pct(v.get("overdue_rate")) for _, v in data["trend"]],
-            "报送样本 Samples": [v.get("samples") or 0 for _, v in data["trend"]],
+            _("oversight.series.orders"): [v.get("orders") or 0 for _, v in data["trend"]],
+            _("oversight.series.overdue"): [_pct(v.get("overdue_rate")) for _, v in data["trend"]],
+            _("oversight.series.samples"): [v.get("samples") or 0 for _, v in data["trend"]],
         },
     )
     return render(
@@ -66,6 +68,7 @@ def scorecard(
     month: PeriodKey = None,
 ) -> Response:
     """An institution's own scorecard against its sector's medians (police and regulators pick one)."""
+    _ = translator(language_of(request))
     if org_id is None:
         if not principal.org_kind.is_institution:
             return RedirectResponse("/oversight", status_code=303)
@@ -73,20 +76,20 @@ def scorecard(
     data = oversight_of(request).scorecard(principal, org_id, month)
     shown = [i for i in INDICATORS if i.key in SHOWN]
     compare = charts.bar(
-        "本机构与行业中位数 / Own figures against the sector median",
-        [i.zh for i in shown],
+        _("oversight.chart.compare"),
+        [i.zh if language_of(request) == "zh" else i.en for i in shown],
         {
-            "本机构 Own": [_num(data["values"].get(i.key), i.unit) for i in shown],
-            "行业中位数 Sector median": [_num(data["medians"].get(i.key), i.unit) for i in shown],
+            _("oversight.own"): [_num(data["values"].get(i.key), i.unit) for i in shown],
+            _("oversight.median"): [_num(data["medians"].get(i.key), i.unit) for i in shown],
         },
         horizontal=True,
     )
     trend = charts.line(
-        "本机构月度趋势 / Own monthly trend",
+        _("oversight.chart.own_trend"),
         [p for p, _ in data["trend"]],
         {
-            "指令数 Orders": [v.get("orders") or 0 for _, v in data["trend"]],
-            "超期率% Overdue %": [_pct(v.get("overdue_rate")) for _, v in data["trend"]],
+            _("oversight.series.orders"): [v.get("orders") or 0 for _, v in data["trend"]],
+            _("oversight.series.overdue"): [_pct(v.get("overdue_rate")) for _, v in data["trend"]],
         },
     )
     return render(
@@ -136,11 +139,12 @@ def _page(
     status: int = 200,
 ) -> HTMLResponse:
     row, content = notifications_of(request).read(principal, notification_id)
+    _ = translator(language_of(request))
     cities = content["cities"]
     by_city = charts.bar(
-        "各市州处置指令数 / Orders by city",
+        _("oversight.chart.orders_by_city"),
         [c["name"] for c in cities],
-        {"指令数 Orders": [c["values"].get("orders") or 0 for c in cities]},
+        {_("oversight.series.orders"): [c["values"].get("orders") or 0 for c in cities]},
     )
     context: dict[str, Any] = {"row": row, "content": content, "charts_": [by_city], "error": error}
     context["indicators"] = [i for i in INDICATORS if i.key in SHOWN]
