@@ -36,6 +36,9 @@ from fanzha.identity.domain import LockoutPolicy, SessionPolicy
 from fanzha.identity.service import IdentityService
 from fanzha.identity.throttle import FailedAuth
 from fanzha.leaks.service import LeakService
+from fanzha.oversight.domain import Rules
+from fanzha.oversight.notifications import Notifications
+from fanzha.oversight.service import OversightService
 from fanzha.samples.bulk import BulkImporter
 from fanzha.samples.domain import DEFAULT_EXPIRY_DAYS, Expiry
 from fanzha.samples.filter_service import FilterService
@@ -73,6 +76,8 @@ class Platform:
     limiters: Limiters = memory_limiters
     publicity: PublicityService | None = None
     leaks: LeakService | None = None
+    oversight: OversightService | None = None
+    notifications: Notifications | None = None
 
     def close(self) -> None:
         """Release the database, SMS gateway and Redis connections."""
@@ -175,6 +180,19 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         disposal, Terms(settings.credit_term_years_criminal, settings.credit_term_years_cards)
     )
     appeals.upheld_hooks.append(credit.on_appeal_upheld)
+    oversight = OversightService(
+        sessions,
+        clock,
+        auditor,
+        identity,
+        Rules(
+            settings.oversight_min_orders,
+            settings.oversight_overdue_floor,
+            settings.oversight_overdue_factor,
+            settings.oversight_wrongful_ceiling,
+            settings.oversight_praise_top,
+        ),
+    )
     return Platform(
         settings,
         clock,
@@ -203,4 +221,6 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         limiters=limiters,
         publicity=PublicityService(sessions, clock, auditor, identity, settings.analysis_province_dir),
         leaks=LeakService(sessions, clock, auditor, identity, settings.analysis_province_dir),
+        oversight=oversight,
+        notifications=Notifications(oversight),
     )

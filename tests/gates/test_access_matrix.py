@@ -67,6 +67,11 @@ ORG_LIMITED: dict[str, set[str]] = {
     # Institutions run their sector's engines but never turn alerts into samples and warnings.
     "/api/v1/detect/runs/{run_id}/apply-policies": INSTITUTIONS,
     "/console/detect/runs/{run_id}/apply-policies": INSTITUTIONS,
+    # Art 24: monthly notifications are drafted and published by the provincial centre only.
+    "/api/v1/oversight/notifications/draft": {"commander"},
+    "/api/v1/oversight/notifications/{notification_id}/publish": {"commander"},
+    "/oversight/notifications/draft": {"commander"},
+    "/oversight/notifications/{notification_id}/publish": {"commander"},
 }
 
 
@@ -194,7 +199,9 @@ def test_every_route_allows_and_denies_as_declared_and_audits_denials(gate: Gate
                 unaudited.append(Call(method, route.path, f"{peer} (peer of {owner})", response.status_code))
 
     FIGURES["access matrix routes"] = len(routes)
-    FIGURES["access matrix identities"] = f"anonymous + {len(roles)} (7 roles, a centre analyst, 2 API keys)"
+    FIGURES["access matrix identities"] = (
+        f"anonymous + {len(roles)} (7 roles, a centre analyst and commander, 2 API keys)"
+    )
     FIGURES["access matrix cells (routes × identities)"] = cells
     FIGURES["access matrix cross-organisation pairs"] = pairs
     if UNOWNED:

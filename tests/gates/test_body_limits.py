@@ -33,6 +33,7 @@ BOUNDARY = "fanzhagateboundary"
 # Who calls a route: the first of these whose role holds its permission (the centre's analyst first, as
 # county units may not run detection); public routes are called anonymously.
 CALLERS = ("centreanalyst", "admin", "secadmin", "auditor", "commander", "cmccadmin", "cmccop", "analyst")
+CALLERS += ("centrecommander",)  # Art 24: only the provincial centre's commander drafts and publishes
 
 
 @dataclass

@@ -40,7 +40,7 @@ PEERS: dict[str, str] = {
 }
 # People whose organisation, not their role, decides: the provincial centre's analyst runs detection,
 # which the county units' analysts and commanders may not (Art 27; fanzha.detect.runs.DETECTING_ORGS).
-CENTRE_USERS: dict[str, Role] = {"centreanalyst": Role.ANALYST}
+CENTRE_USERS: dict[str, Role] = {"centreanalyst": Role.ANALYST, "centrecommander": Role.COMMANDER}
 
 
 @dataclass

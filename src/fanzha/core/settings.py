@@ -155,6 +155,14 @@ class Settings(BaseSettings):
     # Joint punishment (Art 29; 联合惩戒办法): the term in years by ground, within the 5-year cap.
     credit_term_years_criminal: int = Field(default=3, ge=1, le=5)
     credit_term_years_cards: int = Field(default=2, ge=1, le=5)
+    # Oversight (Art 24 通报): an institution is ranked from this many orders in the month; criticised
+    # when its overdue rate reaches max(floor, factor × its sector's mean), or its wrongful-disposal rate
+    # exceeds the ceiling; the best `praise_top` with no overdue order are praised.
+    oversight_min_orders: int = Field(default=5, ge=1, le=10000)
+    oversight_overdue_floor: float = Field(default=0.2, ge=0.0, le=1.0)
+    oversight_overdue_factor: float = Field(default=2.0, ge=1.0, le=20.0)
+    oversight_wrongful_ceiling: float = Field(default=0.05, ge=0.0, le=1.0)
+    oversight_praise_top: int = Field(default=3, ge=0, le=50)
 
     @field_validator("log_level", mode="before")
     @classmethod

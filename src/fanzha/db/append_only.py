@@ -19,6 +19,7 @@ APPEND_ONLY: tuple[str, ...] = (
     "sample_history",  # a sample's changes, shown in appeals (Art 34)
     "sample_sightings",  # institutions' hits and false positives
     "credit_listing_events",  # a listing's history (Art 29: determination, approval, expiry, release)
+    "oversight_archive",  # published notifications with their SM3 digest (Art 24)
 )
 # Head rows: table -> the counter that may only grow.
 FORWARD_ONLY: dict[str, str] = {"audit_head": "seq", "outbox_head": "last_position"}

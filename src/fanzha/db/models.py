@@ -14,6 +14,7 @@ from fanzha.events import tables as event_tables
 from fanzha.funds import tables as funds_tables
 from fanzha.identity import tables as identity_tables
 from fanzha.leaks import tables as leak_tables
+from fanzha.oversight import tables as oversight_tables
 from fanzha.prevention import tables as prevention_tables
 from fanzha.samples import tables as sample_tables
 
@@ -29,6 +30,7 @@ __all__ = [
     "idempotency",
     "identity_tables",
     "leak_tables",
+    "oversight_tables",
     "prevention_tables",
     "publicity_tables",
     "sample_tables",

@@ -136,6 +136,9 @@ class Permission(StrEnum):
     CREDIT_READ = "credit.read"
     CREDIT_CHECK = "credit.check"
     CREDIT_NOTIFY = "credit.notify"
+    OVERSIGHT_READ = "oversight.read"
+    OVERSIGHT_SCORECARD = "oversight.scorecard"
+    OVERSIGHT_PUBLISH = "oversight.publish"
 
 
 _P = Permission
@@ -162,6 +165,11 @@ INSTITUTION_CREDIT = frozenset({_P.CREDIT_CHECK})
 # Art 37: a justice department's analyst (or system) notifies releases; fanzha.credit accepts it from a
 # justice department only, and the notice reveals nothing back.
 RELEASE_NOTICES = frozenset({_P.CREDIT_NOTIFY})
+# Art 24, 25: police (by region) and regulators (by sector, as analysts) read the indicators; everyone
+# working in the area reads a scorecard (an institution its own only); commanders publish notifications
+# (the provincial centre's only, checked in fanzha.oversight.notifications).
+OVERSIGHT = frozenset({_P.OVERSIGHT_READ, _P.OVERSIGHT_SCORECARD})
+INSTITUTION_OVERSIGHT = frozenset({_P.OVERSIGHT_SCORECARD})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # 三员分立 (graded protection level 3): the platform administrator keeps accounts and organisations but
     # never sets a password, and asks the security administrator to approve any administrator role; the
@@ -199,6 +207,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | POLICE_PREVENTION
         | POLICE_CREDIT
         | RELEASE_NOTICES
+        | OVERSIGHT
     ),
     # The commander answers for the unit: its systems' API keys come from the commander, for the unit only.
     Role.COMMANDER: frozenset(
@@ -211,6 +220,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.APIKEY_MANAGE,
             _P.FUNDS_APPROVE,
             _P.CREDIT_APPROVE,
+            _P.OVERSIGHT_PUBLISH,
         }
         | SAMPLE_WORK
         | POLICE_DISPOSAL
@@ -218,9 +228,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | POLICE_FUNDS
         | POLICE_PREVENTION
         | POLICE_CREDIT
+        | OVERSIGHT
     ),
     Role.INSTITUTION_OPERATOR: frozenset(
-        {_P.HOME} | SAMPLE_WORK | INSTITUTION_DISPOSAL | DETECTION | INSTITUTION_FUNDS | INSTITUTION_CREDIT
+        {_P.HOME}
+        | SAMPLE_WORK
+        | INSTITUTION_DISPOSAL
+        | DETECTION
+        | INSTITUTION_FUNDS
+        | INSTITUTION_CREDIT
+        | INSTITUTION_OVERSIGHT
     ),
     Role.INSTITUTION_ADMIN: frozenset(
         {_P.HOME, _P.USER_READ, _P.USER_MANAGE, _P.APIKEY_ISSUE, _P.APIKEY_MANAGE, _P.SUBSCRIPTION_MANAGE}
@@ -229,6 +246,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | DETECTION
         | INSTITUTION_FUNDS
         | INSTITUTION_CREDIT
+        | INSTITUTION_OVERSIGHT
     ),
 }
 
@@ -246,6 +264,8 @@ OPERATIONAL = frozenset(
     | POLICE_CREDIT
     | INSTITUTION_CREDIT
     | RELEASE_NOTICES
+    | OVERSIGHT
+    | {_P.OVERSIGHT_PUBLISH}
 )
 # Who issues an organisation's API keys, for that organisation only: its own responsible person.
 KEY_ISSUERS = frozenset({Role.INSTITUTION_ADMIN, Role.COMMANDER})

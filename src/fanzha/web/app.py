@@ -35,6 +35,8 @@ from fanzha.identity import router as identity_router
 from fanzha.identity import views as identity_views
 from fanzha.leaks import router as leaks_router
 from fanzha.leaks import views as leaks_views
+from fanzha.oversight import router as oversight_router
+from fanzha.oversight import views as oversight_views
 from fanzha.samples import router as samples_router
 from fanzha.samples import taxii as samples_taxii
 from fanzha.samples import views as samples_views
@@ -82,6 +84,8 @@ ROUTER_MODULES = (
     leaks_views,
     credit_router,
     credit_views,
+    oversight_router,
+    oversight_views,
 )
 
 
