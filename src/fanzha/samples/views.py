@@ -227,14 +227,24 @@ async def replay_dead_letter(request: Request, dead_letter_id: int, principal: S
 @router.get("/samples/{sample_id}", response_class=HTMLResponse)
 def detail(request: Request, sample_id: int, principal: Reader) -> HTMLResponse:
     """A sample's facts, sources, sightings and history; police may reveal the raw value."""
-    reveal = request.query_params.get("reveal") == "1"
+    return _detail_page(request, principal, sample_id, reveal=request.query_params.get("reveal") == "1")
+
+
+def _detail_page(
+    request: Request,
+    principal: Principal,
+    sample_id: int,
+    reveal: bool = False,
+    error: FanzhaError | None = None,
+) -> HTMLResponse:
+    """The detail page, also re-shown with the error when a decision is refused."""
     sample, extra = platform_of(request).samples.get(principal, sample_id, reveal)
     names = _org_names(request)
     with platform_of(request).sessions() as session:
         story = story_of(session, principal, sample_id, names)
     return _page(
-        request, "samples/detail.html", sample=sample, **extra, error=None, orgs=names, story=story,
-        measures=MEASURE_LABELS,
+        request, "samples/detail.html", sample=sample, **extra, error=error, orgs=names, story=story,
+        measures=MEASURE_LABELS, status_code=error.status if error else 200,
     )  # fmt: skip
 
 
@@ -261,16 +271,7 @@ async def decide(request: Request, sample_id: int, action: str, principal: Decid
         else:
             raise ValidationFailed("未知操作", "Unknown action", field="action")
     except FanzhaError as failure:
-        sample, extra = samples.get(principal, sample_id)
-        return _page(
-            request,
-            "samples/detail.html",
-            sample=sample,
-            **extra,
-            error=failure,
-            status_code=failure.status,
-            orgs=_org_names(request),
-        )
+        return _detail_page(request, principal, sample_id, error=failure)
     return RedirectResponse(f"/samples/{sample_id}", status_code=303)
 
 
