@@ -37,6 +37,7 @@ from fanzha.leaks import router as leaks_router
 from fanzha.leaks import views as leaks_views
 from fanzha.oversight import router as oversight_router
 from fanzha.oversight import views as oversight_views
+from fanzha.samples import feeds as samples_feeds
 from fanzha.samples import router as samples_router
 from fanzha.samples import taxii as samples_taxii
 from fanzha.samples import views as samples_views
@@ -67,6 +68,7 @@ ROUTER_MODULES = (
     samples_router,
     samples_views,
     samples_taxii,
+    samples_feeds,
     disposal_router,
     disposal_views,
     holdings_router,
