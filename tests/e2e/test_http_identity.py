@@ -159,6 +159,34 @@ def test_api_key_flow_for_an_institution_system(login: Login, world: World, clie
     assert client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
 
 
+def test_a_key_granted_the_subscription_permission_subscribes_and_only_that(
+    login: Login, world: World, client: TestClient
+) -> None:
+    bank_admin = login("aadmin")
+    keys = {}
+    for name, grants in (("订阅系统", ["subscription.manage"]), ("查询系统", [])):
+        created = bank_admin.post(
+            "/api/v1/api-keys", json={"name": name, "org_id": world.bank_a.id, "grants": grants}
+        )
+        assert created.status_code == 201 and created.json()["key"]["grants"] == grants
+        keys[name] = {"Authorization": f"Bearer {created.json()['secret']}"}
+    body = {"kinds": ["phone"]}
+    subscribed = client.post("/api/v1/subscriptions", json=body, headers=keys["订阅系统"])
+    assert subscribed.status_code == 201, subscribed.text
+    assert client.post("/api/v1/subscriptions", json=body, headers=keys["查询系统"]).status_code == 403
+    # The grant adds that permission only: the key is still an operator for everything else.
+    users = client.get(f"/api/v1/organisations/{world.bank_a.id}/users", headers=keys["订阅系统"])
+    assert users.status_code == 403
+    # Only grants keys may carry, and only those the issuer holds itself; nothing is created otherwise.
+    before = len(bank_admin.get(f"/api/v1/organisations/{world.bank_a.id}/api-keys").json())
+    for grants in (["user.manage"], ["no.such"]):
+        refused = bank_admin.post(
+            "/api/v1/api-keys", json={"name": "x", "org_id": world.bank_a.id, "grants": grants}
+        )
+        assert refused.status_code == 422 and refused.json()["field"].startswith("grants"), refused.text
+    assert len(bank_admin.get(f"/api/v1/organisations/{world.bank_a.id}/api-keys").json()) == before
+
+
 def test_nobody_can_edit_the_audit_log_through_the_api(login: Login) -> None:
     login("admin"), login("analyst")
     auditor = login("auditor")

@@ -24,7 +24,9 @@ from fanzha.identity.domain import (
     Principal,
     Role,
     SessionPolicy,
+    check_grants,
     check_password_strength,
+    key_grants,
     key_role,
 )
 from fanzha.identity.service import IdentityService, actor_of, refused
@@ -253,12 +255,18 @@ class AuthService:
     # API keys ----------------------------------------------------------------------------
 
     def create_api_key(
-        self, principal: Principal, org_id: int, name: str, days: int | None
+        self,
+        principal: Principal,
+        org_id: int,
+        name: str,
+        days: int | None,
+        grants: frozenset[Permission] = frozenset(),
     ) -> tuple[ApiKey, str]:
         """Issue a key for the caller's own organisation's system; the secret is returned once only."""
         # 三员分立: a key acts with an operational role, so only the unit's own responsible person issues it
         # (institution administrator, police unit commander), never a platform-wide administrator.
         self._identity.authorise(principal, Permission.APIKEY_ISSUE, "apikey.create")
+        check_grants(principal, grants)
         now = self._clock.now()
         with self._identity.guarded(principal), self._uow() as uow:
             if org_id != principal.org_id or principal.role not in KEY_ISSUERS:
@@ -273,6 +281,7 @@ class AuthService:
                 prefix=prefix,
                 key_hash=_sha256(secret),
                 role=str(key_role(kind)),
+                grants=",".join(sorted(grants)),
                 created_by=principal.user_id,
                 created_at=now,
                 expires_at=now + timedelta(days=days or self._api_key_days),
@@ -286,7 +295,7 @@ class AuthService:
                 object_type="api_key",
                 object_id=key.id,
                 source_ip=principal.source_ip,
-                detail={"org_id": org.id, "role": key.role},
+                detail={"org_id": org.id, "role": key.role, "grants": sorted(grants)},
             )
             uow.commit()
             return key, secret
@@ -343,6 +352,7 @@ class AuthService:
                 Role(key.role),
                 api_key_id=key.id,
                 source_ip=source_ip,
+                grants=key_grants(key.grants),
             )
 
     def _failed(self, action: str | None, source_ip: str, now: datetime, detail: dict[str, object]) -> None:

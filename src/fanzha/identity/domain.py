@@ -269,11 +269,36 @@ OPERATIONAL = frozenset(
 )
 # Who issues an organisation's API keys, for that organisation only: its own responsible person.
 KEY_ISSUERS = frozenset({Role.INSTITUTION_ADMIN, Role.COMMANDER})
+# What an issuer may add to a key beyond its role, if the issuer holds it: an institution's system
+# subscribes to sample changes itself (issue 21 item 6).
+KEY_GRANTS = frozenset({_P.SUBSCRIPTION_MANAGE})
 
 
 def key_issuer(kind: OrgKind) -> Role:
     """The role that issues an organisation's keys: its administrator, or a police unit's commander."""
     return Role.INSTITUTION_ADMIN if kind.is_institution else Role.COMMANDER
+
+
+def check_grants(issuer: Principal, grants: frozenset[Permission]) -> None:
+    """Refuse grants a key may not carry, or that the issuer does not hold itself."""
+    for grant in sorted(grants):
+        if grant not in KEY_GRANTS:
+            raise ValidationFailed(
+                f"API 密钥不能被授予「{grant}」，只能授予：{'、'.join(sorted(KEY_GRANTS))}",
+                f"An API key cannot be granted {grant}; only {', '.join(sorted(KEY_GRANTS))}",
+                field="grants",
+            )
+        if not issuer.can(grant):
+            raise PermissionDenied(
+                f"您本人没有「{grant}」权限，不能授予密钥",
+                f"You do not hold {grant}, so you cannot grant it",
+                field="grants",
+            )
+
+
+def key_grants(stored: str) -> frozenset[Permission]:
+    """A key's stored grants, keeping only what keys may still carry."""
+    return frozenset(Permission(g) for g in stored.split(",") if g in KEY_GRANTS)
 
 
 def key_role(kind: OrgKind) -> Role:
@@ -306,10 +331,11 @@ class Principal:
     role: Role
     api_key_id: int | None = None
     source_ip: str = ""
+    grants: frozenset[Permission] = frozenset()  # an API key's permissions beyond its role (KEY_GRANTS)
 
     def can(self, permission: Permission) -> bool:
-        """Whether the role holds `permission`."""
-        return permission in ROLE_PERMISSIONS[self.role]
+        """Whether the role (or the key's grants) holds `permission`."""
+        return permission in ROLE_PERMISSIONS[self.role] or permission in self.grants
 
     def require(self, permission: Permission) -> None:
         """Raise PermissionDenied unless the role holds `permission`."""

@@ -159,7 +159,9 @@ def list_api_keys(request: Request, org_id: int, principal: KeyManager) -> list[
 @router.post("/api-keys", response_model=ApiKeyCreated, status_code=201)
 def create_api_key(request: Request, body: ApiKeyCreate, principal: KeyIssuer) -> ApiKeyCreated:
     """Issue an API key for the caller's own organisation; the secret is in this response only."""
-    key, secret = platform_of(request).auth.create_api_key(principal, body.org_id, body.name, body.days)
+    key, secret = platform_of(request).auth.create_api_key(
+        principal, body.org_id, body.name, body.days, frozenset(body.grants)
+    )
     return ApiKeyCreated(key=ApiKeyRead.model_validate(key), secret=secret)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from fanzha.identity.domain import OrgKind, Role
+from fanzha.identity.domain import OrgKind, Permission, Role
 
 
 class OrganisationCreate(BaseModel):
@@ -142,6 +142,11 @@ class ApiKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     org_id: int
     days: int | None = Field(default=None, ge=1, le=730)
+    grants: list[Permission] = Field(
+        default_factory=list,
+        max_length=4,
+        description="permissions beyond the key's role: subscription.manage",
+    )
 
 
 class ApiKeyRead(BaseModel):
@@ -154,10 +159,16 @@ class ApiKeyRead(BaseModel):
     name: str
     prefix: str
     role: Role
+    grants: list[str]
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
+
+    @field_validator("grants", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return [g for g in value.split(",") if g] if isinstance(value, str) else value
 
 
 class ApiKeyCreated(BaseModel):

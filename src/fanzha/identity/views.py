@@ -244,8 +244,9 @@ async def api_key_create(
         name = str(fields.get("name", "")).strip()
         if not name:
             raise ValidationFailed("请填写密钥名称", "Name the key", field="name")
+        grants = frozenset({Permission.SUBSCRIPTION_MANAGE}) if fields.get("subscribe") else frozenset()
         _key, secret = platform_of(request).auth.create_api_key(
-            principal, org_id, name, int(days) if days.isdigit() else None
+            principal, org_id, name, int(days) if days.isdigit() else None, grants
         )
     except FanzhaError as error:
         return _keys_page(request, principal, org_id, error=error)

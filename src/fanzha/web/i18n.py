@@ -131,6 +131,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "key.revoke": ("吊销", "Revoke"),
     "key.create": ("新建密钥", "New key"),
     "key.days": ("有效天数", "Valid for (days)"),
+    "key.may_subscribe": ("可管理订阅", "May manage subscriptions"),
+    "key.grants": ("附加权限", "Extra permissions"),
     "key.secret_once": (
         "密钥仅显示这一次，请立即保存到机构系统中",
         "The key is shown only this once; store it in your system now",
