@@ -83,7 +83,7 @@ class DetectRunService:
         data_root: Path,
         samples: SampleService,
         policies: tuple[Policy, ...] | None = None,
-        spark_master: str = "local[2]",
+        spark_master: str | None = None,
     ) -> None:
         self._sessions = sessions
         self.clock = clock

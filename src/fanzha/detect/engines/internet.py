@@ -44,15 +44,13 @@ def mask(value: ir.StringValue) -> ir.StringValue:
 def sample_objects(p: Province, name: str) -> ir.Table | None:
     """Police sample objects beside the data, (object_kind, identifier); None when there are none."""
     parts = []
-    objects = p.directory / SAMPLE_OBJECTS_FILE
-    if objects.is_file():
-        t = p.con.read_parquet(objects, table_name=f"{name}_sample_objects")
+    if p.has(SAMPLE_OBJECTS_FILE):
+        t = p.con.read_parquet(p.location(SAMPLE_OBJECTS_FILE), table_name=f"{name}_sample_objects")
         parts.append(
             t.select(object_kind=t.object_kind.cast("string"), identifier=t.identifier.cast("string"))
         )
-    numbers = p.directory / SAMPLE_FILE
-    if numbers.is_file():
-        t = p.con.read_parquet(numbers, table_name=f"{name}_sample_numbers")
+    if p.has(SAMPLE_FILE):
+        t = p.con.read_parquet(p.location(SAMPLE_FILE), table_name=f"{name}_sample_numbers")
         parts.append(t.select(object_kind=ibis.literal("phone"), identifier=t.identifier.cast("string")))
     if not parts:
         return None

@@ -337,10 +337,9 @@ class CallerScreenV1(Engine):
 
     def _samples(self, p: Province) -> ir.Table | None:
         """The optional sample-number list beside the data (see the module docstring)."""
-        path = p.directory / SAMPLE_FILE
-        if not path.is_file():
+        if not p.has(SAMPLE_FILE):
             return None
-        t = p.con.read_parquet(path, table_name="telecom_sample_numbers")
+        t = p.con.read_parquet(p.location(SAMPLE_FILE), table_name="telecom_sample_numbers")
         return t.select(caller=t.identifier.cast("string")).distinct().mutate(is_sample=ibis.literal(1))
 
     def alerts(self, p: Province) -> ir.Table:
