@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -22,8 +25,10 @@ from fanzha.events import outbox
 from fanzha.events.dispatcher import Dispatcher, RetryPolicy, dispatch_all, take_leases
 from fanzha.events.domain import DomainEvent
 from fanzha.events.nats_sink import JetStreamPublisher, subject_of
+from fanzha.events.tables import SinkCursor
 from fanzha.identity.domain import OrgKind
 from fanzha.identity.schemas import OrganisationCreate
+from fanzha.samples.delivery import worker_id
 from tests.conftest import service_missing
 from tests.factories import make_world
 
@@ -147,6 +152,38 @@ def test_a_second_worker_waits_for_the_lease(platform: Platform, clock: FrozenCl
     assert asyncio.run(d2.run_once()) == 0  # still w1's
     clock.advance(timedelta(seconds=2))  # w1 died holding the lease; after 10 s it expires
     assert asyncio.run(d2.run_once()) == 2
+
+
+def test_a_lease_of_a_process_of_this_host_that_has_ended_is_taken_over_at_once(
+    platform: Platform, clock: FrozenClock
+) -> None:
+    _record(platform, 2)
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()  # reaped: its pid names no process now
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        host = socket.gethostname()
+        for owner, taken in (
+            (f"{host}:{alive.pid}", False),
+            (f"elsewhere:{ended.pid}", False),
+            (f"{host}:{ended.pid}", True),
+        ):
+            with platform.sessions() as session:
+                session.merge(
+                    SinkCursor(
+                        sink="memory",
+                        position=0,
+                        lease_owner=owner,
+                        lease_until=clock.now() + timedelta(seconds=10),
+                    )
+                )
+                session.commit()
+            sink = FlakySink()
+            moved = asyncio.run(Dispatcher(platform.sessions, platform.clock, sink, worker_id()).run_once())
+            assert (moved == 2) is taken, owner
+    finally:
+        alive.kill()
+        alive.wait()
 
 
 def test_one_pass_serves_many_sinks_each_at_its_own_cursor(platform: Platform, clock: FrozenClock) -> None:
