@@ -232,3 +232,52 @@ def test_home_work_queue_chart_draws_under_the_csp(served: tuple[str, dict[str, 
         page.screenshot(path=str(ARTIFACTS / "home-work.png"), full_page=True)
         browser.close()  # type: ignore[attr-defined]
     assert not errors, errors
+
+
+# Pages per person checked with axe-core (the console's own pages; Swagger UI at /api/docs is vendored).
+AXE_PAGES = {
+    None: ["/login", "/check", "/appeal"],
+    "analyst": [
+        "/",
+        "/samples",
+        "/disposal/orders",
+        "/console/detect",
+        "/appeals",
+        "/funds",
+        "/credit",
+        "/leaks",
+    ],
+    "bankop": ["/", "/disposal/orders", "/funds/inbox", "/oversight/scorecard"],
+    "commander": ["/", "/oversight"],
+}
+
+
+@pytest.mark.browser
+def test_main_pages_have_no_serious_accessibility_violations(served: tuple[str, dict[str, str]]) -> None:
+    if not Path(CHROMIUM).exists():
+        service_missing("Chromium", f"{CHROMIUM} not installed (apt-get install chromium)")
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    base, passwords = served
+    axe, found = Axe(), []
+    with sync_playwright() as pw:
+        browser = _browser(pw)
+        for user, paths in AXE_PAGES.items():
+            # axe is injected as a script, which the console's CSP forbids: this context alone bypasses it.
+            context = browser.new_context(bypass_csp=True, viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
+            page = context.new_page()
+            if user is not None:
+                page.goto(f"{base}/login")
+                page.fill("input[name=username]", user)
+                page.fill("input[name=password]", passwords[user])
+                page.click("button[type=submit]")
+                page.wait_for_url(f"{base}/")
+            for path in paths:
+                assert page.goto(f"{base}{path}").status == 200, path
+                for violation in axe.run(page).response["violations"]:
+                    if violation["impact"] in ("serious", "critical"):
+                        found.append(f"{user} {path}: {violation['id']} at {violation['nodes'][0]['target']}")
+            context.close()
+        browser.close()
+    assert found == []
