@@ -19,7 +19,7 @@ from fanzha.core.redis_limiter import RedisLimiters
 from fanzha.core.settings import Settings
 from fanzha.credit.domain import Terms
 from fanzha.credit.lifecycle import ListingLifecycle
-from fanzha.db.engine import build_engine, session_factory
+from fanzha.db.engine import engine_of, session_factory
 from fanzha.db.idempotency import IdempotencyStore
 from fanzha.disposal.domain import REVERIFY_HOURS, RiskLevel
 from fanzha.disposal.holdings import HoldingsService
@@ -107,7 +107,7 @@ def limiters_of(settings: Settings) -> Limiters:
 def build_platform(settings: Settings, clock: Clock | None = None, engine: Engine | None = None) -> Platform:
     """Build the services; the engine connects lazily, on first use."""
     clock = clock or SystemClock()
-    engine = engine or build_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    engine = engine or engine_of(settings)
     sessions = session_factory(engine)
     signer = Signer(settings.audit_checkpoint_key)
     auditor = Auditor(

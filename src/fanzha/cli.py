@@ -49,9 +49,9 @@ def _fail(error: FanzhaError) -> NoReturn:
 
 @app.command()
 def serve(
-    host: str = typer.Option("127.0.0.1", help="监听地址 / address to listen on"),
-    port: int = typer.Option(8000, help="端口 / port"),
-    workers: int = typer.Option(1, help="工作进程数 / worker processes"),
+    host: str = typer.Option("127.0.0.1", envvar="FANZHA_HOST", help="监听地址 / address to listen on"),
+    port: int = typer.Option(8000, envvar="FANZHA_PORT", help="端口 / port"),
+    workers: int = typer.Option(1, envvar="FANZHA_WORKERS", help="工作进程数 / worker processes"),
     shutdown_timeout: int = typer.Option(
         30, min=1, help="停止时等待进行中请求的秒数 / seconds in-flight requests get on SIGTERM"
     ),
@@ -86,8 +86,8 @@ def serve(
 
 @app.command()
 def run(
-    host: str = typer.Option("127.0.0.1", help="监听地址 / address to listen on"),
-    port: int = typer.Option(8000, help="端口 / port"),
+    host: str = typer.Option("127.0.0.1", envvar="FANZHA_HOST", help="监听地址 / address to listen on"),
+    port: int = typer.Option(8000, envvar="FANZHA_PORT", help="端口 / port"),
 ) -> None:
     """启动全部进程：控制台、事件投递与联动处置、检测 worker（演示时另有短信收件箱）/ Run every process."""
     from fanzha.supervisor import Supervisor, programs, sink_environment
@@ -102,10 +102,10 @@ def run(
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="目标版本 / target revision")) -> None:
     """把数据库迁移到最新结构 / Migrate the database to the latest schema."""
-    from fanzha.db.engine import build_engine
+    from fanzha.db.engine import engine_of
     from fanzha.db.migrate import upgrade
 
-    engine = build_engine(Settings().database_url)
+    engine = engine_of(Settings())
     upgrade(engine, revision)
     typer.echo(f"数据库已迁移到 {revision} / database at {revision}: {engine.url.render_as_string()}")
 
@@ -113,20 +113,20 @@ def db_upgrade(revision: str = typer.Argument("head", help="目标版本 / targe
 @db_app.command("current")
 def db_current() -> None:
     """数据库当前所在的迁移版本 / The revision the database is at."""
-    from fanzha.db.engine import build_engine
+    from fanzha.db.engine import engine_of
     from fanzha.db.migrate import current
 
-    at = current(build_engine(Settings().database_url))
+    at = current(engine_of(Settings()))
     typer.echo(f"当前版本 / current revision: {at or '无（未迁移） / none (not migrated)'}")
 
 
 @db_app.command("history")
 def db_history() -> None:
     """全部迁移版本及是否已应用 / Every revision and whether it is applied here."""
-    from fanzha.db.engine import build_engine
+    from fanzha.db.engine import engine_of
     from fanzha.db.migrate import history
 
-    for revision, summary, applied in history(build_engine(Settings().database_url)):
+    for revision, summary, applied in history(engine_of(Settings())):
         typer.echo(f"{'✓' if applied else ' '} {revision}  {summary}")
 
 
@@ -136,13 +136,13 @@ def db_downgrade(
     yes: bool = typer.Option(False, "--yes", help="确认回退（会删除较新版本的表和数据） / confirm"),
 ) -> None:
     """把数据库回退到较早版本 / Step the database back to an earlier revision."""
-    from fanzha.db.engine import build_engine
+    from fanzha.db.engine import engine_of
     from fanzha.db.migrate import current, downgrade
 
     if not yes:  # a downgrade drops the newer revisions' tables and their data
         typer.secho("回退会删除较新版本的表和数据；确认请加 --yes / this drops data; add --yes", err=True)
         raise typer.Exit(2)
-    engine = build_engine(Settings().database_url)
+    engine = engine_of(Settings())
     downgrade(engine, revision)
     typer.echo(f"数据库已回退到 {current(engine) or 'base'} / database now at {current(engine) or 'base'}")
 

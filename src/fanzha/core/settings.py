@@ -26,6 +26,12 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///./var/fanzha.db"
+    # PostgreSQL connections per process: kept open, and extra ones opened under load (docs/operations.md).
+    db_pool_size: int = Field(default=5, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    # Connecting through PgBouncer in transaction mode: no server-side prepared statements (a later
+    # transaction may run on another server connection that never saw them).
+    db_pgbouncer: bool = False
     # The embedded database's durability: "normal" survives a killed process, "full" a power cut too.
     sqlite_synchronous: Literal["normal", "full"] = "normal"
     nats_url: str | None = None

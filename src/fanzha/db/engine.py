@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from fanzha.core.settings import Settings
 from fanzha.db import appends
 
 SqliteSync = Literal["normal", "full"]
@@ -38,10 +39,16 @@ def big_cache(session: Session) -> Iterator[None]:
                 session.execute(text(f"PRAGMA cache_size=-{CACHE_KIB}"))
 
 
-def build_engine(url: str, *, sqlite_synchronous: SqliteSync = "normal", **kwargs: Any) -> Engine:
+def build_engine(
+    url: str, *, sqlite_synchronous: SqliteSync = "normal", pgbouncer: bool = False, **kwargs: Any
+) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and write-serialising transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        if pgbouncer:
+            # PgBouncer's transaction mode hands each transaction any server connection: psycopg must
+            # not prepare statements, which live on one connection only.
+            kwargs["connect_args"] = {**kwargs.get("connect_args", {}), "prepare_threshold": None}
         # psycopg pipelines an executemany already; multi-row VALUES measured slower here.
         return create_engine(url, pool_pre_ping=True, **kwargs)
     if parsed.database and parsed.database != ":memory:":
@@ -125,3 +132,15 @@ def reserve_ids(session: Session, table: Table, n: int) -> list[int]:
     with session.no_autoflush:
         first = int(session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0) + 1
     return list(range(first, first + n))
+
+
+def engine_of(settings: Settings) -> Engine:
+    """The database engine the settings describe; pool sizes and PgBouncer apply to PostgreSQL."""
+    if settings.database_url.startswith("sqlite"):
+        return build_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    return build_engine(
+        settings.database_url,
+        pgbouncer=settings.db_pgbouncer,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
