@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     # "text" for a terminal; "json": one object a line (time, level, logger, message, request_id).
     log_format: Literal["text", "json"] = "text"
+    # OpenTelemetry: a span per request to the OTLP endpoint of OTEL_EXPORTER_OTLP_* (web.tracing).
+    otel_enabled: bool = False
+    otel_service_name: str = "fanzha"
     # Bearer token a Prometheus scraper sends to /metrics; unset, /metrics answers loopback callers only.
     metrics_token: SecretStr | None = None
     # Art 34¶1: notices and appeal codes go by SMS through this gateway (signed JSON POST); unset, they

@@ -48,6 +48,7 @@ from fanzha.web import access_log, api_docs, errors, limits, observe, pages, scr
 from fanzha.web.deps import SESSION_COOKIE
 from fanzha.web.metrics import Metrics
 from fanzha.web.ratelimit import Limits
+from fanzha.web.tracing import tracing_of
 
 # No inline script anywhere: the CSP forbids it, and HTMX is served from the package.
 CSP = (
@@ -288,8 +289,13 @@ def _with_raw_body_models(app: FastAPI, models: tuple[type[BaseModel], ...]) -> 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
-    """Build the FastAPI app around a platform (built from settings when not given)."""
+def create_app(
+    settings: Settings | None = None, platform: Platform | None = None, span_exporter: Any = None
+) -> FastAPI:
+    """Build the FastAPI app around a platform (built from settings when not given).
+
+    `span_exporter` receives the request spans when tracing is on (tests); else they go to OTLP.
+    """
     settings = settings or (platform.settings if platform else Settings())
     platform = platform or build_platform(settings)
     app = FastAPI(
@@ -310,7 +316,8 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.middleware("http")(_security_headers(settings))
     # Outermost: every answer (a 413, a 429, a refusal) is counted and carries its request id.
     app.state.metrics = Metrics(platform)
-    app.add_middleware(observe.Observe, metrics=app.state.metrics)
+    tracing = tracing_of(settings, span_exporter)
+    app.add_middleware(observe.Observe, metrics=app.state.metrics, tracing=tracing)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for module in ROUTER_MODULES:

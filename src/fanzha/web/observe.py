@@ -8,7 +8,8 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fanzha.core import logs
-from fanzha.web.metrics import Metrics
+from fanzha.web.metrics import Metrics, route_template
+from fanzha.web.tracing import Tracing
 
 REQUEST_ID_HEADER = "X-Request-Id"
 
@@ -17,9 +18,10 @@ class Observe:
     """Outermost middleware: sets the request id (the caller's if it is a safe token), echoes it in
     `X-Request-Id`, and counts each answer by route template, method and status with its latency."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, tracing: Tracing | None = None) -> None:
         self.app = app
         self.metrics = metrics
+        self.tracing = tracing
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,7 +40,15 @@ class Observe:
             await send(message)
 
         try:
-            await self.app(scope, receive, stamped_send)
+            if self.tracing is None:
+                await self.app(scope, receive, stamped_send)
+            else:
+                method = str(scope.get("method", ""))
+                with self.tracing.span(method, Headers(scope=scope)) as span:
+                    try:
+                        await self.app(scope, receive, stamped_send)
+                    finally:
+                        self.tracing.finish(span, method, route_template(scope), status, request_id)
         finally:
             self.metrics.observe(scope, status, started)
             logs.REQUEST_ID.reset(token)
