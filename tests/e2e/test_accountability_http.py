@@ -18,6 +18,8 @@ from tests.e2e.test_oversight_http import _login, _province
 from tests.factories import make_user
 from tests.oversight_world import NOV, _order, _org
 
+A = "/api/v1/accountability"
+
 
 def _platform_world(platform: Platform, centre: int) -> tuple[int, int, int]:
     with platform.sessions() as s:
@@ -49,7 +51,7 @@ def test_bank_interviewed_rectifies_and_platform_fined_within_art_41(
 
     # 1. The bank with a high overdue rate (oversight's indicators) is interviewed (Art 24).
     interview = chief.post(
-        "/api/v1/accountability/interviews",
+        f"{A}/interviews",
         json={
             "org_id": f.bank_a,
             "month": "2026-11",
@@ -63,7 +65,7 @@ def test_bank_interviewed_rectifies_and_platform_fined_within_art_41(
     # A bank whose figures show nothing is not interviewed without a stated reason.
     assert (
         chief.post(
-            "/api/v1/accountability/interviews",
+            f"{A}/interviews",
             json={"org_id": f.bank_b, "month": "2026-11", "attendees": "x"},
         ).json()["field"]
         == "reasons"
@@ -71,7 +73,7 @@ def test_bank_interviewed_rectifies_and_platform_fined_within_art_41(
 
     # 2. A rectification item with a target, deadline and a progress cadence.
     item = chief.post(
-        "/api/v1/accountability/items",
+        f"{A}/items",
         json={
             "kind": "rectification",
             "unit_org_id": f.bank_a,
@@ -88,10 +90,10 @@ def test_bank_interviewed_rectifies_and_platform_fined_within_art_41(
 
     # 3. The bank sees its own item and reports progress; another bank sees nothing.
     bank = _login(platform, "aop")
-    mine = bank.get("/api/v1/accountability/items").json()
+    mine = bank.get(f"{A}/items").json()
     assert [i["id"] for i in mine] == [item_id]
     reported = bank.post(
-        f"/api/v1/accountability/items/{item_id}/reports",
+        f"{A}/items/{item_id}/reports",
         json={"kind": "progress", "text": "已调整值班，超期率降至 15%", "percent": 40},
     )
     assert reported.status_code == 201, reported.text
@@ -101,16 +103,16 @@ def test_bank_interviewed_rectifies_and_platform_fined_within_art_41(
     # Overdue progress escalates: eight days without a report.
     clock.advance(timedelta(days=8))
     chief, bank = _login(platform, "chief"), _login(platform, "aop")  # sessions expire in a week
-    swept = chief.post("/api/v1/accountability/items/sweep")
+    swept = chief.post(f"{A}/items/sweep")
     assert swept.status_code == 200, swept.text
     assert swept.json()["escalated"] == [item_id]
-    detail = chief.get(f"/api/v1/accountability/items/{item_id}").json()
+    detail = chief.get(f"{A}/items/{item_id}").json()
     assert detail["escalation"] == 1 and detail["overdue"] == "report"
 
     # 4. The platform that failed Art 20¶2: a case opened by the cyberspace administration.
     cac = _login(platform, "cacanalyst")
     opened = cac.post(
-        "/api/v1/accountability/cases",
+        f"{A}/cases",
         json={
             "rule": "hn41",
             "respondent_org_id": web,
@@ -128,17 +130,17 @@ def test_bank_interviewed_rectifies_and_platform_fined_within_art_41(
     assert (
         _login(platform, "pbc")
         .post(
-            "/api/v1/accountability/cases",
+            f"{A}/cases",
             json={"rule": "hn41", "respondent_org_id": web, "facts": "xxxx"},
         )
         .status_code
         == 403
     )
-    order = cac.post(f"/api/v1/accountability/cases/{cid}/order", json={"days": 10})
+    order = cac.post(f"{A}/cases/{cid}/order", json={"days": 10})
     assert order.status_code == 200 and order.json()["state"] == "ordered"
     # Not yet overdue: 逾期不改正 refused; "serious" needs its own range.
     early = cac.post(
-        f"/api/v1/accountability/cases/{cid}/propose",
+        f"{A}/cases/{cid}/propose",
         json={"circumstance": "not_corrected", "amount_fen": 10_000_000},
     )
     assert early.status_code == 409 and early.json()["code"] == "not_yet_overdue"
@@ -146,51 +148,46 @@ def test_bank_interviewed_rectifies_and_platform_fined_within_art_41(
     cac, bank = _login(platform, "cacanalyst"), _login(platform, "aop")
     # A fine outside Art 41's range is refused, naming the rule and the article; nothing changes.
     outside = cac.post(
-        f"/api/v1/accountability/cases/{cid}/propose",
+        f"{A}/cases/{cid}/propose",
         json={"circumstance": "not_corrected", "amount_fen": 30_000_000},
     )
     assert outside.status_code == 422
     problem = outside.json()
     assert problem["code"] == "fine_out_of_range" and "第四十一条" in problem["message_zh"]
     assert "hn41" in problem["message_en"] and problem["field"] == "amount_fen"
-    assert cac.get(f"/api/v1/accountability/cases/{cid}").json()["state"] == "ordered"
+    assert cac.get(f"{A}/cases/{cid}").json()["state"] == "ordered"
     proposed = cac.post(
-        f"/api/v1/accountability/cases/{cid}/propose",
+        f"{A}/cases/{cid}/propose",
         json={"circumstance": "not_corrected", "amount_fen": 12_000_000, "note": "逾期未改正"},
     )
     assert proposed.status_code == 200, proposed.text
     # The platform asks for a hearing; the department records it and decides within the range.
     webop = _login(platform, "webop")
-    assert webop.post(f"/api/v1/accountability/cases/{cid}/hearing-request", json={}).status_code == 200
-    assert (
-        cac.post(f"/api/v1/accountability/cases/{cid}/hearing", json={"record": "当事人陈述"}).status_code
-        == 200
-    )
-    above = cac.post(f"/api/v1/accountability/cases/{cid}/decide", json={"amount_fen": 15_000_000})
+    assert webop.post(f"{A}/cases/{cid}/hearing-request", json={}).status_code == 200
+    assert cac.post(f"{A}/cases/{cid}/hearing", json={"record": "当事人陈述"}).status_code == 200
+    above = cac.post(f"{A}/cases/{cid}/decide", json={"amount_fen": 15_000_000})
     assert above.status_code == 422 and above.json()["code"] == "above_proposal"
-    decided = cac.post(f"/api/v1/accountability/cases/{cid}/decide", json={"amount_fen": 10_000_000})
+    decided = cac.post(f"{A}/cases/{cid}/decide", json={"amount_fen": 10_000_000})
     assert decided.status_code == 200, decided.text
     assert decided.json()["state"] == "decided" and decided.json()["decision_sm3"]
-    pdf = webop.get(f"/api/v1/accountability/cases/{cid}/decision.pdf")
+    pdf = webop.get(f"{A}/cases/{cid}/decision.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     text = pdf_text(pdf.content).replace("\n", "")
     assert (
         "行政处罚决定书" in text and "100,000元" in text and "第四十一条" in text and "第二十条第二款" in text
     )
-    paid = cac.post(
-        f"/api/v1/accountability/cases/{cid}/payment", json={"amount_fen": 10_000_000, "reference": "FK1"}
-    )
+    paid = cac.post(f"{A}/cases/{cid}/payment", json={"amount_fen": 10_000_000, "reference": "FK1"})
     assert paid.json()["state"] == "paid"
 
     # Authorisation: the respondent sees its case; another platform and a bank do not.
-    assert webop.get(f"/api/v1/accountability/cases/{cid}").status_code == 200
-    assert _login(platform, "webbop").get(f"/api/v1/accountability/cases/{cid}").status_code == 404
-    assert bank.get(f"/api/v1/accountability/cases/{cid}").status_code == 404
-    assert bank.get("/api/v1/accountability/cases").json() == []
+    assert webop.get(f"{A}/cases/{cid}").status_code == 200
+    assert _login(platform, "webbop").get(f"{A}/cases/{cid}").status_code == 404
+    assert bank.get(f"{A}/cases/{cid}").status_code == 404
+    assert bank.get(f"{A}/cases").json() == []
     # The finance regulator sees the bank's item, not the platform's case.
     pbc = _login(platform, "pbc")
-    assert [i["id"] for i in pbc.get("/api/v1/accountability/items").json()] == [item_id]
-    assert pbc.get("/api/v1/accountability/cases").json() == []
+    assert [i["id"] for i in pbc.get(f"{A}/items").json()] == [item_id]
+    assert pbc.get(f"{A}/cases").json() == []
     assert _audits(platform, "accountability.case.decide") == 1
     assert _audits(platform, "accountability.case.read") >= 3
 

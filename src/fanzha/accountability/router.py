@@ -1,7 +1,8 @@
-"""HTTP API of accountability: penalty cases (Art 39-41)."""
+"""HTTP API of accountability: penalty cases, interviews and items, inspections, controls, registries."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -10,6 +11,7 @@ from fastapi.responses import Response
 from fanzha.accountability.cases import Opening
 from fanzha.accountability.domain import ItemKind
 from fanzha.accountability.penalties import RULES, CaseState
+from fanzha.accountability.records import NewInspection
 from fanzha.accountability.schemas import (
     AccCaseAppeal,
     AccCaseDecide,
@@ -19,13 +21,23 @@ from fanzha.accountability.schemas import (
     AccCasePay,
     AccCasePropose,
     AccCaseRead,
+    AccControlCreate,
+    AccControlRead,
     AccHearingRecord,
+    AccInspectionCase,
+    AccInspectionCreate,
+    AccInspectionRead,
     AccInterviewCreate,
     AccInterviewRead,
     AccItemCreate,
     AccItemRead,
+    AccLicensedCheck,
+    AccLicensedCreate,
+    AccLicensedRead,
     AccReportCreate,
     AccReportRead,
+    AccRosterCreate,
+    AccRosterRead,
     AccRuleRead,
     AccSweepRead,
     case_read,
@@ -34,6 +46,7 @@ from fanzha.accountability.schemas import (
     report_read,
 )
 from fanzha.accountability.service import Accountability
+from fanzha.accountability.tables import ControlRecord, Inspection, LicensedInstitution, RosterEntry
 from fanzha.accountability.tracking import NewItem
 from fanzha.identity.domain import Permission, Principal
 from fanzha.web.deps import authorize, platform_of
@@ -235,8 +248,9 @@ def item(request: Request, item_id: int, principal: Reader) -> AccItemRead:
 
 
 @router.post("/items/{item_id}/reports", status_code=201)
-def report(request: Request, item_id: int, body: AccReportCreate, principal: Owner) -> AccReportRead:
-    """The unit's progress report, written reply, feedback or closing report."""
+def report(request: Request, item_id: int, body: AccReportCreate, principal: Reader) -> AccReportRead:
+    """The unit's progress report, written reply, feedback or closing report (a police unit or an
+    administrative organ may be the unit: a supervised item, a transfer)."""
     row = accountability_of(request).tracking.report(principal, item_id, body.kind, body.text, body.percent)
     return report_read(row)
 
@@ -247,3 +261,120 @@ def close_item(request: Request, item_id: int, body: AccCaseNote, principal: Wor
     tracking = accountability_of(request).tracking
     tracking.close(principal, item_id, body.note)
     return item_read(tracking.item(principal, item_id))
+
+
+def _inspection(row: Inspection) -> AccInspectionRead:
+    return AccInspectionRead(
+        id=row.id,
+        kind=row.kind,
+        inspector=row.inspector,
+        subject_org_id=row.subject_org_id,
+        venue_name=row.venue_name,
+        venue_type=row.venue_type,
+        findings=json.loads(row.findings),
+        measures=row.measures,
+        reported_to_police=row.reported_to_police,
+        duty_failed=row.duty_failed,
+        case_id=row.case_id,
+        inspected_at=row.inspected_at,
+    )
+
+
+@router.get("/inspections")
+def inspections(request: Request, principal: Reader) -> list[AccInspectionRead]:
+    """Inspections the caller sees."""
+    return [_inspection(r) for r in accountability_of(request).records.inspections(principal)]
+
+
+@router.post("/inspections", status_code=201)
+def inspect(request: Request, body: AccInspectionCreate, principal: Reader) -> AccInspectionRead:
+    """Record an inspection (police: venues and facilities; an operator: its own facilities)."""
+    new = NewInspection(**body.model_dump())
+    return _inspection(accountability_of(request).records.inspect(principal, new))
+
+
+@router.post("/inspections/{inspection_id}/case", status_code=201)
+def inspection_case(
+    request: Request, inspection_id: int, body: AccInspectionCase, principal: Worker
+) -> AccCaseRead:
+    """A venue or operator that failed to inspect or report becomes a penalty case (Art 40)."""
+    return case_read(accountability_of(request).records.to_case(principal, inspection_id, body.facts))
+
+
+def _control(r: ControlRecord) -> AccControlRead:
+    return AccControlRead(
+        id=r.id,
+        org_id=r.org_id,
+        kind=r.kind,
+        business_line=r.business_line,
+        summary=r.summary,
+        risk_level=r.risk_level,
+        conclusion=r.conclusion,
+        recorded_by=r.recorded_by,
+        at=r.at,
+    )
+
+
+@router.get("/controls")
+def controls(
+    request: Request, principal: Reader, org_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
+) -> list[AccControlRead]:
+    """Internal controls and risk assessments: an institution its own, its regulator its sector's."""
+    return [_control(r) for r in accountability_of(request).records.controls(principal, org_id)]
+
+
+@router.post("/controls", status_code=201)
+def control(request: Request, body: AccControlCreate, principal: Owner) -> AccControlRead:
+    """An institution records an internal-control measure or a new business line's risk assessment."""
+    row = accountability_of(request).records.control(
+        principal, body.kind, body.business_line, body.summary, body.risk_level, body.conclusion
+    )
+    return _control(row)
+
+
+def _roster(r: RosterEntry) -> AccRosterRead:
+    return AccRosterRead(id=r.id, org_id=r.org_id, kind=r.kind, name=r.name, speciality=r.speciality)
+
+
+@router.get("/roster")
+def roster(
+    request: Request, principal: Reader, org_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
+) -> list[AccRosterRead]:
+    """Specialists and volunteers (Art 6): an organisation its own; police every organisation's."""
+    return [_roster(r) for r in accountability_of(request).records.roster(principal, org_id)]
+
+
+@router.post("/roster", status_code=201)
+def enrol(request: Request, body: AccRosterCreate, principal: Reader) -> AccRosterRead:
+    """Add a specialist or volunteer to the caller's organisation."""
+    return _roster(accountability_of(request).records.enrol(principal, body.kind, body.name, body.speciality))
+
+
+def _licensed(r: LicensedInstitution) -> AccLicensedRead:
+    return AccLicensedRead(
+        id=r.id,
+        name=r.name,
+        licence_no=r.licence_no,
+        kind=r.kind,
+        credit_code=r.credit_code,
+        valid_until=r.valid_until,
+    )
+
+
+@router.post("/licensed", status_code=201)
+def register_licensed(request: Request, body: AccLicensedCreate, principal: Worker) -> AccLicensedRead:
+    """The finance regulator registers a licensed financial institution (Art 22¶1)."""
+    return _licensed(accountability_of(request).records.license(principal, body.model_dump()))
+
+
+@router.get("/licensed/check")
+def check_licensed(
+    request: Request,
+    principal: Reader,
+    name: Annotated[str | None, Query(max_length=200)] = None,
+    licence_no: Annotated[str | None, Query(max_length=64)] = None,
+    credit_code: Annotated[str | None, Query(max_length=18)] = None,
+) -> AccLicensedCheck:
+    """A platform checks a financial-information account's institution before it publishes (Art 22¶1)."""
+    rows = accountability_of(request).records.check_licensed(principal, name, licence_no, credit_code)
+    return AccLicensedCheck(licensed=bool(rows), matches=[_licensed(r) for r in rows])

@@ -323,3 +323,113 @@ def item_read(view: ItemView) -> AccItemRead:
         closed_at=i.closed_at,
         reports=[report_read(r) for r in view.reports],
     )
+
+
+class AccInspectionCreate(BaseModel):
+    """An inspection of a venue (Art 15¶1), an operator's facilities (Art 15¶2) or premises (Art 31)."""
+
+    kind: Literal["venue", "facility", "premises"]
+    inspector: Literal["self", "police"] = "police"
+    findings: list[Literal["sim_box", "multi_card", "rogue_line", "flyers", "ground_promotion"]] = Field(
+        default_factory=list, max_length=10
+    )
+    measures: str = Text
+    reported_to_police: bool = False
+    subject_org_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    venue_name: str = Field(default="", max_length=200)
+    venue_type: Literal["", "hotel", "hospital", "internet_cafe", "rented", "other"] = ""
+    venue_address: str = Field(default="", max_length=300)
+    venue_inspected: bool = True
+
+
+class AccInspectionRead(BaseModel):
+    """An inspection, with the duty it shows failed and the case opened on it."""
+
+    id: int
+    kind: str
+    inspector: str
+    subject_org_id: int | None
+    venue_name: str
+    venue_type: str
+    findings: list[str]
+    measures: str
+    reported_to_police: bool
+    duty_failed: str
+    case_id: int | None
+    inspected_at: datetime
+
+
+class AccInspectionCase(BaseModel):
+    """Open a penalty case on an inspection that shows a failed duty."""
+
+    facts: str = Text
+
+
+class AccControlCreate(BaseModel):
+    """An internal-control measure, or a new business line's fraud-risk assessment (Art 5¶4, 11¶2)."""
+
+    kind: Literal["control", "assessment"]
+    business_line: str = Field(default="", max_length=200)
+    summary: str = Field(min_length=2, max_length=4000)
+    risk_level: Literal["", "low", "medium", "high"] = ""
+    conclusion: Literal["", "launch", "launch_with_measures", "refuse"] = ""
+
+
+class AccControlRead(BaseModel):
+    """A control or assessment record."""
+
+    id: int
+    org_id: int
+    kind: str
+    business_line: str
+    summary: str
+    risk_level: str
+    conclusion: str
+    recorded_by: str
+    at: datetime
+
+
+class AccRosterCreate(BaseModel):
+    """A specialist or volunteer of the caller's organisation (Art 6)."""
+
+    kind: Literal["specialist", "volunteer"]
+    name: str = Field(min_length=1, max_length=100)
+    speciality: str = Field(default="", max_length=200)
+
+
+class AccRosterRead(BaseModel):
+    """A roster entry."""
+
+    id: int
+    org_id: int
+    kind: str
+    name: str
+    speciality: str
+
+
+class AccLicensedCreate(BaseModel):
+    """A licensed financial institution (Art 22¶1)."""
+
+    name: str = Field(min_length=2, max_length=200)
+    licence_no: str = Field(min_length=2, max_length=64)
+    kind: Literal["bank", "securities", "fund", "futures", "insurance", "advisory", "payment", "other"]
+    credit_code: str = Field(default="", pattern=r"^([0-9A-HJ-NPQRTUWXY]{18})?$")
+    valid_until: datetime | None = None
+
+
+class AccLicensedRead(BaseModel):
+    """A licensed institution."""
+
+    id: int
+    name: str
+    licence_no: str
+    kind: str
+    credit_code: str
+    valid_until: datetime | None
+
+
+class AccLicensedCheck(BaseModel):
+    """Whether an account's claimed institution is licensed (Art 22¶1), and the matches."""
+
+    licensed: bool
+    matches: list[AccLicensedRead]

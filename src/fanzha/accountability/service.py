@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.accountability.base import Core
 from fanzha.accountability.cases import PenaltyCases
+from fanzha.accountability.records import Records
 from fanzha.accountability.tracking import Tracking
 from fanzha.audit.service import Auditor
 from fanzha.core.clock import Clock
@@ -27,3 +28,4 @@ class Accountability:
         self.core = Core(sessions, clock, auditor, identity, oversight)
         self.cases = PenaltyCases(self.core)
         self.tracking = Tracking(self.core)
+        self.records = Records(self.core, self.cases)
