@@ -282,6 +282,8 @@ class PenaltyCases:
             self._decider(principal, case, "accountability.case.order")
             rule = applied_rule(case.rule, _higher(case))
             self._move(case, Action.ORDER)
+            if days is not None and not 1 <= days <= 365:
+                raise ValidationFailed("改正期限须为 1-365 天", "Days to correct: 1 to 365", field="days")
             if rule.order_to_correct:
                 if days is None:
                     raise ValidationFailed(

@@ -56,21 +56,21 @@ class AccCasePropose(BaseModel):
     """The proposed fine in fen, and the circumstance its range depends on."""
 
     circumstance: Circumstance
-    amount_fen: int = Field(ge=0, le=10**12)
+    amount_fen: int = Field(ge=0, le=2**31 - 1)
     note: str = Text
 
 
 class AccCaseDecide(BaseModel):
     """The fine decided, in fen."""
 
-    amount_fen: int = Field(ge=0, le=10**12)
+    amount_fen: int = Field(ge=0, le=2**31 - 1)
     note: str = Text
 
 
 class AccCasePay(BaseModel):
     """A payment receipt."""
 
-    amount_fen: int = Field(ge=0, le=10**12)
+    amount_fen: int = Field(ge=0, le=2**31 - 1)
     reference: str = Field(min_length=1, max_length=64)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -102,14 +103,16 @@ def _int(form: Any, name: str) -> int:
 
 
 def _fen(form: Any) -> int:
-    """Amounts are typed in yuan on the console; stored in fen."""
-    raw = str(form.get("amount_yuan") or "").strip()
-    try:
-        return round(float(raw) * 100)
-    except ValueError:
+    """Amounts are typed in yuan on the console (at most two decimals); stored in fen."""
+    raw = str(form.get("amount_yuan") or "").strip().replace(",", "")
+    match = re.fullmatch(r"(\d{1,10})(?:\.(\d{1,2}))?", raw)
+    if match is None:
         raise ValidationFailed(
-            "罚款金额须为数字（元）", "The fine must be a number (yuan)", field="amount_yuan"
-        ) from None
+            "罚款金额须为数字（元，最多两位小数）",
+            "The fine must be a number of yuan (two decimals at most)",
+            field="amount_yuan",
+        )
+    return int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
 
 
 @router.post("/accountability/cases/{case_id}/act", response_class=HTMLResponse)
