@@ -42,6 +42,8 @@ OWNERS: dict[str, set[str]] = {
     "leak_report_id": set(),
     # Credit: the serious-dishonesty list is the police's, province-wide (Art 29), like cases.
     "listing_id": set(),
+    # Accountability (Art 24): a rectification item is its unit's (police see every unit's).
+    "item_id": {"cmccop", "cmccadmin", "cmccadmin-key"},
 }
 # Values for path parameters that are not objects (a table, an action, a kind ...).
 PLAIN = {

@@ -90,5 +90,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "acc.note": ("说明", "Note"),
     "acc.submit": ("提交", "Submit"),
     "acc.history": ("办理经过", "History"),
+    "acc.rules": ("罚则与罚款幅度（第三十九条至第四十一条）", "Penalty rules and fine ranges (Art 39-41)"),
+    "acc.rule": ("罚则", "Rule"),
     **{f"acc.kind.{k}": (r.zh, r.en) for k, r in KINDS.items()},
 }

@@ -41,11 +41,15 @@ def _board(
 ) -> HTMLResponse:
     service = accountability_of(request)
     interviews = service.tracking.interviews(principal)
+    cases = service.cases.listing(principal)
+    ids = {i.org_id for i in interviews} | {c.respondent_org_id for c in cases if c.respondent_org_id}
     return render(
         request,
         "accountability/board.html",
         code,
-        cases=service.cases.listing(principal),
+        cases=cases,
+        names=service.org_names(ids),
+        ranges={r: _ranges(r) for r in RULES},
         interviews=interviews,
         reasons={i.id: json.loads(i.reasons) for i in interviews},
         items=service.tracking.items(principal),
