@@ -161,6 +161,8 @@ def test_bank_interviewed_rectifies_and_platform_fined_within_art_41(
         json={"circumstance": "not_corrected", "amount_fen": 12_000_000, "note": "逾期未改正"},
     )
     assert proposed.status_code == 200, proposed.text
+    notice = pdf_text(cac.get(f"{A}/cases/{cid}/notice.pdf").content).replace("\n", "")
+    assert "行政处罚告知书" in notice and "120,000元" in notice and "听证" in notice
     # The platform asks for a hearing; the department records it and decides within the range.
     webop = _login(platform, "webop")
     assert webop.post(f"{A}/cases/{cid}/hearing-request", json={}).status_code == 200

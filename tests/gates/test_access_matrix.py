@@ -74,6 +74,8 @@ ORG_LIMITED: dict[str, set[str]] = {
     "/api/v1/oversight/notifications/{notification_id}/publish": {"commander"},
     "/oversight/notifications/draft": {"commander"},
     "/oversight/notifications/{notification_id}/publish": {"commander"},
+    # Art 24, 36: only the unit that set an item (here county X's analyst) accepts its answer and closes it.
+    "/api/v1/accountability/items/{item_id}/close": {"centreanalyst", "centrecommander"},
 }
 
 

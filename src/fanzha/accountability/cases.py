@@ -145,6 +145,21 @@ class PenaltyCases:
             session.expunge(case)
         return case, data
 
+    def notice(self, principal: Principal, case_id: int) -> tuple[PenaltyCase, bytes]:
+        """The notice of the proposed penalty with the hearing right, as PDF (from the case's record)."""
+        with self.core.work(principal) as session:
+            case = self._get(session, principal, case_id, "accountability.case.notice")
+            if case.proposed_fen is None:
+                raise ValidationFailed(
+                    "本案尚未告知拟处罚", "No penalty proposed in this case", field="case_id"
+                )
+            rule = applied_rule(case.rule, _higher(case))
+            html = document.notice_html(case, rule, self._names(session, case))
+            self.core.record(session, principal, "accountability.case.notice", KIND, case_id)
+            session.commit()
+            session.expunge(case)
+        return case, render_pdf(html)
+
     # Opening ---------------------------------------------------------------------------------
 
     def open(self, principal: Principal, opening: Opening) -> PenaltyCase:

@@ -65,6 +65,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "acc.hearing_until": ("听证申请截止", "Hearing may be asked until"),
     "acc.decided": ("决定罚款", "Fine decided"),
     "acc.decision_pdf": ("处罚决定书（PDF）", "Decision (PDF)"),
+    "acc.notice_pdf": ("行政处罚告知书（PDF）", "Notice of the proposed penalty (PDF)"),
     "acc.pay_by": ("缴款期限", "Pay by"),
     "acc.paid": ("已缴纳", "Paid"),
     "acc.appeal": ("复议或诉讼", "Reconsideration or lawsuit"),

@@ -15,6 +15,10 @@ from fanzha.accountability.penalties import (
 )
 from fanzha.accountability.tables import PenaltyCase
 from fanzha.core.clock import local_text
+from fanzha.disposal.domain import MEASURE_LABELS, STATUS_LABELS
+
+MEASURES = {str(k): v[0] for k, v in MEASURE_LABELS.items()}
+STATUSES = {str(k): v[0] for k, v in STATUS_LABELS.items()}
 
 VENUE_TYPES = {
     "hotel": "宾馆、酒店",
@@ -35,7 +39,9 @@ def _evidence_line(link: dict[str, object]) -> str:
         )
         return f"{link.get('period')} 指标「{link.get('label')}」：{shown}"
     if link.get("kind") == "order":
-        what = f"{link.get('measure')}，依据{link.get('article')}，状态 {link.get('status')}"
+        measure = MEASURES.get(str(link.get("measure")), str(link.get("measure")))
+        status = STATUSES.get(str(link.get("status")), str(link.get("status")))
+        what = f"{measure}，依据{link.get('article')}，{status}"
         return f"处置指令 {link.get('id')}（{what}）"
     return f"{link.get('kind')} 记录 {link.get('id')}"
 
@@ -80,3 +86,22 @@ def decision_html(case: PenaltyCase, rule: Rule, names: dict[str, str], note: st
 def case_duty(case: PenaltyCase) -> str:
     """The provision's duty breached (the provision's own, also when a higher law sets the penalty)."""
     return RULES[case.rule].duty
+
+
+def notice_html(case: PenaltyCase, rule: Rule, names: dict[str, str]) -> str:
+    """The notice of the proposed penalty (行政处罚告知书): facts, article, proposed fine, hearing right."""
+    circumstance = CIRCUMSTANCE_LABELS[Circumstance(case.circumstance or "serious")][0]
+    return f"""<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>行政处罚告知书</title></head>
+<body>
+<h1>{escape(names["decider"])}<br>行政处罚告知书</h1>
+<p class="meta">案件编号：{escape(case.number)}</p>
+<h2>当事人</h2><p>{escape(names["respondent"])}</p>
+<h2>违法事实</h2><p>{escape(case.facts)}</p>
+<h2>拟作出的处罚</h2>
+<p>当事人的行为违反《湖南省反电信网络诈骗若干规定》{escape(case_duty(case))}。依据{escape(rule.cited)}：
+「{escape(rule.quote)}」情节：{escape(circumstance)}。拟给予警告，并处罚款人民币
+<b>{escape(yuan_text(case.proposed_fen or 0))}</b>。</p>
+<h2>当事人的权利</h2>
+<p>当事人有权进行陈述和申辩，并有权在 {escape(local_text(case.hearing_until))}（北京时间）前要求举行听证。
+逾期未提出的，视为放弃上述权利。</p>
+</body></html>"""

@@ -168,6 +168,21 @@ def decision(request: Request, case_id: int, principal: Reader) -> Response:
     )
 
 
+@router.get(
+    "/cases/{case_id}/notice.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def notice(request: Request, case_id: int, principal: Reader) -> Response:
+    """The notice of the proposed penalty (行政处罚告知书) with the hearing right."""
+    row, data = accountability_of(request).cases.notice(principal, case_id)
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{row.number}-notice.pdf"'},
+    )
+
+
 @router.post("/cases/{case_id}/payment")
 def payment(request: Request, case_id: int, body: AccCasePay, principal: Worker) -> AccCaseRead:
     """Record the fine paid."""
