@@ -81,6 +81,7 @@ def test_a_unit_sees_its_own_items_and_reports_progress_from_the_page(platform: 
     html = board.get("/accountability").text
     assert "约谈记录" in html and "超期率 40%" in html and "指令超期整治" in html
     assert "单位bank-a" in html and "罚则与罚款幅度" in html and "10,000元 – 50,000元" in html
+    assert "场所与通信设施检查" in html and "内部控制与新业务风险评估" in html
     page = board.get(f"/accountability/items/{item['id']}")
     assert "整治进展" in page.text and 'name="csrf_token"' in page.text
     empty = board.post(

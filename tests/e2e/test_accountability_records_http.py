@@ -110,6 +110,8 @@ def test_inspections_become_penalty_cases_within_art_40(platform: Platform) -> N
     )
     assert telop.post(f"{A}/inspections", json={"kind": "venue", "venue_name": "x"}).status_code == 403
     assert {i["subject_org_id"] for i in telop.get(f"{A}/inspections").json()} == {ids["tel"]}
+    board = chief.get("/accountability")
+    assert board.status_code == 200 and "某某宾馆" in board.text and "第十五条第一款" in board.text
     assert f.bank_a
 
 

@@ -28,6 +28,7 @@ def test_dynamic_keys_and_both_languages() -> None:
         + [f"acc.item_status.{s}" for s in ("open", "answered", "closed")]
         + [f"acc.overdue.{s}" for s in ("deadline", "report")]
         + [f"acc.appeal.{k}" for k in ("reconsideration", "litigation")]
+        + [f"acc.control.{k}" for k in ("control", "assessment")]
     )
     assert set(dynamic) <= set(TEXTS)
     for key, (zh, en) in TEXTS.items():

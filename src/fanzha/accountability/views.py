@@ -42,13 +42,16 @@ def _board(
     service = accountability_of(request)
     interviews = service.tracking.interviews(principal)
     cases = service.cases.listing(principal)
+    inspections = service.records.inspections(principal)
     ids = {i.org_id for i in interviews} | {c.respondent_org_id for c in cases if c.respondent_org_id}
     return render(
         request,
         "accountability/board.html",
         code,
         cases=cases,
-        names=service.org_names(ids),
+        names=service.org_names(ids | {i.subject_org_id for i in inspections if i.subject_org_id}),
+        inspections=inspections,
+        controls=service.records.controls(principal),
         ranges={r: _ranges(r) for r in RULES},
         interviews=interviews,
         reasons={i.id: json.loads(i.reasons) for i in interviews},
