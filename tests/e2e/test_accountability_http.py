@@ -97,6 +97,11 @@ def test_bank_interviewed_rectifies_and_platform_fined_within_art_41(
         json={"kind": "progress", "text": "已调整值班，超期率降至 15%", "percent": 40},
     )
     assert reported.status_code == 201, reported.text
+    # A retry with the same Idempotency-Key is answered once: the same report, not a second one.
+    body = {"kind": "progress", "text": "第二周进展", "percent": 60}
+    first = bank.post(f"{A}/items/{item_id}/reports", json=body, headers={"Idempotency-Key": "r-2"})
+    again = bank.post(f"{A}/items/{item_id}/reports", json=body, headers={"Idempotency-Key": "r-2"})
+    assert again.json() == first.json() and again.headers.get("Idempotent-Replayed") == "true"
     page = bank.get(f"/accountability/items/{item_id}")
     assert page.status_code == 200 and "已调整值班" in page.text and "重点整治" in page.text
 

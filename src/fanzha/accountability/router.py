@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 
 from fanzha.accountability.cases import Opening
@@ -50,11 +50,13 @@ from fanzha.accountability.tables import ControlRecord, Inspection, LicensedInst
 from fanzha.accountability.tracking import NewItem
 from fanzha.identity.domain import Permission, Principal
 from fanzha.web.deps import authorize, platform_of
+from fanzha.web.idempotent import idempotent
 
 router = APIRouter(prefix="/api/v1/accountability", tags=["accountability"])
 Reader = Annotated[Principal, Depends(authorize(Permission.ACCOUNTABILITY_READ))]
 Worker = Annotated[Principal, Depends(authorize(Permission.ACCOUNTABILITY_WORK))]
 Owner = Annotated[Principal, Depends(authorize(Permission.ACCOUNTABILITY_OWN))]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)]
 
 
 def accountability_of(request: Request) -> Accountability:
@@ -262,12 +264,19 @@ def item(request: Request, item_id: int, principal: Reader) -> AccItemRead:
     return item_read(accountability_of(request).tracking.item(principal, item_id))
 
 
-@router.post("/items/{item_id}/reports", status_code=201)
-def report(request: Request, item_id: int, body: AccReportCreate, principal: Reader) -> AccReportRead:
+@router.post("/items/{item_id}/reports", status_code=201, response_model=AccReportRead)
+def report(
+    request: Request, item_id: int, body: AccReportCreate, principal: Reader, key: IdempotencyKey = None
+) -> Any:
     """The unit's progress report, written reply, feedback or closing report (a police unit or an
     administrative organ may be the unit: a supervised item, a transfer)."""
-    row = accountability_of(request).tracking.report(principal, item_id, body.kind, body.text, body.percent)
-    return report_read(row)
+
+    def run() -> tuple[int, Any]:
+        tracking = accountability_of(request).tracking
+        row = tracking.report(principal, item_id, body.kind, body.text, body.percent)
+        return 201, report_read(row).model_dump(mode="json")
+
+    return idempotent(request, principal, key, body.model_dump(mode="json"), run)
 
 
 @router.post("/items/{item_id}/close")
@@ -301,11 +310,17 @@ def inspections(request: Request, principal: Reader) -> list[AccInspectionRead]:
     return [_inspection(r) for r in accountability_of(request).records.inspections(principal)]
 
 
-@router.post("/inspections", status_code=201)
-def inspect(request: Request, body: AccInspectionCreate, principal: Reader) -> AccInspectionRead:
+@router.post("/inspections", status_code=201, response_model=AccInspectionRead)
+def inspect(
+    request: Request, body: AccInspectionCreate, principal: Reader, key: IdempotencyKey = None
+) -> Any:
     """Record an inspection (police: venues and facilities; an operator: its own facilities)."""
-    new = NewInspection(**body.model_dump())
-    return _inspection(accountability_of(request).records.inspect(principal, new))
+
+    def run() -> tuple[int, Any]:
+        row = accountability_of(request).records.inspect(principal, NewInspection(**body.model_dump()))
+        return 201, _inspection(row).model_dump(mode="json")
+
+    return idempotent(request, principal, key, body.model_dump(mode="json"), run)
 
 
 @router.post("/inspections/{inspection_id}/case", status_code=201)
@@ -338,13 +353,17 @@ def controls(
     return [_control(r) for r in accountability_of(request).records.controls(principal, org_id)]
 
 
-@router.post("/controls", status_code=201)
-def control(request: Request, body: AccControlCreate, principal: Owner) -> AccControlRead:
+@router.post("/controls", status_code=201, response_model=AccControlRead)
+def control(request: Request, body: AccControlCreate, principal: Owner, key: IdempotencyKey = None) -> Any:
     """An institution records an internal-control measure or a new business line's risk assessment."""
-    row = accountability_of(request).records.control(
-        principal, body.kind, body.business_line, body.summary, body.risk_level, body.conclusion
-    )
-    return _control(row)
+
+    def run() -> tuple[int, Any]:
+        row = accountability_of(request).records.control(
+            principal, body.kind, body.business_line, body.summary, body.risk_level, body.conclusion
+        )
+        return 201, _control(row).model_dump(mode="json")
+
+    return idempotent(request, principal, key, body.model_dump(mode="json"), run)
 
 
 def _roster(r: RosterEntry) -> AccRosterRead:
