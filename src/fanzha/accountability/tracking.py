@@ -369,7 +369,8 @@ class Tracking:
         now = self.core.clock.now()
         escalated: list[int] = []
         with self.core.sessions() as session:
-            open_rows = session.scalars(select(TrackedItem).where(TrackedItem.status == str(ItemStatus.OPEN)))
+            query = select(TrackedItem).where(TrackedItem.status == str(ItemStatus.OPEN))
+            open_rows = list(session.scalars(query))
             for item in open_rows:
                 reason = _overdue(item, now)
                 at = as_utc(item.escalated_at) if item.escalated_at else None
