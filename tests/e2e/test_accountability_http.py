@@ -122,7 +122,10 @@ def test_bank_interviewed_rectifies_and_platform_fined_within_art_41(
             "rule": "hn41",
             "respondent_org_id": web,
             "facts": "未按要求对涉诈异常账号的关联注册账号重新核验",
-            "evidence": [{"kind": "order", "id": refused}],
+            "evidence": [
+                {"kind": "order", "id": refused},
+                {"kind": "indicator", "key": "overdue_rate", "period": "2026-11"},
+            ],
         },
     )
     assert opened.status_code == 201, opened.text
@@ -130,6 +133,8 @@ def test_bank_interviewed_rectifies_and_platform_fined_within_art_41(
     assert case["article"] == "《湖南省反电信网络诈骗若干规定》第四十一条"
     assert case["fine_ranges_fen"]["not_corrected"] == [5_000_000, 20_000_000]
     assert case["evidence"][0]["measure"] == "associated_reverify"
+    # The platform's overdue rate as oversight computes it: one of its two orders never answered.
+    assert case["evidence"][1]["value"] == 0.5 and case["evidence"][1]["label"] == "超期率"
     cid = case["id"]
     # A telecom authority may not open a case against a bank (not competent); a bank never opens one.
     assert (

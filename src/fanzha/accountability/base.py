@@ -7,11 +7,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.audit.service import Auditor
 from fanzha.core.clock import Clock
-from fanzha.core.errors import NotFound, PermissionDenied
+from fanzha.core.errors import Conflict, NotFound, PermissionDenied
 from fanzha.db.uow import UnitOfWork
 from fanzha.identity.domain import OrgKind, Principal
 from fanzha.identity.service import IdentityService, actor_of, refused
@@ -115,3 +116,11 @@ def next_number(session: Session, column: Any, prefix: str, year: int) -> str:
     stem = f"{prefix}-{year}-"
     count = session.scalar(select(func.count()).where(column.like(stem + "%"))) or 0
     return f"{stem}{count + 1:06d}"
+
+
+def flush_numbered(session: Session) -> None:
+    """Flush a new numbered record; two creates racing for one number: the later is asked to retry."""
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict("编号冲突，请重试", "Another record took this number; retry", field="number") from None

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fanzha.accountability import document
-from fanzha.accountability.base import Core, next_number
+from fanzha.accountability.base import Core, flush_numbered, next_number
 from fanzha.accountability.penalties import (
     Action,
     CaseState,
@@ -193,7 +193,7 @@ class PenaltyCases:
                 updated_at=now,
             )
             session.add(case)
-            session.flush()
+            flush_numbered(session)
             note = f"依{rule.cited}立案" + (
                 f"（本规定第三十九条：法律已有规定的，从其规定，适用{rule.cited}）"
                 if opening.higher_law

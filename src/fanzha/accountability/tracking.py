@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fanzha.accountability.base import REGULATOR_KINDS, Core, next_number
+from fanzha.accountability.base import REGULATOR_KINDS, Core, flush_numbered, next_number
 from fanzha.accountability.domain import (
     KINDS,
     REPORT_KINDS,
@@ -198,7 +198,7 @@ class Tracking:
                 created_at=now,
             )
             session.add(item)
-            session.flush()
+            flush_numbered(session)
             self.core.record(session, principal, "accountability.item.create", ITEM, item.id, kind=item.kind)
             self._event(session, item, "created")
             session.commit()
