@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from fanzha.accountability.service import Accountability
 from fanzha.appeals.otp import OtpLimits, PhoneProof
 from fanzha.appeals.service import AppealService
 from fanzha.audit.checkpoints import CheckpointFile
@@ -78,6 +79,7 @@ class Platform:
     leaks: LeakService | None = None
     oversight: OversightService | None = None
     notifications: Notifications | None = None
+    accountability: Accountability | None = None
 
     def close(self) -> None:
         """Release the database, SMS gateway and Redis connections."""
@@ -223,4 +225,5 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         leaks=LeakService(sessions, clock, auditor, identity, settings.analysis_province_dir),
         oversight=oversight,
         notifications=Notifications(oversight),
+        accountability=Accountability(sessions, clock, auditor, identity, oversight),
     )

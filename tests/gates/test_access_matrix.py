@@ -42,6 +42,8 @@ OWNERS: dict[str, set[str]] = {
     "leak_report_id": set(),
     # Credit: the serious-dishonesty list is the police's, province-wide (Art 29), like cases.
     "listing_id": set(),
+    # Accountability (Art 24): a rectification item is its unit's (police see every unit's).
+    "item_id": {"cmccop", "cmccadmin", "cmccadmin-key"},
 }
 # Values for path parameters that are not objects (a table, an action, a kind ...).
 PLAIN = {
@@ -72,6 +74,8 @@ ORG_LIMITED: dict[str, set[str]] = {
     "/api/v1/oversight/notifications/{notification_id}/publish": {"commander"},
     "/oversight/notifications/draft": {"commander"},
     "/oversight/notifications/{notification_id}/publish": {"commander"},
+    # Art 24, 36: only the unit that set an item (here county X's analyst) accepts its answer and closes it.
+    "/api/v1/accountability/items/{item_id}/close": {"centreanalyst", "centrecommander"},
 }
 
 

@@ -152,6 +152,13 @@ def build_gate(platform: Platform) -> Gate:
     stop = analyst.post(f"/api/v1/funds/transfers/{gate.owned['transfer_id']}/stop-payment", json={})
     assert stop.status_code == 201, stop.text
     gate.owned["instruction_id"] = stop.json()["id"]
+    # Art 24: a rectification item for CMCC; CUCC may not read or answer it.
+    item = analyst.post(
+        "/api/v1/accountability/items",
+        json={"kind": "rectification", "unit_org_id": dw.cmcc.org.id, "title": "整治", "deadline_days": 30},
+    )
+    assert item.status_code == 201, item.text
+    gate.owned["item_id"] = item.json()["id"]
     return gate
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fanzha.accountability import tables as accountability_tables
 from fanzha.appeals import tables as appeal_tables
 from fanzha.audit import tables as audit_tables
 from fanzha.credit import tables as credit_tables
@@ -20,6 +21,7 @@ from fanzha.samples import tables as sample_tables
 
 __all__ = [
     "Base",
+    "accountability_tables",
     "appeal_tables",
     "audit_tables",
     "credit_tables",

@@ -107,6 +107,9 @@ class DisposalWorker:
             if p.credit is not None:
                 # Art 29 (联合惩戒办法): listings whose term ended are lifted everywhere.
                 await asyncio.to_thread(p.credit.expire_due)
+            if p.accountability is not None:
+                # Art 24 定期报告整治情况, Art 36 书面反馈: overdue items escalate one level.
+                await asyncio.to_thread(p.accountability.tracking.sweep)
         if p.disposal is not None and (self._resent is None or now - self._resent >= self._resend_every):
             self._resent = now
             # Art 34¶1: a notice the gateway did not take is sent again, not forgotten.

@@ -139,6 +139,9 @@ class Permission(StrEnum):
     OVERSIGHT_READ = "oversight.read"
     OVERSIGHT_SCORECARD = "oversight.scorecard"
     OVERSIGHT_PUBLISH = "oversight.publish"
+    ACCOUNTABILITY_READ = "accountability.read"
+    ACCOUNTABILITY_WORK = "accountability.work"
+    ACCOUNTABILITY_OWN = "accountability.own"
 
 
 _P = Permission
@@ -170,6 +173,11 @@ RELEASE_NOTICES = frozenset({_P.CREDIT_NOTIFY})
 # (the provincial centre's only, checked in fanzha.oversight.notifications).
 OVERSIGHT = frozenset({_P.OVERSIGHT_READ, _P.OVERSIGHT_SCORECARD})
 INSTITUTION_OVERSIGHT = frozenset({_P.OVERSIGHT_SCORECARD})
+# Art 5, 24, 36, 39-41: police and regulators (analysts, commanders) interview, supervise, inspect and decide
+# penalties (the competent department per article, checked in fanzha.accountability); institutions read
+# their own items and answer them (progress, replies, hearing requests, internal controls).
+ACCOUNTABILITY = frozenset({_P.ACCOUNTABILITY_READ, _P.ACCOUNTABILITY_WORK})
+INSTITUTION_ACCOUNTABILITY = frozenset({_P.ACCOUNTABILITY_READ, _P.ACCOUNTABILITY_OWN})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # 三员分立 (graded protection level 3): the platform administrator keeps accounts and organisations but
     # never sets a password, and asks the security administrator to approve any administrator role; the
@@ -208,6 +216,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | POLICE_CREDIT
         | RELEASE_NOTICES
         | OVERSIGHT
+        | ACCOUNTABILITY
     ),
     # The commander answers for the unit: its systems' API keys come from the commander, for the unit only.
     Role.COMMANDER: frozenset(
@@ -229,6 +238,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | POLICE_PREVENTION
         | POLICE_CREDIT
         | OVERSIGHT
+        | ACCOUNTABILITY
     ),
     Role.INSTITUTION_OPERATOR: frozenset(
         {_P.HOME}
@@ -238,6 +248,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | INSTITUTION_FUNDS
         | INSTITUTION_CREDIT
         | INSTITUTION_OVERSIGHT
+        | INSTITUTION_ACCOUNTABILITY
     ),
     Role.INSTITUTION_ADMIN: frozenset(
         {_P.HOME, _P.USER_READ, _P.USER_MANAGE, _P.APIKEY_ISSUE, _P.APIKEY_MANAGE, _P.SUBSCRIPTION_MANAGE}
@@ -247,6 +258,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | INSTITUTION_FUNDS
         | INSTITUTION_CREDIT
         | INSTITUTION_OVERSIGHT
+        | INSTITUTION_ACCOUNTABILITY
     ),
 }
 
@@ -266,6 +278,8 @@ OPERATIONAL = frozenset(
     | RELEASE_NOTICES
     | OVERSIGHT
     | {_P.OVERSIGHT_PUBLISH}
+    | ACCOUNTABILITY
+    | INSTITUTION_ACCOUNTABILITY
 )
 # Who issues an organisation's API keys, for that organisation only: its own responsible person.
 KEY_ISSUERS = frozenset({Role.INSTITUTION_ADMIN, Role.COMMANDER})

@@ -12,6 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 import fanzha
+from fanzha.accountability import router as accountability_router
+from fanzha.accountability import views as accountability_views
 from fanzha.appeals import router as appeals_router
 from fanzha.appeals import views as appeals_views
 from fanzha.audit import router as audit_router
@@ -89,6 +91,8 @@ ROUTER_MODULES = (
     credit_views,
     oversight_router,
     oversight_views,
+    accountability_router,
+    accountability_views,
 )
 
 
