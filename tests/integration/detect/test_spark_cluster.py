@@ -121,9 +121,7 @@ def test_two_engines_on_a_standalone_cluster_give_duckdbs_alerts(
     )  # fmt: skip
     assert driver.returncode == 0, driver.stderr[-3000:]
     assert driver.stdout.strip().splitlines()[-1] == master_url  # ran on the cluster, not in local mode
-    print(
-        f"spark standalone: {len(ENGINES)} engines in {time.monotonic() - started:.1f} s, with start-up"
-    )
+    print(f"spark standalone: {len(ENGINES)} engines in {time.monotonic() - started:.1f} s, with start-up")
     for name in ENGINES:
         on_duckdb = run(REGISTRY[name](), duckdb_province)
         assert on_duckdb.num_rows > 0
