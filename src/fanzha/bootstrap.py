@@ -45,6 +45,7 @@ from fanzha.samples.filter_service import FilterService
 from fanzha.samples.lookup import Lookup
 from fanzha.samples.service import SampleService
 from fanzha.samples.subscriptions import SubscriptionService
+from fanzha.tips.rewards import Tips
 
 
 @dataclass
@@ -78,6 +79,7 @@ class Platform:
     leaks: LeakService | None = None
     oversight: OversightService | None = None
     notifications: Notifications | None = None
+    tips: Tips | None = None
 
     def close(self) -> None:
         """Release the database, SMS gateway and Redis connections."""
@@ -223,4 +225,6 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         leaks=LeakService(sessions, clock, auditor, identity, settings.analysis_province_dir),
         oversight=oversight,
         notifications=Notifications(oversight),
+        # Art 38: tips with the reporter sealed under keys derived from the platform's SM4 key.
+        tips=Tips(sessions, clock, auditor, identity, vault, samples, settings.encryption_key),
     )

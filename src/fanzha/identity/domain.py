@@ -139,6 +139,8 @@ class Permission(StrEnum):
     OVERSIGHT_READ = "oversight.read"
     OVERSIGHT_SCORECARD = "oversight.scorecard"
     OVERSIGHT_PUBLISH = "oversight.publish"
+    TIP_WORK = "tip.work"
+    TIP_APPROVE = "tip.approve"
 
 
 _P = Permission
@@ -170,6 +172,9 @@ RELEASE_NOTICES = frozenset({_P.CREDIT_NOTIFY})
 # (the provincial centre's only, checked in fanzha.oversight.notifications).
 OVERSIGHT = frozenset({_P.OVERSIGHT_READ, _P.OVERSIGHT_SCORECARD})
 INSTITUTION_OVERSIGHT = frozenset({_P.OVERSIGHT_SCORECARD})
+# Art 38: police units handle tips (the handling officer alone opens the sealed reporter, checked in
+# fanzha.tips); commanders approve rewards and record commendations.
+POLICE_TIPS = frozenset({_P.TIP_WORK})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # 三员分立 (graded protection level 3): the platform administrator keeps accounts and organisations but
     # never sets a password, and asks the security administrator to approve any administrator role; the
@@ -208,6 +213,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | POLICE_CREDIT
         | RELEASE_NOTICES
         | OVERSIGHT
+        | POLICE_TIPS
     ),
     # The commander answers for the unit: its systems' API keys come from the commander, for the unit only.
     Role.COMMANDER: frozenset(
@@ -221,6 +227,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.FUNDS_APPROVE,
             _P.CREDIT_APPROVE,
             _P.OVERSIGHT_PUBLISH,
+            _P.TIP_APPROVE,
         }
         | SAMPLE_WORK
         | POLICE_DISPOSAL
@@ -229,6 +236,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | POLICE_PREVENTION
         | POLICE_CREDIT
         | OVERSIGHT
+        | POLICE_TIPS
     ),
     Role.INSTITUTION_OPERATOR: frozenset(
         {_P.HOME}
@@ -266,6 +274,8 @@ OPERATIONAL = frozenset(
     | RELEASE_NOTICES
     | OVERSIGHT
     | {_P.OVERSIGHT_PUBLISH}
+    | POLICE_TIPS
+    | {_P.TIP_APPROVE}
 )
 # Who issues an organisation's API keys, for that organisation only: its own responsible person.
 KEY_ISSUERS = frozenset({Role.INSTITUTION_ADMIN, Role.COMMANDER})
