@@ -42,6 +42,10 @@ OWNERS: dict[str, set[str]] = {
     "leak_report_id": set(),
     # Credit: the serious-dishonesty list is the police's, province-wide (Art 29), like cases.
     "listing_id": set(),
+    # Tips: the handling unit and the units above it (Art 38); peers get 404 and only the handling officer
+    # opens the reporter, both tested per role in tests/e2e/test_journey_tips.py.
+    "tip_id": set(),
+    "file_id": set(),
 }
 # Values for path parameters that are not objects (a table, an action, a kind ...).
 PLAIN = {
