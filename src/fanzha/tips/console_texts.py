@@ -9,7 +9,7 @@ from fanzha.tips.domain import (
     OUTCOME_LABELS,
     REWARD_LABELS,
     STATUS_LABELS,
-    Verdict,
+    TipVerdict,
 )
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -56,7 +56,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "tips.look": ("查询", "Look up"),
     "tips.number": ("编号", "Number"),
     "tips.status": ("状态", "Status"),
-    "tips.outcome": ("处理结果", "Outcome"),
+    "tips.outcome": ("处理结果", "TipOutcome"),
     "tips.messages": ("民警提问与回复", "Questions and answers"),
     "tips.author.officer": ("承办民警", "Officer"),
     "tips.author.reporter": ("举报人", "Reporter"),
@@ -95,7 +95,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "tips.reporter": ("举报人信息", "Reporter"),
     "tips.payee": ("领奖人", "Payee"),
     "tips.ask": ("向举报人提问", "Ask the reporter"),
-    "tips.verdict": ("核查结论", "Verdict"),
+    "tips.verdict": ("核查结论", "TipVerdict"),
     "tips.reason": ("理由", "Reason"),
     "tips.fraud_type": ("诈骗类型", "Fraud type"),
     "tips.reference": ("预警任务或案件编号", "Warning task or case number"),
@@ -118,9 +118,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     **{
         f"tips.verdict.{k}": v
         for k, v in {
-            Verdict.VERIFIED: ("查证属实", "Verified"),
-            Verdict.UNFOUNDED: ("未查证属实", "Not verified"),
-            Verdict.DUPLICATE: ("重复举报", "Duplicate"),
+            TipVerdict.VERIFIED: ("查证属实", "Verified"),
+            TipVerdict.UNFOUNDED: ("未查证属实", "Not verified"),
+            TipVerdict.DUPLICATE: ("重复举报", "Duplicate"),
         }.items()
     },
     **{f"tips.field.{f}.{s.name}": (s.zh, s.en) for f, specs in FORM_FIELDS.items() for s in specs},

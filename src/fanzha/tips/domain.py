@@ -307,7 +307,7 @@ def check_move(current: TipStatus, to: TipStatus) -> None:
         )
 
 
-class Outcome(StrEnum):
+class TipOutcome(StrEnum):
     """What a tip became (Art 38¶1 调查处理): a sample, a warning, a case, or nothing."""
 
     SAMPLE = "sample"
@@ -316,15 +316,15 @@ class Outcome(StrEnum):
     NONE = "none"
 
 
-OUTCOME_LABELS: dict[Outcome, tuple[str, str]] = {
-    Outcome.SAMPLE: ("纳入涉诈样本库", "Added to the sample library"),
-    Outcome.WARNING: ("开展预警劝阻", "Used for early warning"),
-    Outcome.CASE: ("立案侦查", "A case was opened"),
-    Outcome.NONE: ("不予处理", "No action"),
+OUTCOME_LABELS: dict[TipOutcome, tuple[str, str]] = {
+    TipOutcome.SAMPLE: ("纳入涉诈样本库", "Added to the sample library"),
+    TipOutcome.WARNING: ("开展预警劝阻", "Used for early warning"),
+    TipOutcome.CASE: ("立案侦查", "A case was opened"),
+    TipOutcome.NONE: ("不予处理", "No action"),
 }
 
 
-class Verdict(StrEnum):
+class TipVerdict(StrEnum):
     """The officer's finding after verification."""
 
     VERIFIED = "verified"
@@ -332,19 +332,19 @@ class Verdict(StrEnum):
     DUPLICATE = "duplicate"
 
 
-def check_verdict(verdict: Verdict, outcome: Outcome, reason: str) -> TipStatus:
+def check_verdict(verdict: TipVerdict, outcome: TipOutcome, reason: str) -> TipStatus:
     """A verified tip leads to a sample, warning or case; any other ends in nothing; always with a reason."""
     if len(reason.strip()) < 4:
         raise ValidationFailed(
             "请写明核查结论的理由（至少 4 个字）", "Give the reason (4 characters or more)", field="reason"
         )
-    if verdict is Verdict.VERIFIED and outcome is Outcome.NONE:
+    if verdict is TipVerdict.VERIFIED and outcome is TipOutcome.NONE:
         raise ValidationFailed(
             "查证属实的举报须转为样本、预警或案件",
             "A verified tip becomes a sample, a warning or a case",
             field="outcome",
         )
-    if verdict is not Verdict.VERIFIED and outcome is not Outcome.NONE:
+    if verdict is not TipVerdict.VERIFIED and outcome is not TipOutcome.NONE:
         raise ValidationFailed(
             "未查证属实或重复的举报不转为样本、预警或案件",
             "An unverified or duplicate tip leads to nothing",
@@ -396,7 +396,7 @@ def check_reward_move(current: RewardStatus, to: RewardStatus) -> None:
 class Tier:
     """One band of the published standard: what a verified tip led to, and the amounts in yuan."""
 
-    outcome: Outcome
+    outcome: TipOutcome
     low: int
     high: int
     zh: str
@@ -409,28 +409,30 @@ class RewardStandard:
 
     tiers: tuple[Tier, ...] = (
         Tier(
-            Outcome.WARNING,
+            TipOutcome.WARNING,
             50,
             500,
             "线索查证属实并用于预警劝阻",
             "Verified and used to warn potential victims",
         ),
         Tier(
-            Outcome.SAMPLE,
+            TipOutcome.SAMPLE,
             100,
             2_000,
             "线索查证属实并纳入涉诈样本库",
             "Verified and added to the sample library",
         ),
-        Tier(Outcome.CASE, 500, 50_000, "线索查证属实并据以立案侦查", "Verified and a case was opened on it"),
+        Tier(
+            TipOutcome.CASE, 500, 50_000, "线索查证属实并据以立案侦查", "Verified and a case was opened on it"
+        ),
     )
 
-    def tier(self, outcome: Outcome) -> Tier | None:
+    def tier(self, outcome: TipOutcome) -> Tier | None:
         """The band for `outcome`, or None (nothing is rewarded for a tip that led to nothing)."""
         return next((t for t in self.tiers if t.outcome is outcome), None)
 
 
-def check_reward(standard: RewardStandard, status: TipStatus, outcome: Outcome, amount: int) -> Tier:
+def check_reward(standard: RewardStandard, status: TipStatus, outcome: TipOutcome, amount: int) -> Tier:
     """Art 38¶2: a reward only for a verified tip, and within the published band for its outcome."""
     if status is not TipStatus.VERIFIED:
         raise Conflict(

@@ -12,7 +12,7 @@ from fanzha.identity.service import actor_of
 from fanzha.samples.domain import FraudType
 from fanzha.samples.schemas import SamplePublish, SightingCreate
 from fanzha.samples.tables import Sample
-from fanzha.tips.domain import Outcome, TipStatus, Verdict, check_move, check_verdict
+from fanzha.tips.domain import TipOutcome, TipStatus, TipVerdict, check_move, check_verdict
 from fanzha.tips.service import TipService
 from fanzha.tips.tables import Tip
 
@@ -21,8 +21,8 @@ from fanzha.tips.tables import Tip
 class VerdictInput:
     """The officer's finding: verified or not (or a repeat), what it led to, why, and a reference."""
 
-    verdict: Verdict
-    outcome: Outcome
+    verdict: TipVerdict
+    outcome: TipOutcome
     reason: str
     fraud_type: FraudType = FraudType.OTHER
     reference: str = ""
@@ -40,13 +40,13 @@ class TipVerdicts(TipService):
             tip = self.visible(uow.session, principal, tip_id, action)
             self.officer(principal, tip, action)
             check_move(TipStatus(tip.status), status)
-            if data.outcome is Outcome.SAMPLE and not tip.identifier_token:
+            if data.outcome is TipOutcome.SAMPLE and not tip.identifier_token:
                 raise ValidationFailed(
                     "该举报没有号码、链接或账号，不能纳入样本库",
                     "This tip names no number, link or account to add as a sample",
                     field="outcome",
                 )
-            if data.outcome in (Outcome.WARNING, Outcome.CASE) and not data.reference.strip():
+            if data.outcome in (TipOutcome.WARNING, TipOutcome.CASE) and not data.reference.strip():
                 raise ValidationFailed(
                     "请填写预警任务或案件编号", "Give the warning task or case number", field="reference"
                 )
@@ -86,7 +86,7 @@ class TipVerdicts(TipService):
         status = check_verdict(data.verdict, data.outcome, data.reason)
         tip = self._precheck(principal, tip_id, data)
         sample_id, how = (tip.sample_id, "")
-        if data.outcome is Outcome.SAMPLE:
+        if data.outcome is TipOutcome.SAMPLE:
             sample_id, how = self._sample(principal, tip, data)
         with self.identity.guarded(principal), self.uow() as uow:
             session = uow.session
@@ -97,7 +97,7 @@ class TipVerdicts(TipService):
             tip.status, tip.outcome = str(status), str(data.outcome)
             tip.outcome_reason = data.reason.strip()[:1000]
             tip.outcome_ref = (
-                f"样本 #{sample_id}" if data.outcome is Outcome.SAMPLE else data.reference.strip()
+                f"样本 #{sample_id}" if data.outcome is TipOutcome.SAMPLE else data.reference.strip()
             )[:100]
             tip.sample_id = sample_id
             if status is TipStatus.DUPLICATE and data.duplicate_of is not None:

@@ -11,7 +11,7 @@ from fanzha.core.errors import Conflict, PermissionDenied, ValidationFailed
 from fanzha.identity.domain import Permission, Principal
 from fanzha.identity.service import actor_of, refused
 from fanzha.tips import sealing
-from fanzha.tips.domain import Outcome, RewardStatus, TipStatus, check_reward, check_reward_move
+from fanzha.tips.domain import RewardStatus, TipOutcome, TipStatus, check_reward, check_reward_move
 from fanzha.tips.outcomes import TipVerdicts
 from fanzha.tips.service import Followed
 from fanzha.tips.tables import Commendation, Tip, TipReward
@@ -46,7 +46,7 @@ class Tips(TipVerdicts):
             session = uow.session
             tip = self.visible(session, principal, tip_id, action)
             self.officer(principal, tip, action)
-            outcome = Outcome(tip.outcome) if tip.outcome else Outcome.NONE
+            outcome = TipOutcome(tip.outcome) if tip.outcome else TipOutcome.NONE
             tier = check_reward(self.standard, TipStatus(tip.status), outcome, amount)
             if self.reward_of(session, tip.id) is not None:
                 raise Conflict("该举报已有奖励决定", "This tip already has a reward decision", field="tip_id")
@@ -105,7 +105,7 @@ class Tips(TipVerdicts):
             to = RewardStatus.APPROVED if approve else RewardStatus.REFUSED
             check_reward_move(RewardStatus(reward.status), to)
             # The standard is checked again at approval: a standard lowered since cannot be exceeded.
-            check_reward(self.standard, TipStatus(tip.status), Outcome(reward.outcome), reward.amount)
+            check_reward(self.standard, TipStatus(tip.status), TipOutcome(reward.outcome), reward.amount)
             reward.status, reward.approved_by, reward.approval_reason = str(to), principal.username, reason
             reward.approved_at = self.clock.now()
             self.history(session, tip, principal.username, f"reward_{to}", reason)

@@ -17,8 +17,8 @@ from fanzha.tips.domain import (
     OUTCOME_LABELS,
     REWARD_LABELS,
     STATUS_LABELS,
-    Outcome,
     RewardStatus,
+    TipOutcome,
     TipStatus,
 )
 from fanzha.tips.files import MAX_BYTES, MAX_FILES, MEDIA_TYPES, TipFile, check_count, check_file
@@ -133,7 +133,7 @@ def public_view(view: Followed) -> TipPublicRead:
     """What the reporter sees: no officer, no unit, no identifier beyond the kind."""
     tip, reward = view.tip, view.reward
     status = TipStatus(tip.status)
-    outcome = Outcome(tip.outcome) if tip.outcome else None
+    outcome = TipOutcome(tip.outcome) if tip.outcome else None
     return TipPublicRead(
         number=tip.number,
         kind=tip.kind,

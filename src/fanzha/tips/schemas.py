@@ -9,7 +9,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from fanzha.samples.domain import FraudType
-from fanzha.tips.domain import Outcome, TipForm, TipKind, Verdict
+from fanzha.tips.domain import TipForm, TipKind, TipOutcome, TipVerdict
 from fanzha.tips.files import MAX_FILES
 
 
@@ -217,8 +217,8 @@ class TipRouteIn(BaseModel):
 class TipVerdictIn(BaseModel):
     """The officer's finding and what the tip led to, with the reason."""
 
-    verdict: Verdict
-    outcome: Outcome
+    verdict: TipVerdict
+    outcome: TipOutcome
     reason: str = Field(min_length=1, max_length=1000)
     fraud_type: FraudType = FraudType.OTHER
     reference: str = Field(default="", max_length=100)

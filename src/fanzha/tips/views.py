@@ -16,7 +16,7 @@ from fanzha.core.errors import FanzhaError, NotFound, ValidationFailed
 from fanzha.core.invalid import invalid
 from fanzha.identity.domain import Permission, Principal
 from fanzha.samples.domain import FRAUD_TYPE_LABELS
-from fanzha.tips.domain import FORM_FIELDS, Outcome, TipForm, TipKind, TipStatus, Verdict
+from fanzha.tips.domain import FORM_FIELDS, TipForm, TipKind, TipOutcome, TipStatus, TipVerdict
 from fanzha.tips.files import MAX_BYTES, MAX_FILES, check_count, check_file
 from fanzha.tips.outcomes import VerdictInput
 from fanzha.tips.router import INTAKE, PORTAL, file_response, public_view, standard_view, tips_of
@@ -216,8 +216,8 @@ def _tip(
         tip=view.tip,
         details=orjson.loads(view.tip.details or "{}"),
         is_officer=view.tip.officer_user_id == principal.user_id and principal.api_key_id is None,
-        verdicts=[str(v) for v in Verdict],
-        outcomes=[str(o) for o in Outcome],
+        verdicts=[str(v) for v in TipVerdict],
+        outcomes=[str(o) for o in TipOutcome],
         fraud_types={str(k): v for k, v in FRAUD_TYPE_LABELS.items()},
         reporter=reporter,
         error=error,
