@@ -214,7 +214,7 @@ def _tip(
         code,
         view=view,
         tip=view.tip,
-        details=orjson.loads(view.tip.details or "{}"),
+        details=_shown(view.tip.form, orjson.loads(view.tip.details or "{}")),
         is_officer=view.tip.officer_user_id == principal.user_id and principal.api_key_id is None,
         verdicts=[str(v) for v in TipVerdict],
         outcomes=[str(o) for o in TipOutcome],
@@ -222,6 +222,20 @@ def _tip(
         reporter=reporter,
         error=error,
     )
+
+
+def _shown(form: str, details: dict[str, str]) -> list[tuple[str, str | None, str]]:
+    """The form's answers as (label key, choice label key or None, raw value), in the form's order."""
+    specs = FORM_FIELDS[_form_of(form)]
+    return [
+        (
+            f"tips.field.{form}.{s.name}",
+            f"tips.choice.{form}.{s.name}.{details[s.name]}" if s.choices else None,
+            details[s.name],
+        )
+        for s in specs
+        if s.name in details
+    ]
 
 
 @router.get("/tips/{tip_id}", response_class=HTMLResponse)
