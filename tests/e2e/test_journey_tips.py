@@ -245,3 +245,61 @@ def test_a_named_tip_about_a_known_sample_adds_a_sighting(
     }
     assert _ok(officer.post(f"/api/v1/tips/{later['id']}/verdict", json=dup))["status"] == "duplicate"
     _ok(officer.post(f"/api/v1/tips/{later['id']}/reward", json={"amount": 100, "reason": "重复举报"}), 409)
+
+
+def test_a_tip_routed_to_another_unit_takes_its_seal_along_and_commendations_are_recorded(
+    platform: Platform, client: TestClient, login: Login, people: World
+) -> None:
+    body = _tip(files=[], region_code="", reporter={"name": "赵六", "phone": "13700137000"})
+    _ok(client.post("/api/v1/public/tips", json=body), 201)
+    centre = login("centrecommander")
+    tips = _ok(centre.get("/api/v1/tips"))
+    assert len(tips) == 1 and tips[0]["unit_org_id"] == people.centre.id  # no place: the centre receives it
+    tip_id = tips[0]["id"]
+    # Bad input: not a police unit, no reason; nothing changes.
+    _ok(centre.post(f"/api/v1/tips/{tip_id}/route", json={"org_id": people.bank_a.id, "reason": "辖区"}), 422)
+    routed = _ok(
+        centre.post(
+            f"/api/v1/tips/{tip_id}/route", json={"org_id": people.county_y.id, "reason": "号码机主在县Y"}
+        )
+    )
+    assert routed["unit_org_id"] == people.county_y.id and routed["status"] == "received"
+    _ok(login("analyst").get(f"/api/v1/tips/{tip_id}"), 404)  # county X never had it
+    handler = login("yanalyst")
+    _ok(handler.post(f"/api/v1/tips/{tip_id}/take"))
+    assert _ok(handler.post(f"/api/v1/tips/{tip_id}/reporter"))["name"] == "赵六"
+    _ok(centre.post(f"/api/v1/tips/{tip_id}/reporter"), 403)  # above the unit, still not the officer
+
+    # Art 38¶3: commendations by a commander, refused to analysts, with the reason.
+    _ok(
+        login("analyst").post(
+            "/api/v1/tips/commendations",
+            json={"subject_kind": "unit", "name": "某快递网点", "reason": "多次报告批量电话卡"},
+        ),
+        403,
+    )
+    _ok(
+        centre.post(
+            "/api/v1/tips/commendations", json={"subject_kind": "person", "name": "x", "reason": "短"}
+        ),
+        422,
+    )
+    made = _ok(
+        centre.post(
+            "/api/v1/tips/commendations",
+            json={
+                "subject_kind": "unit",
+                "name": "某快递网点",
+                "reason": "多次报告批量电话卡",
+                "tip_id": tip_id,
+            },
+        ),
+        201,
+    )
+    assert [c["id"] for c in _ok(centre.get("/api/v1/tips/commendations"))] == [made["id"]]
+    standard = _ok(client.get("/api/v1/public/tips/reward-standard"))
+    assert "第三十八条第二款" in standard["basis"] and {t["outcome"] for t in standard["tiers"]} == {
+        "warning",
+        "sample",
+        "case",
+    }

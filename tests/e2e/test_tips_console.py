@@ -163,3 +163,25 @@ def test_other_roles_reach_neither_the_queue_nor_the_reporter(
     assert login("xcommander").post(f"/api/v1/tips/{tip_id}/reporter").status_code == 403
     officer.post(f"/api/v1/tips/{tip_id}/take")
     assert officer.post(f"/api/v1/tips/{tip_id}/reporter").json()["name"] == NAME
+
+
+def test_a_commander_records_a_commendation_in_the_console(
+    platform: Platform, login: Login, world: World
+) -> None:
+    make_user(platform, "xcommander", world.county_x, Role.COMMANDER)
+    commander, analyst = login("xcommander"), login("analyst")
+    form = {"subject_kind": "unit", "name": "某物业服务企业", "reason": "及时报告涉诈地推并留存证据"}
+    refused = analyst.post("/tips/commendations", data=form | {"csrf_token": analyst.headers["X-CSRF-Token"]})
+    assert refused.status_code == 403
+    bad = commander.post(
+        "/tips/commendations", data=form | {"reason": "短", "csrf_token": commander.headers["X-CSRF-Token"]}
+    )
+    assert bad.status_code == 422 and "理由" in bad.text
+    done = commander.post(
+        "/tips/commendations",
+        data=form | {"csrf_token": commander.headers["X-CSRF-Token"]},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    page = analyst.get("/tips/commendations")
+    assert page.status_code == 200 and "某物业服务企业" in page.text and "表彰奖励" in page.text

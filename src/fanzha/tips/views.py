@@ -28,6 +28,7 @@ from fanzha.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Worker = Annotated[Principal, Depends(authorize(Permission.TIP_WORK))]
+Approver = Annotated[Principal, Depends(authorize(Permission.TIP_APPROVE))]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -197,6 +198,39 @@ def queue(
         status=status or "",
         error=error,
     )
+
+
+def _commendations(
+    request: Request, principal: Principal, error: FanzhaError | None = None, code: int = 200
+) -> HTMLResponse:
+    rows = tips_of(request).commendations(principal)
+    return render(request, "tips/commendations.html", code, rows=rows, error=error)
+
+
+@router.get("/tips/commendations", response_class=HTMLResponse)
+def commendations(request: Request, principal: Worker) -> HTMLResponse:
+    """Art 38¶3: commendations of units and people recorded by this unit and the units below it."""
+    return _commendations(request, principal)
+
+
+@router.post("/tips/commendations", response_class=HTMLResponse)
+async def commend(request: Request, principal: Approver) -> Response:
+    """Record a commendation (commanders)."""
+    fields = _fields(await request.form())
+    tip = fields.get("tip_id", "")
+    try:
+        if tip and not tip.isdigit():
+            raise ValidationFailed("举报编号为数字", "The tip id is a number", field="tip_id")
+        tips_of(request).commend(
+            principal,
+            fields.get("subject_kind", ""),
+            fields.get("name", ""),
+            fields.get("reason", ""),
+            int(tip) if tip else None,
+        )
+    except FanzhaError as failure:
+        return _commendations(request, principal, failure, failure.status)
+    return RedirectResponse("/tips/commendations", status_code=303)
 
 
 def _tip(
