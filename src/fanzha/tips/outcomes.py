@@ -46,6 +46,16 @@ class TipVerdicts(TipService):
                     "This tip names no number, link or account to add as a sample",
                     field="outcome",
                 )
+            if data.duplicate_of is not None and (
+                data.verdict is not TipVerdict.DUPLICATE
+                or data.duplicate_of == tip.id
+                or uow.session.get(Tip, data.duplicate_of) is None
+            ):
+                raise ValidationFailed(
+                    "重复举报须指向另一条已有举报",
+                    "A duplicate points to another existing tip",
+                    field="duplicate_of",
+                )
             if data.outcome in (TipOutcome.WARNING, TipOutcome.CASE) and not data.reference.strip():
                 raise ValidationFailed(
                     "请填写预警任务或案件编号", "Give the warning task or case number", field="reference"
