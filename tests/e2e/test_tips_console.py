@@ -112,6 +112,13 @@ def test_a_courier_reports_from_the_portal_and_the_officer_works_it_in_the_conso
         ).status_code
         == 303
     )
+    history = officer.get(f"/tips/{tip.id}").text
+    assert (
+        "拟定奖励" in history
+        and "举报人回复" in history
+        and ">taken<" not in history
+        and ">reward_" not in history
+    )
     standard = client.get("/tip/rewards")
     assert standard.status_code == 200 and "50000" in standard.text and "第三十八条第二款" in standard.text
 

@@ -110,6 +110,27 @@ TEXTS: dict[str, tuple[str, str]] = {
     "tips.commend": ("登记表彰", "Record a commendation"),
     "tips.subject.unit": ("单位", "Unit"),
     "tips.subject.person": ("个人", "Person"),
+    **{
+        f"tips.event.{k}": v
+        for k, v in {
+            "received": ("受理", "Received"),
+            "repeat": ("发现重复举报", "Repeat found"),
+            "known_sample": ("样本库已有该对象", "Known sample"),
+            "taken": ("承办", "Taken"),
+            "routed": ("移交", "Routed"),
+            "asked": ("向举报人提问", "Asked the reporter"),
+            "answered": ("举报人回复", "Reporter answered"),
+            "reporter_opened": ("查看举报人信息", "Reporter opened"),
+            "verified": ("查证属实", "Verified"),
+            "unfounded": ("未查证属实", "Not verified"),
+            "duplicate": ("重复举报", "Duplicate"),
+            "reward_decided": ("拟定奖励", "Reward proposed"),
+            "reward_approved": ("奖励获批", "Reward approved"),
+            "reward_refused": ("奖励未获批准", "Reward refused"),
+            "reward_claimed": ("举报人申领奖励", "Reward claimed"),
+            "reward_paid": ("奖励已发放", "Reward paid"),
+        }.items()
+    },
     **{f"tips.kind.{k}": v for k, v in KIND_LABELS.items()},
     **{f"tips.form.{k}": v for k, v in FORM_LABELS.items()},
     **{f"tips.status.{k}": v for k, v in STATUS_LABELS.items()},
