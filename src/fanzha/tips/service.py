@@ -291,7 +291,7 @@ class TipService(TipCore):
                 else None
             )
             tip = Tip(
-                number=f"JB{now:%Y%m%d}{secrets.token_hex(3).upper()}",
+                number=seal_id[:20],  # unique until the id is known, just below
                 receipt_hash=self.receipt_hash(code),
                 kind=str(data.kind),
                 form=str(data.form),
@@ -326,6 +326,7 @@ class TipService(TipCore):
                 tip.reporter_sealed = sealing.seal(data_key, seal_id, "reporter", orjson.dumps(who))
             session.add(tip)
             session.flush()
+            tip.number = f"JB{now:%Y%m%d}{tip.id:08d}"  # by the id: never two alike, however many a day
             session.add_all(
                 TipFileRow(
                     tip_id=tip.id,

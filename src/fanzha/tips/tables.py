@@ -17,7 +17,7 @@ class Tip(Base):
     __table_args__ = (Index("ix_tips_unit_status", "unit_org_id", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    number: Mapped[str] = mapped_column(String(20), unique=True)  # JB + date + random, shown to officers
+    number: Mapped[str] = mapped_column(String(20), unique=True)  # JB + date + id, shown to officers
     # Only a keyed hash of the receipt code (HMAC-SM3 under the vault's key); the code is the reporter's.
     receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
