@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -48,6 +48,8 @@ def test_rewards_exist_only_for_verified_tips_within_the_standard(platform: Plat
     counter = iter(range(10_000))
 
     @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @example((TipVerdict.VERIFIED, TipOutcome.CASE), [1_000, 60_000], True)  # one reward at least
+    @example((TipVerdict.UNFOUNDED, TipOutcome.NONE), [100], True)
     @given(VERDICTS, st.lists(st.integers(-5, 80_000), min_size=1, max_size=3), st.booleans())
     def run(verdict: tuple[TipVerdict, TipOutcome] | None, amounts: list[int], take: bool) -> None:
         n = next(counter)

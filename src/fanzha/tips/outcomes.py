@@ -12,8 +12,8 @@ from fanzha.identity.service import actor_of
 from fanzha.samples.domain import FraudType
 from fanzha.samples.schemas import SamplePublish, SightingCreate
 from fanzha.samples.tables import Sample
+from fanzha.tips.desk import TipDesk
 from fanzha.tips.domain import TipOutcome, TipStatus, TipVerdict, check_move, check_verdict
-from fanzha.tips.service import TipService
 from fanzha.tips.tables import Tip
 
 
@@ -29,7 +29,7 @@ class VerdictInput:
     duplicate_of: int | None = None
 
 
-class TipVerdicts(TipService):
+class TipVerdicts(TipDesk):
     """The handling officer's verdict; a verified tip about an identifier feeds the sample library."""
 
     def _precheck(self, principal: Principal, tip_id: int, data: VerdictInput) -> Tip:

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 
 from fanzha.core.errors import ValidationFailed
 from fanzha.identity.domain import Permission, Principal
+from fanzha.tips.desk import TipView
 from fanzha.tips.domain import (
     BASIS,
     OUTCOME_LABELS,
@@ -50,7 +51,7 @@ from fanzha.tips.schemas import (
     TipSubmission,
     TipVerdictIn,
 )
-from fanzha.tips.service import Followed, Reporter, TipInput, TipView
+from fanzha.tips.service import Followed, Reporter, TipInput
 from fanzha.tips.tables import Tip, TipFileRow
 from fanzha.web import limits
 from fanzha.web.deps import authorize, client_ip, platform_of
