@@ -46,6 +46,7 @@ from fanzha.samples.filter_service import FilterService
 from fanzha.samples.lookup import Lookup
 from fanzha.samples.service import SampleService
 from fanzha.samples.subscriptions import SubscriptionService
+from fanzha.tips.rewards import Tips
 
 
 @dataclass
@@ -80,6 +81,7 @@ class Platform:
     oversight: OversightService | None = None
     notifications: Notifications | None = None
     accountability: Accountability | None = None
+    tips: Tips | None = None
 
     def close(self) -> None:
         """Release the database, SMS gateway and Redis connections."""
@@ -226,4 +228,6 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         oversight=oversight,
         notifications=Notifications(oversight),
         accountability=Accountability(sessions, clock, auditor, identity, oversight),
+        # Art 38: tips with the reporter sealed under keys derived from the platform's SM4 key.
+        tips=Tips(sessions, clock, auditor, identity, vault, samples, settings.encryption_key),
     )

@@ -62,6 +62,21 @@ PUBLIC = {
     ("GET", "/funds/mine"),  # the same for the victim's console page: the form, the code, the view
     ("POST", "/funds/mine/otp"),
     ("POST", "/funds/mine"),
+    # Art 38: anyone reports, anonymously or by name, with no account (rate-limited per address and overall);
+    # the random receipt code (~98 bits, only its keyed hash stored) is the proof to follow the tip, answer
+    # the officer and claim a reward (the portal's per-address window); the reward standard is published.
+    ("POST", "/api/v1/public/tips"),
+    ("POST", "/api/v1/public/tips/status"),
+    ("POST", "/api/v1/public/tips/answers"),
+    ("POST", "/api/v1/public/tips/reward-claims"),
+    ("GET", "/api/v1/public/tips/reward-standard"),
+    ("GET", "/tip"),
+    ("POST", "/tip"),
+    ("GET", "/tip/follow"),
+    ("POST", "/tip/follow"),
+    ("POST", "/tip/answer"),
+    ("POST", "/tip/claim"),
+    ("GET", "/tip/rewards"),
 }
 
 

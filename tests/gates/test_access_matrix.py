@@ -44,6 +44,10 @@ OWNERS: dict[str, set[str]] = {
     "listing_id": set(),
     # Accountability (Art 24): a rectification item is its unit's (police see every unit's).
     "item_id": {"cmccop", "cmccadmin", "cmccadmin-key"},
+    # Tips: the handling unit and the units above it (Art 38); peers get 404 and only the handling officer
+    # opens the reporter, both tested per role in tests/e2e/test_journey_tips.py.
+    "tip_id": set(),
+    "file_id": set(),
 }
 # Values for path parameters that are not objects (a table, an action, a kind ...).
 PLAIN = {

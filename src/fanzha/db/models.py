@@ -18,6 +18,7 @@ from fanzha.leaks import tables as leak_tables
 from fanzha.oversight import tables as oversight_tables
 from fanzha.prevention import tables as prevention_tables
 from fanzha.samples import tables as sample_tables
+from fanzha.tips import tables as tip_tables
 
 __all__ = [
     "Base",
@@ -36,4 +37,5 @@ __all__ = [
     "prevention_tables",
     "publicity_tables",
     "sample_tables",
+    "tip_tables",
 ]

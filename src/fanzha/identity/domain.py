@@ -142,6 +142,8 @@ class Permission(StrEnum):
     ACCOUNTABILITY_READ = "accountability.read"
     ACCOUNTABILITY_WORK = "accountability.work"
     ACCOUNTABILITY_OWN = "accountability.own"
+    TIP_WORK = "tip.work"
+    TIP_APPROVE = "tip.approve"
 
 
 _P = Permission
@@ -178,6 +180,9 @@ INSTITUTION_OVERSIGHT = frozenset({_P.OVERSIGHT_SCORECARD})
 # their own items and answer them (progress, replies, hearing requests, internal controls).
 ACCOUNTABILITY = frozenset({_P.ACCOUNTABILITY_READ, _P.ACCOUNTABILITY_WORK})
 INSTITUTION_ACCOUNTABILITY = frozenset({_P.ACCOUNTABILITY_READ, _P.ACCOUNTABILITY_OWN})
+# Art 38: police units handle tips (the handling officer alone opens the sealed reporter, checked in
+# fanzha.tips); commanders approve rewards and record commendations.
+POLICE_TIPS = frozenset({_P.TIP_WORK})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # 三员分立 (graded protection level 3): the platform administrator keeps accounts and organisations but
     # never sets a password, and asks the security administrator to approve any administrator role; the
@@ -217,6 +222,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | RELEASE_NOTICES
         | OVERSIGHT
         | ACCOUNTABILITY
+        | POLICE_TIPS
     ),
     # The commander answers for the unit: its systems' API keys come from the commander, for the unit only.
     Role.COMMANDER: frozenset(
@@ -230,6 +236,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.FUNDS_APPROVE,
             _P.CREDIT_APPROVE,
             _P.OVERSIGHT_PUBLISH,
+            _P.TIP_APPROVE,
         }
         | SAMPLE_WORK
         | POLICE_DISPOSAL
@@ -239,6 +246,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | POLICE_CREDIT
         | OVERSIGHT
         | ACCOUNTABILITY
+        | POLICE_TIPS
     ),
     Role.INSTITUTION_OPERATOR: frozenset(
         {_P.HOME}
@@ -280,6 +288,8 @@ OPERATIONAL = frozenset(
     | {_P.OVERSIGHT_PUBLISH}
     | ACCOUNTABILITY
     | INSTITUTION_ACCOUNTABILITY
+    | POLICE_TIPS
+    | {_P.TIP_APPROVE}
 )
 # Who issues an organisation's API keys, for that organisation only: its own responsible person.
 KEY_ISSUERS = frozenset({Role.INSTITUTION_ADMIN, Role.COMMANDER})

@@ -46,6 +46,8 @@ from fanzha.samples import views as samples_views
 from fanzha.samples.schemas import LookupRequest
 from fanzha.samples.taxii import TAXII_MEDIA_TYPE
 from fanzha.smssink import router as smssink_router
+from fanzha.tips import router as tips_router
+from fanzha.tips import views as tips_views
 from fanzha.web import access_log, api_docs, errors, limits, observe, pages, scrape
 from fanzha.web.deps import SESSION_COOKIE
 from fanzha.web.metrics import Metrics
@@ -93,6 +95,8 @@ ROUTER_MODULES = (
     oversight_views,
     accountability_router,
     accountability_views,
+    tips_router,
+    tips_views,
 )
 
 

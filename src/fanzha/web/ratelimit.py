@@ -72,6 +72,11 @@ class Limits:
                 Window("client", new("appeal.client", s.appeals_per_hour_per_client, 3600.0)),
                 overall("appeal"),
             ),
+            # Art 38: tips from anyone, per address an hour like appeals (a flood from one address is abuse).
+            "tip": (
+                Window("client", new("tip.client", s.appeals_per_hour_per_client, 3600.0)),
+                overall("tip"),
+            ),
             # The pull feeds of samples and orders: per calling address and per organisation.
             "feed": (
                 Window("client", new("feed.client", s.feed_per_minute_per_client, 60.0)),

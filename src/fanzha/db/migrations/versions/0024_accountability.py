@@ -2,7 +2,7 @@
 (Art 15, 31), internal controls (Art 5, 11), specialists (Art 6) and licensed institutions (Art 22).
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0023
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024"
-down_revision = "0021"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Tips from anyone (Art 30-32, 38): sealed reporters, receipt codes, triage, verification and rewards."""
