@@ -17,6 +17,7 @@ from fanzha.leaks import tables as leak_tables
 from fanzha.oversight import tables as oversight_tables
 from fanzha.prevention import tables as prevention_tables
 from fanzha.samples import tables as sample_tables
+from fanzha.warnings import tables as warning_tables
 
 __all__ = [
     "Base",
@@ -34,4 +35,5 @@ __all__ = [
     "prevention_tables",
     "publicity_tables",
     "sample_tables",
+    "warning_tables",
 ]
