@@ -45,6 +45,9 @@ from fanzha.samples.filter_service import FilterService
 from fanzha.samples.lookup import Lookup
 from fanzha.samples.service import SampleService
 from fanzha.samples.subscriptions import SubscriptionService
+from fanzha.warnings.admin import Warnings
+from fanzha.warnings.domain import Deadlines
+from fanzha.warnings.sms import GatewaySender, LoggingSender, WarningSender
 
 
 @dataclass
@@ -78,6 +81,7 @@ class Platform:
     leaks: LeakService | None = None
     oversight: OversightService | None = None
     notifications: Notifications | None = None
+    warnings: Warnings | None = None
 
     def close(self) -> None:
         """Release the database, SMS gateway and Redis connections."""
@@ -193,6 +197,17 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
             settings.oversight_praise_top,
         ),
     )
+    # Art 28¶2: warnings to potential victims; texts through the SMS gateway when one is configured.
+    sender: WarningSender = GatewaySender(gateway) if gateway is not None else LoggingSender()
+    deadlines = Deadlines(
+        settings.warning_sms_s,
+        settings.warning_medium_call_s,
+        settings.warning_high_call_s,
+        settings.warning_visit_s,
+        settings.warning_window_h,
+        settings.warning_quiet_period_h,
+    )
+    warnings = Warnings(sessions, clock, auditor, identity, vault, disposal, deadlines, sender)
     return Platform(
         settings,
         clock,
@@ -223,4 +238,5 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         leaks=LeakService(sessions, clock, auditor, identity, settings.analysis_province_dir),
         oversight=oversight,
         notifications=Notifications(oversight),
+        warnings=warnings,
     )

@@ -345,7 +345,9 @@ def roles_allowed_for(kind: OrgKind) -> frozenset[Role]:
     """Which roles a user of an organisation of `kind` may hold."""
     if kind.is_police:
         # Platform administration sits with the provincial centre only.
-        return POLICE_ROLES | WARNING_ROLES | (ADMIN_ROLES if kind is OrgKind.POLICE_PROVINCE else frozenset())
+        return (
+            POLICE_ROLES | WARNING_ROLES | (ADMIN_ROLES if kind is OrgKind.POLICE_PROVINCE else frozenset())
+        )
     if kind.is_institution:
         return INSTITUTION_ROLES
     # Regulators read statistics; the telecom and cyberspace departments also issue orders (Art 20¶2, 23¶2).

@@ -96,6 +96,7 @@ class WarnSignal(Base):
     engine: Mapped[str] = mapped_column(String(64), default="")
     engine_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     run_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    alert_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     sample_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

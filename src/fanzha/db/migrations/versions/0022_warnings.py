@@ -107,6 +107,7 @@ def upgrade() -> None:
         sa.Column("engine", sa.String(length=64), nullable=False),
         sa.Column("engine_version", sa.Integer(), nullable=True),
         sa.Column("run_id", sa.Integer(), nullable=True),
+        sa.Column("alert_id", sa.Integer(), nullable=True),
         sa.Column("sample_id", sa.Integer(), nullable=True),
         sa.Column("received_at", _TZ, nullable=False),
         sa.ForeignKeyConstraint(

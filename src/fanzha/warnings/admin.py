@@ -1,0 +1,114 @@
+"""The warnings service as wired: tasks plus the grid register, grids, grid workers and SMS templates."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from fanzha.core.errors import PermissionDenied, ValidationFailed
+from fanzha.identity.domain import Principal, Role
+from fanzha.identity.service import actor_of, refused
+from fanzha.samples.domain import FraudType
+from fanzha.warnings import people, texts
+from fanzha.warnings.tables import WarnGrid, WarnTemplate
+from fanzha.warnings.tasks import TaskDesk
+
+
+class Warnings(TaskDesk):
+    """Everything of fanzha.warnings behind one object (Platform.warnings)."""
+
+    def _desk(self, principal: Principal, action: str) -> people.Scope:
+        with self.uow(read_only=True) as uow:
+            scope = people.scope_of(uow.session, principal, action)
+        if scope.grid_worker or principal.role is Role.GRID_WORKER:
+            raise refused(PermissionDenied(field="role"), action, "warning", "")
+        return scope
+
+    def register(self, principal: Principal, rows: list[tuple[str, str, str]]) -> int:
+        """Residents of grids in the reader's region (Art 4¶2): ID token, phone, grid; all or nothing."""
+        now = self.clock.now()
+        with self.identity.guarded(principal):
+            scope = self._desk(principal, "warnings.register")
+            with self.uow() as uow:
+                for i, (_, _, grid) in enumerate(rows):
+                    if not grid.startswith(scope.prefix):
+                        raise ValidationFailed(
+                            "网格不在本单位辖区内",
+                            "The grid is outside your region",
+                            field=f"items.{i}.grid_code",
+                        )
+                n = people.register(uow.session, self.vault, rows, now)
+                self.audit.record(
+                    uow.session,
+                    actor_of(principal),
+                    "warnings.register",
+                    object_type="warn_person",
+                    source_ip=principal.source_ip,
+                    detail={"rows": n},
+                )
+                uow.commit()
+                return n
+
+    def add_grid(self, principal: Principal, code: str, name: str) -> WarnGrid:
+        """A grid in the reader's region."""
+        with self.identity.guarded(principal):
+            scope = self._desk(principal, "warnings.grid")
+            with self.uow() as uow:
+                grid = people.add_grid(uow.session, code, name, self.clock.now(), scope)
+                self.audit.record(
+                    uow.session, actor_of(principal), "warnings.grid", object_type="warn_grid", object_id=code
+                )
+                uow.commit()
+                return grid
+
+    def grids(self, principal: Principal) -> list[WarnGrid]:
+        """Grids of the reader's region."""
+        scope = self._desk(principal, "warnings.grids")
+        with self.uow(read_only=True) as uow:
+            return list(
+                uow.session.scalars(
+                    select(WarnGrid).where(WarnGrid.code.startswith(scope.prefix)).order_by(WarnGrid.code)
+                )
+            )
+
+    def assign(self, principal: Principal, user_id: int, code: str) -> None:
+        """Make a grid worker the worker of a grid of the reader's region."""
+        with self.identity.guarded(principal):
+            scope = self._desk(principal, "warnings.assign")
+            with self.uow() as uow:
+                people.assign(uow.session, user_id, code, self.clock.now(), scope)
+                self.audit.record(
+                    uow.session,
+                    actor_of(principal),
+                    "warnings.assign",
+                    object_type="user",
+                    object_id=user_id,
+                    detail={"grid": code},
+                )
+                uow.commit()
+
+    def set_templates(self, principal: Principal, templates: dict[str, str]) -> dict[str, str]:
+        """Replace texts per scam type; one with a link, a number or no tail is refused, nothing changes."""
+        with self.identity.guarded(principal):
+            self._desk(principal, "warnings.templates")
+            checked = texts.check_templates(templates, [t.value for t in FraudType])
+            now = self.clock.now()
+            with self.uow() as uow:
+                for scam, text in templates.items():
+                    row = uow.session.get(WarnTemplate, scam) or WarnTemplate(scam_type=scam)
+                    row.text, row.updated_by, row.updated_at = text, principal.username, now
+                    uow.session.add(row)
+                self.audit.record(
+                    uow.session,
+                    actor_of(principal),
+                    "warnings.templates",
+                    object_type="warn_template",
+                    detail={"scam_types": sorted(templates)},
+                )
+                uow.commit()
+            return checked
+
+    def current_templates(self, principal: Principal) -> dict[str, str]:
+        """The texts in force per scam type."""
+        self._desk(principal, "warnings.templates")
+        with self.uow(read_only=True) as uow:
+            return self.templates(uow.session)

@@ -1,0 +1,179 @@
+"""Warnings on both databases: episodes, contacts, tasks, escalation, bank delays and refusals."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from fanzha.bootstrap import Platform
+from fanzha.core.clock import FrozenClock
+from fanzha.core.errors import NotFound, PermissionDenied, ValidationFailed
+from fanzha.disposal.tables import Order
+from fanzha.warnings.domain import Level, Outcome, SignalKind
+from fanzha.warnings.service import SignalInput
+from fanzha.warnings.tables import Warning_, WarnSignal, WarnSms, WarnTask
+from tests.integration.test_holdings import CARD_A
+from tests.warnings_world import FRAUD_NUMBER, PHONE, WarnWorld, make_warn_world, warnings_of
+
+
+@pytest.fixture
+def ww(platform: Platform) -> WarnWorld:
+    return make_warn_world(platform)
+
+
+def _counts(platform: Platform) -> tuple[int, ...]:
+    with platform.sessions() as s:
+        return tuple(
+            int(s.scalar(select(func.count()).select_from(m)) or 0)
+            for m in (Warning_, WarnSignal, WarnTask, WarnSms, Order)
+        )
+
+
+def test_low_signals_join_one_warning_and_text_once(
+    platform: Platform, ww: WarnWorld, clock: FrozenClock
+) -> None:
+    service = warnings_of(platform)
+    bank = ww.dw.base.bank_a_op.principal
+    items = [
+        SignalInput(
+            SignalKind.SAMPLE_CONTACT, f"c{i}", person_token=ww.holder_token, fraud_number=FRAUD_NUMBER
+        )
+        for i in range(3)
+    ]
+    got = service.ingest(ww.dw.cmcc.principal, items[:1])
+    assert got[0].action == "sms" and got[0].level == "low"
+    clock.advance(timedelta(hours=2))
+    again = service.ingest(ww.dw.cmcc.principal, items[1:2])
+    assert again[0].warning_id == got[0].warning_id and again[0].action == "none"
+    # The same reference again is dropped; the person's data stays tokens only.
+    assert service.ingest(ww.dw.cmcc.principal, items[:1])[0].action == "duplicate"
+    assert service.deliver() == 1
+    assert ww.sender.sent[0][1] == "+86" + PHONE and "尾号5678" in ww.sender.sent[0][2]
+    # Five days later: a new episode, but no second text within the quiet period.
+    clock.advance(timedelta(days=5))
+    later = service.ingest(bank, [SignalInput(SignalKind.SAMPLE_CONTACT, "x", person_token=ww.holder_token)])
+    assert later[0].warning_id != got[0].warning_id and later[0].action == "quiet"
+    assert service.deliver() == 0
+
+
+def test_journey_2_payee_check_call_visit_dissuaded_release(
+    platform: Platform, ww: WarnWorld, clock: FrozenClock
+) -> None:
+    service = warnings_of(platform)
+    bank = ww.dw.base.bank_a_op.principal
+    got = service.ingest(
+        bank,
+        [
+            SignalInput(
+                SignalKind.PAYEE_CHECK,
+                "txn-1",
+                person_token=ww.holder_token,
+                payer_kind="bank_card",
+                payer_value=CARD_A,
+                fraud_number="6222020000999988",
+                scam_type="fake_police",
+            )
+        ],
+    )[0]
+    assert got.level == "high" and got.action == "call" and got.task_id
+    with platform.sessions() as s:
+        order = s.scalars(select(Order)).one()
+        assert order.measure == "delay_settlement" and order.article == "第十八条第四款"
+    # The desk sees the call; the grid worker does not (calls are the desk's).
+    assert [t.id for t, _ in service.tasks(ww.desk.principal, "open")] == [got.task_id]
+    assert service.tasks(ww.grid_worker.principal, "open") == []
+    view = service.task(ww.desk.principal, got.task_id)
+    assert view.phone == "+86" + PHONE
+    # Nobody takes the call for 5 minutes: the sweep escalates to a visit and asks for the bank delay.
+    clock.advance(timedelta(minutes=5))
+    swept = service.sweep()
+    assert swept["missed"] == 1 and swept["visits"] == 1
+    visits = service.tasks(ww.grid_worker.principal, "open")
+    assert len(visits) == 1 and visits[0][0].channel == "visit" and visits[0][0].grid_code == "430104001001"
+    assert visits[0][0].due_at == clock.now() + timedelta(minutes=30)
+    assert service.tasks(ww.other_worker.principal, "open") == []  # another grid sees nothing
+    with pytest.raises(NotFound):
+        service.task(ww.other_worker.principal, visits[0][0].id)
+    visit_id = visits[0][0].id
+    # An outcome from someone who has not accepted the task is refused and changes nothing.
+    before = _counts(platform)
+    with pytest.raises(PermissionDenied):
+        service.outcome(ww.grid_worker.principal, visit_id, Outcome.DISSUADED)
+    assert _counts(platform) == before
+    service.accept(ww.grid_worker.principal, visit_id)
+    with pytest.raises(PermissionDenied):
+        service.outcome(ww.desk.principal, visit_id, Outcome.DISSUADED)
+    clock.advance(timedelta(minutes=12))
+    service.outcome(ww.grid_worker.principal, visit_id, Outcome.DISSUADED, "已上门，老人取消转账")
+    warning, signals, tasks = service.warning(ww.desk.principal, got.warning_id)
+    assert [s.kind for s in signals] == ["payee_check"]
+    assert warning.status == "closed" and warning.outcome == "dissuaded"
+    assert warning.first_contact_at == clock.now() and warning.outcome_at == clock.now()
+    assert [t.status for t in tasks] == ["cancelled", "done"]  # the missed call ends with the warning
+    with platform.sessions() as s:
+        orders = s.scalars(select(Order).order_by(Order.id)).all()
+    assert [o.measure for o in orders] == ["delay_settlement", "release"]
+    assert orders[0].status == "released" and orders[1].releases_order_id == orders[0].id
+    assert service.board(ww.desk.principal)["overdue"] == 0
+
+
+def test_bad_input_changes_nothing(platform: Platform, ww: WarnWorld) -> None:
+    service = warnings_of(platform)
+    before = _counts(platform)
+    unknown = "b" * 64
+    with pytest.raises(ValidationFailed) as e:
+        service.ingest(
+            ww.desk.principal,
+            [
+                SignalInput(SignalKind.TIP, "t1", person_token=ww.holder_token),
+                SignalInput(SignalKind.TIP, "t2", person_token=unknown),
+            ],
+        )
+    assert e.value.field == "items.1.person_token"
+    with pytest.raises(ValidationFailed) as e:
+        service.ingest(ww.desk.principal, [SignalInput(SignalKind.TIP, "t3", person_token="Z" * 64)])
+    assert e.value.field == "items.0.person_token"
+    with pytest.raises(ValidationFailed) as e:
+        service.set_templates(
+            ww.desk.principal,
+            {"fake_police": "【反诈预警】尾号{tail}来电是诈骗，详询 http://fz.cn 请勿转账谢谢"},
+        )
+    assert e.value.field == "templates.fake_police"
+    assert _counts(platform) == before
+    assert service.current_templates(ww.desk.principal)["fake_police"].startswith("【反诈预警】")
+
+
+def test_levels_rise_within_an_episode_and_false_alarms_count_per_engine(
+    platform: Platform, ww: WarnWorld, clock: FrozenClock
+) -> None:
+    service = warnings_of(platform)
+    analyst = ww.dw.base.analyst.principal
+    low = service.ingest(
+        analyst,
+        [
+            SignalInput(
+                SignalKind.PV_ALERT,
+                "run7-1",
+                person_token=ww.other_token,
+                level=Level.LOW,
+                engine="PotentialVictimV1",
+                engine_version=1,
+                run_id=7,
+            )
+        ],
+    )[0]
+    assert low.action == "sms"
+    clock.advance(timedelta(hours=1))
+    medium = service.ingest(analyst, [SignalInput(SignalKind.CALL_96110, "d1", person_token=ww.other_token)])[
+        0
+    ]
+    assert medium.warning_id == low.warning_id and medium.level == "medium" and medium.action == "call"
+    service.accept(ww.desk.principal, medium.task_id or 0)
+    service.outcome(ww.desk.principal, medium.task_id or 0, Outcome.FALSE_ALARM, "本人在做正常生意")
+    stats = service.stats(analyst)
+    assert stats["false_alarms_by_engine"] == {"PotentialVictimV1 v1": {"signals": 1, "false_alarms": 1}}
+    assert stats["false_alarms_by_run"] == {"7": 1}
+    with pytest.raises(PermissionDenied):
+        service.stats(ww.grid_worker.principal)
