@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import select
 
 from fanzha.core.errors import PermissionDenied, ValidationFailed
+from fanzha.identifiers import IdentifierKind
 from fanzha.identity.domain import Principal, Role
 from fanzha.identity.service import actor_of, refused
 from fanzha.samples.domain import FraudType
 from fanzha.warnings import people, texts
+from fanzha.warnings.domain import SignalKind
+from fanzha.warnings.service import SignalInput
 from fanzha.warnings.tables import WarnGrid, WarnTemplate
 from fanzha.warnings.tasks import TaskDesk
 
@@ -112,3 +118,52 @@ class Warnings(TaskDesk):
         self._desk(principal, "warnings.templates")
         with self.uow(read_only=True) as uow:
             return self.templates(uow.session)
+
+    def contacts(
+        self,
+        principal: Principal,
+        fraud_number: str,
+        scam_type: FraudType,
+        sample_id: int | None,
+        rows: list[ContactRow],
+    ) -> dict[str, int]:
+        """12381: a sample number's contacts, each one signal (and one text per person at most)."""
+        digits = "".join(c for c in fraud_number if c.isdigit())[-20:] or "x"
+        items = []
+        for i, row in enumerate(rows):
+            if row.id_number:
+                token = self.vault.token_of(
+                    IdentifierKind.RESIDENT_ID, row.id_number, field=f"contacts.{i}.id_number"
+                )[1]
+            else:
+                token = people.check_person_token(row.person_token or "", f"contacts.{i}.person_token")
+            items.append(
+                SignalInput(
+                    SignalKind.SAMPLE_CONTACT,
+                    f"12381:{digits}:{token[:40]}",
+                    person_token=token,
+                    phone=row.phone,
+                    at=row.last_at,
+                    scam_type=scam_type,
+                    fraud_number=fraud_number,
+                    contacts=row.calls,
+                    longest_call_s=row.longest_call_s,
+                    sample_id=sample_id,
+                )
+            )
+        actions: dict[str, int] = {}
+        for result in self.ingest(principal, items):
+            actions[result.action] = actions.get(result.action, 0) + 1
+        return actions
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """One contact of a sample number as the operator found it."""
+
+    person_token: str | None
+    id_number: str | None
+    phone: str
+    calls: int = 1
+    longest_call_s: int = 0
+    last_at: datetime | None = None

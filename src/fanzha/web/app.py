@@ -43,6 +43,7 @@ from fanzha.samples import views as samples_views
 from fanzha.samples.schemas import LookupRequest
 from fanzha.samples.taxii import TAXII_MEDIA_TYPE
 from fanzha.smssink import router as smssink_router
+from fanzha.warnings import router as warnings_router
 from fanzha.web import access_log, api_docs, errors, limits, observe, pages, scrape
 from fanzha.web.deps import SESSION_COOKIE
 from fanzha.web.metrics import Metrics
@@ -86,6 +87,7 @@ ROUTER_MODULES = (
     credit_views,
     oversight_router,
     oversight_views,
+    warnings_router,
 )
 
 

@@ -1,0 +1,156 @@
+"""Warnings over HTTP: Journey 2 (payee check → high warning → call → visit → dissuaded → release), 12381 path."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from fanzha.audit.tables import AuditRecord
+from fanzha.bootstrap import Platform
+from fanzha.core.clock import FrozenClock
+from fanzha.warnings.tables import Warning_, WarnSignal, WarnSms, WarnTask
+from fanzha.web.app import create_app
+from tests.factories import PASSWORD
+from tests.integration.test_holdings import CARD_A, HOLDER, OTHER
+from tests.warnings_world import PHONE, make_warn_world, warnings_of
+
+MULE_CARD = "6222021234567890128"
+
+
+def _login(platform: Platform, username: str) -> TestClient:
+    client = TestClient(create_app(platform=platform))
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    client.headers["X-CSRF-Token"] = response.headers["X-CSRF-Token"]
+    return client
+
+
+def _ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def _counts(platform: Platform) -> tuple[int, ...]:
+    with platform.sessions() as s:
+        return tuple(
+            int(s.scalar(select(func.count()).select_from(m)) or 0)
+            for m in (Warning_, WarnSignal, WarnTask, WarnSms)
+        )
+
+
+def test_journey_2_over_http(platform: Platform, clock: FrozenClock) -> None:
+    ww = make_warn_world(platform)
+    analyst, bank, desk = _login(platform, "analyst"), _login(platform, "aop"), _login(platform, "desk")
+    worker, other_worker = _login(platform, "gridw"), _login(platform, "gridw2")
+    sample = {"kind": "bank_card", "value": MULE_CARD, "fraud_type": "fake_police", "confidence": 90}
+    _ok(analyst.post("/api/v1/samples", json=sample), 201)
+    # The retiree's bank checks the payee: a sample, so settlement is delayed (Art 18¶4) ...
+    check = _ok(
+        bank.post("/api/v1/detect/payee-check", json={"items": [{"kind": "bank_card", "value": MULE_CARD}]})
+    )
+    assert check["results"][0]["decision"] == "delay_settlement"
+    # ... and the bank tells the platform who was paying: a high warning and a call task at once.
+    signal = {
+        "kind": "payee_check",
+        "ref": "txn-20261128-0001",
+        "id_number": HOLDER,
+        "payer_kind": "bank_card",
+        "payer_value": CARD_A,
+        "fraud_number": MULE_CARD,
+        "scam_type": "fake_police",
+        "sample_id": check["results"][0]["sample_id"],
+    }
+    result = _ok(bank.post("/api/v1/warnings/signals", json={"items": [signal]}))["results"][0]
+    assert result["level"] == "high" and result["action"] == "call"
+    orders = _ok(bank.get("/api/v1/disposal/orders"))["items"]
+    delay = next(o for o in orders if o["measure"] == "delay_settlement")
+    assert delay["article"] == "第十八条第四款"
+    _ok(bank.post(f"/api/v1/disposal/orders/{delay['id']}/receipt", json={"status": "executed"}))
+    # The county desk calls within minutes; he insists.
+    call = _ok(desk.get("/api/v1/warnings/tasks"))["items"]
+    assert [t["channel"] for t in call] == ["call"] and call[0]["level"] == "high"
+    shown = _ok(desk.get(f"/api/v1/warnings/tasks/{call[0]['id']}"))
+    assert shown["phone"] == "+86" + PHONE and HOLDER not in str(shown)
+    _ok(desk.post(f"/api/v1/warnings/tasks/{call[0]['id']}/accept"))
+    clock.advance(timedelta(minutes=3))
+    _ok(desk.post(f"/api/v1/warnings/tasks/{call[0]['id']}/outcome", json={"outcome": "refused_to_believe"}))
+    # The township grid worker gets the visit; the other grid's worker sees nothing.
+    assert _ok(other_worker.get("/api/v1/warnings/tasks"))["items"] == []
+    visit = _ok(worker.get("/api/v1/warnings/tasks"))["items"]
+    assert [t["channel"] for t in visit] == ["visit"]
+    _ok(other_worker.get(f"/api/v1/warnings/tasks/{visit[0]['id']}"), 404)
+    # Bad input: an outcome before accepting, from someone else, changes nothing.
+    before = _counts(platform)
+    refused = _ok(
+        desk.post(f"/api/v1/warnings/tasks/{visit[0]['id']}/outcome", json={"outcome": "dissuaded"}), 403
+    )
+    assert refused["field"] == "task_id" and "接收" in refused["message_zh"]
+    assert _counts(platform) == before
+    _ok(worker.post(f"/api/v1/warnings/tasks/{visit[0]['id']}/accept"))
+    clock.advance(timedelta(minutes=20))
+    done = _ok(
+        worker.post(
+            f"/api/v1/warnings/tasks/{visit[0]['id']}/outcome",
+            json={"outcome": "dissuaded", "note": "已取消转账"},
+        )
+    )
+    assert done["status"] == "done" and done["outcome"] == "dissuaded"
+    detail = _ok(desk.get(f"/api/v1/warnings/{result['warning_id']}"))
+    assert detail["warning"]["outcome"] == "dissuaded" and detail["warning"]["status"] == "closed"
+    assert detail["warning"]["first_contact_at"] is not None and detail["warning"]["outcome_at"] is not None
+    assert [t["channel"] for t in detail["tasks"]] == ["call", "visit"]
+    # The bank releases the delay: a release order comes, and it executes it.
+    orders = _ok(bank.get("/api/v1/disposal/orders"))["items"]
+    release = next(o for o in orders if o["measure"] == "release")
+    assert release["releases_order_id"] == delay["id"]
+    _ok(bank.post(f"/api/v1/disposal/orders/{release['id']}/receipt", json={"status": "executed"}))
+    assert _ok(bank.get(f"/api/v1/disposal/orders/{delay['id']}"))["order"]["status"] == "released"
+    # Grid workers see neither the warning nor the statistics; every view of the task was audited.
+    _ok(worker.get(f"/api/v1/warnings/{result['warning_id']}"), 403)
+    with platform.sessions() as s:
+        reads = s.scalar(
+            select(func.count()).select_from(AuditRecord).where(AuditRecord.action == "warnings.task.read")
+        )
+    assert reads == 2
+    assert ww.holder_token
+
+
+def test_12381_a_new_sample_numbers_contacts_are_texted_once(platform: Platform) -> None:
+    ww = make_warn_world(platform)
+    operator, desk = _login(platform, "cmccop"), _login(platform, "desk")
+    contacts = {
+        "fraud_number": "+8617012345678",
+        "scam_type": "fake_customer_service",
+        "contacts": [
+            {"id_number": HOLDER, "phone": "13912345678", "calls": 1},
+            {"id_number": OTHER, "phone": "13912340000", "calls": 1},
+            {
+                "person_token": "c" * 64,
+                "phone": "13700001111",
+                "calls": 1,
+            },  # not registered: the phone suffices
+        ],
+    }
+    summary = _ok(operator.post("/api/v1/warnings/contacts", json=contacts))
+    assert summary == {"received": 3, "actions": {"sms": 3}}
+    # The same list again (the operator retries): nobody is texted twice.
+    assert _ok(operator.post("/api/v1/warnings/contacts", json=contacts))["actions"] == {"duplicate": 3}
+    assert warnings_of(platform).deliver() == 3
+    texts = ww.sender.sent
+    assert len({phone for _, phone, _ in texts}) == 3
+    assert all("尾号5678" in t and "http" not in t for _, _, t in texts)
+    # A template with a link is refused, nothing changes.
+    bad = {"templates": {"fake_police": "【反诈预警】尾号{tail}的来电是诈骗，详见 www.fz110.cn 请勿转账谢谢"}}
+    error = _ok(desk.put("/api/v1/warnings/templates", json=bad), 422)
+    assert error["field"] == "templates.fake_police" and "链接" in error["message_zh"]
+    # An unknown person without a phone is refused with the field.
+    before = _counts(platform)
+    unknown = {"items": [{"kind": "tip", "ref": "t1", "person_token": "d" * 64}]}
+    error = _ok(desk.post("/api/v1/warnings/signals", json=unknown), 422)
+    assert error["field"] == "items.0.person_token" and "未知人员" in error["message_zh"]
+    assert _counts(platform) == before
+    board = _ok(desk.get("/api/v1/warnings/board"))
+    assert board == {"new": 0, "in_progress": 0, "overdue": 0, "high": 0, "medium": 0, "low": 0}
