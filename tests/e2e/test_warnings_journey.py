@@ -1,4 +1,4 @@
-"""Warnings over HTTP: Journey 2 (payee check → high warning → call → visit → dissuaded → release), 12381 path."""
+"""Warnings over HTTP: Journey 2 (payee check → warning → call → visit → dissuaded → release), 12381."""
 
 from __future__ import annotations
 
