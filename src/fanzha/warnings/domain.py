@@ -22,12 +22,15 @@ BASIS_AFL_34 = ("第三十四条", "建立预警劝阻系统")  # the national l
 CITATIONS = (BASIS_28, BASIS_4, BASIS_18_4)
 
 
-class Level(StrEnum):
+class WarningLevel(StrEnum):
     """Risk grades of the four-tier warning flow (extra-high is a setting that maps onto high)."""
 
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
+
+
+Level = WarningLevel  # the short name inside the package; the long one names the API schema
 
 
 RANK = {Level.LOW: 0, Level.MEDIUM: 1, Level.HIGH: 2}
@@ -39,7 +42,7 @@ def higher(a: Level, b: Level | None) -> Level:
     return a if b is None or RANK[a] >= RANK[b] else b
 
 
-class SignalKind(StrEnum):
+class WarningSignalKind(StrEnum):
     """Where a sign that a person is being defrauded comes from (issue 23, item 1)."""
 
     PV_ALERT = "pv_alert"  # PotentialVictimV1 (fanzha.detect), Art 28
@@ -48,6 +51,9 @@ class SignalKind(StrEnum):
     INSTITUTION_REPORT = "institution_report"  # a teller or risk team sees a customer mid-scam
     TIP = "tip"  # a report from the public (Art 30-32)
     CALL_96110 = "call_96110"  # a call to the 96110 line, logged by a desk officer
+
+
+SignalKind = WarningSignalKind  # the short name inside the package; the long one names the API schema
 
 
 SIGNAL_LABELS: dict[SignalKind, tuple[str, str]] = {
@@ -60,7 +66,7 @@ SIGNAL_LABELS: dict[SignalKind, tuple[str, str]] = {
 }
 
 
-class Channel(StrEnum):
+class WarningChannel(StrEnum):
     """How a person is reached (Art 28¶2: 电话、短信、上门见面)."""
 
     SMS = "sms"
@@ -68,7 +74,10 @@ class Channel(StrEnum):
     VISIT = "visit"
 
 
-class Outcome(StrEnum):
+Channel = WarningChannel  # the short name inside the package; the long one names the API schema
+
+
+class WarningOutcome(StrEnum):
     """What a call or visit achieved (issue 23, item 5)."""
 
     DISSUADED = "dissuaded"
@@ -76,6 +85,9 @@ class Outcome(StrEnum):
     UNREACHABLE = "unreachable"
     REFUSED = "refused_to_believe"
     FALSE_ALARM = "false_alarm"
+
+
+Outcome = WarningOutcome  # the short name inside the package; the long one names the API schema
 
 
 OUTCOME_LABELS: dict[Outcome, tuple[str, str]] = {
