@@ -154,3 +154,25 @@ def test_12381_a_new_sample_numbers_contacts_are_texted_once(platform: Platform)
     assert _counts(platform) == before
     board = _ok(desk.get("/api/v1/warnings/board"))
     assert board == {"new": 0, "in_progress": 0, "overdue": 0, "high": 0, "medium": 0, "low": 0}
+
+
+def test_the_county_board_counts_new_in_progress_and_overdue(platform: Platform, clock: FrozenClock) -> None:
+    ww = make_warn_world(platform)
+    service = warnings_of(platform)
+    from fanzha.warnings.domain import SignalKind
+    from fanzha.warnings.service import SignalInput
+
+    for i, token in enumerate((ww.holder_token, ww.other_token)):
+        service.ingest(ww.desk.principal, [SignalInput(SignalKind.TIP, f"tip{i}", person_token=token)])
+    first = service.tasks(ww.desk.principal, "open")[0][0]
+    service.accept(ww.desk.principal, first.id)
+    clock.advance(timedelta(minutes=31))  # the other medium call is now overdue
+    desk, worker = _login(platform, "desk"), _login(platform, "gridw")
+    page = desk.get("/warnings/board")
+    assert page.status_code == 200 and "预警劝阻看板" in page.text
+    counts = _ok(desk.get("/api/v1/warnings/board"))
+    assert (counts["new"], counts["in_progress"], counts["overdue"], counts["medium"]) == (0, 1, 1, 2)
+    fragment = desk.get("/warnings/board?fragment=true")
+    assert 'data-testid="count-overdue"><strong>1</strong>' in fragment.text
+    assert worker.get("/warnings/board").status_code == 403
+    assert worker.get("/api/v1/warnings/stats").status_code == 403

@@ -44,6 +44,7 @@ from fanzha.samples.schemas import LookupRequest
 from fanzha.samples.taxii import TAXII_MEDIA_TYPE
 from fanzha.smssink import router as smssink_router
 from fanzha.warnings import router as warnings_router
+from fanzha.warnings import views as warnings_views
 from fanzha.web import access_log, api_docs, errors, limits, observe, pages, scrape
 from fanzha.web.deps import SESSION_COOKIE
 from fanzha.web.metrics import Metrics
@@ -88,6 +89,7 @@ ROUTER_MODULES = (
     oversight_router,
     oversight_views,
     warnings_router,
+    warnings_views,
 )
 
 
