@@ -19,6 +19,7 @@ from fanzha.dissuasion import cli as dissuasion_cli
 from fanzha.leaks import cli as leaks_cli
 from fanzha.samples import cli as samples_cli
 from fanzha.sim import cli as sim_cli
+from fanzha.warnings import cli as warnings_cli
 
 app = typer.Typer(help="反诈协同平台命令行 / Fanzha platform command line", no_args_is_help=True)
 db_app = typer.Typer(help="数据库迁移 / database migrations", no_args_is_help=True)
@@ -34,6 +35,7 @@ app.add_typer(events_app, name="events")
 app.add_typer(samples_cli.app, name="samples")
 app.add_typer(detect_cli.app, name="detect")
 app.add_typer(dissuasion_cli.app, name="dissuasion")
+app.add_typer(warnings_cli.app, name="warnings")
 app.add_typer(leaks_cli.app, name="leaks")
 
 

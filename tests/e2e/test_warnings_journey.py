@@ -176,3 +176,41 @@ def test_the_county_board_counts_new_in_progress_and_overdue(platform: Platform,
     assert 'data-testid="count-overdue"><strong>1</strong>' in fragment.text
     assert worker.get("/warnings/board").status_code == 403
     assert worker.get("/api/v1/warnings/stats").status_code == 403
+
+
+def test_12381_from_the_operators_call_records_to_texts(platform: Platform, tmp_path: Any) -> None:
+    """A new sample number → its contacts in the operator's records of the last 7 days → one text each."""
+    from datetime import UTC, datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from fanzha.warnings.operator import contact_list
+
+    ww = make_warn_world(platform)
+    fraud, t = "+8617012345678", datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    calls = {
+        "ts": [t, t + timedelta(minutes=5), t - timedelta(days=20), t, t],
+        "caller": [fraud, fraud, fraud, "+8613912340000", "+8613700002222"],
+        "callee": ["+86" + PHONE, "+86" + PHONE, "+8613912340000", fraud, "+8613800003333"],
+        "duration_s": [30, 420, 10, 60, 100],
+    }
+    pq.write_table(pa.table(calls), tmp_path / "calls.parquet")
+    sms = {"ts": [t], "sender": [fraud], "receiver": ["+8613700001111"], "text": ["x"]}
+    pq.write_table(pa.table(sms), tmp_path / "sms.parquet")
+    cards = {
+        "msisdn": ["+86" + PHONE, "+8613912340000", "+8613700001111", "+8613800003333"],
+        "holder_resident_id": [HOLDER, OTHER, None, OTHER],
+    }
+    pq.write_table(pa.table(cards), tmp_path / "phone_cards.parquet")
+    body = contact_list(tmp_path, "17012345678", 7, "fake_customer_service")
+    # The retiree (two calls, one long) and OTHER (called back); the old call and the card with no holder out.
+    assert [(c["phone"], c["calls"], c["longest_call_s"]) for c in body["contacts"]] == [
+        ("+8613912340000", 1, 60),
+        ("+86" + PHONE, 2, 420),
+    ]
+    operator = _login(platform, "cmccop")
+    summary = _ok(operator.post("/api/v1/warnings/contacts", json=body))
+    # A long call is engaged: the desk calls him; the other gets the text.
+    assert summary["actions"] == {"sms": 1, "call": 1}
+    assert warnings_of(platform).deliver() == 1 and len(ww.sender.sent) == 1
