@@ -177,3 +177,49 @@ def test_levels_rise_within_an_episode_and_false_alarms_count_per_engine(
     assert stats["false_alarms_by_run"] == {"7": 1}
     with pytest.raises(PermissionDenied):
         service.stats(ww.grid_worker.principal)
+
+
+def test_a_potential_victim_run_becomes_signals_for_known_people(
+    platform: Platform, ww: WarnWorld, clock: FrozenClock
+) -> None:
+    from fanzha.detect.tables import DetectAlert, DetectRun
+    from fanzha.identity.domain import Role
+    from tests.factories import make_user
+
+    centre = make_user(platform, "centreanalyst", ww.dw.base.centre, Role.ANALYST).principal
+    now = clock.now()
+    with platform.sessions() as s:
+        run = DetectRun(
+            engine="PotentialVictimV1",
+            engine_version=1,
+            backend="duckdb",
+            data_dir="/x",
+            requested_by="c",
+            org_id=ww.dw.base.centre.id,
+            status="succeeded",
+            created_at=now,
+        )
+        s.add(run)
+        s.flush()
+        for token, level in ((ww.holder_token, "high"), (ww.other_token, "low"), ("e" * 64, "low")):
+            s.add(
+                DetectAlert(
+                    run_id=run.id,
+                    kind="resident_id",
+                    token=token,
+                    masked="4301**",
+                    ciphertext=b"",
+                    score=0.9,
+                    level=level,
+                    reasons="接到涉诈号码来电",
+                    last_seen=now,
+                )
+            )
+        s.commit()
+        run_id = run.id
+    service = warnings_of(platform)
+    with pytest.raises(PermissionDenied):
+        service.from_run(ww.dw.base.analyst.principal, run_id)  # a county unit: Art 27, the centres
+    counts = service.from_run(centre, run_id)
+    assert counts == {"alerts": 3, "unknown": 1, "call": 1, "sms": 1}
+    assert service.from_run(centre, run_id) == {"alerts": 3, "unknown": 1, "duplicate": 2}

@@ -13,10 +13,22 @@ from fanzha.identity.domain import Principal, Role
 from fanzha.identity.service import actor_of, refused
 from fanzha.samples.domain import FraudType
 from fanzha.warnings import people, texts
-from fanzha.warnings.domain import SignalKind
+from fanzha.warnings.domain import SignalKind, WarningLevel
 from fanzha.warnings.service import SignalInput
 from fanzha.warnings.tables import WarnGrid, WarnTemplate
 from fanzha.warnings.tasks import TaskDesk
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """One contact of a sample number as the operator found it."""
+
+    person_token: str | None
+    id_number: str | None
+    phone: str
+    calls: int = 1
+    longest_call_s: int = 0
+    last_at: datetime | None = None
 
 
 class Warnings(TaskDesk):
@@ -156,14 +168,66 @@ class Warnings(TaskDesk):
             actions[result.action] = actions.get(result.action, 0) + 1
         return actions
 
+    def from_run(self, principal: Principal, run_id: int) -> dict[str, int]:
+        """A PotentialVictimV1 run's alerts become signals (Art 28); unknown people are counted."""
+        from fanzha.detect.engines.victims import ENGINES
+        from fanzha.detect.runs import DETECTING_ORGS
+        from fanzha.detect.tables import DetectAlert, DetectRun
+        from fanzha.disposal.tables import Holding
+        from fanzha.warnings.tables import WarnPerson
 
-@dataclass(frozen=True)
-class ContactRow:
-    """One contact of a sample number as the operator found it."""
-
-    person_token: str | None
-    id_number: str | None
-    phone: str
-    calls: int = 1
-    longest_call_s: int = 0
-    last_at: datetime | None = None
+        if principal.org_kind not in DETECTING_ORGS:
+            self.identity.deny(principal, "warnings.from_run", "detect_run", run_id)
+            raise PermissionDenied(
+                "检测结果转预警由省、市反诈中心办理（第二十七条）",
+                "Province and city centres turn detection runs into warnings (Art 27)",
+                field="run_id",
+            )
+        names = {e.name for e in ENGINES}
+        with self.uow(read_only=True) as uow:
+            run = uow.session.get(DetectRun, run_id)
+            if run is None or run.engine not in names or run.status != "succeeded":
+                raise ValidationFailed(
+                    "须为已完成的潜在受害人识别检测",
+                    "Give a succeeded run of a potential-victim engine",
+                    field="run_id",
+                )
+            alerts = uow.session.scalars(
+                select(DetectAlert).where(DetectAlert.run_id == run_id, DetectAlert.kind == "resident_id")
+            ).all()
+            tokens = {a.token for a in alerts}
+            known = set(
+                uow.session.scalars(
+                    select(WarnPerson.person_token).where(WarnPerson.person_token.in_(tokens))
+                )
+            )
+            known |= set(
+                uow.session.scalars(
+                    select(Holding.holder_token).where(
+                        Holding.holder_token.in_(tokens),
+                        Holding.withdrawn_at.is_(None),
+                        Holding.phone_token != "",
+                    )
+                )
+            )
+            engine, version = run.engine, run.engine_version
+            items = [
+                SignalInput(
+                    SignalKind.PV_ALERT,
+                    f"run{run_id}-alert{a.id}",
+                    person_token=a.token,
+                    at=a.last_seen,
+                    level=WarningLevel(a.level),
+                    engine=engine,
+                    engine_version=version,
+                    run_id=run_id,
+                    alert_id=a.id,
+                )
+                for a in alerts
+                if a.token in known
+            ]
+            n_alerts = len(alerts)
+        counts = {"alerts": n_alerts, "unknown": n_alerts - len(items)}
+        for result in self.ingest(principal, items) if items else []:
+            counts[result.action] = counts.get(result.action, 0) + 1
+        return counts

@@ -15,6 +15,7 @@ from fanzha.warnings.schemas import (
     WarningContactList,
     WarningContactSummary,
     WarningCount,
+    WarningCountMap,
     WarningDetail,
     WarningGridIn,
     WarningGridRead,
@@ -98,6 +99,12 @@ def contacts(request: Request, body: WarningContactList, principal: Sender) -> W
         principal, body.fraud_number, body.scam_type, body.sample_id, rows
     )
     return WarningContactSummary(received=len(rows), actions=actions)
+
+
+@router.post("/runs/{run_id}", response_model=WarningCountMap)
+def from_run(request: Request, run_id: int, principal: Sender) -> WarningCountMap:
+    """A PotentialVictimV1 run's alerts become signals (province and city centres, Art 27, 28)."""
+    return WarningCountMap(counts=warnings_of(request).from_run(principal, run_id))
 
 
 @router.get("/tasks", response_model=WarningTaskPage)

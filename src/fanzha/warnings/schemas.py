@@ -251,6 +251,12 @@ class WarningCount(BaseModel):
     count: int
 
 
+class WarningCountMap(BaseModel):
+    """Counts by what happened (alerts, unknown people, sms, call, quiet ...)."""
+
+    counts: dict[str, int]
+
+
 class WarningTemplates(BaseModel):
     """SMS texts per scam type; each must show {tail} and carry no link and no number."""
 
