@@ -72,6 +72,8 @@ ORG_LIMITED: dict[str, set[str]] = {
     "/api/v1/oversight/notifications/{notification_id}/publish": {"commander"},
     "/oversight/notifications/draft": {"commander"},
     "/oversight/notifications/{notification_id}/publish": {"commander"},
+    # Art 27, 28: a potential-victim run becomes warnings at the province and city centres only.
+    "/api/v1/warnings/runs/{run_id}": {"analyst", "commander"} | INSTITUTIONS,
 }
 
 

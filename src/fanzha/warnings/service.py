@@ -166,9 +166,10 @@ class WarningService(WarningCore):
         with self.identity.guarded(principal), self.uow() as uow:
             session = uow.session
             org = session.get(Organisation, principal.org_id)
+            known = self.templates(session)  # once per batch, not per text
             # One person at a time, in token order: two batches naming the same people cannot deadlock.
             for i, item, token, grade, payer in sorted(prepared, key=lambda p: (p[2], p[0])):
-                out[i] = self._one(session, principal, org, who, i, item, token, grade, payer, now)
+                out[i] = self._one(session, principal, org, who, i, item, token, grade, payer, now, known)
             counts: dict[str, int] = {}
             for r in out:
                 assert r is not None
@@ -196,6 +197,7 @@ class WarningService(WarningCore):
         grade: domain.Grade,
         payer: Identifier | None,
         now: datetime,
+        known: dict[str, str],
     ) -> Ingested:
         ref = f"{principal.org_id}:{item.ref}"
         seen = session.scalars(select(WarnSignal).where(WarnSignal.source_ref == ref)).first()
@@ -227,7 +229,7 @@ class WarningService(WarningCore):
             delay_payer(self.disposal, session, warning, org, payer, actor.name)
         result = Ingested(warning.id, warning.level, "none", merged=merged)
         if raised:
-            self._contact(session, person, warning, now, result)
+            self._contact(session, person, warning, now, result, known)
         outbox.record(
             session,
             self.clock,
@@ -311,7 +313,13 @@ class WarningService(WarningCore):
             into.first_contact_at = other.first_contact_at or into.first_contact_at
 
     def _contact(
-        self, session: Session, person: WarnPerson, warning: Warning_, now: datetime, result: Ingested
+        self,
+        session: Session,
+        person: WarnPerson,
+        warning: Warning_,
+        now: datetime,
+        result: Ingested,
+        known: dict[str, str],
     ) -> None:
         """Art 28¶2 根据风险高低: the contact the new level needs, unless the person was warned lately."""
         state = Contacted(
@@ -325,7 +333,7 @@ class WarningService(WarningCore):
             if not person.phone_ciphertext:
                 result.action = "no_phone"
                 return
-            template = self.templates(session).get(warning.scam_type, texts.DEFAULT_TEMPLATES["other"])
+            template = known.get(warning.scam_type, texts.DEFAULT_TEMPLATES["other"])
             session.add(
                 WarnSms(
                     warning_id=warning.id, person_token=person.person_token, phone_token=person.phone_token,
