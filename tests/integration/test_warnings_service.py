@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from fanzha.bootstrap import Platform
 from fanzha.core.clock import FrozenClock
 from fanzha.core.errors import NotFound, PermissionDenied, ValidationFailed
 from fanzha.disposal.tables import Order
+from fanzha.warnings import domain
 from fanzha.warnings.domain import Level, Outcome, SignalKind
 from fanzha.warnings.service import SignalInput
 from fanzha.warnings.tables import Warning_, WarnSignal, WarnSms, WarnTask
@@ -223,3 +229,51 @@ def test_a_potential_victim_run_becomes_signals_for_known_people(
     counts = service.from_run(centre, run_id)
     assert counts == {"alerts": 3, "unknown": 1, "call": 1, "sms": 1}
     assert service.from_run(centre, run_id) == {"alerts": 3, "unknown": 1, "duplicate": 2}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.integers(0, 10 * 24 * 60), min_size=1, max_size=7, unique=True),
+    st.randoms(use_true_random=False),
+)
+def test_one_warning_per_episode_whatever_the_order_in_the_database(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, minutes: list[int], rnd: Any
+) -> None:
+    """Signals sent in a random order (merging where one bridges two) leave the sorted grouping's warnings."""
+    from fanzha.bootstrap import build_platform
+    from fanzha.core.settings import Settings
+    from fanzha.db.engine import build_engine
+    from tests.conftest import TEST_KEYS
+
+    tmp = tmp_path_factory.mktemp("order")
+    shutil.copy(sqlite_template, tmp / "f.db")
+    clock = FrozenClock(datetime(2026, 11, 28, 2, 0, tzinfo=UTC))
+    settings = Settings(environment="test", data_dir=tmp, **TEST_KEYS)  # type: ignore[arg-type]
+    platform = build_platform(settings, clock=clock, engine=build_engine(f"sqlite:///{tmp / 'f.db'}"))
+    try:
+        ww = make_warn_world(platform)
+        service = warnings_of(platform)
+        clock.advance(timedelta(days=11))
+        start = clock.now() - timedelta(days=10, minutes=1)
+        times = [start + timedelta(minutes=m) for m in minutes]
+        order = list(range(len(times)))
+        rnd.shuffle(order)
+        for i in order:
+            service.ingest(
+                ww.desk.principal,
+                [SignalInput(SignalKind.TIP, f"t{i}", person_token=ww.holder_token, at=times[i])],
+            )
+        window = service.deadlines.window
+        with platform.sessions() as s:
+            live = s.scalars(select(Warning_).where(Warning_.status != "merged")).all()
+            groups = sorted(
+                sorted(
+                    t.replace(tzinfo=UTC) if t.tzinfo is None else t
+                    for t in s.scalars(select(WarnSignal.at).where(WarnSignal.warning_id == w.id))
+                )
+                for w in live
+            )
+        want = sorted(sorted(times[j] for j in g) for g in domain.episodes(times, window))
+        assert groups == want
+    finally:
+        platform.close()
