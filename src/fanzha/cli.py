@@ -239,11 +239,12 @@ def audit_checkpoint() -> None:
 def demo_seed() -> None:
     """写入演示省份的单位与每个角色一个用户，并一次性打印密码 / Seed the demo province."""
     from fanzha.bootstrap import build_platform
-    from fanzha.demo import seed_organisations, seed_users
+    from fanzha.demo import seed_grids, seed_organisations, seed_users
 
     platform = build_platform(Settings())
     added = seed_organisations(platform)
     created = seed_users(platform)
+    seed_grids(platform)
     typer.echo(f"单位 +{added} / organisations +{added}")
     if not created:
         typer.echo("演示用户已存在（密码只在首次显示）/ demo users exist (passwords were shown once)")

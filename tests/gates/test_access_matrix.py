@@ -42,6 +42,10 @@ OWNERS: dict[str, set[str]] = {
     "leak_report_id": set(),
     # Credit: the serious-dishonesty list is the police's, province-wide (Art 29), like cases.
     "listing_id": set(),
+    # Warnings (Art 4¶2): a visit task is its grid's alone; another grid's worker neither sees nor takes it.
+    "task_id": {"gridw"},
+    "warning_id": set(),
+    "grid_code": set(),
 }
 # Values for path parameters that are not objects (a table, an action, a kind ...).
 PLAIN = {
@@ -73,7 +77,7 @@ ORG_LIMITED: dict[str, set[str]] = {
     "/oversight/notifications/draft": {"commander"},
     "/oversight/notifications/{notification_id}/publish": {"commander"},
     # Art 27, 28: a potential-victim run becomes warnings at the province and city centres only.
-    "/api/v1/warnings/runs/{run_id}": {"analyst", "commander"} | INSTITUTIONS,
+    "/api/v1/warnings/runs/{run_id}": {"analyst", "commander", "desk"} | INSTITUTIONS,
 }
 
 
@@ -202,7 +206,7 @@ def test_every_route_allows_and_denies_as_declared_and_audits_denials(gate: Gate
 
     FIGURES["access matrix routes"] = len(routes)
     FIGURES["access matrix identities"] = (
-        f"anonymous + {len(roles)} (7 roles, a centre analyst and commander, 2 API keys)"
+        f"anonymous + {len(roles)} ({len(ROLE_USERS)} roles, a centre analyst and commander, 2 API keys)"
     )
     FIGURES["access matrix cells (routes × identities)"] = cells
     FIGURES["access matrix cross-organisation pairs"] = pairs
