@@ -214,3 +214,19 @@ def test_12381_from_the_operators_call_records_to_texts(platform: Platform, tmp_
     # A long call is engaged: the desk calls him; the other gets the text.
     assert summary["actions"] == {"sms": 1, "call": 1}
     assert warnings_of(platform).deliver() == 1 and len(ww.sender.sent) == 1
+
+
+def test_grids_and_register_over_http(platform: Platform) -> None:
+    make_warn_world(platform)
+    desk, worker = _login(platform, "desk"), _login(platform, "gridw")
+    grids = _ok(desk.get("/api/v1/warnings/grids"))
+    assert [g["code"] for g in grids] == ["430104001001", "430104002001"]
+    made = _ok(desk.post("/api/v1/warnings/grids", json={"code": "430104001009", "name_zh": "第九网格"}), 201)
+    assert made["township_code"] == "430104001"
+    outside = _ok(desk.post("/api/v1/warnings/grids", json={"code": "430102001001", "name_zh": "外区"}), 422)
+    assert outside["field"] == "code"
+    body = {"items": [{"id_number": HOLDER, "phone": "13912349999", "grid_code": "430104001009"}]}
+    assert _ok(desk.post("/api/v1/warnings/register", json=body)) == {"count": 1}
+    bad = {"items": [{"person_token": "x" * 64, "phone": "13912349999", "grid_code": "430104001009"}]}
+    assert _ok(desk.post("/api/v1/warnings/register", json=bad), 422)["field"] == "items.0.person_token"
+    assert worker.get("/api/v1/warnings/grids").status_code == 403

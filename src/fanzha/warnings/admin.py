@@ -82,11 +82,13 @@ class Warnings(TaskDesk):
         """Grids of the reader's region."""
         scope = self._desk(principal, "warnings.grids")
         with self.uow(read_only=True) as uow:
-            return list(
+            rows = list(
                 uow.session.scalars(
                     select(WarnGrid).where(WarnGrid.code.startswith(scope.prefix)).order_by(WarnGrid.code)
                 )
             )
+            uow.session.expunge_all()  # loaded: they outlive the session's closing rollback
+            return rows
 
     def assign(self, principal: Principal, user_id: int, code: str) -> None:
         """Make a grid worker the worker of a grid of the reader's region."""
