@@ -277,3 +277,21 @@ def test_one_warning_per_episode_whatever_the_order_in_the_database(
         assert groups == want
     finally:
         platform.close()
+
+
+def test_paying_again_after_a_closed_warning_is_called_despite_the_quiet_period(
+    platform: Platform, ww: WarnWorld, clock: FrozenClock
+) -> None:
+    service = warnings_of(platform)
+    bank = ww.dw.base.bank_a_op.principal
+    first = service.ingest(bank, [SignalInput(SignalKind.PAYEE_CHECK, "p1", person_token=ww.holder_token)])[0]
+    service.accept(ww.desk.principal, first.task_id or 0)
+    service.outcome(ww.desk.principal, first.task_id or 0, Outcome.DISSUADED)
+    clock.advance(timedelta(hours=3))
+    again = service.ingest(bank, [SignalInput(SignalKind.PAYEE_CHECK, "p2", person_token=ww.holder_token)])[0]
+    assert again.warning_id == first.warning_id and again.action == "call" and again.task_id
+    warning, _, _ = service.warning(ww.desk.principal, first.warning_id)
+    assert warning.status == "open" and warning.outcome is None
+    # While that call is open, a third hit adds no second call.
+    third = service.ingest(bank, [SignalInput(SignalKind.PAYEE_CHECK, "p3", person_token=ww.holder_token)])[0]
+    assert third.action == "none"

@@ -228,7 +228,15 @@ class WarningService(WarningCore):
         if payer is not None and org is not None:
             delay_payer(self.disposal, session, warning, org, payer, actor.name)
         result = Ingested(warning.id, warning.level, "none", merged=merged)
-        if raised:
+        # Paying a fraud account again (a payee-check hit, a teller seeing it) means the last contact did
+        # not hold: a call now, whatever the quiet period says (it spares texts, not people mid-payment).
+        urgent = item.kind is SignalKind.PAYEE_CHECK or item.still_paying
+        if urgent and not raised and not self._open_call(session, warning):
+            warning.status, warning.outcome, warning.outcome_at = OPEN, None, None
+            task = self.new_task(session, warning, Channel.CALL, now)
+            result.action, result.task_id = "call", task.id
+            person.warned_level, person.warned_at, person.updated_at = warning.level, now, now
+        elif raised:
             self._contact(session, person, warning, now, result, known)
         outbox.record(
             session,
@@ -300,6 +308,19 @@ class WarningService(WarningCore):
             warning.status, warning.outcome, warning.outcome_at = OPEN, None, None  # it started again
         warning.updated_at = now
         return warning, merged, raised
+
+    @staticmethod
+    def _open_call(session: Session, warning: Warning_) -> bool:
+        """Whether the warning has a call or visit still to be made."""
+        return (
+            session.scalars(
+                select(WarnTask.id).where(
+                    WarnTask.warning_id == warning.id,
+                    WarnTask.status.in_([str(s) for s in domain.OPEN_TASKS]),
+                )
+            ).first()
+            is not None
+        )
 
     def _merge(self, session: Session, into: Warning_, other: Warning_, now: datetime) -> None:
         """A signal bridged two episodes: the later warning's signals and tasks move to the earlier one."""
