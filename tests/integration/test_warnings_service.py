@@ -229,6 +229,19 @@ def test_a_potential_victim_run_becomes_signals_for_known_people(
     counts = service.from_run(centre, run_id)
     assert counts == {"alerts": 3, "unknown": 1, "call": 1, "sms": 1}
     assert service.from_run(centre, run_id) == {"alerts": 3, "unknown": 1, "duplicate": 2}
+    # The call finds a false alarm: the run's alert learns it (detect_outcomes), counted per engine.
+    from fanzha.detect.tables import DetectOutcome
+
+    call = next(t for t, _ in service.tasks(ww.desk.principal, "open") if t.channel == "call")
+    service.accept(ww.desk.principal, call.id)
+    service.outcome(ww.desk.principal, call.id, Outcome.FALSE_ALARM, "本人确认是正常业务")
+    with platform.sessions() as s:
+        fed = s.scalars(select(DetectOutcome).where(DetectOutcome.outcome == "false_alarm")).all()
+    assert [(o.run_id, o.outcome) for o in fed] == [(run_id, "false_alarm")]
+    assert service.stats(centre)["false_alarms_by_engine"]["PotentialVictimV1 v1"] == {
+        "signals": 2,
+        "false_alarms": 1,
+    }
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -212,6 +212,8 @@ class TaskDesk(WarningService):
                 )
             ):
                 other.status, other.updated_at = str(TaskStatus.CANCELLED), now
+        if outcome is Outcome.FALSE_ALARM:
+            self._false_alarm(session, warning, now)
         if nxt.release_delay and outcome is not None:
             release_delays(
                 self.disposal,
@@ -220,6 +222,33 @@ class TaskDesk(WarningService):
                 actor.name,
                 f"预警劝阻结果：{domain.OUTCOME_LABELS[outcome][0]}，解除延迟支付结算（第十八条第四款）",
             )
+
+    @staticmethod
+    def _false_alarm(session: Session, warning: Warning_, now: datetime) -> None:
+        """Feed a false alarm back to the detection run and alert that raised it (its outcomes count it)."""
+        from fanzha.detect.tables import DetectAlert, DetectOutcome
+
+        for sig in session.scalars(
+            select(WarnSignal).where(WarnSignal.warning_id == warning.id, WarnSignal.alert_id.is_not(None))
+        ):
+            alert = session.get(DetectAlert, sig.alert_id)
+            if alert is None or alert.run_id != sig.run_id:
+                continue
+            seen = session.scalars(
+                select(DetectOutcome.id).where(
+                    DetectOutcome.alert_id == alert.id, DetectOutcome.outcome == "false_alarm"
+                )
+            ).first()
+            if seen is None:
+                session.add(
+                    DetectOutcome(
+                        run_id=alert.run_id,
+                        alert_id=alert.id,
+                        outcome="false_alarm",
+                        created_at=now,
+                        detail=f"预警劝阻核实为误报（第{warning.id}号预警）",
+                    )
+                )
 
     def sweep(self, limit: int = 1000) -> dict[str, int]:
         """Tasks past their deadline and not taken: missed, then escalated (domain.on_missed); texts sent."""
