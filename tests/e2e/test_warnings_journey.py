@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -204,6 +205,25 @@ def test_12381_from_the_operators_call_records_to_texts(platform: Platform, tmp_
     }
     pq.write_table(pa.table(cards), tmp_path / "phone_cards.parquet")
     body = contact_list(tmp_path, "17012345678", 7, "fake_customer_service")
+    from typer.testing import CliRunner
+
+    from fanzha.cli import app
+
+    printed = CliRunner().invoke(
+        app,
+        [
+            "warnings",
+            "contacts",
+            str(tmp_path),
+            "17012345678",
+            "--days",
+            "7",
+            "--scam-type",
+            "fake_customer_service",
+        ],
+    )
+    assert printed.exit_code == 0, printed.output
+    assert json.loads(printed.output) == body
     # The retiree (two calls, one long) and OTHER (called back); the old call and the card with no holder out.
     assert [(c["phone"], c["calls"], c["longest_call_s"]) for c in body["contacts"]] == [
         ("+8613912340000", 1, 60),
