@@ -170,7 +170,7 @@ def test_the_county_board_counts_new_in_progress_and_overdue(platform: Platform,
     clock.advance(timedelta(minutes=31))  # the other medium call is now overdue
     desk, worker = _login(platform, "desk"), _login(platform, "gridw")
     page = desk.get("/warnings/board")
-    assert page.status_code == 200 and "预警劝阻看板" in page.text
+    assert page.status_code == 200 and "预警劝阻看板" in page.text and "劝阻成效" in page.text
     counts = _ok(desk.get("/api/v1/warnings/board"))
     assert (counts["new"], counts["in_progress"], counts["overdue"], counts["medium"]) == (0, 1, 1, 2)
     fragment = desk.get("/warnings/board?fragment=true")

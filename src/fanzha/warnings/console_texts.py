@@ -59,4 +59,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "warnings.board_by_level": ("待办任务按风险等级", "Open tasks by level"),
     "warnings.board_tasks": ("待办任务", "Open tasks"),
     "warnings.widened": ("已扩大至全乡镇", "Widened to the township"),
+    "warnings.outcome.open": ("处理中", "Open"),
+    "warnings.stats_title": ("劝阻成效", "Dissuasion results"),
+    "warnings.stats_count": ("预警数", "Warnings"),
+    "warnings.stats_first_contact": ("首次联系用时（中位数）", "Time to first contact (median)"),
+    "warnings.stats_outcome_time": ("办结用时（中位数）", "Time to outcome (median)"),
+    "warnings.minutes": ("分钟", "min"),
+    "warnings.stats_engines": (
+        "各识别模型误报（反馈检测）",
+        "False alarms per engine (fed back to detection)",
+    ),
+    "warnings.stats_engine": ("模型及版本", "Engine and version"),
+    "warnings.stats_signals": ("预警信号", "Signals"),
 }

@@ -103,5 +103,7 @@ def board(request: Request, principal: Desk, fragment: bool = False) -> HTMLResp
     rows = [
         (t, w, overdue(TaskStatus(t.status), t.due_at, now)) for t, w in service.tasks(principal, "open", 100)
     ]
-    template = "warnings/_board.html" if fragment else "warnings/board.html"
-    return render(request, template, counts=counts, items=rows, scam=_scam)
+    if fragment:
+        return render(request, "warnings/_board.html", counts=counts, items=rows, scam=_scam)
+    stats = service.stats(principal)
+    return render(request, "warnings/board.html", counts=counts, items=rows, scam=_scam, stats=stats)
