@@ -308,3 +308,34 @@ def test_paying_again_after_a_closed_warning_is_called_despite_the_quiet_period(
     # While that call is open, a third hit adds no second call.
     third = service.ingest(bank, [SignalInput(SignalKind.PAYEE_CHECK, "p3", person_token=ww.holder_token)])[0]
     assert third.action == "none"
+
+
+def test_a_visit_nobody_takes_widens_to_the_township(
+    platform: Platform, ww: WarnWorld, clock: FrozenClock
+) -> None:
+    from fanzha.identity.domain import OrgKind, Role
+    from tests.factories import make_org, make_user
+
+    service = warnings_of(platform)
+    township = make_org(platform, "tx1b", OrgKind.POLICE_TOWNSHIP, "430104001", ww.dw.base.county_x.id)
+    neighbour = make_user(platform, "gridw3", township, Role.GRID_WORKER)
+    service.add_grid(ww.desk.principal, "430104001002", "青石桥社区第二网格")
+    service.assign(ww.desk.principal, neighbour.user.id, "430104001002")
+    got = service.ingest(
+        ww.dw.base.bank_a_op.principal,
+        [SignalInput(SignalKind.INSTITUTION_REPORT, "r1", person_token=ww.holder_token, still_paying=True)],
+    )[0]
+    clock.advance(timedelta(minutes=5))
+    assert service.sweep()["visits"] == 1  # the high call was not taken: a visit
+    assert service.tasks(neighbour.principal, "open") == []  # not their grid
+    clock.advance(timedelta(minutes=30))
+    assert service.sweep()["missed"] == 1  # nor was the visit: every grid of the township sees it
+    widened = service.tasks(neighbour.principal, "open")
+    assert [(t.channel, t.status, t.widened) for t, _ in widened] == [("visit", "missed", True)]
+    assert service.tasks(ww.other_worker.principal, "open") == []  # another township still does not
+    service.accept(neighbour.principal, widened[0][0].id)
+    service.outcome(neighbour.principal, widened[0][0].id, Outcome.DISSUADED)
+    warning, _, _ = service.warning(ww.desk.principal, got.warning_id)
+    assert warning.outcome == "dissuaded"
+    board = service.board(ww.desk.principal)
+    assert board["overdue"] == 0 and board["new"] == 0
