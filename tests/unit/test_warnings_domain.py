@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,14 +30,24 @@ def test_cited_phrases_are_in_the_cited_paragraphs() -> None:
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="the shared regulation folder is not on this machine")
-def test_cited_phrases_are_in_the_shared_regulation_text() -> None:
-    text = SHARED.read_text(encoding="utf-8")
+def test_cited_phrases_are_in_the_cited_paragraphs_of_the_shared_regulation_text() -> None:
+    """Each citation (第N条第M款) found in /work/shared/regulation: the phrase is in that very paragraph."""
+    lines = [ln.strip() for ln in SHARED.read_text(encoding="utf-8").splitlines() if ln.strip()]
     for citation, phrase in d.CITATIONS:
-        head = citation.split("条")[0] + "条"
-        assert head in text and phrase in text, citation
-        # The phrase sits in the cited article, after its heading and before the next one.
-        start = text.index(head)
-        assert start < text.index(phrase) < text.index("第", text.index("\n", start) + 1) + 10_000
+        match = re.fullmatch(r"(第[一二三四五六七八九十]+条)第([一二三四五六七八九十])款", citation)
+        assert match is not None, citation
+        head = next(i for i, ln in enumerate(lines) if ln.startswith(match.group(1) + "【"))
+        end = next(
+            (
+                i
+                for i in range(head + 1, len(lines))
+                if re.match(r"^第[一二三四五六七八九十百]+条【", lines[i])
+            ),
+            len(lines),
+        )
+        paragraphs = lines[head + 1 : end]
+        index = "一二三四五六七八九十".index(match.group(2))
+        assert phrase in paragraphs[index], citation
 
 
 def _sig(kind: SignalKind, **kw: object) -> Signal:
