@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fanzha.core.errors import NotFound, PermissionDenied, ValidationFailed
+from fanzha.db.rows import ensure_row
 from fanzha.disposal.tables import Holding
 from fanzha.identifiers import IdentifierKind, IdentifierVault
 from fanzha.identity.domain import OrgKind, Principal, Role
@@ -137,12 +138,18 @@ def person_row(
                 "phone was given",
                 field=field,
             )
-        person = WarnPerson(person_token=token, masked="", registered=False, updated_at=now)
-        if found is not None:
+        # Two batches naming a new person at once: one inserts, the other waits on the row lock.
+        ensure_row(
+            session, WarnPerson, person_token=token, masked="", grid_code=None, county_code=None,
+            phone_token="", phone_masked="", phone_ciphertext=None, registered=False, warned_level=None,
+            warned_at=None, last_sms_at=None, updated_at=now,
+        )  # fmt: skip
+        person = session.get(WarnPerson, token, with_for_update=True, populate_existing=True)
+        assert person is not None
+        if found is not None and not person.phone_ciphertext:
             identifier = vault.decrypt(IdentifierKind.PHONE, found[0], found[1])
             person.phone_token, person.phone_ciphertext = found
             person.phone_masked = vault.mask(identifier)
-        session.add(person)
     if phone is not None and not person.registered:
         identifier, ptoken = vault.token_of(
             IdentifierKind.PHONE, phone, field=field.replace("person_token", "phone")
