@@ -47,6 +47,9 @@ from fanzha.samples.lookup import Lookup
 from fanzha.samples.service import SampleService
 from fanzha.samples.subscriptions import SubscriptionService
 from fanzha.tips.rewards import Tips
+from fanzha.warnings.admin import Warnings
+from fanzha.warnings.domain import Deadlines
+from fanzha.warnings.sms import GatewaySender, LoggingSender, WarningSender
 
 
 @dataclass
@@ -82,6 +85,7 @@ class Platform:
     notifications: Notifications | None = None
     accountability: Accountability | None = None
     tips: Tips | None = None
+    warnings: Warnings | None = None
 
     def close(self) -> None:
         """Release the database, SMS gateway and Redis connections."""
@@ -197,6 +201,17 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
             settings.oversight_praise_top,
         ),
     )
+    # Art 28¶2: warnings to potential victims; texts through the SMS gateway when one is configured.
+    sender: WarningSender = GatewaySender(gateway) if gateway is not None else LoggingSender()
+    deadlines = Deadlines(
+        settings.warning_sms_s,
+        settings.warning_medium_call_s,
+        settings.warning_high_call_s,
+        settings.warning_visit_s,
+        settings.warning_window_h,
+        settings.warning_quiet_period_h,
+    )
+    warnings = Warnings(sessions, clock, auditor, identity, vault, disposal, deadlines, sender)
     return Platform(
         settings,
         clock,
@@ -230,4 +245,5 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         accountability=Accountability(sessions, clock, auditor, identity, oversight),
         # Art 38: tips with the reporter sealed under keys derived from the platform's SM4 key.
         tips=Tips(sessions, clock, auditor, identity, vault, samples, settings.encryption_key),
+        warnings=warnings,
     )

@@ -19,6 +19,7 @@ from fanzha.dissuasion import cli as dissuasion_cli
 from fanzha.leaks import cli as leaks_cli
 from fanzha.samples import cli as samples_cli
 from fanzha.sim import cli as sim_cli
+from fanzha.warnings import cli as warnings_cli
 
 app = typer.Typer(help="反诈协同平台命令行 / Fanzha platform command line", no_args_is_help=True)
 db_app = typer.Typer(help="数据库迁移 / database migrations", no_args_is_help=True)
@@ -34,6 +35,7 @@ app.add_typer(events_app, name="events")
 app.add_typer(samples_cli.app, name="samples")
 app.add_typer(detect_cli.app, name="detect")
 app.add_typer(dissuasion_cli.app, name="dissuasion")
+app.add_typer(warnings_cli.app, name="warnings")
 app.add_typer(leaks_cli.app, name="leaks")
 
 
@@ -237,11 +239,12 @@ def audit_checkpoint() -> None:
 def demo_seed() -> None:
     """写入演示省份的单位与每个角色一个用户，并一次性打印密码 / Seed the demo province."""
     from fanzha.bootstrap import build_platform
-    from fanzha.demo import seed_organisations, seed_users
+    from fanzha.demo import seed_grids, seed_organisations, seed_users
 
     platform = build_platform(Settings())
     added = seed_organisations(platform)
     created = seed_users(platform)
+    seed_grids(platform)
     typer.echo(f"单位 +{added} / organisations +{added}")
     if not created:
         typer.echo("演示用户已存在（密码只在首次显示）/ demo users exist (passwords were shown once)")

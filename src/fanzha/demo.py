@@ -53,6 +53,15 @@ DEMO_ORGS: tuple[OrgSeed, ...] = (
         "430102",
         "POL-430100",
     ),
+    # Art 4¶2: a street police station of Yuelu district, whose grid workers visit potential victims.
+    OrgSeed(
+        "POL-430104001",
+        "岳麓区青石桥街道派出所",
+        "Qingshiqiao Street Police Station",
+        OrgKind.POLICE_TOWNSHIP,
+        "430104001",
+        "POL-430104",
+    ),
     OrgSeed("BANK-HNRCU", "湖南省农村信用社联合社", "Hunan Rural Credit Union", OrgKind.BANK, "430000"),
     OrgSeed("BANK-BCS", "长沙银行", "Bank of Changsha", OrgKind.BANK, "430000"),
     OrgSeed("PAY-ALIPAY", "支付宝（中国）网络技术有限公司", "Alipay", OrgKind.PAYMENT, "430000"),
@@ -89,7 +98,11 @@ DEMO_USERS: tuple[tuple[str, str, str, Role], ...] = (
     ("bankop", "长沙银行风控王芳", "BANK-BCS", Role.INSTITUTION_OPERATOR),
     ("bankadmin", "长沙银行管理员", "BANK-BCS", Role.INSTITUTION_ADMIN),
     ("otherbank", "农信社风控赵磊", "BANK-HNRCU", Role.INSTITUTION_OPERATOR),
+    ("desk", "劝阻专席民警周静", "POL-430104", Role.DESK_OFFICER),
+    ("gridworker", "网格员刘洋", "POL-430104001", Role.GRID_WORKER),
 )
+# Art 4¶2: the demo's grid, and its worker (fanzha.warnings).
+DEMO_GRID = ("430104001001", "青石桥社区第一网格", "gridworker")
 
 
 def seed_organisations(platform: Platform, seeds: tuple[OrgSeed, ...] = DEMO_ORGS) -> int:
@@ -150,3 +163,25 @@ def seed_users(platform: Platform) -> list[tuple[str, str, str]]:
         )
         uow.commit()
     return created
+
+
+def seed_grids(platform: Platform) -> int:
+    """The demo grid with its grid worker, if missing (Art 4¶2); returns how many grids were added."""
+    from fanzha.identity.domain import OrgKind, Principal
+    from fanzha.warnings.tables import WarnGrid, WarnGridMember
+
+    code, name, worker = DEMO_GRID
+    with UnitOfWork(platform.sessions, platform.clock) as uow:
+        if uow.session.get(WarnGrid, code) is not None:
+            return 0
+        desk = uow.session.scalars(select(User).where(User.username == "desk")).first()
+        user = uow.session.scalars(select(User).where(User.username == worker)).first()
+        if desk is None or user is None or platform.warnings is None:
+            return 0
+        principal = Principal(desk.id, desk.username, desk.org_id, OrgKind.POLICE_COUNTY, Role.DESK_OFFICER)
+        user_id = user.id
+        member = uow.session.get(WarnGridMember, user_id)
+    platform.warnings.add_grid(principal, code, name)
+    if member is None:
+        platform.warnings.assign(principal, user_id, code)
+    return 1

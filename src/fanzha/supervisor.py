@@ -29,11 +29,13 @@ class Program:
 
 
 def programs(host: str, port: int) -> list[Program]:
-    """What a deployment runs: the web server, linked disposal with event delivery, the detection worker."""
+    """What a deployment runs: web, linked disposal with event delivery, detection worker, warnings sweep."""
     return [
         Program("web", ("serve", "--host", host, "--port", str(port))),
         Program("events", ("events", "dispatch")),
         Program("detect", ("detect", "worker")),
+        # Art 28¶2 及时: tasks not taken escalate, warning texts reach the gateway.
+        Program("warnings", ("warnings", "sweep", "--every", "10")),
     ]
 
 

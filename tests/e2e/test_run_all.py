@@ -87,9 +87,10 @@ def test_every_process_runs_the_sink_shows_sms_and_a_dead_worker_comes_back(
     running: tuple[subprocess.Popen[bytes], str, Path],
 ) -> None:
     process, base, data_dir = running
-    _wait_for(lambda: len(_children(process.pid)) == 3)
+    _wait_for(lambda: len(_children(process.pid)) == 4)
     kinds = " | ".join(_children(process.pid).values())
     assert "serve" in kinds and "events dispatch" in kinds and "detect worker" in kinds
+    assert "warnings sweep" in kinds
 
     # The platform's own SMS adapter, with the key `fanzha run` gave its processes, reaches the inbox.
     key = (data_dir / SINK_KEY_FILE).read_text().strip()

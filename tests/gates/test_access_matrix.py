@@ -48,6 +48,10 @@ OWNERS: dict[str, set[str]] = {
     # opens the reporter, both tested per role in tests/e2e/test_journey_tips.py.
     "tip_id": set(),
     "file_id": set(),
+    # Warnings (Art 4¶2): a visit task is its grid's alone; another grid's worker neither sees nor takes it.
+    "task_id": {"gridw"},
+    "warning_id": set(),
+    "grid_code": set(),
 }
 # Values for path parameters that are not objects (a table, an action, a kind ...).
 PLAIN = {
@@ -80,6 +84,8 @@ ORG_LIMITED: dict[str, set[str]] = {
     "/oversight/notifications/{notification_id}/publish": {"commander"},
     # Art 24, 36: only the unit that set an item (here county X's analyst) accepts its answer and closes it.
     "/api/v1/accountability/items/{item_id}/close": {"centreanalyst", "centrecommander"},
+    # Art 27, 28: a potential-victim run becomes warnings at the province and city centres only.
+    "/api/v1/warnings/runs/{run_id}": {"analyst", "commander", "desk"} | INSTITUTIONS,
 }
 
 
@@ -208,7 +214,7 @@ def test_every_route_allows_and_denies_as_declared_and_audits_denials(gate: Gate
 
     FIGURES["access matrix routes"] = len(routes)
     FIGURES["access matrix identities"] = (
-        f"anonymous + {len(roles)} (7 roles, a centre analyst and commander, 2 API keys)"
+        f"anonymous + {len(roles)} ({len(ROLE_USERS)} roles, a centre analyst and commander, 2 API keys)"
     )
     FIGURES["access matrix cells (routes × identities)"] = cells
     FIGURES["access matrix cross-organisation pairs"] = pairs

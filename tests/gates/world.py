@@ -29,6 +29,8 @@ ROLE_USERS: dict[Role, str] = {
     Role.COMMANDER: "commander",
     Role.INSTITUTION_OPERATOR: "cmccop",
     Role.INSTITUTION_ADMIN: "cmccadmin",
+    Role.DESK_OFFICER: "desk",
+    Role.GRID_WORKER: "gridw",
 }
 # Owner → peer: county X vs county Y, telecom CMCC vs telecom CUCC (bank A vs bank B likewise).
 PEERS: dict[str, str] = {
@@ -37,6 +39,7 @@ PEERS: dict[str, str] = {
     "cmccop": "cuccop",
     "cmccadmin": "cuccadmin",
     "aop": "bop",
+    "gridw": "gridwy",  # grid workers of two grids of one township (Art 4¶2)
 }
 # People whose organisation, not their role, decides: the provincial centre's analyst runs detection,
 # which the county units' analysts and commanders may not (Art 27; fanzha.detect.runs.DETECTING_ORGS).
@@ -87,6 +90,7 @@ def build_gate(platform: Platform) -> Gate:
     make_user(platform, "cuccadmin", dw.cucc.org, Role.INSTITUTION_ADMIN)
     for name, role in CENTRE_USERS.items():
         make_user(platform, name, base.centre, role)
+    _warnings_grid(platform, dw)
     app = create_app(platform=platform)
     names = {*ROLE_USERS.values(), *PEERS.values(), *CENTRE_USERS, "aop", "aadmin"}
     clients = {name: login(app, name) for name in sorted(names)}
@@ -159,7 +163,56 @@ def build_gate(platform: Platform) -> Gate:
     )
     assert item.status_code == 201, item.text
     gate.owned["item_id"] = item.json()["id"]
+    gate.owned["task_id"] = _visit_task(platform)
+    gate.owned["grid_code"] = GRID
     return gate
+
+
+GRID, GRID_Y = "430104001001", "430104001002"
+
+
+def _warnings_grid(platform: Platform, dw: DisposalWorld) -> None:
+    """County X's desk officer, a township with two grids, a grid worker on each, one registered resident."""
+    from fanzha.identifiers import IdentifierKind
+    from fanzha.identity.domain import OrgKind
+    from tests.factories import make_org
+
+    base = dw.base
+    desk = make_user(platform, "desk", base.county_x, Role.DESK_OFFICER)
+    township = make_org(platform, "tx1", OrgKind.POLICE_TOWNSHIP, "430104001", base.county_x.id)
+    workers = [make_user(platform, n, township, Role.GRID_WORKER) for n in ("gridw", "gridwy")]
+    service = platform.warnings
+    assert service is not None
+    for (code, name), worker in zip(((GRID, "一网格"), (GRID_Y, "二网格")), workers, strict=True):
+        service.add_grid(desk.principal, code, name)
+        service.assign(desk.principal, worker.user.id, code)
+    token = service.vault.token_of(IdentifierKind.RESIDENT_ID, HOLDER)[1]
+    service.register(desk.principal, [(token, "13912345678", GRID)])
+
+
+def _visit_task(platform: Platform) -> int:
+    """A high warning the desk could not reach by phone: the visit task of grid worker `gridw`."""
+    from fanzha.identifiers import IdentifierKind
+    from fanzha.identity.domain import OrgKind, Principal
+    from fanzha.warnings.domain import Outcome, SignalKind
+    from fanzha.warnings.service import SignalInput
+
+    service = platform.warnings
+    assert service is not None
+    token = service.vault.token_of(IdentifierKind.RESIDENT_ID, HOLDER)[1]
+    desk_id = _user_id(platform, "desk")
+    with platform.engine.connect() as conn:
+        org_id = int(
+            conn.execute(text("SELECT org_id FROM users WHERE id = :i"), {"i": desk_id}).scalar_one()
+        )
+    desk = Principal(desk_id, "desk", org_id, OrgKind.POLICE_COUNTY, Role.DESK_OFFICER)
+    signal = SignalInput(SignalKind.INSTITUTION_REPORT, "gate-1", person_token=token, still_paying=True)
+    call = service.ingest(desk, [signal])[0].task_id
+    assert call is not None
+    service.accept(desk, call)
+    service.outcome(desk, call, Outcome.UNREACHABLE)
+    visits = [t.id for t, _ in service.tasks(desk, "open") if t.channel == "visit"]
+    return visits[0]
 
 
 def _user_id(platform: Platform, username: str) -> int:

@@ -172,6 +172,15 @@ class Settings(BaseSettings):
     oversight_overdue_factor: float = Field(default=2.0, ge=1.0, le=20.0)
     oversight_wrongful_ceiling: float = Field(default=0.05, ge=0.0, le=1.0)
     oversight_praise_top: int = Field(default=3, ge=0, le=50)
+    # Warnings (Art 28¶2 及时; issue 23): seconds allowed per contact, the episode window and the quiet
+    # period (hours), and the days of call records a new sample number's contacts are looked up in (12381).
+    warning_sms_s: int = Field(default=60, ge=1, le=86400)
+    warning_medium_call_s: int = Field(default=1800, ge=60, le=86400)
+    warning_high_call_s: int = Field(default=300, ge=30, le=86400)
+    warning_visit_s: int = Field(default=1800, ge=60, le=86400)
+    warning_window_h: float = Field(default=72.0, gt=0, le=24 * 90)
+    warning_quiet_period_h: float = Field(default=720.0, ge=0, le=24 * 366)
+    warning_contact_days: int = Field(default=7, ge=1, le=90)
 
     @field_validator("log_level", mode="before")
     @classmethod

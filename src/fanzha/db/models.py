@@ -19,6 +19,7 @@ from fanzha.oversight import tables as oversight_tables
 from fanzha.prevention import tables as prevention_tables
 from fanzha.samples import tables as sample_tables
 from fanzha.tips import tables as tip_tables
+from fanzha.warnings import tables as warning_tables
 
 __all__ = [
     "Base",
@@ -38,4 +39,5 @@ __all__ = [
     "publicity_tables",
     "sample_tables",
     "tip_tables",
+    "warning_tables",
 ]

@@ -82,6 +82,9 @@ class Role(StrEnum):
     COMMANDER = "commander"
     INSTITUTION_OPERATOR = "institution_operator"
     INSTITUTION_ADMIN = "institution_admin"
+    # Art 4¶2, 28¶2: the county dissuasion desk (96110) and the township's grid workers (fanzha.warnings).
+    DESK_OFFICER = "desk_officer"
+    GRID_WORKER = "grid_worker"
 
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {
@@ -92,9 +95,12 @@ ROLE_LABELS: dict[Role, tuple[str, str]] = {
     Role.COMMANDER: ("指挥员", "Commander"),
     Role.INSTITUTION_OPERATOR: ("机构操作员", "Institution operator"),
     Role.INSTITUTION_ADMIN: ("机构管理员", "Institution administrator"),
+    Role.DESK_OFFICER: ("劝阻专席民警", "Dissuasion desk officer"),
+    Role.GRID_WORKER: ("网格员", "Grid worker"),
 }
 
 POLICE_ROLES = frozenset({Role.ANALYST, Role.COMMANDER})
+WARNING_ROLES = frozenset({Role.DESK_OFFICER, Role.GRID_WORKER})
 INSTITUTION_ROLES = frozenset({Role.INSTITUTION_OPERATOR, Role.INSTITUTION_ADMIN})
 ADMIN_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 
@@ -144,6 +150,9 @@ class Permission(StrEnum):
     ACCOUNTABILITY_OWN = "accountability.own"
     TIP_WORK = "tip.work"
     TIP_APPROVE = "tip.approve"
+    WARNING_SIGNAL = "warnings.signal"
+    WARNING_DESK = "warnings.desk"
+    WARNING_TASK = "warnings.task"
 
 
 _P = Permission
@@ -183,6 +192,10 @@ INSTITUTION_ACCOUNTABILITY = frozenset({_P.ACCOUNTABILITY_READ, _P.ACCOUNTABILIT
 # Art 38: police units handle tips (the handling officer alone opens the sealed reporter, checked in
 # fanzha.tips); commanders approve rewards and record commendations.
 POLICE_TIPS = frozenset({_P.TIP_WORK})
+# Art 28¶2, 4¶2: institutions and police send signals; the police desk works the county's warnings; grid
+# workers take the visits of their own grid only (checked in fanzha.warnings).
+WARNING_SIGNALS = frozenset({_P.WARNING_SIGNAL})
+WARNING_DESK = frozenset({_P.WARNING_SIGNAL, _P.WARNING_DESK, _P.WARNING_TASK})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # 三员分立 (graded protection level 3): the platform administrator keeps accounts and organisations but
     # never sets a password, and asks the security administrator to approve any administrator role; the
@@ -223,6 +236,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | OVERSIGHT
         | ACCOUNTABILITY
         | POLICE_TIPS
+        | WARNING_DESK
     ),
     # The commander answers for the unit: its systems' API keys come from the commander, for the unit only.
     Role.COMMANDER: frozenset(
@@ -247,7 +261,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | OVERSIGHT
         | ACCOUNTABILITY
         | POLICE_TIPS
+        | WARNING_DESK
     ),
+    Role.DESK_OFFICER: frozenset({_P.HOME} | WARNING_DESK),
+    Role.GRID_WORKER: frozenset({_P.HOME, _P.WARNING_TASK}),
     Role.INSTITUTION_OPERATOR: frozenset(
         {_P.HOME}
         | SAMPLE_WORK
@@ -257,6 +274,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | INSTITUTION_CREDIT
         | INSTITUTION_OVERSIGHT
         | INSTITUTION_ACCOUNTABILITY
+        | WARNING_SIGNALS
     ),
     Role.INSTITUTION_ADMIN: frozenset(
         {_P.HOME, _P.USER_READ, _P.USER_MANAGE, _P.APIKEY_ISSUE, _P.APIKEY_MANAGE, _P.SUBSCRIPTION_MANAGE}
@@ -267,6 +285,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | INSTITUTION_CREDIT
         | INSTITUTION_OVERSIGHT
         | INSTITUTION_ACCOUNTABILITY
+        | WARNING_SIGNALS
     ),
 }
 
@@ -290,6 +309,7 @@ OPERATIONAL = frozenset(
     | INSTITUTION_ACCOUNTABILITY
     | POLICE_TIPS
     | {_P.TIP_APPROVE}
+    | WARNING_DESK
 )
 # Who issues an organisation's API keys, for that organisation only: its own responsible person.
 KEY_ISSUERS = frozenset({Role.INSTITUTION_ADMIN, Role.COMMANDER})
@@ -375,7 +395,9 @@ def roles_allowed_for(kind: OrgKind) -> frozenset[Role]:
     """Which roles a user of an organisation of `kind` may hold."""
     if kind.is_police:
         # Platform administration sits with the provincial centre only.
-        return POLICE_ROLES | (ADMIN_ROLES if kind is OrgKind.POLICE_PROVINCE else frozenset())
+        return (
+            POLICE_ROLES | WARNING_ROLES | (ADMIN_ROLES if kind is OrgKind.POLICE_PROVINCE else frozenset())
+        )
     if kind.is_institution:
         return INSTITUTION_ROLES
     # Regulators read statistics; the telecom and cyberspace departments also issue orders (Art 20¶2, 23¶2).

@@ -280,7 +280,8 @@ def _detection(runner: Runner, q: Query) -> dict[Key, dict[str, float | None]]:
     """Detection runs and their alerts; an alert is confirmed when a policy made something of it."""
     org = Organisation.__table__.alias("org")
     r, al, oc = DetectRun.__table__, DetectAlert.__table__, DetectOutcome.__table__
-    made = select(oc.c.alert_id).group_by(oc.c.alert_id).subquery()
+    # A false alarm fed back by fanzha.warnings is an outcome too, but not a confirmation.
+    made = select(oc.c.alert_id).where(oc.c.outcome != "false_alarm").group_by(oc.c.alert_id).subquery()
     per_run = (
         select(
             al.c.run_id,

@@ -48,6 +48,8 @@ from fanzha.samples.taxii import TAXII_MEDIA_TYPE
 from fanzha.smssink import router as smssink_router
 from fanzha.tips import router as tips_router
 from fanzha.tips import views as tips_views
+from fanzha.warnings import router as warnings_router
+from fanzha.warnings import views as warnings_views
 from fanzha.web import access_log, api_docs, errors, limits, observe, pages, scrape
 from fanzha.web.deps import SESSION_COOKIE
 from fanzha.web.metrics import Metrics
@@ -97,6 +99,8 @@ ROUTER_MODULES = (
     accountability_views,
     tips_router,
     tips_views,
+    warnings_router,
+    warnings_views,
 )
 
 

@@ -1,7 +1,7 @@
 """Tips and rewards (Art 30-32, 38): tips with sealed reporters, files, messages, rewards, commendations.
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0021"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
