@@ -4,6 +4,7 @@ and the public page of notices before pro-rata returns."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,16 +15,20 @@ from pydantic import ValidationError
 from fanzha.core.clock import SHANGHAI
 from fanzha.core.errors import FanzhaError
 from fanzha.core.invalid import invalid
-from fanzha.funds import objections
+from fanzha.funds import objections, stats
 from fanzha.funds.domain import ANSWERS, Kind
+from fanzha.funds.graph import money_graph
 from fanzha.funds.router import funds_of, portal_of, victim_answer
 from fanzha.funds.schemas import (
     Approval,
     CaseCreate,
+    FreezeCreate,
     ObjectionCreate,
     ObjectionDecision,
     ReceiptCreate,
+    ReturnCreate,
     StopCreate,
+    VerificationCreate,
     VictimCaseRead,
     VictimOtpRequest,
     VictimStatus,
@@ -32,6 +37,7 @@ from fanzha.funds.schemas import (
 from fanzha.identity.domain import Permission, Principal
 from fanzha.web import limits, ratelimit
 from fanzha.web.deps import authorize, client_ip
+from fanzha.web.i18n import language_of, translator
 from fanzha.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -58,8 +64,14 @@ def _board(
         objections=objections.listing(service, principal, objections.PENDING),
         expiring=service.expiring(principal),
         warning_days=service.expiry_warning.days,
+        charts_=stats.charts_of(stats.totals(service, principal), _text(request)),
         error=error,
     )
+
+
+def _text(request: Request) -> Callable[[str], str]:
+    """The request's translator (the `_` the templates use)."""
+    return translator(language_of(request))
 
 
 @router.get("/funds", response_class=HTMLResponse)
@@ -72,11 +84,7 @@ def board(request: Request, principal: Worker) -> HTMLResponse:
 async def report(request: Request, principal: Worker) -> Response:
     """Intake of a case with one victim and one transfer from the console form (more by the API)."""
     f = _fields(await request.form())
-    at = f.get("at", "")
-    with contextlib.suppress(ValueError):
-        moment = datetime.fromisoformat(at)
-        # The form's datetime-local is Beijing time.
-        at = (moment.replace(tzinfo=SHANGHAI) if moment.tzinfo is None else moment).isoformat()
+    at = _beijing(f.get("at", ""))  # the form's datetime-local is Beijing time
     body = {
         "number": f.get("number", ""),
         "scam_type": f.get("scam_type", ""),
@@ -114,7 +122,8 @@ def _case(
     request: Request, principal: Principal, case_id: int, error: FanzhaError | None = None, status: int = 200
 ) -> HTMLResponse:
     detail = funds_of(request).case_detail(principal, case_id)
-    return render(request, "funds/case.html", status, error=error, **detail)
+    graph = money_graph(detail, _text(request))
+    return render(request, "funds/case.html", status, error=error, graph=graph, **detail)
 
 
 @router.get("/funds/cases/{case_id}", response_class=HTMLResponse)
@@ -131,6 +140,81 @@ def stop(request: Request, case_id: int, transfer_id: int, principal: Worker) ->
     except FanzhaError as failure:
         return _case(request, principal, case_id, failure, failure.status)
     return RedirectResponse(f"/funds/cases/{case_id}", status_code=303)
+
+
+def _act(request: Request, principal: Principal, case_id: int, action: Any) -> Response:
+    """Run a case-page action; the page again with the error (nothing changed) when refused."""
+    try:
+        action()
+    except ValidationError as wrong:
+        return _case(request, principal, case_id, invalid(wrong), 422)
+    except FanzhaError as failure:
+        return _case(request, principal, case_id, failure, failure.status)
+    return RedirectResponse(f"/funds/cases/{case_id}", status_code=303)
+
+
+@router.post("/funds/cases/{case_id}/instructions/{instruction_id}/extend", response_class=HTMLResponse)
+def extend(request: Request, case_id: int, instruction_id: int, principal: Worker) -> Response:
+    """Extend a stop-payment in force once (Art 19¶3)."""
+    return _act(request, principal, case_id, lambda: funds_of(request).extend(principal, instruction_id))
+
+
+@router.post("/funds/cases/{case_id}/instructions/{instruction_id}/verification", response_class=HTMLResponse)
+async def verify(request: Request, case_id: int, instruction_id: int, principal: Worker) -> Response:
+    """Record continue, release or return with reasons (Art 19¶3); the finding's time in Beijing time."""
+    f = _fields(await request.form())
+    body: dict[str, Any] = {"verdict": f.get("verdict", ""), "reason": f.get("reason", "")}
+    if f.get("found_at"):
+        body["found_at"] = _beijing(f["found_at"])
+    return _act(
+        request,
+        principal,
+        case_id,
+        lambda: funds_of(request).verify(principal, instruction_id, VerificationCreate.model_validate(body)),
+    )
+
+
+@router.post("/funds/cases/{case_id}/instructions/{instruction_id}/notice", response_class=HTMLResponse)
+def notice(request: Request, case_id: int, instruction_id: int, principal: Worker) -> Response:
+    """Publish the 30-day public notice before a pro-rata return."""
+    service = funds_of(request)
+    return _act(request, principal, case_id, lambda: service.publish_notice(principal, instruction_id))
+
+
+@router.post("/funds/cases/{case_id}/instructions/{instruction_id}/return", response_class=HTMLResponse)
+async def order_return(request: Request, case_id: int, instruction_id: int, principal: Worker) -> Response:
+    """Order a return from a frozen account, signed by two officers (Art 35)."""
+    f = _fields(await request.form())
+    body = {"method": f.get("method", ""), "officers": [f.get("officer1", ""), f.get("officer2", "")]}
+    return _act(
+        request,
+        principal,
+        case_id,
+        lambda: funds_of(request).order_return(principal, instruction_id, ReturnCreate.model_validate(body)),
+    )
+
+
+@router.post("/funds/cases/{case_id}/freezes", response_class=HTMLResponse)
+async def freeze(request: Request, case_id: int, principal: Worker) -> Response:
+    """Request a freeze from the case page; it waits for the head's approval (Art 19¶1)."""
+    f = _fields(await request.form())
+    keys = ("kind", "value", "account_name", "amount_fen", "term_months", "scope", "reason")
+    body: dict[str, Any] = {k: f[k] for k in keys if k in f} | {"case_id": case_id}
+    body["include_interest"] = f.get("include_interest") == "on"
+    return _act(
+        request,
+        principal,
+        case_id,
+        lambda: funds_of(request).request_freeze(principal, FreezeCreate.model_validate(body)),
+    )
+
+
+def _beijing(text: str) -> str:
+    """A datetime-local value from a form, read as Beijing time."""
+    with contextlib.suppress(ValueError):
+        moment = datetime.fromisoformat(text)
+        return (moment.replace(tzinfo=SHANGHAI) if moment.tzinfo is None else moment).isoformat()
+    return text
 
 
 @router.post("/funds/instructions/{instruction_id}/approval", response_class=HTMLResponse)
