@@ -38,4 +38,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "funds.chart.stopped": ("止付", "Stopped"),
     "funds.chart.frozen": ("冻结", "Frozen"),
     "funds.chart.returned": ("返还", "Returned"),
+    "funds.status.treasury": ("已上缴国库", "Paid to the treasury"),
+    "funds.reports": ("被害人网上报案（待确认）", "Victims' own reports (to confirm)"),
+    "funds.confirm": ("确认受理", "Confirm"),
+    "funds.self_report": ("网上报案：被骗资金", "Report money lost to fraud"),
+    "funds.report_help": (
+        "先获取手机验证码，再填写被骗转账；公安机关确认后将依法紧急止付（第三十五条）。",
+        "Get a code on your phone, then enter the transfers; the police act once they confirm (Art 35).",
+    ),
+    "funds.report_sent": ("报案已提交，编号", "Report received, number"),
+    "funds.phone": ("手机号码", "Mobile number"),
+    "funds.otp": ("验证码", "Code"),
+    "funds.get_code": ("获取验证码", "Send me a code"),
+    "funds.name": ("姓名", "Name"),
 }
