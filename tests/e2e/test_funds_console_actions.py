@@ -116,3 +116,48 @@ def _stop():  # type: ignore[no-untyped-def]
     from fanzha.funds.schemas import StopCreate
 
     return StopCreate()
+
+
+def test_public_report_form_then_the_police_confirm_from_the_board(
+    platform: Platform, clock: FrozenClock
+) -> None:
+    from fanzha.core.clock import SHANGHAI
+    from fanzha.disposal.notices import MemoryNotifier
+    from tests.funds_world import card
+
+    make_funds_world(platform)
+    assert platform.disposal is not None
+    notifier = MemoryNotifier()
+    platform.disposal.notifier = notifier
+    public = TestClient(create_app(platform=platform))
+    assert "网上报案" in public.get("/funds/report").text
+    sent = public.post("/funds/report/otp", data={"phone": "13812345672"})
+    assert sent.status_code == 202 and 'data-testid="otp-sent"' in sent.text
+    code = re.search(r"验证码 (\d{6})", notifier.sent[-1].text)
+    assert code is not None
+    at = clock.now().astimezone(SHANGHAI).replace(tzinfo=None, microsecond=0).isoformat(timespec="minutes")
+    form = {
+        "phone": "13812345672",
+        "otp": code.group(1),
+        "name": "孙某",
+        "scam_type": "loan",
+        "summary": "虚假贷款交保证金",
+        "loss_fen": "50000",
+        "account": card("621700", 601),
+        "at": at,
+        "amount_fen": "50000",
+        "payee": COLLECTOR,
+    }
+    bad = public.post("/funds/report", data=form | {"amount_fen": "-5"})
+    assert bad.status_code == 422
+    done = public.post("/funds/report", data=form)
+    assert done.status_code == 201 and 'data-testid="report-accepted"' in done.text
+    police, csrf = _console(platform, "analyst")
+    board = police.get("/funds").text
+    row = re.search(r'data-testid="report-(\d+)"', board)
+    assert row is not None
+    ok = police.post(
+        f"/funds/cases/{row.group(1)}/confirmation", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert ok.status_code == 303
+    assert 'data-testid="report-' not in police.get("/funds").text

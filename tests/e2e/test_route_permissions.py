@@ -62,6 +62,12 @@ PUBLIC = {
     ("GET", "/funds/mine"),  # the same for the victim's console page: the form, the code, the view
     ("POST", "/funds/mine/otp"),
     ("POST", "/funds/mine"),
+    # Issue 22 item 1: the victim's own report, proven by a code to the phone (API and console page).
+    ("POST", "/api/v1/public/funds/reports/otp"),
+    ("POST", "/api/v1/public/funds/reports"),
+    ("GET", "/funds/report"),
+    ("POST", "/funds/report/otp"),
+    ("POST", "/funds/report"),
 }
 
 

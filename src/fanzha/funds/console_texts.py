@@ -41,6 +41,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "funds.status.treasury": ("已上缴国库", "Paid to the treasury"),
     "funds.reports": ("被害人网上报案（待确认）", "Victims' own reports (to confirm)"),
     "funds.confirm": ("确认受理", "Confirm"),
+    "funds.investigation_ended": ("侦查终结/终止时间", "Investigation ended at"),
     "funds.self_report": ("网上报案：被骗资金", "Report money lost to fraud"),
     "funds.report_help": (
         "先获取手机验证码，再填写被骗转账；公安机关确认后将依法紧急止付（第三十五条）。",

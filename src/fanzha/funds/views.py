@@ -15,10 +15,10 @@ from pydantic import ValidationError
 from fanzha.core.clock import SHANGHAI
 from fanzha.core.errors import FanzhaError
 from fanzha.core.invalid import invalid
-from fanzha.funds import objections, stats
+from fanzha.funds import intake, objections, stats, treasury
 from fanzha.funds.domain import ANSWERS, Kind
 from fanzha.funds.graph import money_graph
-from fanzha.funds.router import funds_of, portal_of, victim_answer
+from fanzha.funds.router import funds_of, portal_of, reports_of, victim_answer
 from fanzha.funds.schemas import (
     Approval,
     CaseCreate,
@@ -28,9 +28,11 @@ from fanzha.funds.schemas import (
     ReceiptCreate,
     ReturnCreate,
     StopCreate,
+    TreasuryCreate,
     VerificationCreate,
     VictimCaseRead,
     VictimOtpRequest,
+    VictimReportCreate,
     VictimStatus,
     VictimStatusQuery,
 )
@@ -65,6 +67,7 @@ def _board(
         expiring=service.expiring(principal),
         warning_days=service.expiry_warning.days,
         charts_=stats.charts_of(stats.totals(service, principal), _text(request)),
+        reports=intake.unconfirmed(service, principal),
         error=error,
     )
 
@@ -346,3 +349,94 @@ async def mine(request: Request) -> Response:
         return _mine(request, failure.status, phone=phone, error=failure)
     status = VictimStatus(phone_masked=masked, cases=[VictimCaseRead.model_validate(c) for c in cases])
     return _mine(request, phone=phone, status=status)
+
+
+@router.post("/funds/cases/{case_id}/confirmation", response_class=HTMLResponse)
+def confirm_report(request: Request, case_id: int, principal: Worker) -> Response:
+    """Confirm a victim's own report from the board: the case becomes the unit's."""
+    try:
+        intake.confirm(funds_of(request), principal, case_id)
+    except FanzhaError as failure:
+        return _board(request, principal, failure, failure.status)
+    return RedirectResponse(f"/funds/cases/{case_id}", status_code=303)
+
+
+@router.post("/funds/cases/{case_id}/instructions/{instruction_id}/treasury", response_class=HTMLResponse)
+async def to_treasury(request: Request, case_id: int, instruction_id: int, principal: Worker) -> Response:
+    """Art 35¶3: a freeze's unclaimed money to the treasury after its notice and the investigation."""
+    f = _fields(await request.form())
+    body = {
+        "investigation_ended_at": _beijing(f.get("investigation_ended_at", "")),
+        "reason": f.get("reason", ""),
+    }
+
+    def act() -> None:
+        data = TreasuryCreate.model_validate(body)
+        treasury.pay_in(
+            funds_of(request), principal, instruction_id, data.investigation_ended_at, data.reason
+        )
+
+    return _act(request, principal, case_id, act)
+
+
+def _report(request: Request, code: int = 200, **context: Any) -> HTMLResponse:
+    values: dict[str, Any] = {"phone": "", "sent": None, "accepted": None, "error": None}
+    return render(request, "funds/report.html", code, **(values | context))
+
+
+@router.get("/funds/report", response_class=HTMLResponse, openapi_extra=limits.declare(rate=("portal",)))
+def report_form(request: Request) -> HTMLResponse:
+    """Item 1: the victim's own report: a code to the phone, then one transfer (more through the API)."""
+    return _report(request)
+
+
+@router.post("/funds/report/otp", response_class=HTMLResponse, openapi_extra=limits.declare(rate=("otp",)))
+async def report_otp(request: Request, tasks: BackgroundTasks) -> Response:
+    """Send a code to the victim's phone."""
+    phone = _fields(await request.form()).get("phone", "")
+    try:
+        data = VictimOtpRequest.model_validate({"phone": phone})
+        reports_of(request).ask(data.phone, client_ip(request), tasks.add_task)
+    except ValidationError as wrong:
+        return _report(request, 422, phone=phone, error=invalid(wrong))
+    except FanzhaError as failure:
+        return ratelimit.with_retry_after(
+            _report(request, failure.status, phone=phone, error=failure), failure
+        )
+    return _report(request, 202, phone=phone, sent=victim_answer())
+
+
+@router.post("/funds/report", response_class=HTMLResponse, openapi_extra=limits.declare(rate=("appeal",)))
+async def report_submit(request: Request) -> Response:
+    """The proven victim's report; the police confirm it before any stop-payment (Art 35¶1)."""
+    f = _fields(await request.form())
+    phone = f.get("phone", "")
+    kind = f.get("account_kind", "bank_card")
+    body = {
+        "phone": phone,
+        "otp": f.get("otp", ""),
+        "name": f.get("name", ""),
+        "scam_type": f.get("scam_type", ""),
+        "summary": f.get("summary", ""),
+        "loss_fen": f.get("loss_fen", ""),
+        "account_kind": kind,
+        "account": f.get("account", ""),
+        "transfers": [
+            {
+                "at": _beijing(f.get("at", "")),
+                "amount_fen": f.get("amount_fen", ""),
+                "channel": f.get("channel", "mobile_banking"),
+                "payer_kind": kind,
+                "payer": f.get("account", ""),
+                "payee_kind": f.get("payee_kind", "bank_card"),
+                "payee": f.get("payee", ""),
+            }
+        ],
+    }
+    try:
+        case = reports_of(request).submit(VictimReportCreate.model_validate(body), client_ip(request))
+    except ValidationError as wrong:
+        return _report(request, 422, phone=phone, error=invalid(wrong))
+    except FanzhaError as failure:
+        return _report(request, failure.status, phone=phone, error=failure)
+    return _report(request, 201, phone=phone, accepted=case.number)
