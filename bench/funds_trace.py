@@ -7,7 +7,7 @@ layering chains and cash-out at ATMs and wallets. networkx (not a dependency of 
 the path, or under --nx-path) holds at most --nx-max transactions: above that it runs on the first
 --nx-max transactions by time, with the seeds inside them, and says so in the output.
 
-    PYTHONPATH=src .venv/bin/python bench/funds_trace.py --quick     # 1 M transactions
+    PYTHONPATH=src .venv/bin/python bench/funds_trace.py --quick     # 500 k transactions, under a minute
     PYTHONPATH=src .venv/bin/python bench/funds_trace.py             # 10 M transactions
 
 Ends with one JSON line.
@@ -123,7 +123,7 @@ def run_networkx(t: pa.Table, seeds: list[tuple[int, int]], hops: int) -> tuple[
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="1 M transactions instead of 10 M")
+    ap.add_argument("--quick", action="store_true", help="500 k transactions instead of 10 M")
     ap.add_argument("--transactions", type=int)
     ap.add_argument("--victims", type=int, default=1000)
     ap.add_argument("--hops", type=int, default=6)
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
     a = ap.parse_args(argv)
     if a.nx_path:
         sys.path.insert(0, a.nx_path)
-    n = a.transactions or (1_000_000 if a.quick else 10_000_000)
+    n = a.transactions or (500_000 if a.quick else 10_000_000)
     t = graph(n)
     nx_n = min(n, a.nx_max)
     seeds = pick_seeds(t, a.victims, within=nx_n // 4)

@@ -97,3 +97,20 @@ def test_proportional_never_moves_more_than_was_paid_or_sent(g: tuple, hops: int
     for (_, acct), fen in arrived.items():
         assert fen <= sent[acct]
     assert all(r["amount_fen"] > 0 for r in located)
+
+
+def test_a_layered_path_fifo_and_the_leads() -> None:
+    """Two victims pay A; A passes the first payment to B, B withdraws part at an ATM; leads follow."""
+    txns = [
+        trace_ref.Txn(0, 0, "V1", "A", 1000),
+        trace_ref.Txn(1, 5, "V2", "A", 500),
+        trace_ref.Txn(2, 10, "A", "B", 1200),  # FIFO: 1000 of V1's and 200 of V2's
+        trace_ref.Txn(3, 12, "B", "atm:1", 700, "atm"),  # one lot at B: each victim's share of it
+        trace_ref.Txn(4, -5, "A", "C", 50),  # before any victim's money arrived: an opening balance
+    ]
+    with Tracer(CON, ibis.memtable(_table(txns))) as tr:
+        res = tr.trace(seeds_table([(1, 0), (2, 1)]), 6)
+    assert res.traced_to("A") == {2: 300}
+    assert res.traced_to("B") == {1: 416, 2: 83}  # ⌊1000·500/1200⌋, ⌊200·500/1200⌋
+    assert res.money_at()[(1, "atm:1")] == 583
+    assert res.leads() == [("B", 1, 499), ("A", 0, 300)]

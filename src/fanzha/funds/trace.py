@@ -77,6 +77,28 @@ class TraceResult:
             out[key] = out.get(key, 0) + int(r["amount_fen"])
         return out
 
+    def traced_to(self, account: str) -> dict[int, int]:
+        """Each victim's money now at `account` (held or beyond): the `traced` mapping a return from a
+        freeze of that account is shared by (`domain.shares_for`)."""
+        out: dict[int, int] = {}
+        for r in self.located.to_pylist():
+            if r["account"] == account and r["kind"] == "account":
+                out[int(r["victim_id"])] = out.get(int(r["victim_id"]), 0) + int(r["amount_fen"])
+        return out
+
+    def leads(self, min_fen: int = 1) -> list[tuple[str, int, int]]:
+        """Stop-payment leads: (account, nearest hop, victims' money there), most money first."""
+        money: dict[str, int] = {}
+        hop: dict[str, int] = {}
+        for r in self.located.to_pylist():
+            if r["kind"] != "account":
+                continue
+            a = str(r["account"])
+            money[a] = money.get(a, 0) + int(r["amount_fen"])
+            hop[a] = min(hop.get(a, 1 << 30), int(r["hop"]))
+        rows = [(a, hop[a], fen) for a, fen in money.items() if fen >= min_fen]
+        return sorted(rows, key=lambda x: (-x[2], x[1], x[0]))
+
 
 @dataclass
 class Tracer:

@@ -182,3 +182,24 @@ def _truth_at(con: duckdb.DuckDBPyConnection, case: int, pno: int, until_ms: int
         [case, pno, until_ms, case, pno, until_ms],
     ).fetchall()
     return {str(p): int(f) for p, f in rows}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m fanzha.sim.bank_answers DIR [--delay 30] [--step 5] [--levels 3]`: one JSON line."""
+    import argparse
+    import json
+
+    ap = argparse.ArgumentParser(
+        description="Stop-payment on every simulated payment, scored against the truth."
+    )
+    ap.add_argument("directory")
+    ap.add_argument("--delay", type=int, default=30, help="minutes from the payment to the report")
+    ap.add_argument("--step", type=int, default=5, help="minutes between levels of leads")
+    ap.add_argument("--levels", type=int, default=3)
+    a = ap.parse_args(argv)
+    s = play(a.directory, a.delay, a.step, a.levels)
+    print(json.dumps(s.__dict__ | {"precision": round(s.precision, 4), "recall": round(s.recall, 4)}))
+
+
+if __name__ == "__main__":
+    main()
