@@ -191,3 +191,26 @@ def test_refunds_never_exceed_what_was_paid_in(paid: int, refunds: list[int]) ->
         done += amount
         assert amount > 0
     assert 0 <= done <= paid
+
+
+@given(
+    notice_end=st.integers(-100, 100),
+    ended=st.integers(-100, 100),
+    pending=st.integers(0, 3),
+    remaining=st.integers(-5, 10**9),
+)
+def test_treasury_only_after_notice_and_investigation_and_never_more_than_left(
+    notice_end: int, ended: int, pending: int, remaining: int
+) -> None:
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    try:
+        paid = domain.check_treasury(
+            now + timedelta(days=notice_end), now, pending, now + timedelta(days=ended), remaining
+        )
+    except FanzhaError as refused:
+        assert refused.message_en.startswith("[treasury.unclaimed, Hunan Art 35¶3]")
+        assert notice_end > 0 or ended > 0 or pending or remaining <= 0
+        return
+    assert notice_end <= 0 and ended <= 0 and not pending and paid == remaining > 0

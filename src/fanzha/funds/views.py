@@ -98,6 +98,7 @@ async def report(request: Request, principal: Worker) -> Response:
                 "loss_fen": f.get("loss_fen", ""),
                 "account_kind": f.get("account_kind", "bank_card"),
                 "account": f.get("account", ""),
+                "phone": f.get("phone") or None,  # optional: the victim's status page sends its code there
                 "transfers": [
                     {
                         "at": at,
