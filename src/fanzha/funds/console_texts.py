@@ -30,6 +30,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "or higher unit (Art 19).",
     ),
     "funds.account_number": ("账号", "Account number"),
+    "funds.kind_bank_card": ("银行卡", "Bank card"),
+    "funds.kind_payment_account": ("支付账户", "Payment account"),
     "funds.account_name": ("户名", "Account holder"),
     "funds.request": ("提交审批", "Submit for approval"),
     "funds.charts": ("止付、冻结与返还金额", "Amounts stopped, frozen and returned"),
