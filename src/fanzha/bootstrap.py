@@ -29,6 +29,7 @@ from fanzha.disposal.policy import LinkedDisposalPolicy
 from fanzha.disposal.routing import RoutingService
 from fanzha.disposal.service import DisposalService
 from fanzha.dissuasion.campaigns import PublicityService
+from fanzha.funds.intake import INTAKE_SMS, VictimReports, anyone
 from fanzha.funds.service import FundsService
 from fanzha.funds.victims import VICTIM_SMS, VictimPortal, victim_on_record
 from fanzha.identifiers import IdentifierKind, IdentifierVault
@@ -180,6 +181,13 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         auditor,
         PhoneProof(
             disposal, otp_limits, limiters, eligible=victim_on_record, action="funds.otp", sms=VICTIM_SMS
+        ),
+    )
+    # Item 1: the victim reports on the portal, proven by a code sent to any number; the police confirm.
+    funds.reports = VictimReports(
+        funds,
+        PhoneProof(
+            disposal, otp_limits, limiters, eligible=anyone, action="funds.intake_otp", sms=INTAKE_SMS
         ),
     )
     appeals = AppealService(disposal, otp_limits, settings.appeal_time_limit_hours, limiters)

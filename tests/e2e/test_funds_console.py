@@ -45,8 +45,17 @@ def test_police_report_and_stop_then_the_bank_answers_from_its_board(
     }
     bad = police.post("/funds/cases", data=form | {"amount_fen": "-1"})
     assert bad.status_code == 422 and "amount_fen" in bad.text
-    done = police.post("/funds/cases", data=form, follow_redirects=False)
+    bad_phone = police.post("/funds/cases", data=form | {"phone": "12"})
+    assert bad_phone.status_code == 422 and "phone" in bad_phone.text
+    done = police.post("/funds/cases", data=form | {"phone": "13812345679"}, follow_redirects=False)
     assert done.status_code == 303, done.text
+    from sqlalchemy import select
+
+    from fanzha.funds.tables import Victim
+
+    with platform.sessions() as s:
+        masks = list(s.scalars(select(Victim.phone_masked)))
+    assert masks and masks[-1] and "13812345679" not in masks[-1]  # recorded, masked
     case_page = police.get(done.headers["location"])
     assert "AJ-CONSOLE-1" in case_page.text and COLLECTOR not in case_page.text
     action = re.search(r'action="(/funds/cases/\d+/transfers/\d+/stop-payment)"', case_page.text)

@@ -77,6 +77,12 @@ PUBLIC = {
     ("POST", "/tip/answer"),
     ("POST", "/tip/claim"),
     ("GET", "/tip/rewards"),
+    # Issue 22 item 1: the victim's own report, proven by a code to the phone (API and console page).
+    ("POST", "/api/v1/public/funds/reports/otp"),
+    ("POST", "/api/v1/public/funds/reports"),
+    ("GET", "/funds/report"),
+    ("POST", "/funds/report/otp"),
+    ("POST", "/funds/report"),
 }
 
 

@@ -299,6 +299,9 @@ RULE_WORDS = {
     "return.officers": "完善涉案资金处置制度",
     "transfer.in_past": "及时返还被害人的合法财产",
     "money.positive": "及时返还被害人的合法财产",
+    "treasury.unclaimed": "侦查终结或者终止侦查后，可以依法登记后上缴国库",
+    "treasury.refund_cap": "依法及时办理退还手续",
+    "intake.confirmed": "及时返还被害人的合法财产",
 }
 
 

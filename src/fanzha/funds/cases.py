@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from fanzha.core.errors import Conflict
 from fanzha.funds import domain
@@ -24,77 +26,88 @@ class CaseStage(FundsCore):
         self._police(principal, "funds.case.create")
         now = self.clock.now()
         with self._work(principal) as session:
-            case = FundsCase(
-                number=data.number,
-                org_id=principal.org_id,
-                scam_type=str(data.scam_type),
-                summary=data.summary,
-                created_by=principal.username,
-                created_at=now,
-            )
-            session.add(case)
-            try:
-                session.flush()
-            except IntegrityError:
-                raise Conflict("案件编号已存在", "Case number already exists", field="number") from None
-            for i, v in enumerate(data.victims):
-                acc = self.account(v.account_kind, v.account, f"victims.{i}.account")
-                domain.check_fen(v.loss_fen, f"victims.{i}.loss_fen")
-                phone = self.account(IdentifierKind.PHONE, v.phone, f"victims.{i}.phone") if v.phone else None
-                victim = Victim(
-                    case_id=case.id,
-                    name=v.name,
-                    loss_fen=v.loss_fen,
-                    account_kind=str(acc.identifier.kind),
-                    account_token=acc.token,
-                    account_masked=acc.masked,
-                    account_ciphertext=acc.ciphertext,
-                    phone_token=phone.token if phone else None,
-                    phone_masked=phone.masked if phone else "",
-                    phone_ciphertext=phone.ciphertext if phone else None,
-                )
-                session.add(victim)
-                session.flush()
-                for j, t in enumerate(v.transfers):
-                    field = f"victims.{i}.transfers.{j}"
-                    at = domain.check_transfer_time(t.at, now, f"{field}.at")
-                    domain.check_fen(t.amount_fen, f"{field}.amount_fen")
-                    payer = self.account(t.payer_kind, t.payer, f"{field}.payer")
-                    payee = self.account(t.payee_kind, t.payee, f"{field}.payee")
-                    transfer = Transfer(
-                        case_id=case.id,
-                        victim_id=victim.id,
-                        at=at,
-                        amount_fen=t.amount_fen,
-                        channel=str(t.channel),
-                        payer_kind=str(payer.identifier.kind),
-                        payer_token=payer.token,
-                        payer_masked=payer.masked,
-                        payer_ciphertext=payer.ciphertext,
-                        payee_kind=str(payee.identifier.kind),
-                        payee_token=payee.token,
-                        payee_masked=payee.masked,
-                        payee_ciphertext=payee.ciphertext,
-                    )
-                    session.add(transfer)
-                    session.flush()
-                    # The victim's money is at the receiving account from the moment it arrived (hop 0).
-                    session.add(
-                        Trace(
-                            case_id=case.id,
-                            victim_id=victim.id,
-                            account_token=payee.token,
-                            hop=0,
-                            amount_fen=t.amount_fen,
-                            arrived_at=at,
-                            transfer_id=transfer.id,
-                        )
-                    )
+            case = self._insert_case(session, data, principal.org_id, principal.username, now, "police")
             self._audit(
                 session, principal, "funds.case.create", "funds_case", case.id, victims=len(data.victims)
             )
             session.commit()
             return case
+
+    def _insert_case(
+        self, session: Session, data: CaseCreate, org_id: int, by: str, now: datetime, source: str
+    ) -> FundsCase:
+        """The case, its victims, transfers and hop-0 traces; police intake is confirmed as it is taken."""
+        police = source == "police"
+        case = FundsCase(
+            number=data.number,
+            org_id=org_id,
+            scam_type=str(data.scam_type),
+            summary=data.summary,
+            created_by=by,
+            created_at=now,
+            source=source,
+            confirmed_at=now if police else None,
+            confirmed_by=by if police else "",
+        )
+        session.add(case)
+        try:
+            session.flush()
+        except IntegrityError:
+            raise Conflict("案件编号已存在", "Case number already exists", field="number") from None
+        for i, v in enumerate(data.victims):
+            acc = self.account(v.account_kind, v.account, f"victims.{i}.account")
+            domain.check_fen(v.loss_fen, f"victims.{i}.loss_fen")
+            phone = self.account(IdentifierKind.PHONE, v.phone, f"victims.{i}.phone") if v.phone else None
+            victim = Victim(
+                case_id=case.id,
+                name=v.name,
+                loss_fen=v.loss_fen,
+                account_kind=str(acc.identifier.kind),
+                account_token=acc.token,
+                account_masked=acc.masked,
+                account_ciphertext=acc.ciphertext,
+                phone_token=phone.token if phone else None,
+                phone_masked=phone.masked if phone else "",
+                phone_ciphertext=phone.ciphertext if phone else None,
+            )
+            session.add(victim)
+            session.flush()
+            for j, t in enumerate(v.transfers):
+                field = f"victims.{i}.transfers.{j}"
+                at = domain.check_transfer_time(t.at, now, f"{field}.at")
+                domain.check_fen(t.amount_fen, f"{field}.amount_fen")
+                payer = self.account(t.payer_kind, t.payer, f"{field}.payer")
+                payee = self.account(t.payee_kind, t.payee, f"{field}.payee")
+                transfer = Transfer(
+                    case_id=case.id,
+                    victim_id=victim.id,
+                    at=at,
+                    amount_fen=t.amount_fen,
+                    channel=str(t.channel),
+                    payer_kind=str(payer.identifier.kind),
+                    payer_token=payer.token,
+                    payer_masked=payer.masked,
+                    payer_ciphertext=payer.ciphertext,
+                    payee_kind=str(payee.identifier.kind),
+                    payee_token=payee.token,
+                    payee_masked=payee.masked,
+                    payee_ciphertext=payee.ciphertext,
+                )
+                session.add(transfer)
+                session.flush()
+                # The victim's money is at the receiving account from the moment it arrived (hop 0).
+                session.add(
+                    Trace(
+                        case_id=case.id,
+                        victim_id=victim.id,
+                        account_token=payee.token,
+                        hop=0,
+                        amount_fen=t.amount_fen,
+                        arrived_at=at,
+                        transfer_id=transfer.id,
+                    )
+                )
+        return case
 
     def cases(self, principal: Principal, limit: int = 100) -> list[FundsCase]:
         """Cases newest first (police units coordinate across the province, like orders)."""

@@ -27,6 +27,7 @@ from fanzha.identity.service import IdentityService, actor_of, refused
 from fanzha.identity.tables import Organisation
 
 if TYPE_CHECKING:
+    from fanzha.funds.intake import VictimReports
     from fanzha.funds.victims import VictimPortal
 
 TOPIC = "disposal.order.funds"  # the order channels (webhook, feed, NATS per institution) carry them
@@ -70,6 +71,8 @@ class FundsCore:
         self.expiry_warning = timedelta(days=expiry_warning_days)
         # The victims' status page (funds.victims), wired by build_platform; None where not needed.
         self.portal: VictimPortal | None = None
+        # The victims' own reports on the portal (funds.intake), wired by build_platform.
+        self.reports: VictimReports | None = None
 
     @contextmanager
     def _work(self, principal: Principal) -> Iterator[Session]:

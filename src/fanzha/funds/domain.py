@@ -94,6 +94,7 @@ class Status(StrEnum):
     LAPSED = "lapsed"
     REFUSED = "refused"  # an approval was refused
     WITHDRAWN = "withdrawn"  # the police pruned this branch of the money's path
+    TREASURY = "treasury"  # Art 35¶3: unclaimed, paid to the treasury after the notice
 
 
 class Outcome(StrEnum):
@@ -431,3 +432,43 @@ def notice_ends(published_at: datetime) -> datetime:
 def escalation_due(status: Status, escalated: bool, due_at: datetime | None, now: datetime) -> bool:
     """An instruction awaiting its answer past its deadline escalates once."""
     return status is Status.ISSUED and not escalated and due_at is not None and now > due_at
+
+
+# Treasury (Art 35¶3) ------------------------------------------------------------------------------
+
+
+def check_treasury(
+    notice_ends_at: datetime | None,
+    now: datetime,
+    pending_objections: int,
+    investigation_ended_at: datetime,
+    remaining_fen: int,
+) -> int:
+    """What a freeze pays to the treasury: all that is left, only after the investigation ended and the
+    30-day notice ran out with no objection undecided (Art 35¶3); refused otherwise."""
+    if investigation_ended_at > now:
+        raise refuse(
+            "treasury.unclaimed", "investigation_ended_at", "侦查尚未终结", "investigation not ended"
+        )
+    if notice_ends_at is None or as_utc(notice_ends_at) > now:
+        raise refuse(
+            "treasury.unclaimed", "instruction_id", "公告期未满", "the notice has not run out", Conflict
+        )
+    if pending_objections:
+        raise refuse(
+            "treasury.unclaimed", "instruction_id", "尚有异议未处理", "an objection is undecided", Conflict
+        )
+    if remaining_fen <= 0:
+        raise refuse("treasury.unclaimed", "instruction_id", "已无冻结余额", "nothing left frozen", Conflict)
+    return remaining_fen
+
+
+def check_refund(amount_fen: int, paid_fen: int, refunded_fen: int) -> int:
+    """A later claimant's refund from the treasury: positive, never above what is left (Art 35¶3)."""
+    check_fen(amount_fen, "amount_fen")
+    left = paid_fen - refunded_fen
+    if amount_fen > left:
+        raise refuse(
+            "treasury.refund_cap", "amount_fen", f"尚可退还 {left} 分", f"{left} fen can still be refunded"
+        )
+    return left - amount_fen

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from fanzha.appeals.otp import NEUTRAL_EN_ANY, NEUTRAL_ZH_ANY, OTP_TTL
 from fanzha.appeals.schemas import OtpAccepted
-from fanzha.funds import objections
+from fanzha.funds import intake, objections, treasury
 from fanzha.funds.schemas import (
     Approval,
     CaseCreate,
@@ -18,6 +18,7 @@ from fanzha.funds.schemas import (
     FreezeCreate,
     InboxDetail,
     InstructionRead,
+    IntakeConfirmRead,
     NoticeRead,
     ObjectionCreate,
     ObjectionDecision,
@@ -33,11 +34,17 @@ from fanzha.funds.schemas import (
     StopCreate,
     TraceRead,
     TransferRead,
+    TreasuryCreate,
+    TreasuryRead,
+    TreasuryRefundCreate,
+    TreasuryRefundRead,
     VerificationCreate,
     VerificationRead,
     VictimCaseRead,
     VictimOtpRequest,
     VictimRead,
+    VictimReportAccepted,
+    VictimReportCreate,
     VictimStatus,
     VictimStatusQuery,
     Withdrawal,
@@ -296,3 +303,83 @@ def decide_objection(
     """Uphold (the notice closes) or dismiss an objection; a return waits while any is undecided."""
     row = objections.decide(funds_of(request), principal, objection_id, body.upheld, body.reason)
     return ObjectionRead.model_validate(row)
+
+
+def reports_of(request: Request) -> intake.VictimReports:
+    """The victims' own reports wired into this app."""
+    reports = funds_of(request).reports
+    assert reports is not None, "build_platform wires the victims' reports"
+    return reports
+
+
+@router.post(
+    "/public/funds/reports/otp",
+    response_model=OtpAccepted,
+    status_code=202,
+    tags=["public"],
+    openapi_extra=limits.declare(rate=("otp",)),
+)
+def report_otp(request: Request, body: VictimOtpRequest, tasks: BackgroundTasks) -> OtpAccepted:
+    """Item 1: a code by SMS to the victim's phone before an own report (windows per client and number)."""
+    reports_of(request).ask(body.phone, client_ip(request), tasks.add_task)
+    return victim_answer()
+
+
+@router.post(
+    "/public/funds/reports",
+    response_model=VictimReportAccepted,
+    status_code=201,
+    tags=["public"],
+    openapi_extra=limits.declare(rate=("appeal",)),
+)
+def report(request: Request, body: VictimReportCreate) -> Any:
+    """Item 1: the victim's own report, proven by the code; the police confirm it before acting."""
+    case = reports_of(request).submit(body, client_ip(request))
+    return JSONResponse(VictimReportAccepted(number=case.number).model_dump(mode="json"), status_code=201)
+
+
+@router.get("/funds/reports", response_model=list[IntakeConfirmRead])
+def unconfirmed_reports(request: Request, principal: Worker) -> list[IntakeConfirmRead]:
+    """Victims' own reports awaiting the police's confirmation, oldest first."""
+    return [IntakeConfirmRead.model_validate(c) for c in intake.unconfirmed(funds_of(request), principal)]
+
+
+@router.post("/funds/cases/{case_id}/confirmation", response_model=IntakeConfirmRead)
+def confirm_report(request: Request, case_id: int, principal: Worker) -> IntakeConfirmRead:
+    """Confirm a victim's own report: the case becomes the unit's and stop-payment opens (Art 35¶1)."""
+    return IntakeConfirmRead.model_validate(intake.confirm(funds_of(request), principal, case_id))
+
+
+@router.post("/funds/instructions/{instruction_id}/treasury", response_model=TreasuryRead, status_code=201)
+def pay_to_treasury(
+    request: Request, instruction_id: int, body: TreasuryCreate, principal: Worker
+) -> TreasuryRead:
+    """Art 35¶3: a freeze's unclaimed money, after its notice and the investigation, to the treasury."""
+    row = treasury.pay_in(
+        funds_of(request), principal, instruction_id, body.investigation_ended_at, body.reason
+    )
+    return TreasuryRead.model_validate(row)
+
+
+@router.get("/funds/treasury", response_model=list[TreasuryRead])
+def treasury_payments(request: Request, principal: Worker) -> list[TreasuryRead]:
+    """Payments to the treasury, newest first, with what was refunded."""
+    return [TreasuryRead.model_validate(r) for r in treasury.listing(funds_of(request), principal)]
+
+
+@router.post("/funds/treasury/{treasury_id}/refunds", response_model=TreasuryRefundRead, status_code=201)
+def treasury_refund(
+    request: Request, treasury_id: int, body: TreasuryRefundCreate, principal: Worker
+) -> TreasuryRefundRead:
+    """Art 35¶3: refund a claimant found later, never above what is left of the payment."""
+    row = treasury.refund(
+        funds_of(request),
+        principal,
+        treasury_id,
+        body.claimant,
+        str(body.account_kind),
+        body.account,
+        body.amount_fen,
+        body.reason,
+    )
+    return TreasuryRefundRead.model_validate(row)

@@ -70,6 +70,14 @@ ARTICLES: dict[str, Article] = {
             "配合公安机关将涉案资金返还至公安机关指定的被害人账户。",
         ),
         Article(
+            "hunan.35.3",
+            HUNAN,
+            "第三十五条第三款",
+            "Hunan Art 35¶3",
+            "因客观原因无法确定被害人，且符合国家无主财物处理规定的涉案资金，公安机关在案件侦查终结或者终止侦查后，"
+            "可以依法登记后上缴国库。事后发现依法应当退还的，应当依法及时办理退还手续。",
+        ),
+        Article(
             "national.20",
             NATIONAL,
             "第二十条",
@@ -210,5 +218,27 @@ RULES: dict[str, Rule] = {
             "transfer.in_past", "hunan.35.1", "转账时间不得晚于当前时间", "a transfer cannot be in the future"
         ),
         Rule("money.positive", "hunan.35.1", "金额须为正整数（分）", "amounts are positive integer fen"),
+        # Art 35¶3: money whose victims cannot be determined goes to the treasury, registered, only after
+        # the investigation ended (and, here, after the 30-day notice found no claimant); a later claimant
+        # is refunded, never more than was paid in and not yet refunded.
+        Rule(
+            "treasury.unclaimed",
+            "hunan.35.3",
+            "无法确定被害人的涉案资金，侦查终结或终止侦查且公告期满后方可登记上缴国库",
+            "to the treasury only after the investigation ended and the notice found no claimant",
+        ),
+        Rule(
+            "treasury.refund_cap",
+            "hunan.35.3",
+            "上缴国库后依法退还的金额不得超过上缴且尚未退还的金额",
+            "refund above what was paid to the treasury and not yet refunded",
+        ),
+        # Art 35¶1 (返还被害人的合法财产): a victim's own report is acted on once the police confirm it.
+        Rule(
+            "intake.confirmed",
+            "hunan.35.1",
+            "被害人网上报案须经公安机关确认后方可止付",
+            "a victim's own report is confirmed by the police before stop-payment",
+        ),
     )
 }

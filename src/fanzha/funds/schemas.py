@@ -53,6 +53,95 @@ class CaseCreate(BaseModel):
     victims: list[VictimIn] = Field(min_length=1, max_length=500)
 
 
+class VictimReportCreate(BaseModel):
+    """A victim's own report on the portal: the code sent to the phone, the loss, the transfers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(min_length=5, max_length=40)
+    otp: str = Field(min_length=4, max_length=10)
+    name: str = Field(min_length=1, max_length=50)
+    scam_type: ScamType
+    summary: str = Field(min_length=2, max_length=1000)
+    loss_fen: int = Fen
+    account_kind: AccountKind
+    account: str = Field(min_length=1, max_length=200)
+    transfers: list[TransferIn] = Field(min_length=1, max_length=50)
+
+
+class VictimReportAccepted(BaseModel):
+    """The report's number; the police confirm it before acting."""
+
+    number: str
+    status: Literal["awaiting_confirmation"] = "awaiting_confirmation"
+    message_zh: str = "报案已提交，公安机关确认后将依法处置；可凭手机验证码查询进展。"
+    message_en: str = "Report received; the police will act once they confirm it. Check progress with a code."
+
+
+class IntakeConfirmRead(BaseModel):
+    """A case the police confirmed."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    number: str
+    org_id: int
+    source: str
+    confirmed_at: datetime | None
+    confirmed_by: str
+
+
+class TreasuryCreate(BaseModel):
+    """Art 35¶3: pay a freeze's unclaimed money to the treasury after the investigation ended."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    investigation_ended_at: datetime
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class TreasuryRead(BaseModel):
+    """A treasury payment and what was refunded from it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    case_id: int
+    freeze_id: int
+    notice_id: int
+    amount_fen: int
+    refunded_fen: int
+    investigation_ended_at: datetime
+    registered_by: str
+    registered_at: datetime
+
+
+class TreasuryRefundCreate(BaseModel):
+    """Art 35¶3: a refund to a claimant found after the payment to the treasury."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    claimant: str = Field(min_length=1, max_length=50)
+    account_kind: AccountKind
+    account: str = Field(min_length=1, max_length=200)
+    amount_fen: int = Fen
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class TreasuryRefundRead(BaseModel):
+    """A refund from the treasury (the account masked)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    treasury_id: int
+    claimant: str
+    account_masked: str
+    amount_fen: int
+    decided_by: str
+    decided_at: datetime
+
+
 class TransferRead(BaseModel):
     """A transfer with its accounts masked."""
 

@@ -14,7 +14,7 @@ from fanzha.funds.core import OPEN_STOP, FundsCore
 from fanzha.funds.domain import ANSWERS, Kind, Outcome, Status, refuse
 from fanzha.funds.domain import Onward as OnwardMove
 from fanzha.funds.schemas import ReceiptCreate, StopCreate
-from fanzha.funds.tables import Instruction, Onward, ReturnShare, Trace, Transfer, Victim
+from fanzha.funds.tables import FundsCase, Instruction, Onward, ReturnShare, Trace, Transfer, Victim
 from fanzha.identity.domain import Principal
 from fanzha.identity.service import refused
 from fanzha.identity.tables import Organisation
@@ -36,6 +36,11 @@ class StopStage(FundsCore):
                     "funds.stop.issue",
                     "funds_transfer",
                     transfer_id,
+                )
+            case = session.get_one(FundsCase, transfer.case_id)
+            if case.confirmed_at is None:  # a victim's own report waits for the police (Art 35¶1)
+                raise refuse(
+                    "intake.confirmed", "transfer_id", "请先确认该报案", "confirm the report first", Conflict
                 )
             open_stop = session.scalar(
                 select(Instruction.id).where(

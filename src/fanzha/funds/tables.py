@@ -23,6 +23,10 @@ class FundsCase(Base):
     summary: Mapped[str] = mapped_column(String(1000))
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Intake by the victim on the portal (source "portal") waits for the police to confirm it.
+    source: Mapped[str] = mapped_column(String(10), default="police")
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    confirmed_by: Mapped[str] = mapped_column(String(64), default="")
 
 
 class Victim(Base):
@@ -210,3 +214,38 @@ class Objection(Base):
     decided_by: Mapped[str] = mapped_column(String(64), default="")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TreasuryPayment(Base):
+    """Art 35¶3: unclaimed money of a freeze registered and paid to the treasury (上缴国库)."""
+
+    __tablename__ = "funds_treasury"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("funds_cases.id"), index=True)
+    freeze_id: Mapped[int] = mapped_column(ForeignKey("funds_instructions.id"), unique=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("funds_notices.id"))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    investigation_ended_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(String(500))
+    registered_by: Mapped[str] = mapped_column(String(64))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TreasuryRefund(Base):
+    """Art 35¶3: a refund from the treasury to a claimant found later (依法及时办理退还手续)."""
+
+    __tablename__ = "funds_treasury_refunds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    treasury_id: Mapped[int] = mapped_column(ForeignKey("funds_treasury.id"), index=True)
+    claimant: Mapped[str] = mapped_column(String(50))
+    account_kind: Mapped[str] = mapped_column(String(32))
+    account_token: Mapped[str] = mapped_column(String(64))
+    account_masked: Mapped[str] = mapped_column(String(200))
+    account_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(500))
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())

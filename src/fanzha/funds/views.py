@@ -4,6 +4,7 @@ and the public page of notices before pro-rata returns."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,24 +15,31 @@ from pydantic import ValidationError
 from fanzha.core.clock import SHANGHAI
 from fanzha.core.errors import FanzhaError
 from fanzha.core.invalid import invalid
-from fanzha.funds import objections
+from fanzha.funds import intake, objections, stats, treasury
 from fanzha.funds.domain import ANSWERS, Kind
-from fanzha.funds.router import funds_of, portal_of, victim_answer
+from fanzha.funds.graph import money_graph
+from fanzha.funds.router import funds_of, portal_of, reports_of, victim_answer
 from fanzha.funds.schemas import (
     Approval,
     CaseCreate,
+    FreezeCreate,
     ObjectionCreate,
     ObjectionDecision,
     ReceiptCreate,
+    ReturnCreate,
     StopCreate,
+    TreasuryCreate,
+    VerificationCreate,
     VictimCaseRead,
     VictimOtpRequest,
+    VictimReportCreate,
     VictimStatus,
     VictimStatusQuery,
 )
 from fanzha.identity.domain import Permission, Principal
 from fanzha.web import limits, ratelimit
 from fanzha.web.deps import authorize, client_ip
+from fanzha.web.i18n import language_of, translator
 from fanzha.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -58,8 +66,15 @@ def _board(
         objections=objections.listing(service, principal, objections.PENDING),
         expiring=service.expiring(principal),
         warning_days=service.expiry_warning.days,
+        charts_=stats.charts_of(stats.totals(service, principal), _text(request)),
+        reports=intake.unconfirmed(service, principal),
         error=error,
     )
+
+
+def _text(request: Request) -> Callable[[str], str]:
+    """The request's translator (the `_` the templates use)."""
+    return translator(language_of(request))
 
 
 @router.get("/funds", response_class=HTMLResponse)
@@ -72,11 +87,7 @@ def board(request: Request, principal: Worker) -> HTMLResponse:
 async def report(request: Request, principal: Worker) -> Response:
     """Intake of a case with one victim and one transfer from the console form (more by the API)."""
     f = _fields(await request.form())
-    at = f.get("at", "")
-    with contextlib.suppress(ValueError):
-        moment = datetime.fromisoformat(at)
-        # The form's datetime-local is Beijing time.
-        at = (moment.replace(tzinfo=SHANGHAI) if moment.tzinfo is None else moment).isoformat()
+    at = _beijing(f.get("at", ""))  # the form's datetime-local is Beijing time
     body = {
         "number": f.get("number", ""),
         "scam_type": f.get("scam_type", ""),
@@ -87,6 +98,7 @@ async def report(request: Request, principal: Worker) -> Response:
                 "loss_fen": f.get("loss_fen", ""),
                 "account_kind": f.get("account_kind", "bank_card"),
                 "account": f.get("account", ""),
+                "phone": f.get("phone") or None,  # optional: the victim's status page sends its code there
                 "transfers": [
                     {
                         "at": at,
@@ -114,7 +126,8 @@ def _case(
     request: Request, principal: Principal, case_id: int, error: FanzhaError | None = None, status: int = 200
 ) -> HTMLResponse:
     detail = funds_of(request).case_detail(principal, case_id)
-    return render(request, "funds/case.html", status, error=error, **detail)
+    graph = money_graph(detail, _text(request))
+    return render(request, "funds/case.html", status, error=error, graph=graph, **detail)
 
 
 @router.get("/funds/cases/{case_id}", response_class=HTMLResponse)
@@ -131,6 +144,81 @@ def stop(request: Request, case_id: int, transfer_id: int, principal: Worker) ->
     except FanzhaError as failure:
         return _case(request, principal, case_id, failure, failure.status)
     return RedirectResponse(f"/funds/cases/{case_id}", status_code=303)
+
+
+def _act(request: Request, principal: Principal, case_id: int, action: Any) -> Response:
+    """Run a case-page action; the page again with the error (nothing changed) when refused."""
+    try:
+        action()
+    except ValidationError as wrong:
+        return _case(request, principal, case_id, invalid(wrong), 422)
+    except FanzhaError as failure:
+        return _case(request, principal, case_id, failure, failure.status)
+    return RedirectResponse(f"/funds/cases/{case_id}", status_code=303)
+
+
+@router.post("/funds/cases/{case_id}/instructions/{instruction_id}/extend", response_class=HTMLResponse)
+def extend(request: Request, case_id: int, instruction_id: int, principal: Worker) -> Response:
+    """Extend a stop-payment in force once (Art 19¶3)."""
+    return _act(request, principal, case_id, lambda: funds_of(request).extend(principal, instruction_id))
+
+
+@router.post("/funds/cases/{case_id}/instructions/{instruction_id}/verification", response_class=HTMLResponse)
+async def verify(request: Request, case_id: int, instruction_id: int, principal: Worker) -> Response:
+    """Record continue, release or return with reasons (Art 19¶3); the finding's time in Beijing time."""
+    f = _fields(await request.form())
+    body: dict[str, Any] = {"verdict": f.get("verdict", ""), "reason": f.get("reason", "")}
+    if f.get("found_at"):
+        body["found_at"] = _beijing(f["found_at"])
+    return _act(
+        request,
+        principal,
+        case_id,
+        lambda: funds_of(request).verify(principal, instruction_id, VerificationCreate.model_validate(body)),
+    )
+
+
+@router.post("/funds/cases/{case_id}/instructions/{instruction_id}/notice", response_class=HTMLResponse)
+def notice(request: Request, case_id: int, instruction_id: int, principal: Worker) -> Response:
+    """Publish the 30-day public notice before a pro-rata return."""
+    service = funds_of(request)
+    return _act(request, principal, case_id, lambda: service.publish_notice(principal, instruction_id))
+
+
+@router.post("/funds/cases/{case_id}/instructions/{instruction_id}/return", response_class=HTMLResponse)
+async def order_return(request: Request, case_id: int, instruction_id: int, principal: Worker) -> Response:
+    """Order a return from a frozen account, signed by two officers (Art 35)."""
+    f = _fields(await request.form())
+    body = {"method": f.get("method", ""), "officers": [f.get("officer1", ""), f.get("officer2", "")]}
+    return _act(
+        request,
+        principal,
+        case_id,
+        lambda: funds_of(request).order_return(principal, instruction_id, ReturnCreate.model_validate(body)),
+    )
+
+
+@router.post("/funds/cases/{case_id}/freezes", response_class=HTMLResponse)
+async def freeze(request: Request, case_id: int, principal: Worker) -> Response:
+    """Request a freeze from the case page; it waits for the head's approval (Art 19¶1)."""
+    f = _fields(await request.form())
+    keys = ("kind", "value", "account_name", "amount_fen", "term_months", "scope", "reason")
+    body: dict[str, Any] = {k: f[k] for k in keys if k in f} | {"case_id": case_id}
+    body["include_interest"] = f.get("include_interest") == "on"
+    return _act(
+        request,
+        principal,
+        case_id,
+        lambda: funds_of(request).request_freeze(principal, FreezeCreate.model_validate(body)),
+    )
+
+
+def _beijing(text: str) -> str:
+    """A datetime-local value from a form, read as Beijing time."""
+    with contextlib.suppress(ValueError):
+        moment = datetime.fromisoformat(text)
+        return (moment.replace(tzinfo=SHANGHAI) if moment.tzinfo is None else moment).isoformat()
+    return text
 
 
 @router.post("/funds/instructions/{instruction_id}/approval", response_class=HTMLResponse)
@@ -262,3 +350,94 @@ async def mine(request: Request) -> Response:
         return _mine(request, failure.status, phone=phone, error=failure)
     status = VictimStatus(phone_masked=masked, cases=[VictimCaseRead.model_validate(c) for c in cases])
     return _mine(request, phone=phone, status=status)
+
+
+@router.post("/funds/cases/{case_id}/confirmation", response_class=HTMLResponse)
+def confirm_report(request: Request, case_id: int, principal: Worker) -> Response:
+    """Confirm a victim's own report from the board: the case becomes the unit's."""
+    try:
+        intake.confirm(funds_of(request), principal, case_id)
+    except FanzhaError as failure:
+        return _board(request, principal, failure, failure.status)
+    return RedirectResponse(f"/funds/cases/{case_id}", status_code=303)
+
+
+@router.post("/funds/cases/{case_id}/instructions/{instruction_id}/treasury", response_class=HTMLResponse)
+async def to_treasury(request: Request, case_id: int, instruction_id: int, principal: Worker) -> Response:
+    """Art 35¶3: a freeze's unclaimed money to the treasury after its notice and the investigation."""
+    f = _fields(await request.form())
+    body = {
+        "investigation_ended_at": _beijing(f.get("investigation_ended_at", "")),
+        "reason": f.get("reason", ""),
+    }
+
+    def act() -> None:
+        data = TreasuryCreate.model_validate(body)
+        treasury.pay_in(
+            funds_of(request), principal, instruction_id, data.investigation_ended_at, data.reason
+        )
+
+    return _act(request, principal, case_id, act)
+
+
+def _report(request: Request, code: int = 200, **context: Any) -> HTMLResponse:
+    values: dict[str, Any] = {"phone": "", "sent": None, "accepted": None, "error": None}
+    return render(request, "funds/report.html", code, **(values | context))
+
+
+@router.get("/funds/report", response_class=HTMLResponse, openapi_extra=limits.declare(rate=("portal",)))
+def report_form(request: Request) -> HTMLResponse:
+    """Item 1: the victim's own report: a code to the phone, then one transfer (more through the API)."""
+    return _report(request)
+
+
+@router.post("/funds/report/otp", response_class=HTMLResponse, openapi_extra=limits.declare(rate=("otp",)))
+async def report_otp(request: Request, tasks: BackgroundTasks) -> Response:
+    """Send a code to the victim's phone."""
+    phone = _fields(await request.form()).get("phone", "")
+    try:
+        data = VictimOtpRequest.model_validate({"phone": phone})
+        reports_of(request).ask(data.phone, client_ip(request), tasks.add_task)
+    except ValidationError as wrong:
+        return _report(request, 422, phone=phone, error=invalid(wrong))
+    except FanzhaError as failure:
+        return ratelimit.with_retry_after(
+            _report(request, failure.status, phone=phone, error=failure), failure
+        )
+    return _report(request, 202, phone=phone, sent=victim_answer())
+
+
+@router.post("/funds/report", response_class=HTMLResponse, openapi_extra=limits.declare(rate=("appeal",)))
+async def report_submit(request: Request) -> Response:
+    """The proven victim's report; the police confirm it before any stop-payment (Art 35¶1)."""
+    f = _fields(await request.form())
+    phone = f.get("phone", "")
+    kind = f.get("account_kind", "bank_card")
+    body = {
+        "phone": phone,
+        "otp": f.get("otp", ""),
+        "name": f.get("name", ""),
+        "scam_type": f.get("scam_type", ""),
+        "summary": f.get("summary", ""),
+        "loss_fen": f.get("loss_fen", ""),
+        "account_kind": kind,
+        "account": f.get("account", ""),
+        "transfers": [
+            {
+                "at": _beijing(f.get("at", "")),
+                "amount_fen": f.get("amount_fen", ""),
+                "channel": f.get("channel", "mobile_banking"),
+                "payer_kind": kind,
+                "payer": f.get("account", ""),
+                "payee_kind": f.get("payee_kind", "bank_card"),
+                "payee": f.get("payee", ""),
+            }
+        ],
+    }
+    try:
+        case = reports_of(request).submit(VictimReportCreate.model_validate(body), client_ip(request))
+    except ValidationError as wrong:
+        return _report(request, 422, phone=phone, error=invalid(wrong))
+    except FanzhaError as failure:
+        return _report(request, failure.status, phone=phone, error=failure)
+    return _report(request, 201, phone=phone, accepted=case.number)

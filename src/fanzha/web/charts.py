@@ -64,3 +64,30 @@ def _rows(labels: Sequence[str], series: dict[str, Sequence[float]]) -> tuple[tu
     """The table twin: one row per label, one column per series."""
     columns = list(series.values())
     return tuple((label, *(values[i] for values in columns)) for i, label in enumerate(labels))
+
+
+def graph(
+    title: str,
+    nodes: Sequence[dict[str, Any]],
+    links: Sequence[dict[str, Any]],
+    columns: tuple[str, ...],
+    rows: Sequence[tuple[Any, ...]],
+) -> Chart:
+    """A directed graph (nodes placed by the caller: x, y), with the links as its table twin."""
+    option = {
+        "tooltip": {},
+        "series": [
+            {
+                "type": "graph",
+                "layout": "none",
+                "roam": True,
+                "label": {"show": True, "position": "bottom", "fontSize": 10},
+                "edgeSymbol": ["none", "arrow"],
+                "edgeLabel": {"show": True, "fontSize": 10, "formatter": "{c}"},
+                "lineStyle": {"opacity": 0.8, "width": 1.5},
+                "data": list(nodes),
+                "links": list(links),
+            }
+        ],
+    }
+    return Chart(title, option, columns, tuple(rows))

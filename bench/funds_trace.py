@@ -1,0 +1,181 @@
+"""Fund-flow tracing at scale (issue 22): 1,000 victim traces of 6 hops on a large synthetic graph.
+
+Build (lot flows) plus queries on DuckDB through the Ibis engine (`fanzha.funds.trace`), against the
+same FIFO trace over a networkx MultiDiGraph of the same transactions, in the same run. The graph
+has ordinary accounts paying each other (heavy-tailed), victims' payments into collection accounts,
+layering chains and cash-out at ATMs and wallets. networkx (not a dependency of the project: found on
+the path, or under --nx-path) holds at most --nx-max transactions: above that it runs on the first
+--nx-max transactions by time, with the seeds inside them, and says so in the output.
+
+    PYTHONPATH=src .venv/bin/python bench/funds_trace.py --quick     # 500 k transactions, under a minute
+    PYTHONPATH=src .venv/bin/python bench/funds_trace.py             # 10 M transactions
+
+Ends with one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import ibis
+import numpy as np
+import pyarrow as pa
+
+from fanzha.funds import trace_ref
+from fanzha.funds.trace import Tracer, seeds_table
+
+T0 = datetime(2025, 3, 1, tzinfo=UTC)
+
+
+def graph(n: int, seed: int = 0) -> pa.Table:
+    """n transactions over n/8 accounts in 30 days: ordinary payments, layering, cash-out."""
+    rng = np.random.default_rng(seed)
+    accounts = max(1000, n // 8)
+    ts = np.sort(rng.integers(0, 30 * 86400, n))
+    src = (rng.pareto(1.2, n) * 50).astype(np.int64) % accounts
+    dst = rng.integers(0, accounts, n)
+    # layering: one transfer in four leaves the account that received the previous one
+    chain = rng.random(n) < 0.25
+    prev_dst = np.roll(dst, 1)
+    src = np.where(chain, prev_dst, src)
+    amount = (rng.lognormal(10, 1.2, n)).astype(np.int64) + 100
+    kind = np.full(n, "bank_card", dtype=object)
+    r = rng.random(n)
+    kind[r < 0.02] = "cash"
+    kind[(r >= 0.02) & (r < 0.025)] = "wallet"
+    dst_s = np.char.add("A", dst.astype(str)).astype(object)
+    dst_s[kind == "cash"] = np.char.add("atm:", (dst[kind == "cash"] % 500).astype(str))
+    dst_s[kind == "wallet"] = np.char.add("T", (dst[kind == "wallet"] % 300).astype(str))
+    channel = np.where(r < 0.02, "atm", np.where(r < 0.025, "crypto_otc", "transfer")).astype(object)
+    channel[(r > 0.9)] = "qr"
+    return pa.table(
+        {
+            "txn_id": pa.array(np.arange(n, dtype=np.int64)),
+            "ts": pa.array((T0.timestamp() + ts) * 1000, pa.int64()).cast(pa.timestamp("ms", tz="UTC")),
+            "src_kind": pa.array(np.full(n, "bank_card", dtype=object)),
+            "src_account": pa.array(np.char.add("A", src.astype(str)).astype(object)),
+            "dst_kind": pa.array(kind),
+            "dst_account": pa.array(dst_s),
+            "amount_fen": pa.array(amount),
+            "channel": pa.array(channel),
+        }
+    )
+
+
+def pick_seeds(t: pa.Table, k: int, within: int, seed: int = 1) -> list[tuple[int, int]]:
+    """k victims' payments: transfers to an account among the first `within` transactions."""
+    rng = np.random.default_rng(seed)
+    kinds = np.asarray(t["dst_kind"].slice(0, within).to_numpy(zero_copy_only=False))
+    ch = np.asarray(t["channel"].slice(0, within).to_numpy(zero_copy_only=False))
+    ok = np.flatnonzero((kinds == "bank_card") & (ch == "transfer"))
+    return [(v, int(x)) for v, x in enumerate(np.sort(rng.choice(ok, size=k, replace=False)))]
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_engine(t: pa.Table, seeds: list[tuple[int, int]], hops: int) -> tuple[dict[str, Any], Any]:
+    con = ibis.duckdb.connect()
+    t0 = time.perf_counter()
+    with Tracer(con, ibis.memtable(t)) as tr:
+        tr.edges.count().execute()  # build: transfers, events, FIFO lot flows
+        built = time.perf_counter() - t0
+        res = tr.trace(seeds_table(seeds), hops)
+        queried = time.perf_counter() - t0 - built
+    return {"build_s": round(built, 2), "query_s": round(queried, 2)}, res
+
+
+def run_networkx(t: pa.Table, seeds: list[tuple[int, int]], hops: int) -> tuple[dict[str, Any], Any]:
+    import networkx as nx
+
+    t0 = time.perf_counter()
+    g = nx.MultiDiGraph()
+    cols = [t[c].to_pylist() for c in ("txn_id", "ts", "src_account", "dst_account", "amount_fen")]
+    terms = [
+        "atm" if k == "cash" else "crypto" if k == "wallet" else "merchant" if c == "qr" else None
+        for k, c in zip(t["dst_kind"].to_pylist(), t["channel"].to_pylist(), strict=True)
+    ]
+    by_id: dict[int, trace_ref.Txn] = {}
+    for tid, ts, s, d, a, term in zip(*cols, terms, strict=True):
+        x = trace_ref.Txn(tid, int(ts.timestamp()), s, d, a, term)
+        by_id[tid] = x
+        g.add_edge(s, d, key=tid, txn=x)
+    built = time.perf_counter() - t0
+
+    def flows(acct: str) -> list[tuple[int | None, int | None, int]]:
+        ins = [e["txn"] for _, _, e in g.in_edges(acct, data=True) if e["txn"].terminal is None]
+        outs = [e["txn"] for _, _, e in g.out_edges(acct, data=True)]
+        return trace_ref.fifo_flows(ins, outs)
+
+    got: dict[tuple[int, int, str, str, str], int] = {}
+    for v, tid in seeds:  # one victim at a time, as a graph library answers a query
+        got.update(trace_ref.trace([(v, tid)], by_id.__getitem__, flows, hops))
+    queried = time.perf_counter() - t0 - built
+    return {"build_s": round(built, 2), "query_s": round(queried, 2), "transactions": t.num_rows}, got
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="500 k transactions instead of 10 M")
+    ap.add_argument("--transactions", type=int)
+    ap.add_argument("--victims", type=int, default=1000)
+    ap.add_argument("--hops", type=int, default=6)
+    ap.add_argument("--nx-max", type=int, default=1_000_000, help="largest graph given to networkx")
+    ap.add_argument("--nx-path", help="a folder holding networkx, if it is not installed")
+    a = ap.parse_args(argv)
+    if a.nx_path:
+        sys.path.insert(0, a.nx_path)
+    n = a.transactions or (500_000 if a.quick else 10_000_000)
+    t = graph(n)
+    nx_n = min(n, a.nx_max)
+    seeds = pick_seeds(t, a.victims, within=nx_n // 4)
+    engine, res = run_engine(t, seeds, a.hops)
+    engine_peak = rss_mb()
+    engine_full = engine["build_s"] + engine["query_s"]
+    out: dict[str, Any] = {
+        "bench": "funds_trace",
+        "transactions": n,
+        "victims": a.victims,
+        "hops": a.hops,
+        "engine": {**engine, "backend": "duckdb", "peak_rss_mb": round(engine_peak)},
+        "located_rows": res.located.num_rows,
+    }
+    try:
+        import networkx  # noqa: F401
+    except ImportError:
+        out["networkx"] = "not installed (pass --nx-path)"
+    else:
+        sample = t.slice(0, nx_n)
+        if nx_n < n:  # the engine again on the same sample, so the two answer the same question
+            engine_s, res_s = run_engine(sample, seeds, a.hops)
+        else:
+            engine_s, res_s = engine, res
+        nxr, got = run_networkx(sample, seeds, a.hops)
+        ours = {
+            (r["victim_id"], r["hop"], r["account"], r["kind"], r["status"]): r["amount_fen"]
+            for r in res_s.located.to_pylist()
+        }
+        nx_total = nxr["build_s"] + nxr["query_s"]
+        ours_total = engine_s["build_s"] + engine_s["query_s"]
+        out["networkx"] = {
+            **nxr,
+            "sample": nx_n < n,
+            "engine_on_same": engine_s,
+            "same_result": ours == got,
+            "speedup_build_plus_queries": round(nx_total / max(ours_total, 1e-9), 1),
+            "speedup_queries": round(nxr["query_s"] / max(engine_s["query_s"], 1e-9), 1),
+        }
+    out["engine_total_s"] = round(engine_full, 2)
+    out["peak_rss_mb"] = round(rss_mb())
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Console texts added with the money graph, the action forms and the charts (issue 22 item 9)."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "funds.graph": ("资金流向图", "Money graph"),
+    "funds.graph_help": (
+        "左为被害人，其后为各层止付账户及其回执报告的转出账户；线上为被害人资金（元）。",
+        "Victims on the left, then each stop-payment's account by hop and the accounts its receipt "
+        "reported the money moved to; amounts are the victims' money (yuan).",
+    ),
+    "funds.actions": ("办理", "Act"),
+    "funds.extend": ("延长止付", "Extend"),
+    "funds.verify": ("核查结论", "Verification"),
+    "funds.verdict.continue": ("继续止付/冻结", "Continue"),
+    "funds.verdict.release": ("解除", "Release"),
+    "funds.verdict.return": ("返还", "Return"),
+    "funds.found_at": ("查明时间", "Found at"),
+    "funds.publish_notice": ("发布返还公告（30日）", "Publish the 30-day notice"),
+    "funds.order_return": ("返还", "Return"),
+    "funds.method.single": ("单笔存入：返还该被害人", "One deposit: to that victim"),
+    "funds.method.by_time": ("按时间可区分：各自返还", "Traceable by time: each their own"),
+    "funds.method.pro_rata": ("按损失比例（公告期满后）", "Pro rata by loss (after the notice)"),
+    "funds.officer1": ("经办民警一", "First officer"),
+    "funds.officer2": ("经办民警二", "Second officer"),
+    "funds.freeze_request": ("申请冻结", "Request a freeze"),
+    "funds.freeze_help": (
+        "冻结金额不得超过追溯到该账户的涉案金额，须经县级以上公安机关负责人批准（第十九条）。",
+        "Never above the case's money traced to the account; approved by the head of a county-level "
+        "or higher unit (Art 19).",
+    ),
+    "funds.account_number": ("账号", "Account number"),
+    "funds.kind_bank_card": ("银行卡", "Bank card"),
+    "funds.kind_payment_account": ("支付账户", "Payment account"),
+    "funds.account_name": ("户名", "Account holder"),
+    "funds.request": ("提交审批", "Submit for approval"),
+    "funds.charts": ("止付、冻结与返还金额", "Amounts stopped, frozen and returned"),
+    "funds.chart.by_city": ("按市州（元）", "By city (yuan)"),
+    "funds.chart.by_month": ("按月份（元）", "By month (yuan)"),
+    "funds.chart.stopped": ("止付", "Stopped"),
+    "funds.chart.frozen": ("冻结", "Frozen"),
+    "funds.chart.returned": ("返还", "Returned"),
+    "funds.status.treasury": ("已上缴国库", "Paid to the treasury"),
+    "funds.reports": ("被害人网上报案（待确认）", "Victims' own reports (to confirm)"),
+    "funds.confirm": ("确认受理", "Confirm"),
+    "funds.investigation_ended": ("侦查终结/终止时间", "Investigation ended at"),
+    "funds.self_report": ("网上报案：被骗资金", "Report money lost to fraud"),
+    "funds.report_help": (
+        "先获取手机验证码，再填写被骗转账；公安机关确认后将依法紧急止付（第三十五条）。",
+        "Get a code on your phone, then enter the transfers; the police act once they confirm (Art 35).",
+    ),
+    "funds.report_sent": ("报案已提交，编号", "Report received, number"),
+    "funds.phone": ("手机号码", "Mobile number"),
+    "funds.otp": ("验证码", "Code"),
+    "funds.get_code": ("获取验证码", "Send me a code"),
+    "funds.name": ("姓名", "Name"),
+}
