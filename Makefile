@@ -62,8 +62,8 @@ lock: $(VENV)/.installed-reliability
 	  $(BIN)/pip freeze --exclude-editable; } > requirements.lock
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests bench evalworld
-	$(BIN)/ruff format --check src tests bench evalworld
+	$(BIN)/ruff check src tests bench evalworld clients
+	$(BIN)/ruff format --check src tests bench evalworld clients
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from fanzha_client.webhooks import SIGNATURE_HEADER, verify
 
-from fanzha.samples.webhooks import BATCH_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verify
+from fanzha.samples.webhooks import BATCH_HEADER, EVENT_HEADER
 
 Receipt = tuple[str, int, int, str, float]  # receiver, position, sample_id, event_id, time.time()
 

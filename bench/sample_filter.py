@@ -2,7 +2,7 @@
 
 Targets (issue 3): at least 5 M lookups/s on one core in batches, at most 16 bytes a sample in memory,
 and at least 10x faster than pipelined SMISMEMBER on the local Redis over the same tokens, same run.
-The filter is the real client (`fanzha.client.SampleFilter`) synced over an in-process HTTP transport
+The filter is the real client (`fanzha_client.SampleFilter`) synced over an in-process HTTP transport
 from the platform's wire format. This process is pinned to one core; Redis runs in its own process.
 
     .venv/bin/python bench/sample_filter.py --quick     # 1 M tokens, well under a minute
@@ -22,9 +22,8 @@ from typing import Any
 import httpx
 import numpy as np
 import numpy.typing as npt
-
-from fanzha.client import SampleFilter, SyncOutcome
-from fanzha.samples.filters import FilterSnapshot, PrefixIndex, apply_delta, contains, make_delta, prefix64
+from fanzha_client import SampleFilter, SyncOutcome
+from fanzha_client.filters import FilterSnapshot, PrefixIndex, apply_delta, contains, make_delta, prefix64
 
 KIND = "phone"
 HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
+from fanzha_client.webhooks import SIGNATURE_HEADER, verify
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fanzha.samples.webhooks import BATCH_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verify
+from fanzha.samples.webhooks import BATCH_HEADER, EVENT_HEADER
 
 
 @dataclass

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from fanzha_client.webhooks import standard_secret
 from fastapi.testclient import TestClient
 
-from fanzha.samples.webhooks import standard_secret
 from tests.factories import World
 
 Login = Callable[[str], TestClient]

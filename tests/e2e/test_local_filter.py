@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from fanzha_client import SampleFilter
+from fanzha_client.filters import FilterSnapshot
+from fanzha_client.sample_filter import SyncOutcome
 from fastapi.testclient import TestClient
 
 from fanzha.bootstrap import Platform
-from fanzha.client import SampleFilter
-from fanzha.client.sample_filter import SyncOutcome
 from fanzha.core.clock import FrozenClock
-from fanzha.samples.filters import FilterSnapshot
 from tests.conftest import TEST_KEYS
 from tests.factories import World
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from fanzha_client.webhooks import standard_secret
 from standardwebhooks import Webhook
 
 from fanzha.bootstrap import Platform
@@ -15,7 +16,6 @@ from fanzha.core.clock import FrozenClock
 from fanzha.disposal.worker import DisposalWorker
 from fanzha.samples.domain import FraudType
 from fanzha.samples.schemas import SamplePublish
-from fanzha.samples.webhooks import standard_secret
 from tests.integration.test_disposal_service import PHONE, DisposalWorld, make_disposal_world
 from tests.receiver import Served
 

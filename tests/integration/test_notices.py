@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fanzha_client.webhooks import SIGNATURE_HEADER, verify
 from sqlalchemy import Engine, select
 
 from fanzha.bootstrap import Platform, build_platform
@@ -30,7 +31,6 @@ from fanzha.disposal.schemas import ReceiptCreate
 from fanzha.disposal.tables import Notice, Order
 from fanzha.disposal.worker import DisposalWorker
 from fanzha.events.tables import SinkCursor
-from fanzha.samples.webhooks import SIGNATURE_HEADER, verify
 from tests.conftest import TEST_KEYS
 from tests.integration.test_disposal_service import (
     PHONE,

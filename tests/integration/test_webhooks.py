@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fanzha_client.webhooks import sign, standard_headers, standard_secret, verify
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
@@ -16,15 +17,7 @@ from fanzha.core.clock import FrozenClock
 from fanzha.samples.delivery import Delivery
 from fanzha.samples.domain import FraudType
 from fanzha.samples.schemas import SamplePublish
-from fanzha.samples.webhooks import (
-    BATCH_HEADER,
-    Target,
-    sign,
-    standard_headers,
-    standard_secret,
-    verify,
-    wanted,
-)
+from fanzha.samples.webhooks import BATCH_HEADER, Target, wanted
 from tests.factories import World, make_world
 from tests.receiver import Served
 

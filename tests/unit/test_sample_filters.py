@@ -10,14 +10,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from fanzha.client import FilterNotSynced, FilterSyncError, SampleFilter, SyncOutcome
-from fanzha.core.clock import FrozenClock
-from fanzha.core.sm import hmac_sm3
-from fanzha.identifiers import IdentifierVault, normalise
-from fanzha.samples.filters import (
+from fanzha_client import FilterNotSynced, FilterSyncError, SampleFilter, SyncOutcome
+from fanzha_client.filters import (
     FilterChecksumMismatch,
     FilterCorrupt,
     FilterDelta,
@@ -31,6 +25,12 @@ from fanzha.samples.filters import (
     prefix64,
     sorted_unique,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fanzha.core.clock import FrozenClock
+from fanzha.core.sm import hmac_sm3
+from fanzha.identifiers import IdentifierVault, normalise
 
 TOKEN_KEY = bytes(range(32))
 U64 = st.integers(min_value=0, max_value=2**64 - 1)

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from fanzha_client.tokens import KeyedSM3
+
 from fanzha.core.clock import as_utc
-from fanzha.core.sm import KeyedSM3, sm3_hex
+from fanzha.core.sm import sm3_hex
 
 GENESIS = "0" * 64
 LEGACY = 1  # plain SM3, entries written before the keyed chain

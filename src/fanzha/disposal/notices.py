@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import httpx
+from fanzha_client.webhooks import SIGNATURE_HEADER, sign
 
 from fanzha.core.clock import Clock
 from fanzha.core.errors import FanzhaError
-from fanzha.samples.webhooks import SIGNATURE_HEADER, sign
 
 log = logging.getLogger("fanzha.notices")
 

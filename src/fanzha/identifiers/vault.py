@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from cryptography.exceptions import InvalidTag
+from fanzha_client.tokens import KeyedSM3
 
 from fanzha.core.errors import ValidationFailed
-from fanzha.core.sm import KeyedSM3, sm4_gcm_decrypt, sm4_gcm_encrypt
+from fanzha.core.sm import sm4_gcm_decrypt, sm4_gcm_encrypt
 from fanzha.identifiers.domain import Identifier, IdentifierKind, normalise, parse_kind
 
 _SEP = "\x1f"  # unit separator: cannot occur in a normalised value, so kind and value never run together

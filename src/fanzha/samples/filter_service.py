@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from fanzha_client.filters import FilterDelta, FilterSnapshot, contains, prefix64, sorted_unique
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,7 +20,6 @@ from fanzha.core.paging import advance
 from fanzha.events.outbox import read_after
 from fanzha.events.tables import OutboxHead
 from fanzha.samples.domain import SampleStatus
-from fanzha.samples.filters import FilterDelta, FilterSnapshot, contains, prefix64, sorted_unique
 from fanzha.samples.tables import Sample
 
 _WAS_ACTIVE = {"updated": True, "revoked": True, "expired": True, "published": False}

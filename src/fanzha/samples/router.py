@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
+from fanzha_client.webhooks import standard_secret
 from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
@@ -34,7 +35,6 @@ from fanzha.samples.schemas import (
     SubscriptionCreated,
     SubscriptionRead,
 )
-from fanzha.samples.webhooks import standard_secret
 from fanzha.web import limits, ratelimit
 from fanzha.web.deps import authorize, client_ip, parse_body, platform_of
 from fanzha.web.idempotent import idempotent
@@ -289,7 +289,7 @@ async def replay_dead_letter(request: Request, dead_letter_id: int, principal: S
     return DeadLetterRead.model_validate(await replay(platform_of(request), principal, dead_letter_id))
 
 
-# The filters are binary (fanzha.samples.filters): declared as such, with the headers that check them.
+# The filters are binary (fanzha_client.filters): declared as such, with the headers that check them.
 FILTER_HEADERS = {
     "X-Filter-Version": {"description": "过滤器版本 / filter version", "schema": {"type": "integer"}},
     "X-Filter-Checksum": {"description": "校验和 / checksum", "schema": {"type": "string"}},
@@ -303,7 +303,7 @@ FILTER_BODY = {"application/octet-stream": {"schema": {"type": "string", "format
     responses={200: {"description": "快照 / Snapshot", "content": FILTER_BODY, "headers": FILTER_HEADERS}},
 )
 def filter_snapshot(request: Request, kind: str, principal: Looker) -> Response:
-    """Every active token of one kind as the local filter's binary snapshot (`fanzha.client.SampleFilter`)."""
+    """Every active token of one kind as the local filter's binary snapshot (`fanzha_client.SampleFilter`)."""
     snapshot = platform_of(request).filters.snapshot(parse_kind(kind).value)
     return Response(
         snapshot.to_bytes(),

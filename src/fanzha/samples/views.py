@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from fanzha_client.webhooks import standard_secret
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -21,7 +22,6 @@ from fanzha.samples.router import IMPORT_BYTES
 from fanzha.samples.schemas import PublicCheck, SamplePublish
 from fanzha.samples.tables import Sample
 from fanzha.samples.timeline import story_of
-from fanzha.samples.webhooks import standard_secret
 from fanzha.web import limits
 from fanzha.web.deps import authorize, client_ip, platform_of
 from fanzha.web.templating import render

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import json
-import time
 from dataclasses import dataclass
 
 import httpx
+
+# The signing scheme is the institutions' client's (one definition for both sides); re-exported here.
+from fanzha_client.webhooks import (
+    SIGNATURE_HEADER,
+    sign,
+    standard_headers,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.core.clock import Clock
@@ -17,55 +21,13 @@ from fanzha.events.domain import DomainEvent
 from fanzha.events.egress import UNREACHABLE, DeliveryError, refused_status
 from fanzha.samples.tables import DeadLetter
 
-SIGNATURE_HEADER = "X-Fanzha-Signature"
 EVENT_HEADER = "X-Fanzha-Event-Id"
 BATCH_HEADER = "X-Fanzha-Batch"
-# Standard Webhooks (standardwebhooks.com), sent beside the Stripe-style header so its verifiers work.
-MESSAGE_ID_HEADER = "webhook-id"
-TIMESTAMP_HEADER = "webhook-timestamp"
-STANDARD_SIGNATURE_HEADER = "webhook-signature"
-STANDARD_SECRET_PREFIX = "whsec_"  # noqa: S105 - the scheme's marker, not a secret
-
-
-def sign(secret: str, body: bytes, timestamp: int) -> str:
-    """`t=<unix>,v1=<HMAC-SHA256 over "t.body">`: the time stops replays of old deliveries."""
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={mac}"
-
-
-def standard_secret(secret: str) -> str:
-    """The subscription secret as Standard Webhooks spells it: `whsec_` + base64 of its UTF-8 bytes.
-
-    Both schemes then use the very same HMAC key, so one stored secret serves both headers.
-    """
-    return STANDARD_SECRET_PREFIX + base64.b64encode(secret.encode()).decode()
-
-
-def standard_headers(secret: str, message_id: str, body: bytes, timestamp: int) -> dict[str, str]:
-    """`webhook-id`, `webhook-timestamp` and `webhook-signature: v1,<base64 HMAC over "id.t.body">`."""
-    mac = hmac.new(secret.encode(), f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
-    return {
-        MESSAGE_ID_HEADER: message_id,
-        TIMESTAMP_HEADER: str(timestamp),
-        STANDARD_SIGNATURE_HEADER: "v1," + base64.b64encode(mac).decode(),
-    }
 
 
 def batch_id(event_ids: list[str]) -> str:
     """A batch's message id, from its event ids: the same events retried keep the same `webhook-id`."""
     return "batch_" + hashlib.sha256("\n".join(event_ids).encode()).hexdigest()[:32]
-
-
-def verify(secret: str, header: str, body: bytes, now: float | None = None, tolerance: int = 300) -> bool:
-    """What a receiver runs: the signature matches and is fresh."""
-    try:
-        parts = dict(item.split("=", 1) for item in header.split(","))
-        timestamp = int(parts["t"])
-    except (KeyError, ValueError):
-        return False
-    if abs((now if now is not None else time.time()) - timestamp) > tolerance:
-        return False
-    return hmac.compare_digest(sign(secret, body, timestamp), header)
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
+from fanzha_client.webhooks import SIGNATURE_HEADER, verify
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from fanzha.core.errors import FanzhaError
 from fanzha.disposal.notices import REQUEST_ID_HEADER
-from fanzha.samples.webhooks import SIGNATURE_HEADER, verify
 from fanzha.smssink.store import Inbox, Sms
 from fanzha.web.deps import platform_of
 from fanzha.web.templating import render

@@ -190,10 +190,10 @@ def test_the_journal_and_snapshot_bring_the_state_back(
 def test_sample_payees_from_the_platform_snapshot_or_the_local_filter() -> None:
     import httpx
     import numpy as np
+    from fanzha_client import SampleFilter
+    from fanzha_client.filters import FilterSnapshot
 
-    from fanzha.client import SampleFilter
     from fanzha.detect.realtime.server import FilterSamples, PrefixSamples, Tokeniser
-    from fanzha.samples.filters import FilterSnapshot
 
     key = bytes(range(32))
     tokeniser = Tokeniser(key)

@@ -45,7 +45,7 @@ def build_app(
 
     samples: SampleCheck
     if platform_url:
-        from fanzha.client import SampleFilter
+        from fanzha_client import SampleFilter
 
         key = os.environ.get("FANZHA_REALTIME_API_KEY", "")
         http = httpx.Client(base_url=platform_url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
@@ -82,7 +82,7 @@ def _prevention(platform: Any, settings: Any, state_dir: Path, platform_url: str
 
     call_samples: SampleCheck
     if platform_url:
-        from fanzha.client import SampleFilter
+        from fanzha_client import SampleFilter
 
         key = os.environ.get("FANZHA_REALTIME_API_KEY", "")
         http = httpx.Client(base_url=platform_url, headers={"Authorization": f"Bearer {key}"}, timeout=30)

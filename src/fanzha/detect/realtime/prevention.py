@@ -25,8 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from fanzha_client.tokens import KeyedSM3
+
 from fanzha.core.errors import FanzhaError, NotFound, PermissionDenied, ValidationFailed
-from fanzha.core.sm import KeyedSM3
 from fanzha.identifiers import normalise
 from fanzha.identity.domain import OrgKind, Principal
 from fanzha.prevention import domain as rules

@@ -32,9 +32,9 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 import orjson
+from fanzha_client.tokens import KeyedSM3
 
 from fanzha.core.errors import FanzhaError, NotAuthenticated, ValidationFailed
-from fanzha.core.sm import KeyedSM3
 from fanzha.detect.realtime.prevention import BATCH_BODY, Prevention
 from fanzha.detect.realtime.prevention import PREFIX as PREVENTION
 from fanzha.detect.realtime.state import KEY_BYTES, Accounts, DurableState
@@ -96,7 +96,7 @@ class PrefixSamples:
 
 
 class FilterSamples:
-    """The platform's local filter client (`fanzha.client.SampleFilter`), synced by snapshot and delta."""
+    """The platform's local filter client (`fanzha_client.SampleFilter`), synced by snapshot and delta."""
 
     def __init__(self, sample_filter: Any) -> None:
         self.filter = sample_filter

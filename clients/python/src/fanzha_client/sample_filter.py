@@ -24,7 +24,7 @@ Endpoint contract (served by the platform; `http` carries base URL and the API k
         404 / 401 / 403 as above; 422 when `from` is not a non-negative integer
 
 Versions per kind only grow, and one version always names one set, so a delta from version v is the
-same for every client. The wire format is in `fanzha.samples.filters`; every payload ends with a
+same for every client. The wire format is in `fanzha_client.filters`; every payload ends with a
 SHA-256 trailer, so a damaged body is refused rather than used. A delta that does not fit (version gap,
 checksum mismatch, damaged) makes the client fetch a fresh snapshot. Any other failure leaves the filter
 as it was, still answering, but `stale` until a sync succeeds.
@@ -43,8 +43,7 @@ import httpx
 import numpy as np
 import numpy.typing as npt
 
-from fanzha.core.sm import KeyedSM3
-from fanzha.samples.filters import (
+from fanzha_client.filters import (
     FilterDelta,
     FilterError,
     FilterSnapshot,
@@ -52,6 +51,7 @@ from fanzha.samples.filters import (
     apply_delta,
     prefix64,
 )
+from fanzha_client.tokens import KeyedSM3
 
 __all__ = ["FilterNotSynced", "FilterSyncError", "SampleFilter", "SyncOutcome"]
 
@@ -230,9 +230,15 @@ class SampleFilter:
 
     def check(self, kind: str, raw_values: Iterable[str]) -> BoolArray:
         """Whether each raw value of `kind` is an active sample; values that do not normalise are False."""
-        # Imported here so a filter that only takes tokens never loads the normalisers.
-        from fanzha.core.errors import ValidationFailed
-        from fanzha.identifiers import normalise
+        # The normalisation rules are the platform's (fanzha.identifiers): a filter that only takes tokens
+        # runs with this package alone; raw values need `pip install fanzha` beside it.
+        try:
+            from fanzha.core.errors import ValidationFailed
+            from fanzha.identifiers import normalise
+        except ImportError as missing:
+            raise RuntimeError(
+                "checking raw values needs the fanzha package; pass tokens instead"
+            ) from missing
 
         index = self._index(kind)
         values = list(raw_values)
