@@ -12,16 +12,20 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Installs take exact versions with their hashes from requirements/*.lock (make lock), then the project.
+$(VENV)/.installed: pyproject.toml requirements/runtime.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/runtime.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,spark]'
+$(VENV)/.installed-test: pyproject.toml requirements/test.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/test.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
 
-$(VENV)/.installed-reliability: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,spark,reliability]'
+$(VENV)/.installed-reliability: pyproject.toml requirements/dev.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed-test $(VENV)/.installed
 
 var:
@@ -55,11 +59,16 @@ check-reliability: $(VENV)/.installed-reliability lint
 	if [ -n "$$failed" ]; then echo "check-reliability FAILED:$$failed"; exit 1; fi; \
 	echo "check-reliability: every gate green"
 
-## lock: pin every installed dependency (test, spark and reliability extras) into requirements.lock
-lock: $(VENV)/.installed-reliability
-	{ echo "# Locked dependencies of the test, spark and reliability extras (what CI and make check-reliability run)."; \
-	  echo "# Install: pip install -r requirements.lock && pip install --no-deps -e .   Regenerate: make lock"; \
-	  $(BIN)/pip freeze --exclude-editable; } > requirements.lock
+## lock: resolve pyproject.toml into requirements/{runtime,test,dev}.lock, exact versions with hashes (uv)
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet uv
+	for spec in "runtime:" "test:--extra test --extra spark" \
+	            "dev:--extra test --extra spark --extra reliability --extra bench --extra otel"; do \
+	  name=$${spec%%:*}; extras=$${spec#*:}; \
+	  { echo "# $$name dependencies, exact versions with hashes: make lock (uv pip compile), never by hand."; \
+	    $(BIN)/uv pip compile pyproject.toml $$extras --generate-hashes --python-version 3.11 \
+	      --python-platform x86_64-unknown-linux-gnu --no-header --quiet; } > requirements/$$name.lock; \
+	done
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench evalworld clients
