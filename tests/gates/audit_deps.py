@@ -1,4 +1,4 @@
-"""pip-audit over requirements/dev.lock: fails on a known vulnerability, says plainly when nothing was audited.
+"""pip-audit over requirements/dev.lock: fails on a known vulnerability, says so when nothing was audited.
 
 Run by `make check-reliability` only: it needs the advisory database (PyPI's JSON API, or OSV), and an
 offline machine must not make `make test` red.
