@@ -23,7 +23,7 @@ DISTRIBUTION = {
 # Pulled in by a declared dependency that guarantees them (fastapi → starlette).
 PROVIDED = {"starlette": "fastapi"}
 # Imported only where the user chose the feature, and declared in that optional extra.
-OPTIONAL = {"pyspark": "spark"}
+OPTIONAL = {"pyspark": "spark", "opentelemetry": "otel"}
 
 
 def _imports() -> set[str]:
