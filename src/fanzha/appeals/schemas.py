@@ -12,7 +12,18 @@ from fanzha.identifiers import IdentifierKind
 class AppealCreate(BaseModel):
     """The public portal's appeal: the notice's code or phone and SMS code (Art 34¶2), facts and reasons."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "K7M2Q9XA",
+                    "facts": "本人为快递员，因工作需要每日拨打大量电话",
+                    "reasons": "号码为本人实名使用，请求恢复",
+                }
+            ]
+        },
+    )
 
     code: str | None = Field(default=None, min_length=8, max_length=20)
     phone: str | None = Field(default=None, min_length=3, max_length=32)

@@ -13,7 +13,15 @@ from fanzha.identifiers import IdentifierKind
 class OrderCreate(BaseModel):
     """Issue an order on an object, given raw or as a sample; without org_id it is routed."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"kind": "phone", "value": "13812345678", "measure": "reverify",
+                 "reason": "一日内外呼陌生号码百余次", "risk_level": "high"}
+            ]
+        },
+    )  # fmt: skip
 
     kind: IdentifierKind | None = None
     value: str | None = Field(default=None, max_length=2048)
@@ -106,7 +114,10 @@ class OrderDetail(BaseModel):
 class ReceiptCreate(BaseModel):
     """An institution's answer: acknowledged, executed, object_not_found or refused (with reason)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"status": "executed", "reason": "", "notice_delivered": True}]},
+    )
 
     status: OrderStatus
     reason: str = Field(default="", max_length=500)

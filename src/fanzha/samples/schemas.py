@@ -28,6 +28,15 @@ KindName = Literal[
 class SamplePublish(BaseModel):
     """Publish (police) or report (institution) one identifier as a fraud sample."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"kind": "phone", "value": "13812345678", "fraud_type": "fake_customer_service",
+                 "confidence": 90, "evidence": "受害人报案：冒充快递客服", "region_code": "430104"}
+            ]
+        }
+    )  # fmt: skip
+
     kind: KindName
     value: str = Field(min_length=1, max_length=2048)
     fraud_type: FraudType
@@ -142,6 +151,19 @@ MAX_LOOKUP_ITEMS = 100_000
 class LookupRequest(BaseModel):
     """Up to 100,000 identifiers in one request."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {"kind": "phone", "value": "13812345678"},
+                        {"kind": "url", "value": "https://fake.example"},
+                    ]
+                }
+            ]
+        }
+    )
+
     items: list[LookupItem] = Field(min_length=1, max_length=MAX_LOOKUP_ITEMS)
 
 
@@ -171,6 +193,12 @@ class LookupResponse(BaseModel):
 class SightingCreate(BaseModel):
     """An institution reports meeting a sample: a confirmed hit or a false positive."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"token": "ab" * 32, "outcome": "false_positive", "note": "客户为本人，已核实"}]
+        }
+    )
+
     token: str = Field(pattern=r"^[0-9a-f]{64}$")
     outcome: Literal["hit", "false_positive"]
     note: str = Field(default="", max_length=500)
@@ -193,6 +221,18 @@ class PublicAnswer(BaseModel):
 
 class SubscriptionCreate(BaseModel):
     """Which sample changes to receive, and where."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kinds": ["phone", "bank_card"],
+                    "region_prefix": "4301",
+                    "webhook_url": "https://bank.example/hooks/fanzha",
+                }
+            ]
+        }
+    )
 
     kinds: list[KindName] = Field(default_factory=list, description="empty: every kind")
     region_prefix: str = Field(default="", pattern=r"^\d{0,9}$", description="e.g. 4306 for Yueyang")
