@@ -14,10 +14,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from fanzha.sim.grammar_more import MORE_SCAM, merge
+from fanzha.sim.grammar_more import MORE_SCAM, SUB_SCRIPTS, merge
 from fanzha.sim.lookalikes import MORE_NORMAL
 
 Slots = dict[str, tuple[str, ...]]
+FREE_ORDER = 0.3  # share of grammar scam messages whose slots come in a random order
 GRAMMAR_SHARE = 0.5  # share of scam messages the simulator writes from the slot grammar
 
 # Fill-ins the grammar owns; {url}, {amount}, {brand} and {code} are left for the caller.
@@ -837,6 +838,7 @@ NORMAL_WEIGHT = {
     "work": 2,
 }
 merge(SCAM, MORE_SCAM)
+merge(SCAM, SUB_SCRIPTS)
 NORMAL["work"] = {}
 merge(NORMAL, MORE_NORMAL)
 _NORMAL_SKELETONS: tuple[tuple[str, ...], ...] = (
@@ -903,7 +905,12 @@ def _assemble(slots: Slots, skeleton: tuple[str, ...], rng: np.random.Generator)
 
 def scam_template(code: str, rng: np.random.Generator, link: bool | None = None) -> str:
     """A scam message template of type `code` (its own fields filled; {url} etc. left for the caller)."""
-    skeleton = SKELETONS[int(rng.integers(len(SKELETONS)))]
+    if rng.random() < FREE_ORDER:  # any two to four slots in any order: a script is not a form
+        names = ("who", "hook", "ask", "push", "go", "line")
+        k = int(rng.integers(2, 5))
+        skeleton = tuple(names[int(i)] for i in rng.permutation(len(names))[:k])
+    else:
+        skeleton = SKELETONS[int(rng.integers(len(SKELETONS)))]
     text = _assemble(SCAM[code], skeleton, rng)
     if link and "{url}" not in text:
         text += _pick(rng, ("：{url}", " {url}", "，链接{url}"))
