@@ -836,10 +836,12 @@ NORMAL_WEIGHT = {
     "family": 3,
     "friend": 3,
     "work": 2,
+    "reply": 1,
 }
 merge(SCAM, MORE_SCAM)
 merge(SCAM, SUB_SCRIPTS)
 NORMAL["work"] = {}
+NORMAL["reply"] = {}
 merge(NORMAL, MORE_NORMAL)
 _NORMAL_SKELETONS: tuple[tuple[str, ...], ...] = (
     ("who", "hook", "ask"),
@@ -927,7 +929,7 @@ def normal_text(rng: np.random.Generator, kind: str | None = None) -> str:
         kind = kinds[int(rng.choice(len(kinds), p=w / w.sum()))]
     slots = NORMAL[kind]
     skeleton = _NORMAL_SKELETONS[int(rng.integers(len(_NORMAL_SKELETONS)))]
-    if kind in ("family", "friend", "work"):
+    if kind in ("family", "friend", "work", "reply"):
         skeleton = skeleton[1:] if rng.random() < 0.5 and len(skeleton) > 1 else skeleton
         if rng.random() < 0.15:  # a bare greeting or reply: people open chats the way scammers do
             return _pick(rng, _GREETINGS)

@@ -174,4 +174,28 @@ MORE_NORMAL: dict[str, Slots] = {
         "push": ("不听不信不转账", "天上不会掉馅饼"),
         "go": ("反诈专线96110", "详询110"),
     },
+    # What targets answer (labelled normal: the classifier judges what the sender wrote, and a reply
+    # is the target's, not the scammer's; cases.py's victim replies are labelled the same way).
+    "reply": {
+        "hook": (
+            "好的",
+            "怎么付款？",
+            "已经转了，截图发你",
+            "我下载好了",
+            "怎么提现啊",
+            "我先试试小额的",
+            "真的假的",
+            "我没有那么多钱",
+            "你是谁？",
+            "我再考虑一下",
+            "为什么还要交钱",
+            "我要报警了",
+            "链接打不开",
+            "注册好了",
+            "我不需要，谢谢",
+            "你们是正规的吗",
+        ),
+        "ask": ("发我看看", "等我一下", "能便宜点吗", "钱什么时候退"),
+        "push": ("好吧", "行", "嗯"),
+    },
 }
