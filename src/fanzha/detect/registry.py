@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from fanzha.core.errors import NotFound
-from fanzha.detect.engines import content, finance, finance_v2, internet, telecom, telecom_v2, victims
+from fanzha.detect.engines import (
+    content,
+    finance,
+    finance_v2,
+    internet,
+    telecom,
+    telecom_v2,
+    victims,
+    victims_v2,
+)
 from fanzha.detect.frame import Engine
 
 _ALL = (
@@ -14,6 +23,7 @@ _ALL = (
     *internet.ENGINES,
     *content.ENGINES,
     *victims.ENGINES,
+    *victims_v2.ENGINES,
 )
 REGISTRY: dict[str, type[Engine]] = {e.name: e for e in _ALL}
 

@@ -9,6 +9,7 @@ import pyarrow.compute as pc
 from fanzha.sim import encode
 from fanzha.sim.blocks import CALL_HOURS, DAY, WORK_HOURS, Block, concat, time_of_day
 from fanzha.sim.gear import CALLER_MIX, Gear
+from fanzha.sim.grammar import GRAMMAR_SHARE, SCAM, scam_template
 from fanzha.sim.phrasing import compose, disguise, vary
 from fanzha.sim.playbooks import PLAYBOOKS
 from fanzha.sim.rng import stream
@@ -32,6 +33,7 @@ class Broadcaster:
         cases = np.bincount(plan.case_group, minlength=plan.n_groups)
         self.share = cases / cases.sum()
         rng = stream(w.cfg.seed, "broadcast-texts")
+        grng = stream(w.cfg.seed, "broadcast-grammar")
         urls = w.catalogue.urls.column("url")
         self.texts: list[pa.Array] = []
         for g in range(plan.n_groups):
@@ -46,7 +48,14 @@ class Broadcaster:
                 tpl = vary(tpl, rng, evade=True)
                 url = urls[int(rows[int(rng.integers(len(rows)))])].as_py() if len(rows) else ""
                 text = tpl.format(url=url, brand=pb.brands[int(rng.integers(len(pb.brands)))])
-                out.append(disguise(text, rng, evade=True))
+                text = disguise(text, rng, evade=True)
+                if pb.code in SCAM and grng.random() < GRAMMAR_SHARE:  # own stream: urls stay the same
+                    slot = vary(scam_template(pb.code, grng, link=bool(url)), grng, evade=True)
+                    brand = pb.brands[int(grng.integers(len(pb.brands)))]
+                    amount = str(int(grng.choice((300, 500, 1000, 2000, 5000))))
+                    text = slot.format(url=url, brand=brand, amount=amount, code="")
+                    text = disguise(text, grng, evade=True)
+                out.append(text)
             self.texts.append(pa.array(out, pa.string()))
 
     def day(self, day: int) -> dict[str, Block]:

@@ -12,6 +12,7 @@ import pyarrow as pa
 from fanzha.contracts import SCAM_CODES
 from fanzha.sim.blocks import DAY, Block
 from fanzha.sim.gear import CALLER_MIX, Gear
+from fanzha.sim.grammar import GRAMMAR_SHARE, SCAM, scam_template
 from fanzha.sim.money import MIN, Layerer, Payment
 from fanzha.sim.phrasing import compose, disguise, vary
 from fanzha.sim.playbooks import PLAYBOOKS
@@ -23,15 +24,30 @@ from fanzha.sim.world import World
 _MEETING_APP = "com.tencent.wemeet.app"
 
 
-def _write(stage: Stage, fill: dict[str, str], rng: np.random.Generator, code: str, stage_no: int) -> str:
-    """One scam message of the stage: a template rephrased by the grammar, filled in, then disguised."""
+def _write(
+    stage: Stage,
+    fill: dict[str, str],
+    rng: np.random.Generator,
+    code: str,
+    stage_no: int,
+    trng: np.random.Generator | None = None,
+) -> str:
+    """One scam message of the stage: a template rephrased by the grammar, filled in, then disguised.
+
+    With `trng` (its own stream, so the rest of the world draws the same numbers), about half the
+    messages are written instead from the slot grammar of the type (fanzha.sim.grammar).
+    """
     templates = stage.texts
     if stage_no <= 2 and rng.random() < 0.3:  # first contacts also use the type's other openings
         templates = EXTRA_BROADCAST.get(code, templates)
     template = templates[int(rng.integers(len(templates)))]
     if code in PHRASES and rng.random() < 0.3:  # any stage may be said in the type's other words
         template = compose(*PHRASES[code], rng, link="{url}" in template)
-    return disguise(vary(template, rng, evade=True).format(**fill), rng, evade=True)
+    text = disguise(vary(template, rng, evade=True).format(**fill), rng, evade=True)
+    if trng is not None and code in SCAM and trng.random() < GRAMMAR_SHARE:
+        slot = scam_template(code, trng, link="{url}" in template and bool(fill.get("url")))
+        text = disguise(vary(slot, trng, evade=True).format(**({"amount": "1000"} | fill)), trng, evade=True)
+    return text
 
 
 @dataclass
@@ -53,6 +69,7 @@ class CaseRunner:
         self.w = w
         self.rng = stream(w.cfg.seed, "cases")
         self.crng = stream(w.cfg.seed, "cases-cover")  # call-backs and cover calls; own stream
+        self.trng = stream(w.cfg.seed, "cases-grammar")  # slot-grammar wording; own stream
         self.gear = Gear(w)
         self.layer = Layerer(w, stream(w.cfg.seed, "money"))
         self.rows: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
@@ -138,7 +155,7 @@ class CaseRunner:
                     g,
                     t,
                     phone,
-                    _write(stage, fill, rng, code, stage_no),
+                    _write(stage, fill, rng, code, stage_no, self.trng),
                     code,
                     case,
                     stage_no,
@@ -295,7 +312,7 @@ class CaseRunner:
         ours = self.accounts[gear.account(g, plat, float(rng.random()))]
         theirs = self.accounts[int(self.w.net.of_person[plat][person])]
         ip = gear.ip_str[2 * g + int(rng.integers(2))].as_py()
-        text = _write(stage, fill, rng, code, stage_no)
+        text = _write(stage, fill, rng, code, stage_no, self.trng)
         self._add(
             "chats",
             ts=t,

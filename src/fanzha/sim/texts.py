@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from fanzha.sim.grammar import normal_text
 from fanzha.sim.phrasing import disguise, vary
 from fanzha.sim.reference import BANKS
 from fanzha.sim.rng import stream
@@ -181,6 +182,24 @@ def build_text_pool(seed: int) -> TextPool:
     parts.append(("family", [*_FAMILY, *_render(rng, _FAMILY, VARIANTS, chat=True)]))
     parts.append(("work", [*_WORK, *_render(rng, _WORK, VARIANTS, chat=True)]))
     parts.append(("friend", [*_FRIEND, *_render(rng, _FRIEND, VARIANTS, chat=True)]))
+    # Genuine look-alikes from the slot grammar (fanzha.sim.grammar), drawn from their own stream.
+    grng = stream(seed, "texts-grammar")
+    more = {
+        "marketing": ("job", "marketing", "service", "broker", "gov"),
+        "delivery": ("delivery",),
+        "police_warning": ("warning",),
+        "family": ("family",),
+        "work": ("work",),
+        "friend": ("friend",),
+    }
+    for i, (name, items) in enumerate(parts):
+        kinds = more.get(name)
+        if kinds:
+            n = len(items) * 2
+            extra = [normal_text(grng, kinds[j % len(kinds)]) for j in range(n)]
+            links = ["https://m.tb.cn/" + str(int(grng.integers(10**5, 10**6))) for _ in extra]
+            extra = [disguise(t.format(url=u), grng, False) for t, u in zip(extra, links, strict=True)]
+            parts[i] = (name, [*items, *extra])
     texts: list[str] = []
     start: dict[str, int] = {}
     size: dict[str, int] = {}

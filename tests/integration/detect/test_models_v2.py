@@ -14,6 +14,8 @@ from fanzha.detect.engines.finance import MuleAccountV1
 from fanzha.detect.engines.finance_v2 import MuleAccountV2
 from fanzha.detect.engines.telecom import AbnormalCardV1, SimBoxV1
 from fanzha.detect.engines.telecom_v2 import AbnormalCardV2, SimBoxV2
+from fanzha.detect.engines.victims import PotentialVictimV1
+from fanzha.detect.engines.victims_v2 import PotentialVictimV2
 from fanzha.detect.frame import HIGH
 from fanzha.detect.province import Province
 from fanzha.detect.runner import run
@@ -91,7 +93,7 @@ def test_money_held_for_hours_is_found_a_family_bill_and_a_shop_are_not(tmp_path
     assert "24小时内" in found[COLLECT]["reasons"]
 
 
-@pytest.mark.parametrize("name", ["AbnormalCardV2", "SimBoxV2", "MuleAccountV2"])
+@pytest.mark.parametrize("name", ["AbnormalCardV2", "SimBoxV2", "MuleAccountV2", "PotentialVictimV2"])
 def test_shipped_models_have_cards_and_levels_are_probability_bands(name: str) -> None:
     card = modelcard.load(name)
     model = linear.load(name)
@@ -110,3 +112,17 @@ def test_v2_backtests_on_the_small_province(duckdb_province: Province) -> None:
         v1 = backtest(old, duckdb_province, run(old, duckdb_province)).all_levels
         assert v2.f1 >= f1 and v2.f1 >= v1.f1, (new.name, v2, v1)
         assert v2.false_alarm_rate is not None and v2.false_alarm_rate < 0.002
+
+
+def test_victims_v2_calls_fewer_people_than_v1_and_misses_none_v1_would_call(
+    duckdb_province: Province,
+) -> None:
+    """The level that triggers a dissuasion call (Art 28): V2's medium and high against V1's."""
+    v1 = [a for a in run(PotentialVictimV1(), duckdb_province).to_pylist() if a["level"] != "low"]
+    v2 = run(PotentialVictimV2(), duckdb_province).to_pylist()
+    truth = {r["identifier"] for r in PotentialVictimV1().truth(duckdb_province).to_pyarrow().to_pylist()}
+    assert {a["level"] for a in v2} <= {"medium", "high"}
+    hit1 = {a["identifier"] for a in v1} & truth
+    hit2 = {a["identifier"] for a in v2} & truth
+    assert len(hit2) >= 0.9 * len(hit1) and len(v2) <= len(v1), (len(hit1), len(hit2), len(v1), len(v2))
+    assert len(hit2) / max(len(v2), 1) >= 0.8

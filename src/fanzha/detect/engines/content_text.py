@@ -17,6 +17,10 @@ from fanzha.detect.text.model import TYPE_ZH, Verdict, shipped
 # Which sender column names which kind of object: a phone number for SMS, a platform account for chats.
 CHANNELS = (("sms", "phone"), ("chats", "internet_account"))
 TRUTH_ROLES = frozenset({"fraud_card", "fraud_internet_account"})
+# A sender with fewer flagged messages than MIN_HITS is alerted only if they are at least this share of
+# all it sent: scam accounts and cards send scripts; people send one ambiguous line among many.
+MIN_HITS = 2
+ONE_OFF_SHARE = 0.5
 
 
 def _senders(p: Province) -> ir.Table:
@@ -47,16 +51,20 @@ class ScamTextV1(Engine):
         """Classify every distinct text once in Python, then one alert per sender of scam messages."""
         model = shipped()
         found: dict[tuple[str, str], list[tuple[Verdict, datetime]]] = defaultdict(list)
+        sent: Counter[tuple[str, str]] = Counter()
         for table, kind in CHANNELS:
             rows = p[table].select("sender", "text", "ts").to_pyarrow().to_pydict()
             distinct = sorted({t or "" for t in rows["text"]})
             verdicts = dict(zip(distinct, model.classify(distinct), strict=True))
             for sender, text, ts in zip(rows["sender"], rows["text"], rows["ts"], strict=True):
                 v = verdicts[text or ""]
+                sent[(kind, sender)] += 1
                 if v.fraud and sender is not None:
                     found[(kind, sender)].append((v, ts))
         out: dict[str, list[object]] = {c: [] for c in ALERT_SCHEMA.names}
         for (kind, sender), hits in sorted(found.items()):
+            if len(hits) < MIN_HITS and len(hits) < ONE_OFF_SHARE * sent[(kind, sender)]:
+                continue  # one odd message among a sender's ordinary ones (a victim's reply) is no sender
             types = Counter(v.label for v, _ in hits)
             label = min(types, key=lambda t: (-types[t], t))  # most frequent type, ties by code
             cues = Counter(c for v, _ in hits if v.label == label for c in v.cues)

@@ -52,7 +52,21 @@ def labelled_messages(data_dir: Path | str) -> tuple[list[str], list[str]]:
     return [t or "" for t in rows["text"]], list(rows["y"])
 
 
-def fit(texts: Sequence[str], labels: Sequence[str], c: float = 20.0) -> TextModel:
+def _class_weights(y: npt.NDArray[np.int64], normal_mass: float) -> dict[int, float]:
+    """Scam types balanced among themselves; normal text weighs `normal_mass` times one scam type.
+
+    With plain balancing (normal_mass 1) normal text is one class of eleven, and a word every sender
+    uses (a greeting, an emoji) pulls toward the scam types merely because they are ten.
+    """
+    counts = np.bincount(y, minlength=len(CLASSES)).astype(np.float64)
+    present = counts > 0
+    share = np.where(present, 1.0, 0.0)
+    share[CLASSES.index(NORMAL)] *= normal_mass
+    mass = counts.sum() / share.sum()  # a class's total weight
+    return {int(k): float(mass * share[k] / counts[k]) for k in np.flatnonzero(present)}
+
+
+def fit(texts: Sequence[str], labels: Sequence[str], c: float = 20.0, normal_mass: float = 1.0) -> TextModel:
     """Fit the linear model on distinct (normalised text, class) pairs, weighted by log of their count."""
     counts = Counter(zip((normalise(t) for t in texts), labels, strict=True))
     distinct = sorted(counts)
@@ -61,7 +75,7 @@ def fit(texts: Sequence[str], labels: Sequence[str], c: float = 20.0) -> TextMod
     x = sparse.csr_matrix((g.value, (g.row, column)), shape=(len(distinct), len(used)), dtype=np.float32)
     y = np.array([CLASSES.index(label) for _, label in distinct])
     weight = np.log1p([counts[k] for k in distinct])  # a template sent 10,000 times is not 10,000 lessons
-    clf = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
+    clf = LogisticRegression(C=c, max_iter=2000, class_weight=_class_weights(y, normal_mass))
     clf.fit(x, y, sample_weight=weight)
     weights = np.zeros((N_BUCKETS, len(CLASSES)), dtype=np.float32)
     coef = np.zeros((len(CLASSES), len(used)), dtype=np.float32)
@@ -113,28 +127,42 @@ def evaluate(model: TextModel, texts: Sequence[str], labels: Sequence[str]) -> d
     }
 
 
+Corpus = tuple[list[str], list[str]]
+
+
 def train_text(
-    data_dirs: Sequence[Path | str], out: bool = True, heldout: Path | str | None = None
+    data_dirs: Sequence[Path | str],
+    out: bool = True,
+    heldout: Path | str | None = None,
+    extra: Corpus | None = None,
+    extra_heldout: Corpus | None = None,
+    extra_note: str | None = None,
 ) -> tuple[TextModel, dict[str, Any]]:
-    """Train on `data_dirs`, calibrate and measure on `heldout` (another seed); if `out`, save the model."""
+    """Train on `data_dirs` (and `extra` labelled texts), calibrate and measure on `heldout` (another seed,
+    plus `extra_heldout`); if `out`, save the model."""
     texts: list[str] = []
     labels: list[str] = []
     for d in data_dirs:
         t, y = labelled_messages(d)
         texts += t
         labels += y
+    if extra:
+        texts += extra[0]
+        labels += extra[1]
     began = time.perf_counter()
     model = fit(texts, labels)
     seconds = round(time.perf_counter() - began, 2)
     metrics: dict[str, Any] = {}
     if heldout:
         held = labelled_messages(heldout)
+        if extra_heldout:
+            held = (held[0] + extra_heldout[0], held[1] + extra_heldout[1])
         model = calibrate(model, *held)
         metrics = evaluate(model, *held) | {"temperature": model.temperature}
     if out:
         card = modelcard.ModelCard(
             name=MODEL_NAME,
-            version=2,
+            version=3,
             library=f"numpy {np.__version__} (trained with scikit-learn {sklearn.__version__})",
             features=[
                 f"hashed character 1-{MAX_N}-grams ({N_BUCKETS} buckets) of normalised text",
@@ -142,6 +170,8 @@ def train_text(
                 "characters folded, emoji dropped, separators inside numbers and words removed, "
                 "links and digit runs masked",
                 "multinomial logistic regression, class-balanced, temperature-calibrated on a held-out seed",
+                "training text: the simulated provinces' SMS and chats plus messages drawn straight from the "
+                "simulator's slot grammar (fanzha.sim.grammar); nothing from the evaluation world",
             ],
             training={
                 "provinces": [_manifest(d) for d in data_dirs],
@@ -150,6 +180,7 @@ def train_text(
                 "fraud_messages": sum(y != NORMAL for y in labels),
                 "fit_seconds": seconds,
                 "heldout": _manifest(heldout) if heldout else None,
+                "grammar_corpus": extra_note,
             },
             metrics=metrics,
             trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
