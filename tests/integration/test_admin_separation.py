@@ -58,6 +58,8 @@ def _setup(platform: Platform) -> Setup:
         Role.COMMANDER: commander,
         Role.INSTITUTION_OPERATOR: w.bank_a_op,
         Role.INSTITUTION_ADMIN: w.bank_a_admin,
+        Role.DESK_OFFICER: make_user(platform, "desk", w.county_x, Role.DESK_OFFICER),
+        Role.GRID_WORKER: make_user(platform, "gridw", w.county_x, Role.GRID_WORKER),
     }
     sms = MemoryNotifier()
     platform.identity.codes.notifier = sms

@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -25,6 +25,8 @@ from fanzha.web.deps import authorize, platform_of
 router = APIRouter(prefix="/api/v1/feeds", tags=["feeds"])
 Reader = Annotated[Principal, Depends(authorize(Permission.SAMPLE_READ))]
 _BATCH = 2000
+# The CSV routes stream text/csv, declared as such in the API reference (not JSON).
+CSV_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"description": "CSV", "content": {"text/csv": {}}}}
 
 
 def _published() -> Select[Sample]:
@@ -62,7 +64,7 @@ def misp_manifest(request: Request, principal: Reader) -> JSONResponse:
     )
 
 
-@router.get("/misp/hashes.csv")
+@router.get("/misp/hashes.csv", response_class=Response, responses=CSV_RESPONSES)
 def misp_hashes(request: Request, principal: Reader) -> Response:
     """MISP's `hashes.csv`: the MD5 of every attribute value and the event that holds it."""
 
@@ -115,7 +117,7 @@ def _csv_row(sample: Sample) -> list[object]:
     return [misp.attribute(sample)["value"], *facts, *map(stix.timestamp, times), stix.indicator_id(sample)]
 
 
-@router.get("/samples.csv")
+@router.get("/samples.csv", response_class=Response, responses=CSV_RESPONSES)
 def samples_csv(request: Request, principal: Reader) -> Response:
     """Every published sample as one CSV row: the value where it is not personal, else the keyed token."""
 
