@@ -121,11 +121,14 @@ def test_two_engines_on_a_standalone_cluster_give_duckdbs_alerts(
     )  # fmt: skip
     assert driver.returncode == 0, driver.stderr[-3000:]
     assert driver.stdout.strip().splitlines()[-1] == master_url  # ran on the cluster, not in local mode
-    print(f"spark standalone: {len(ENGINES)} engines in {time.monotonic() - started:.1f} s, with start-up")
+    on_cluster = time.monotonic() - started
+    started = time.monotonic()
     for name in ENGINES:
         on_duckdb = run(REGISTRY[name](), duckdb_province)
         assert on_duckdb.num_rows > 0
         assert pq.read_table(tmp_path / f"{name}.parquet").to_pylist() == on_duckdb.to_pylist(), name
+    # Quoted in docs/scale.md: the cluster's time includes starting the driver and its executors.
+    print(f"spark standalone {on_cluster:.1f} s, duckdb {time.monotonic() - started:.1f} s: {ENGINES}")
     apps = httpx.get(f"{ui}/json/", timeout=5).json()
     assert "fanzha-detect" in [a["name"] for a in apps["completedapps"] + apps["activeapps"]]
 
