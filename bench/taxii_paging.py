@@ -30,7 +30,7 @@ from fanzha.db.engine import build_engine
 from fanzha.db.migrate import upgrade
 from fanzha.demo import seed_organisations, seed_users
 from fanzha.identifiers import IdentifierKind
-from fanzha.identity.domain import OrgKind, Principal, Role
+from fanzha.identity.domain import OrgKind, Principal, Role, key_issuer
 from fanzha.identity.tables import Organisation, User
 from fanzha.samples.taxii import collection_id
 from fanzha.web.app import create_app
@@ -85,9 +85,9 @@ def run(url: str, objects: int, engine_kwargs: dict[str, Any]) -> float:
     analyst = Principal(user.id, user.username, org.id, OrgKind(org.kind), Role(user.role), source_ip="bench")
     samples = objects // PER_SAMPLE
     assert platform.bulk.run(analyst, csv_of(samples), "bench.csv").ok
-    _, secret = platform.auth.create_api_key(
-        Principal(None, "bench", org.id, OrgKind(org.kind), Role.SECURITY_ADMIN), org.id, "bench", 1
-    )
+    # The unit's own head issues its keys (三员分立): the commander, for a police unit.
+    issuer = Principal(None, "bench", org.id, OrgKind(org.kind), key_issuer(OrgKind(org.kind)))
+    _, secret = platform.auth.create_api_key(issuer, org.id, "bench", 1)
     base, server = serve(create_app(platform=platform))
     phones_url = f"{base}/taxii2/fanzha/collections/{collection_id(IdentifierKind.PHONE)}/"
     collection = Collection(phones_url, auth=Bearer(secret))
