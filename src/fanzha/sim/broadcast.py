@@ -9,10 +9,11 @@ import pyarrow.compute as pc
 from fanzha.sim import encode
 from fanzha.sim.blocks import CALL_HOURS, DAY, WORK_HOURS, Block, concat, time_of_day
 from fanzha.sim.gear import CALLER_MIX, Gear
-from fanzha.sim.grammar import GRAMMAR_SHARE, SCAM, scam_template
+from fanzha.sim.grammar import GRAMMAR_SHARE, scam_template  # importing it merges the phrasings into SCAM
 from fanzha.sim.phrasing import compose, disguise, vary
 from fanzha.sim.playbooks import PLAYBOOKS
 from fanzha.sim.rng import stream
+from fanzha.sim.scam_slots import SCAM
 from fanzha.sim.scripts import EXTRA_BROADCAST, PHRASES, POLICE_WARNINGS
 from fanzha.sim.vocab import CALL_CATEGORIES, CALLER_KINDS, GATEWAYS, ROAMING, cat
 from fanzha.sim.world import World

@@ -12,11 +12,12 @@ import pyarrow as pa
 from fanzha.contracts import SCAM_CODES
 from fanzha.sim.blocks import DAY, Block
 from fanzha.sim.gear import CALLER_MIX, Gear
-from fanzha.sim.grammar import GRAMMAR_SHARE, SCAM, scam_template
+from fanzha.sim.grammar import GRAMMAR_SHARE, scam_template  # importing it merges the phrasings into SCAM
 from fanzha.sim.money import MIN, Layerer, Payment
 from fanzha.sim.phrasing import compose, disguise, vary
 from fanzha.sim.playbooks import PLAYBOOKS
 from fanzha.sim.rng import stream
+from fanzha.sim.scam_slots import SCAM
 from fanzha.sim.scripts import EXTRA_BROADCAST, PHRASES, POLICE_WARNINGS, REPEAT_PAY, Stage
 from fanzha.sim.vocab import CALL_CATEGORIES, CALLER_KINDS, cat
 from fanzha.sim.world import World

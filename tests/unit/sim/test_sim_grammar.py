@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fanzha.contracts import SCAM_CODES
-from fanzha.sim.grammar import NORMAL, SCAM, corpus, normal_text, scam_template
+from fanzha.sim.grammar import corpus, normal_text, scam_template
+from fanzha.sim.lookalikes import NORMAL
+from fanzha.sim.scam_slots import SCAM
 
 
 def test_every_scam_type_has_every_slot_and_a_large_phrase_space() -> None:
