@@ -6,20 +6,23 @@ import getpass
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from fanzha.audit.domain import ChainBreak
-from fanzha.core import logs, malloc
+from fanzha.core import malloc
 from fanzha.core.errors import FanzhaError
-from fanzha.core.settings import Settings
 from fanzha.detect import cli as detect_cli
 from fanzha.dissuasion import cli as dissuasion_cli
 from fanzha.leaks import cli as leaks_cli
 from fanzha.samples import cli as samples_cli
 from fanzha.sim import cli as sim_cli
 from fanzha.warnings import cli as warnings_cli
+
+# Settings and the audit chain load pydantic and the client: only the commands that run them import them.
+if TYPE_CHECKING:
+    from fanzha.audit.domain import ChainBreak
+    from fanzha.core.settings import Settings
 
 app = typer.Typer(help="反诈协同平台命令行 / Fanzha platform command line", no_args_is_help=True)
 db_app = typer.Typer(help="数据库迁移 / database migrations", no_args_is_help=True)
@@ -37,6 +40,13 @@ app.add_typer(detect_cli.app, name="detect")
 app.add_typer(dissuasion_cli.app, name="dissuasion")
 app.add_typer(warnings_cli.app, name="warnings")
 app.add_typer(leaks_cli.app, name="leaks")
+
+
+def _settings() -> Settings:
+    """The settings from the environment, loaded on first use."""
+    from fanzha.core.settings import Settings
+
+    return Settings()
 
 
 def _fail(error: FanzhaError) -> NoReturn:
@@ -61,10 +71,11 @@ def serve(
     """启动平台（API 与控制台）/ Serve the platform: API and console."""
     import uvicorn
 
+    from fanzha.core import logs
     from fanzha.web import exposure
 
     try:
-        settings = Settings()
+        settings = _settings()
         refused = exposure.refusal(settings, host)  # insecure settings refused before binding a port
     except FanzhaError as error:
         _fail(error)
@@ -94,7 +105,7 @@ def run(
     """启动全部进程：控制台、事件投递与联动处置、检测 worker（演示时另有短信收件箱）/ Run every process."""
     from fanzha.supervisor import Supervisor, programs, sink_environment
 
-    settings = Settings()  # refuse insecure settings before starting anything
+    settings = _settings()  # refuse insecure settings before starting anything
     environment = sink_environment(settings, host, port)
     if environment:
         typer.echo(f"演示短信收件箱 / demo SMS inbox: http://{host}:{port}/demo/sms")
@@ -107,7 +118,7 @@ def db_upgrade(revision: str = typer.Argument("head", help="目标版本 / targe
     from fanzha.db.engine import engine_of
     from fanzha.db.migrate import upgrade
 
-    engine = engine_of(Settings())
+    engine = engine_of(_settings())
     upgrade(engine, revision)
     typer.echo(f"数据库已迁移到 {revision} / database at {revision}: {engine.url.render_as_string()}")
 
@@ -118,7 +129,7 @@ def db_current() -> None:
     from fanzha.db.engine import engine_of
     from fanzha.db.migrate import current
 
-    at = current(engine_of(Settings()))
+    at = current(engine_of(_settings()))
     typer.echo(f"当前版本 / current revision: {at or '无（未迁移） / none (not migrated)'}")
 
 
@@ -128,7 +139,7 @@ def db_history() -> None:
     from fanzha.db.engine import engine_of
     from fanzha.db.migrate import history
 
-    for revision, summary, applied in history(engine_of(Settings())):
+    for revision, summary, applied in history(engine_of(_settings())):
         typer.echo(f"{'✓' if applied else ' '} {revision}  {summary}")
 
 
@@ -144,7 +155,7 @@ def db_downgrade(
     if not yes:  # a downgrade drops the newer revisions' tables and their data
         typer.secho("回退会删除较新版本的表和数据；确认请加 --yes / this drops data; add --yes", err=True)
         raise typer.Exit(2)
-    engine = engine_of(Settings())
+    engine = engine_of(_settings())
     downgrade(engine, revision)
     typer.echo(f"数据库已回退到 {current(engine) or 'base'} / database now at {current(engine) or 'base'}")
 
@@ -171,7 +182,7 @@ def users_create(
     secret = password or (
         getpass.getpass("密码 / password: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
     )
-    platform = build_platform(Settings())
+    platform = build_platform(_settings())
     try:
         user = bootstrap_user(
             platform.sessions,
@@ -204,7 +215,7 @@ def audit_verify() -> None:
     """校验审计日志（MAC、链、链头、签名检查点）并报告首条被改或删的记录 / Verify the audit hash chain."""
     from fanzha.bootstrap import build_platform
 
-    auditor = build_platform(Settings()).auditor
+    auditor = build_platform(_settings()).auditor
     entries, broken = auditor.verify()
     if broken is not None:
         _chain_broken(broken)
@@ -224,7 +235,7 @@ def audit_checkpoint() -> None:
     """校验上次检查点以来的记录并写入签名检查点（可定时运行）/ Write a signed audit checkpoint."""
     from fanzha.bootstrap import build_platform
 
-    settings = Settings()
+    settings = _settings()
     checkpoint, broken = build_platform(settings).auditor.checkpoint()
     if broken is not None:
         _chain_broken(broken)
@@ -241,7 +252,7 @@ def demo_seed() -> None:
     from fanzha.bootstrap import build_platform
     from fanzha.demo import seed_grids, seed_organisations, seed_users
 
-    platform = build_platform(Settings())
+    platform = build_platform(_settings())
     added = seed_organisations(platform)
     created = seed_users(platform)
     seed_grids(platform)
@@ -286,7 +297,9 @@ def events_dispatch(
     from fanzha.events.nats_sink import JetStreamPublisher
     from fanzha.samples.delivery import Delivery
 
-    settings = Settings()
+    settings = _settings()
+    from fanzha.core import logs
+
     logs.configure(settings)
     platform = build_platform(settings)
     nats = JetStreamPublisher(settings.nats_url) if settings.nats_url else None
@@ -326,7 +339,7 @@ def demo_load(
     from fanzha.bootstrap import build_platform
     from fanzha.demo_province import load_province
 
-    loaded = load_province(build_platform(Settings()), directory)
+    loaded = load_province(build_platform(_settings()), directory)
     typer.echo(
         f"单位 +{loaded.organisations}，路由 +{loaded.routes}，样本 +{loaded.samples}，"
         f"待确认报送 +{loaded.reports}，持有关系 {loaded.holdings}，处置指令 {loaded.orders}，"
@@ -342,7 +355,7 @@ def demo_refresh() -> None:
     from fanzha.bootstrap import build_platform
     from fanzha.demo_province import refresh_deadlines
 
-    orders, appeals = refresh_deadlines(build_platform(Settings()))
+    orders, appeals = refresh_deadlines(build_platform(_settings()))
     typer.echo(
         f"处置指令 {orders}、申诉 {appeals} 的期限已更新 / "
         f"deadlines moved: {orders} orders, {appeals} appeals"
