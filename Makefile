@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export FANZHA_DATABASE_URL ?= sqlite:///./var/fanzha.db
 
-.PHONY: demo test lint unit integration e2e serve clean bench check-reliability lock
+.PHONY: demo test lint unit integration e2e serve clean bench bench-check check-reliability lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ demo: $(VENV)/.installed | var
 ## test: set up with test extras, lint, type-check and run every test tier
 test: $(VENV)/.installed-test lint
 	$(BIN)/pytest -q tests/unit tests/integration tests/e2e tests/gates
+
+## bench-check: every benchmark's --quick ratio against bench/baseline.json (noisy: not in make test; run alone)
+bench-check: $(VENV)/.installed-test
+	$(BIN)/python bench/check.py
 
 ## check-reliability: every gate in full (docs/reliability.md); runs them all, then names the ones that failed
 check-reliability: $(VENV)/.installed-reliability lint

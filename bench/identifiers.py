@@ -13,6 +13,7 @@ import argparse
 import hashlib
 import hmac
 import json
+import os
 import time
 from collections.abc import Callable
 
@@ -38,6 +39,18 @@ def best_rate(n: int, run: Callable[[], object], repeats: int) -> float:
         run()
         best = min(best, time.perf_counter() - start)
     return n / best
+
+
+def slowed(function: Callable[[Identifier], str], micros: int) -> Callable[[Identifier], str]:
+    """The same function, made slower by a busy wait of `micros` per call."""
+
+    def slow(identifier: Identifier) -> str:
+        until = time.perf_counter() + micros / 1e6
+        while time.perf_counter() < until:
+            pass
+        return function(identifier)
+
+    return slow
 
 
 def base58check(version: int, payload: bytes) -> str:
@@ -95,6 +108,9 @@ def main() -> None:
     per_kind = n // 10
 
     vault = IdentifierVault(TOKEN_KEY, ENCRYPTION_KEY)
+    slow_us = int(os.environ.get("FANZHA_BENCH_SLOW_TOKEN_US", "0"))
+    if slow_us:  # bench-only: the guard's own test slows this path on purpose (bench/check.py)
+        vault.token = slowed(vault.token, slow_us)  # type: ignore[method-assign]
     phones = [Identifier(IdentifierKind.PHONE, f"+86139{i:08d}") for i in range(n)]
     # The baselines hash exactly the bytes the vault feeds HMAC-SM3.
     payloads = [f"{p.kind.value}\x1f{p.value}".encode() for p in phones]
