@@ -30,3 +30,16 @@ def test_ids_of_later_milliseconds_sort_after_earlier_ones(millis: list[int]) ->
 def test_ids_made_one_after_another_are_distinct() -> None:
     made = [ids.uuid7() for _ in range(10_000)]
     assert len(set(made)) == len(made)
+
+
+def test_a_uuid4_is_version_4_of_the_rfc_variant_in_canonical_form() -> None:
+    made = [ids.uuid4() for _ in range(2000)]
+    assert len(set(made)) == len(made)
+    for text in made:
+        value = uuid.UUID(text)
+        assert value.version == 4 and value.variant == uuid.RFC_4122 and str(value) == text
+
+
+@given(st.integers(min_value=0, max_value=2**128 - 1))
+def test_uuid_text_is_what_the_standard_library_writes(value: int) -> None:
+    assert ids._text(value) == str(uuid.UUID(int=value))

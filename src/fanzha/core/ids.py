@@ -1,12 +1,19 @@
-"""Time-ordered identifiers."""
+"""Time-ordered and random identifiers, as UUID text made without a `uuid.UUID` object per id."""
 
 from __future__ import annotations
 
 import os
 import time
-import uuid
 
 _RANDOM_BITS = 74  # 12 + 62 bits around the version and variant fields
+_V4_CLEAR = ~(0xF << 76 | 0b11 << 62)  # the version and variant fields of a random 128-bit value
+_V4_SET = 0x4 << 76 | 0b10 << 62
+
+
+def _text(value: int) -> str:
+    """A 128-bit value in the canonical 8-4-4-4-12 form (what `str(uuid.UUID(int=value))` gives)."""
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def uuid7(at_ns: int | None = None) -> str:
@@ -17,5 +24,9 @@ def uuid7(at_ns: int | None = None) -> str:
     """
     millis = (time.time_ns() if at_ns is None else at_ns) // 1_000_000 & (1 << 48) - 1
     rand = int.from_bytes(os.urandom(10), "big") & (1 << _RANDOM_BITS) - 1
-    value = millis << 80 | 0x7 << 76 | (rand >> 62) << 64 | 0b10 << 62 | rand & (1 << 62) - 1
-    return str(uuid.UUID(int=value))
+    return _text(millis << 80 | 0x7 << 76 | (rand >> 62) << 64 | 0b10 << 62 | rand & (1 << 62) - 1)
+
+
+def uuid4() -> str:
+    """A random UUID version 4 (RFC 9562) as text."""
+    return _text(int.from_bytes(os.urandom(16), "big") & _V4_CLEAR | _V4_SET)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 from cryptography.hazmat.primitives import hashes, hmac
@@ -25,10 +26,16 @@ def hmac_sm3(key: bytes, data: bytes) -> bytes:
     return mac.finalize()
 
 
+@functools.lru_cache(maxsize=16)
+def _sm4(key: bytes) -> algorithms.SM4:
+    """The SM4 algorithm object of a key, made once: a bulk import encrypts a million values under one key."""
+    return algorithms.SM4(key)
+
+
 def sm4_gcm_encrypt(key: bytes, plaintext: bytes, associated: bytes = b"") -> bytes:
     """Encrypt with SM4-GCM; returns nonce ‖ ciphertext ‖ tag."""
     nonce = os.urandom(_NONCE)
-    encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+    encryptor = Cipher(_sm4(key), modes.GCM(nonce)).encryptor()
     encryptor.authenticate_additional_data(associated)
     body = encryptor.update(plaintext) + encryptor.finalize()
     return nonce + body + encryptor.tag
@@ -37,6 +44,6 @@ def sm4_gcm_encrypt(key: bytes, plaintext: bytes, associated: bytes = b"") -> by
 def sm4_gcm_decrypt(key: bytes, blob: bytes, associated: bytes = b"") -> bytes:
     """Decrypt what `sm4_gcm_encrypt` produced; raises InvalidTag when tampered with."""
     nonce, body, tag = blob[:_NONCE], blob[_NONCE:-_TAG], blob[-_TAG:]
-    decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+    decryptor = Cipher(_sm4(key), modes.GCM(nonce, tag)).decryptor()
     decryptor.authenticate_additional_data(associated)
     return decryptor.update(body) + decryptor.finalize()

@@ -46,7 +46,9 @@ class Prepared:
     status_if_new: SampleStatus
 
 
-def event_payload(sample: Sample | Mapping[str, Any]) -> dict[str, Any]:
+def event_payload(
+    sample: Sample | Mapping[str, Any], iso: Callable[[datetime], str] = datetime.isoformat
+) -> dict[str, Any]:
     """What subscribers learn of a sample: its token and facts, never the raw value."""
     get: Callable[[str], Any] = (
         sample.__getitem__ if isinstance(sample, Mapping) else partial(getattr, sample)
@@ -60,8 +62,8 @@ def event_payload(sample: Sample | Mapping[str, Any]) -> dict[str, Any]:
         "risk_level": get("risk_level"),
         "confidence": get("confidence"),
         "region_code": get("region_code"),
-        "first_seen": get("first_seen").isoformat(),
-        "expires_at": get("expires_at").isoformat(),
+        "first_seen": iso(get("first_seen")),
+        "expires_at": iso(get("expires_at")),
     }
 
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from fanzha.core.ids import uuid4
 from fanzha.db.base import Base, UTCDateTime
 
 
 def new_stix_uuid() -> str:
     """A fresh random UUIDv4, as text."""
-    return str(uuid.uuid4())
+    return uuid4()
 
 
 class Sample(Base):
