@@ -18,7 +18,7 @@ from fanzha.core.clock import Clock
 from fanzha.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from fanzha.credit.offenders import police_unit_of
 from fanzha.db.uow import UnitOfWork
-from fanzha.identifiers import IdentifierVault
+from fanzha.identifiers import IdentifierKind, IdentifierVault
 from fanzha.identity.domain import OrgKind, Principal
 from fanzha.identity.service import IdentityService, refused
 from fanzha.identity.tables import Organisation
@@ -39,6 +39,7 @@ from fanzha.tips.domain import (
     new_receipt_code,
 )
 from fanzha.tips.files import TipFile, check_count
+from fanzha.tips.home_region import home_city, plan
 from fanzha.tips.tables import Tip, TipEvent, TipFileRow, TipMessage, TipReward
 
 
@@ -191,8 +192,8 @@ class TipService(TipCore):
 
     # Intake ----------------------------------------------------------------------------------------
 
-    def _identifier(self, data: TipInput) -> tuple[str, str, bytes | None, str]:
-        """Kind, token, ciphertext and mask of the identifier the tip names (or empty)."""
+    def _identifier(self, data: TipInput) -> tuple[str, str, bytes | None, str, str]:
+        """Kind, token, ciphertext, mask and home city (a phone's 号码归属地) of the identifier named."""
         kind = IDENTIFIER_OF.get(data.kind)
         value = data.value.strip()
         if kind is None or not value:
@@ -200,12 +201,32 @@ class TipService(TipCore):
                 raise ValidationFailed(
                     "请填写举报的号码、链接或账号", "Give the number, link or account", field="value"
                 )
-            return "", "", None, ""
+            return "", "", None, "", ""
         identifier, token = self.vault.token_of(kind, value, field="value")
-        return str(kind), token, self.vault.encrypt(identifier, token), self.vault.mask(identifier)
+        home = (home_city(identifier.value) or "") if kind is IdentifierKind.PHONE else ""
+        return str(kind), token, self.vault.encrypt(identifier, token), self.vault.mask(identifier), home
 
-    def _route(self, session: Session, region: str, sample: Sample | None) -> tuple[Organisation, str]:
-        """The police unit of the place, else of the sample's region, else the provincial centre."""
+    @staticmethod
+    def _city_unit(session: Session, city: str) -> Organisation | None:
+        """The city's anti-fraud centre (a number's home region is known to the city, not the county)."""
+        return session.scalars(
+            select(Organisation)
+            .where(
+                Organisation.kind == str(OrgKind.POLICE_CITY),
+                Organisation.region_code == city,
+                Organisation.active,
+            )
+            .order_by(Organisation.id)
+        ).first()
+
+    def _route(
+        self, session: Session, region: str, sample: Sample | None, home: str = ""
+    ) -> tuple[Organisation, str]:
+        """A phone's home city unit, else the place's unit, else the sample's region's, else the centre."""
+        if home:
+            unit = self._city_unit(session, home)
+            if unit is not None:
+                return unit, f"号码归属地（{plan().names.get(home, home)}）"
         for code, why in (
             (region, "举报地点所属辖区"),
             ((sample.region_code or "") if sample else "", "样本所属辖区"),
@@ -252,7 +273,7 @@ class TipService(TipCore):
         """Art 38¶1: accept a tip, anonymous or named; the answer is its receipt code (shown once)."""
         details = self._check(data)
         check_count(len(files))
-        kind, token, ciphertext, masked = self._identifier(data)
+        kind, token, ciphertext, masked, home = self._identifier(data)
         place = (data.place or details.get("address", "")).strip()
         match_key = token or (self.vault.derive("tip-place", _place_key(place)).hex() if place else "")
         if not match_key and details.get("waybill"):
@@ -264,7 +285,7 @@ class TipService(TipCore):
         with self.uow() as uow:
             session = uow.session
             sample = session.scalars(select(Sample).where(Sample.token == token)).first() if token else None
-            unit, why = self._route(session, data.region_code, sample)
+            unit, why = self._route(session, data.region_code, sample, home)
             earlier = (
                 session.scalars(
                     select(Tip.id)
