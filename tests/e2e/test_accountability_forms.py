@@ -44,7 +44,7 @@ def test_open_a_penalty_case_from_the_console(platform: Platform) -> None:
         error = bad.text.split('data-testid="case-error"')[1].split("</p>")[0]
         assert '<span lang="zh-CN">' in error and '<span lang="en">' in error
         assert any("\u4e00" <= ch <= "\u9fff" for ch in error.split('<span lang="en">')[0])
-        assert form["respondent_org_id"] and "未按要求重新核验关联账号" in bad.text or field == "facts"
+        assert (form["respondent_org_id"] and "未按要求重新核验关联账号" in bad.text) or field == "facts"
     # The form keeps what was typed.
     kept = page.post("/accountability/cases", data=form | {"facts": "短"}, follow_redirects=False).text
     assert ">短</textarea>" in kept
@@ -61,7 +61,9 @@ def test_open_a_penalty_case_from_the_console(platform: Platform) -> None:
     # An institution reads its own cases but has no form to open one, and may not post it.
     web_page, web_csrf = _console(platform, "webop", "/accountability")
     assert 'data-testid="case-form"' not in web_page.get("/accountability").text
-    denied = web_page.post("/accountability/cases", data=form | {"csrf_token": web_csrf}, follow_redirects=False)
+    denied = web_page.post(
+        "/accountability/cases", data=form | {"csrf_token": web_csrf}, follow_redirects=False
+    )
     assert denied.status_code == 403 and _count(platform, PenaltyCase) == 1
 
 
@@ -82,7 +84,9 @@ def test_record_an_interview_from_the_console(platform: Platform) -> None:
         assert bad.status_code == 422 and f"<code>{field}</code>" in bad.text, changes
         error = bad.text.split('data-testid="interview-error"')[1].split("</p>")[0]
         assert f"字段「{field}」" in error and f"Field &#39;{field}&#39;" in error
-    missing = page.post("/accountability/interviews", data=form | {"org_id": "999999"}, follow_redirects=False)
+    missing = page.post(
+        "/accountability/interviews", data=form | {"org_id": "999999"}, follow_redirects=False
+    )
     assert missing.status_code == 404 and 'data-testid="interview-error"' in missing.text
     assert _count(platform, Interview) == 0
     done = page.post("/accountability/interviews", data=form, follow_redirects=False)

@@ -99,7 +99,10 @@ def test_an_education_unit_contributes_a_sample_and_receives_the_feed(
     analyst = login("analyst")
     _ok(analyst.post(f"/api/v1/samples/{reported['id']}/confirm", json={"reason": "核实为诈骗网站"}))
     feed = _ok(edu.get("/api/v1/samples/feed", params={"after": after}))
-    assert any(item["payload"].get("id", item["payload"].get("sample_id")) == reported["id"] for item in feed["items"])
+    assert any(
+        item["payload"].get("id", item["payload"].get("sample_id")) == reported["id"]
+        for item in feed["items"]
+    )
     # Nothing beyond the sample library (Art 27¶2): no orders, credit checks or scorecards.
     for path in ("/api/v1/disposal/orders", "/api/v1/oversight/indicators"):
         assert edu.get(path).status_code == 403, path

@@ -12,7 +12,9 @@ from tests.factories import make_org, make_world
 def _unit(platform: Platform, value: str, region: str = "", kind: TipKind = TipKind.PHONE) -> tuple[int, str]:
     assert platform.tips is not None
     text = "冒充客服来电要求转账"
-    tip, _ = platform.tips.submit(TipInput(kind=kind, value=value, text=text, region_code=region), [], "10.0.0.1")
+    tip, _ = platform.tips.submit(
+        TipInput(kind=kind, value=value, text=text, region_code=region), [], "10.0.0.1"
+    )
     return tip.unit_org_id, tip.route_reason
 
 

@@ -69,9 +69,11 @@ def test_rewards_exist_only_for_verified_tips_within_the_standard(platform: Plat
         if verdict is not None:
             with contextlib.suppress(FanzhaError):
                 tips.verdict(
-                    officer, tip.id, VerdictInput(
+                    officer,
+                    tip.id,
+                    VerdictInput(
                         verdict[0], verdict[1], "核查结论理由", reference="案-1", person_id_number=HOLDER
-                    )
+                    ),
                 )
         for amount in amounts:
             with contextlib.suppress(FanzhaError):

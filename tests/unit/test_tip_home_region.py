@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,7 +15,7 @@ from fanzha.tips.home_region import home_city, plan
 def test_the_mobile_blocks_cover_the_home_half_once_and_name_every_city() -> None:
     blocks = plan().mobile
     assert blocks[0][0] == 0 and blocks[-1][1] == HOME_BLOCKS - 1
-    assert all(a[1] + 1 == b[0] for a, b in zip(blocks, blocks[1:], strict=False))  # no gap, no overlap
+    assert all(a[1] + 1 == b[0] for a, b in itertools.pairwise(blocks))  # no gap, no overlap
     assert {city for _, _, city in blocks} == {c[0] for c in CITIES}
     assert set(plan().names) == {c[0] for c in CITIES}
 

@@ -75,9 +75,7 @@ class Notifications:
         # Art 25 本行业: the sectors side by side (institution kinds, and the Art 27¶2 sharing sectors).
         sectors = self.oversight.rows(session, everything, Grain.SECTOR, periods)
         content["sectors"] = [
-            {"code": r.key, "name": r.name, "values": r.values}
-            for r in sectors
-            if r.key in SECTOR_CODES
+            {"code": r.key, "name": r.name, "values": r.values} for r in sectors if r.key in SECTOR_CODES
         ]
         return content
 

@@ -113,7 +113,9 @@ class TipVerdicts(TipDesk):
         assert self.warnings is not None
         number = ""
         if tip.identifier_kind == str(IdentifierKind.PHONE) and tip.identifier_ciphertext is not None:
-            number = self.vault.decrypt(tip.identifier_kind, tip.identifier_token, tip.identifier_ciphertext).value
+            number = self.vault.decrypt(
+                tip.identifier_kind, tip.identifier_token, tip.identifier_ciphertext
+            ).value
         [done] = self.warnings.ingest(
             principal,
             [

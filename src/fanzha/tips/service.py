@@ -296,9 +296,7 @@ class TipService(TipCore):
         # Sealing costs more than the rows (SM4 over every file): done before the transaction opens, so
         # the database and the audit head's lock are held for the writes alone.
         receipt = self.receipt_hash(code)
-        sealed_files = [
-            (f, sealing.seal(data_key, seal_id, f"file:{f.sha256}", f.data)) for f in files
-        ]
+        sealed_files = [(f, sealing.seal(data_key, seal_id, f"file:{f.sha256}", f.data)) for f in files]
         sealed_reporter = None
         if data.reporter is not None:
             who = {

@@ -20,7 +20,9 @@ def upgrade() -> None:
     with op.batch_alter_table("tips", schema=None) as batch_op:
         batch_op.add_column(sa.Column("warning_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("case_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key("fk_tips_warning_id_warn_warnings", "warn_warnings", ["warning_id"], ["id"])
+        batch_op.create_foreign_key(
+            "fk_tips_warning_id_warn_warnings", "warn_warnings", ["warning_id"], ["id"]
+        )
         batch_op.create_foreign_key("fk_tips_case_id_funds_cases", "funds_cases", ["case_id"], ["id"])
 
 
