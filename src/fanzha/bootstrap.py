@@ -220,6 +220,9 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         settings.warning_quiet_period_h,
     )
     warnings = Warnings(sessions, clock, auditor, identity, vault, disposal, deadlines, sender)
+    # Art 38¶1 调查处理: a verified tip becomes a warning through the warnings' intake, or a case draft.
+    tips = Tips(sessions, clock, auditor, identity, vault, samples, settings.encryption_key)
+    tips.warnings, tips.funds = warnings, funds
     return Platform(
         settings,
         clock,
@@ -252,6 +255,6 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         notifications=Notifications(oversight),
         accountability=Accountability(sessions, clock, auditor, identity, oversight),
         # Art 38: tips with the reporter sealed under keys derived from the platform's SM4 key.
-        tips=Tips(sessions, clock, auditor, identity, vault, samples, settings.encryption_key),
+        tips=tips,
         warnings=warnings,
     )

@@ -16,6 +16,7 @@ from fanzha.tips.outcomes import VerdictInput
 from fanzha.tips.service import TipInput
 from fanzha.tips.tables import Tip, TipReward
 from tests.factories import make_world
+from tests.integration.test_holdings import HOLDER
 
 STANDARD = RewardStandard()
 VERDICTS = st.sampled_from(
@@ -68,7 +69,11 @@ def test_rewards_exist_only_for_verified_tips_within_the_standard(platform: Plat
         if verdict is not None:
             with contextlib.suppress(FanzhaError):
                 tips.verdict(
-                    officer, tip.id, VerdictInput(verdict[0], verdict[1], "核查结论理由", reference="案-1")
+                    officer,
+                    tip.id,
+                    VerdictInput(
+                        verdict[0], verdict[1], "核查结论理由", reference="案-1", person_id_number=HOLDER
+                    ),
                 )
         for amount in amounts:
             with contextlib.suppress(FanzhaError):

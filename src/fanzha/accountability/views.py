@@ -8,23 +8,32 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
 
+from fanzha.accountability.cases import Opening
 from fanzha.accountability.penalties import (
     CIRCUMSTANCE_LABELS,
+    HIGHER_LAW,
     RULES,
     STATE_LABELS,
     Circumstance,
     yuan_text,
 )
 from fanzha.accountability.router import accountability_of
-from fanzha.accountability.schemas import case_read
+from fanzha.accountability.schemas import AccCaseOpen, AccInterviewCreate, case_read
 from fanzha.core.errors import FanzhaError, ValidationFailed
-from fanzha.identity.domain import Permission, Principal
+from fanzha.core.invalid import invalid
+from fanzha.identity.domain import INSTITUTION_KINDS, SHARING_KINDS, Permission, Principal
+from fanzha.identity.tables import Organisation
 from fanzha.web.deps import authorize
 from fanzha.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(authorize(Permission.ACCOUNTABILITY_READ))]
+Worker = Annotated[Principal, Depends(authorize(Permission.ACCOUNTABILITY_WORK))]
+# The units a case or an interview may name: institutions and the Art 27¶2 sharing sectors.
+UNIT_KINDS = sorted(str(k) for k in INSTITUTION_KINDS | SHARING_KINDS)
 STEPS = ("order", "correct", "propose", "request_hearing", "hold_hearing", "decide", "pay", "appeal", "close")
 
 
@@ -36,8 +45,21 @@ def _ranges(rule_id: str) -> list[tuple[str, str, str]]:
     ]
 
 
+def _units(request: Request) -> list[tuple[int, str, str]]:
+    """(id, Chinese name, English name) of the units the forms offer (the service checks the reach)."""
+    with accountability_of(request).core.sessions() as session:
+        query = select(Organisation.id, Organisation.name_zh, Organisation.name_en)
+        query = query.where(Organisation.kind.in_(UNIT_KINDS), Organisation.active).order_by(Organisation.id)
+        return [(i, zh, en) for i, zh, en in session.execute(query)]
+
+
 def _board(
-    request: Request, principal: Principal, error: FanzhaError | None = None, code: int = 200
+    request: Request,
+    principal: Principal,
+    error: FanzhaError | None = None,
+    code: int = 200,
+    form_error: tuple[str, FanzhaError] | None = None,
+    values: dict[str, str] | None = None,
 ) -> HTMLResponse:
     service = accountability_of(request)
     interviews = service.tracking.interviews(principal)
@@ -60,6 +82,11 @@ def _board(
         rules=RULES,
         yuan=yuan_text,
         error=error,
+        # The forms to open a case and record an interview (Art 24, 39-41), for those who may.
+        units=_units(request) if principal.can(Permission.ACCOUNTABILITY_WORK) else [],
+        higher_law=HIGHER_LAW,
+        form_error=form_error,
+        values=values or {},
     )
 
 
@@ -202,3 +229,90 @@ async def report(request: Request, item_id: int, principal: Reader) -> Response:
             raise
         return _item(request, principal, item_id, failure, failure.status)
     return RedirectResponse(f"/accountability/items/{item_id}", status_code=303)
+
+
+def _text(form: Any) -> dict[str, str]:
+    return {k: str(v).strip() for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+
+
+def _optional_id(values: dict[str, str], name: str) -> int | None:
+    raw = values.get(name, "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValidationFailed(f"「{name}」须为整数", f"{name} must be a whole number", field=name)
+    return int(raw)
+
+
+def _evidence(values: dict[str, str]) -> list[dict[str, Any]]:
+    """One link typed on the form: an indicator of a month, or a record by its number."""
+    kind = values.get("evidence_kind", "")
+    if not kind:
+        return []
+    link: dict[str, Any] = {"kind": kind}
+    if kind == "indicator":
+        link |= {"key": values.get("evidence_key", ""), "period": values.get("evidence_period", "")}
+    else:
+        link["id"] = _optional_id(values, "evidence_id")
+    return [link]
+
+
+@router.post("/accountability/cases", response_class=HTMLResponse)
+async def open_case(request: Request, principal: Worker) -> Response:
+    """Open a penalty case from the console (Art 39-41); a refusal is shown on the form, nothing kept."""
+    values = _text(await request.form())
+    try:
+        body = AccCaseOpen.model_validate(
+            {
+                "rule": values.get("rule", ""),
+                "facts": values.get("facts", ""),
+                "respondent_org_id": _optional_id(values, "respondent_org_id"),
+                "venue_name": values.get("venue_name", ""),
+                "venue_type": values.get("venue_type", ""),
+                "venue_address": values.get("venue_address", ""),
+                "higher_law": values.get("higher_law") or None,
+                "evidence": _evidence(values),
+            }
+        )
+        row = accountability_of(request).cases.open(
+            principal,
+            Opening(
+                rule=body.rule,
+                facts=body.facts,
+                respondent_org_id=body.respondent_org_id,
+                venue_name=body.venue_name,
+                venue_type=body.venue_type,
+                venue_address=body.venue_address,
+                higher_law=body.higher_law,
+                evidence=[link.model_dump() for link in body.evidence],
+            ),
+        )
+    except ValidationError as wrong:
+        return _board(request, principal, None, 422, ("case", invalid(wrong)), values)
+    except FanzhaError as failure:
+        return _board(request, principal, None, failure.status, ("case", failure), values)
+    return RedirectResponse(f"/accountability/cases/{row.id}", status_code=303)
+
+
+@router.post("/accountability/interviews", response_class=HTMLResponse)
+async def record_interview(request: Request, principal: Worker) -> Response:
+    """Record an interview from the console (Art 24): reasons from the unit's indicators of the month."""
+    values = _text(await request.form())
+    try:
+        body = AccInterviewCreate.model_validate(
+            {
+                "org_id": _optional_id(values, "org_id"),
+                "month": values.get("month", ""),
+                "attendees": values.get("attendees", ""),
+                "commitments": values.get("commitments", ""),
+                "reasons": [line for line in values.get("reasons", "").splitlines() if line.strip()],
+            }
+        )
+        accountability_of(request).tracking.interview(
+            principal, body.org_id, body.month, body.attendees, body.commitments, body.reasons
+        )
+    except ValidationError as wrong:
+        return _board(request, principal, None, 422, ("interview", invalid(wrong)), values)
+    except FanzhaError as failure:
+        return _board(request, principal, None, failure.status, ("interview", failure), values)
+    return RedirectResponse("/accountability#interviews", status_code=303)

@@ -124,3 +124,36 @@ def unconfirmed(service: FundsService, principal: Principal) -> list[FundsCase]:
         )
         session.expunge_all()
         return rows
+
+
+TIP = "tip"
+
+
+def draft_from_tip(
+    service: FundsService, principal: Principal, number: str, scam_type: str, summary: str
+) -> FundsCase:
+    """Art 38¶1 调查处理: a verified tip's case draft for the handling unit, awaiting confirmation.
+
+    It has no victim yet (the officer adds them on intake) and, like a victim's own report, waits for
+    a police confirmation before any stop-payment (Art 35¶1). The same number twice is the same draft.
+    """
+    service._police(principal, "funds.case.create")
+    now = service.clock.now()
+    with service._work(principal) as session:
+        case = session.scalars(select(FundsCase).where(FundsCase.number == number)).first()
+        if case is not None:
+            return case
+        case = FundsCase(
+            number=number,
+            org_id=principal.org_id,
+            scam_type=scam_type,
+            summary=summary[:1000],
+            created_by=principal.username,
+            created_at=now,
+            source=TIP,
+        )
+        session.add(case)
+        session.flush()
+        service._audit(session, principal, "funds.case.create", "funds_case", case.id, source=TIP)
+        session.commit()
+        return case

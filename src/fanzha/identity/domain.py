@@ -26,6 +26,12 @@ class OrgKind(StrEnum):
     CYBERSPACE = "cyberspace"
     # Art 37: the justice department notifies the police of persons released after fraud-related sentences.
     JUSTICE = "justice"
+    # Art 27¶2: the sectors beyond finance, telecom and internet that share fraud samples (SHARING_BASIS).
+    MEDICAL = "medical"
+    EDUCATION = "education"
+    LOGISTICS = "logistics"
+    TRANSPORT = "transport"
+    PUBLIC_SERVICE = "public_service"
 
     @property
     def is_police(self) -> bool:
@@ -42,11 +48,25 @@ class OrgKind(StrEnum):
         """True for the institutions that receive samples and orders."""
         return self in INSTITUTION_KINDS
 
+    @property
+    def is_sharing(self) -> bool:
+        """True for the Art 27¶2 sectors that share samples and receive the feed (and nothing else)."""
+        return self in SHARING_KINDS
+
 
 INSTITUTION_KINDS = frozenset({OrgKind.BANK, OrgKind.PAYMENT, OrgKind.TELECOM, OrgKind.INTERNET})
 # Art 20¶2 (公安机关、电信主管部门要求), Art 23¶2 (公安、电信、网信等部门应当通知): the departments
 # that order re-verification of associated accounts and the blocking of unlicensed sites and apps.
 DEPARTMENT_KINDS = frozenset({OrgKind.TELECOM_AUTHORITY, OrgKind.CYBERSPACE})
+# Art 27¶2: the platform shares fraud samples with these sectors too; they contribute their users' reports
+# and receive the feed, but get no orders, funds, credit checks or scorecards (those duties are Art 10-23).
+SHARING_BASIS = (
+    "第二十七条第二款",
+    "推进金融、电信、互联网、医疗、教育、快递物流、交通运输、公共服务等行业领域涉诈样本信息数据共享",
+)
+SHARING_KINDS = frozenset(
+    {OrgKind.MEDICAL, OrgKind.EDUCATION, OrgKind.LOGISTICS, OrgKind.TRANSPORT, OrgKind.PUBLIC_SERVICE}
+)
 
 ORG_KIND_LABELS: dict[OrgKind, tuple[str, str]] = {
     OrgKind.POLICE_PROVINCE: ("省级反诈中心", "Provincial anti-fraud centre"),
@@ -61,6 +81,11 @@ ORG_KIND_LABELS: dict[OrgKind, tuple[str, str]] = {
     OrgKind.TELECOM_AUTHORITY: ("通信管理局", "Telecom administration"),
     OrgKind.CYBERSPACE: ("网信办", "Cyberspace administration"),
     OrgKind.JUSTICE: ("司法行政部门", "Justice department"),
+    OrgKind.MEDICAL: ("医疗机构", "Medical institution"),
+    OrgKind.EDUCATION: ("教育机构", "Education institution"),
+    OrgKind.LOGISTICS: ("快递物流企业", "Express and logistics company"),
+    OrgKind.TRANSPORT: ("交通运输企业", "Transport company"),
+    OrgKind.PUBLIC_SERVICE: ("公共服务单位", "Public service unit"),
 }
 
 # Region codes follow GB/T 2260 (6 digits) and, for townships, 9 digits.
@@ -289,6 +314,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
 }
 
+# Art 27¶2: what a sharing sector's operator or administrator may do, whatever the role holds elsewhere:
+# the sample library (contribute, read, look up, the feed and its subscriptions) and its own users and keys.
+SHARING_PERMISSIONS = frozenset(
+    {_P.HOME, _P.USER_READ, _P.USER_MANAGE, _P.APIKEY_ISSUE, _P.APIKEY_MANAGE, _P.SUBSCRIPTION_MANAGE}
+    | SAMPLE_WORK
+)
+
 # Roles whose scope is the whole platform; every other role sees its own organisation only.
 PLATFORM_WIDE = frozenset({Role.PLATFORM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 # Permissions that act on fraud cases, samples, orders or appeals: no administrator may hold one.
@@ -320,7 +352,7 @@ KEY_GRANTS = frozenset({_P.SUBSCRIPTION_MANAGE})
 
 def key_issuer(kind: OrgKind) -> Role:
     """The role that issues an organisation's keys: its administrator, or a police unit's commander."""
-    return Role.INSTITUTION_ADMIN if kind.is_institution else Role.COMMANDER
+    return Role.INSTITUTION_ADMIN if kind.is_institution or kind.is_sharing else Role.COMMANDER
 
 
 def check_grants(issuer: Principal, grants: frozenset[Permission]) -> None:
@@ -347,7 +379,7 @@ def key_grants(stored: str) -> frozenset[Permission]:
 
 def key_role(kind: OrgKind) -> Role:
     """The role an organisation's system acts with: an operator for institutions, an analyst for police."""
-    return Role.INSTITUTION_OPERATOR if kind.is_institution else Role.ANALYST
+    return Role.INSTITUTION_OPERATOR if kind.is_institution or kind.is_sharing else Role.ANALYST
 
 
 def needs_approval(old: Role | None, new: Role) -> bool:
@@ -378,8 +410,9 @@ class Principal:
     grants: frozenset[Permission] = frozenset()  # an API key's permissions beyond its role (KEY_GRANTS)
 
     def can(self, permission: Permission) -> bool:
-        """Whether the role (or the key's grants) holds `permission`."""
-        return permission in ROLE_PERMISSIONS[self.role] or permission in self.grants
+        """Whether the role (or the key's grants) holds `permission` (a sharing sector: Art 27¶2 only)."""
+        held = permission in ROLE_PERMISSIONS[self.role] or permission in self.grants
+        return held and (not self.org_kind.is_sharing or permission in SHARING_PERMISSIONS)
 
     def require(self, permission: Permission) -> None:
         """Raise PermissionDenied unless the role holds `permission`."""
@@ -398,7 +431,7 @@ def roles_allowed_for(kind: OrgKind) -> frozenset[Role]:
         return (
             POLICE_ROLES | WARNING_ROLES | (ADMIN_ROLES if kind is OrgKind.POLICE_PROVINCE else frozenset())
         )
-    if kind.is_institution:
+    if kind.is_institution or kind.is_sharing:
         return INSTITUTION_ROLES
     # Regulators read statistics; the telecom and cyberspace departments also issue orders (Art 20¶2, 23¶2).
     return frozenset({Role.ANALYST})

@@ -215,7 +215,7 @@ class Scope:
 
 def scope_for(kind: OrgKind, org_id: int, region_code: str | None, regulated: Iterable[str] = ()) -> Scope:
     """Art 4, 25: police by region, regulators by sector, institutions their own records only."""
-    if kind.is_institution:
+    if kind.is_institution or kind.is_sharing:
         return Scope(org_id=org_id)
     if kind.is_police:
         level = region_level(region_code)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from fanzha.core.errors import Conflict, NotFound, PermissionDenied
 from fanzha.core.sm import sm3_hex
 from fanzha.events import outbox
-from fanzha.identity.domain import OrgKind, Principal
+from fanzha.identity.domain import SHARING_KINDS, OrgKind, Principal
 from fanzha.identity.service import refused
 from fanzha.identity.tables import Organisation
 from fanzha.oversight import report
@@ -27,6 +27,7 @@ TOPIC = "oversight.notification.published"
 STATUS_ZH = {DRAFT: "草稿（待审核）", PUBLISHED: "已发布"}
 # Who receives it (Art 24 通报): the institutions assessed and the departments that regulate them.
 RECIPIENT_KINDS = ("bank", "payment", "telecom", "internet", "regulator", "telecom_authority", "cyberspace")
+SECTOR_CODES = frozenset(RECIPIENT_KINDS[:4]) | {str(k) for k in SHARING_KINDS}
 
 
 def assemble(
@@ -71,12 +72,10 @@ class Notifications:
         cities = self.oversight.rows(session, everything, Grain.CITY, periods)
         institutions = self.oversight.rows(session, everything, Grain.INSTITUTION, periods)
         content = assemble(period.key, province, cities, institutions, self.oversight.rules)
-        # Art 25 本行业: the sectors side by side (institution kinds only).
+        # Art 25 本行业: the sectors side by side (institution kinds, and the Art 27¶2 sharing sectors).
         sectors = self.oversight.rows(session, everything, Grain.SECTOR, periods)
         content["sectors"] = [
-            {"code": r.key, "name": r.name, "values": r.values}
-            for r in sectors
-            if r.key in RECIPIENT_KINDS[:4]
+            {"code": r.key, "name": r.name, "values": r.values} for r in sectors if r.key in SECTOR_CODES
         ]
         return content
 

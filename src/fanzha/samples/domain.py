@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from fanzha.core.errors import FanzhaError, PermissionDenied, ValidationFailed
 from fanzha.identifiers import Identifier, IdentifierKind
-from fanzha.identity.domain import OrgKind
+from fanzha.identity.domain import SHARING_KINDS, OrgKind
 
 
 class FraudType(StrEnum):
@@ -92,8 +92,21 @@ DEFAULT_EXPIRY_DAYS: dict[IdentifierKind, int] = {
     IdentifierKind.RESIDENT_ID: 730,
 }
 
+# Art 27¶2: the sharing sectors report the fraud contacts their patients, students, customers and
+# passengers bring them: numbers, links, domains, apps and accounts (never cards: those are the banks').
+_SHARED_CONTACTS = frozenset(
+    {
+        IdentifierKind.PHONE,
+        IdentifierKind.URL,
+        IdentifierKind.DOMAIN,
+        IdentifierKind.APP,
+        IdentifierKind.INTERNET_ACCOUNT,
+    }
+)
+
 # Which kinds each sector may report about its own customers (Art 27: each sector shares its own).
 SECTOR_KINDS: dict[OrgKind, frozenset[IdentifierKind]] = {
+    **{kind: _SHARED_CONTACTS for kind in SHARING_KINDS},
     OrgKind.BANK: frozenset({IdentifierKind.BANK_CARD, IdentifierKind.WALLET}),
     OrgKind.PAYMENT: frozenset({IdentifierKind.PAYMENT_ACCOUNT, IdentifierKind.WALLET}),
     OrgKind.TELECOM: frozenset({IdentifierKind.PHONE, IdentifierKind.IMEI, IdentifierKind.IP}),

@@ -305,7 +305,14 @@ def ask(request: Request, tip_id: int, body: TipQuestionIn, principal: Worker) -
 def verdict(request: Request, tip_id: int, body: TipVerdictIn, principal: Worker) -> TipRead:
     """Verified (a sample, warning or case) or not, with the reason; a sample outcome feeds the library."""
     data = VerdictInput(
-        body.verdict, body.outcome, body.reason, body.fraud_type, body.reference, body.duplicate_of
+        body.verdict,
+        body.outcome,
+        body.reason,
+        body.fraud_type,
+        body.reference,
+        body.duplicate_of,
+        body.person_id_number,
+        body.person_phone,
     )
     return TipRead.model_validate(tips_of(request).verdict(principal, tip_id, data))
 

@@ -134,6 +134,8 @@ class TipRead(BaseModel):
     outcome: str
     outcome_reason: str
     outcome_ref: str
+    warning_id: int | None = None
+    case_id: int | None = None
     anonymous: bool
     created_at: datetime
     updated_at: datetime
@@ -223,6 +225,8 @@ class TipVerdictIn(BaseModel):
     fraud_type: FraudType = FraudType.OTHER
     reference: str = Field(default="", max_length=100)
     duplicate_of: int | None = Field(default=None, ge=1)
+    person_id_number: str = Field(default="", max_length=40)
+    person_phone: str = Field(default="", max_length=40)
 
 
 class TipRewardIn(BaseModel):

@@ -44,6 +44,9 @@ class Tip(Base):
     outcome: Mapped[str] = mapped_column(String(10), default="")
     outcome_reason: Mapped[str] = mapped_column(String(1000), default="")
     outcome_ref: Mapped[str] = mapped_column(String(100), default="")
+    # What the outcome created: the warning of the person at risk (Art 28¶2) or the case draft.
+    warning_id: Mapped[int | None] = mapped_column(ForeignKey("warn_warnings.id"), nullable=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("funds_cases.id"), nullable=True)
     # The seal: the tip's data key wrapped for the handling unit, and what it protects.
     seal_id: Mapped[str] = mapped_column(String(32), unique=True)
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)

@@ -301,14 +301,30 @@ async def act(request: Request, tip_id: int, action: str, principal: Worker) -> 
             body = TipVerdictIn.model_validate(
                 {
                     k: fields[k]
-                    for k in ("verdict", "outcome", "reason", "fraud_type", "reference")
+                    for k in (
+                        "verdict",
+                        "outcome",
+                        "reason",
+                        "fraud_type",
+                        "reference",
+                        "person_id_number",
+                        "person_phone",
+                    )
                     if k in fields
                 }
             )
             service.verdict(
                 principal,
                 tip_id,
-                VerdictInput(body.verdict, body.outcome, body.reason, body.fraud_type, body.reference),
+                VerdictInput(
+                    body.verdict,
+                    body.outcome,
+                    body.reason,
+                    body.fraud_type,
+                    body.reference,
+                    person_id_number=body.person_id_number,
+                    person_phone=body.person_phone,
+                ),
             )
         elif action == "reward":
             amount = fields.get("amount", "")
