@@ -1,4 +1,4 @@
-"""The command line starts light: `fanzha --help` loads no heavy library, so it answers well under a second."""
+"""The command line starts light: `fanzha --help` loads no heavy library and answers well under a second."""
 
 from __future__ import annotations
 
