@@ -365,6 +365,27 @@ def test_first_sync_fetches_the_snapshot_and_answers_lookups(
     assert client.check("phone", []).tolist() == []
 
 
+def test_binary_tokens_answer_as_their_hex_forms(platform: FakePlatform, frozen: FrozenClock) -> None:
+    members, misses = random_tokens(300), random_tokens(100)
+    platform.publish("phone", members)
+    client = client_for(platform, frozen)
+    client.sync()
+    queries = members[:150] + misses + members[150:]
+    expected = client.contains_tokens("phone", queries).tolist()
+    assert expected == [True] * 150 + [False] * 100 + [True] * 150
+    digests = [bytes.fromhex(t) for t in queries]
+    assert client.contains_digests("phone", digests).tolist() == expected
+    assert client.contains_prefixes("phone", prefix64(queries)).tolist() == expected
+    assert client.contains_digests("phone", b"".join(digests)).tolist() == expected
+    assert client.contains_digests("phone", b"".join(d[:8] for d in digests), width=8).tolist() == expected
+    with pytest.raises(ValueError, match="8 bytes"):
+        client.contains_digests("phone", [b"short"])
+    with pytest.raises(ValueError, match="same length"):
+        client.contains_digests("phone", [digests[0], digests[1][:9]])
+    with pytest.raises(ValueError, match="whole number"):
+        client.contains_digests("phone", b"".join(digests)[:-1])
+
+
 def test_check_uses_the_same_tokens_as_the_identifier_vault(
     platform: FakePlatform, frozen: FrozenClock
 ) -> None:
