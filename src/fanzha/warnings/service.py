@@ -75,6 +75,9 @@ class SignalInput:
     sample_id: int | None = None
 
 
+Prepared = tuple[int, SignalInput, str, domain.Grade, Identifier | None]  # index, item, token, grade, payer
+
+
 @dataclass
 class Ingested:
     """What one signal did: its warning, the level now, and the contact made (sms, call, none, duplicate)."""
@@ -133,12 +136,9 @@ class WarningService(WarningCore):
             )
         return check_person_token(item.person_token, f"items.{i}.person_token")
 
-    def ingest(
-        self, principal: Principal, items: list[SignalInput], *, actor: Actor | None = None
-    ) -> list[Ingested]:
-        """Take signals; a bad one refuses the batch and nothing is written (the field names it)."""
-        now = self.clock.now()
-        prepared: list[tuple[int, SignalInput, str, domain.Grade, Identifier | None]] = []
+    def prepare(self, principal: Principal, items: list[SignalInput], now: datetime) -> list[Prepared]:
+        """Tokens, grades and payers of a batch, checked before anything is written (the field names it)."""
+        prepared: list[Prepared] = []
         for i, item in enumerate(items):
             token = self._token(item, i)
             at = min(item.at or now, now)
@@ -161,6 +161,14 @@ class WarningService(WarningCore):
                         field=f"items.{i}.payer_kind",
                     )  # fmt: skip
             prepared.append((i, item, token, grade, payer))
+        return prepared
+
+    def ingest(
+        self, principal: Principal, items: list[SignalInput], *, actor: Actor | None = None
+    ) -> list[Ingested]:
+        """Take signals one by one; a bad one refuses the batch and nothing is written (the field names it)."""
+        now = self.clock.now()
+        prepared = self.prepare(principal, items, now)
         out: list[Ingested | None] = [None] * len(items)
         who = actor or actor_of(principal)
         with self.identity.guarded(principal), self.uow() as uow:
