@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fanzha.audit.service import Actor
+from fanzha.db.bulk import insert_rows
 from fanzha.db.rows import among
 from fanzha.events import outbox
 from fanzha.identifiers import IdentifierKind
@@ -37,7 +38,7 @@ from fanzha.warnings.tables import Warning_, WarnPerson, WarnSignal, WarnSms, Wa
 CHUNK = 5_000  # values per IN list on SQLite (its limit is 32,766 parameters); one array on PostgreSQL
 
 
-def _chunks(values: Sequence[str]) -> Iterator[list[str]]:
+def _chunks(values: Sequence[Any]) -> Iterator[list[Any]]:
     for k in range(0, len(values), CHUNK):
         yield list(values[k : k + CHUNK])
 
@@ -51,9 +52,7 @@ class _Fast:
     at: datetime
     person: WarnPerson | None
     new_person: dict[str, Any] | None = None
-    channel: Channel | None = None
-    after: Contacted | None = None
-    action: str = "none"
+    channel: Channel | None = None  # a new person's contact, decided with their row
 
 
 def _table(model: type[Any]) -> Table:
@@ -186,7 +185,7 @@ def _new_people(service: WarningService, session: Session, fast: list[_Fast], no
                 "updated_at": now,
             }  # fmt: skip
             # A person nobody knew was never warned: the contact decided now goes in with the row.
-            _, after = domain.decide(Contacted(), f.p[3].level, now, service.deadlines)
+            f.channel, after = domain.decide(Contacted(), f.p[3].level, now, service.deadlines)
             f.new_person |= {
                 "warned_level": str(after.level) if after.level else None,
                 "warned_at": after.at,
@@ -201,11 +200,21 @@ def _new_people(service: WarningService, session: Session, fast: list[_Fast], no
     if not rows:
         return
     dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = _table(WarnPerson)
-    statement = dialect_insert(table).on_conflict_do_nothing().returning(table.c.person_token)
-    inserted = set(session.scalars(statement, rows))
+    # Not RETURNING: on SQLite that goes a row at a time. A row another batch inserted first (it waited
+    # for that batch to end) is told apart by its values: not our phone token and time.
+    session.execute(dialect_insert(_table(WarnPerson)).on_conflict_do_nothing(), rows)
+    ours: set[str] = set()
+    mine = {r["person_token"]: r for r in rows}
+    for chunk in _chunks(sorted(mine)):
+        for token, phone, at in session.execute(
+            select(WarnPerson.person_token, WarnPerson.phone_token, WarnPerson.updated_at).where(
+                among(session, WarnPerson.person_token, chunk)
+            )
+        ):
+            if phone == mine[token]["phone_token"] and at == now:
+                ours.add(token)
     for f in fast:
-        if f.new_person is not None and f.new_person["person_token"] not in inserted:
+        if f.new_person is not None and f.new_person["person_token"] not in ours:
             f.new_person = None  # another batch inserted this person since: the slow path waits for its lock
 
 
@@ -235,10 +244,7 @@ def _write(
                 "outcome": None, "outcome_at": None, "created_at": now, "updated_at": now,
             }
         )  # fmt: skip
-    wt = _table(Warning_)
-    ids = list(
-        session.scalars(insert(wt).returning(wt.c.id, sort_by_parameter_order=True), warnings)
-    )
+    ids = _insert_warnings(session, warnings, now)
     signals, sms, tasks, events = [], [], [], []
     for f, wid, w in zip(fast, ids, warnings, strict=True):
         i, item, token, grade, _ = f.p
@@ -251,8 +257,11 @@ def _write(
                 "received_at": now,
             }
         )  # fmt: skip
-        state = _state(f)
-        channel, after = domain.decide(state, grade.level, now, service.deadlines)
+        after: Contacted | None = None
+        if f.new_person is not None:
+            channel = f.channel  # decided with the row
+        else:
+            channel, after = domain.decide(_state(f), grade.level, now, service.deadlines)
         phone = f.new_person["phone_ciphertext"] if f.new_person else (f.person.phone_ciphertext if f.person else None)
         action = "quiet" if channel is None else "sms" if channel is Channel.SMS else "call"
         if action == "sms" and not phone:
@@ -279,24 +288,49 @@ def _write(
                     "created_at": now, "updated_at": now,
                 }
             )  # fmt: skip
-        if channel is not None:
+        if channel is not None and after is not None:
             _contacted(f, after, now)
         out[i] = result
         events.append(
             {"warning_id": wid, "level": w["level"], "kind": str(item.kind), "action": result.action}
         )
-    for model, rows in ((WarnSignal, signals), (WarnSms, sms)):
-        if rows:
-            session.execute(insert(_table(model)), rows)
+    connection = session.connection()
+    for model, rows in ((WarnSignal, signals), (WarnSms, sms), (WarnTask, tasks)):
+        insert_rows(connection, _table(model), rows)  # COPY on PostgreSQL
     if tasks:
-        tt = _table(WarnTask)
-        task_ids = list(session.scalars(insert(tt).returning(tt.c.id, sort_by_parameter_order=True), tasks))
-        by_warning = dict(zip((t["warning_id"] for t in tasks), task_ids, strict=True))
+        by_warning: dict[int, int] = {}
+        for chunk in _chunks([t["warning_id"] for t in tasks]):
+            by_warning.update(
+                (wid, tid)
+                for tid, wid in session.execute(
+                    select(WarnTask.id, WarnTask.warning_id).where(among(session, WarnTask.warning_id, chunk))
+                )
+            )
         for r in out:
             if r is not None and r.action == "call" and r.warning_id in by_warning:
                 r.task_id = by_warning[r.warning_id]
     for payload in events:
         outbox.record(session, service.clock, "warnings.signal", payload)
+
+
+def _insert_warnings(session: Session, rows: list[dict[str, Any]], now: datetime) -> list[int]:
+    """Insert the new warnings and read their ids back by person (one new warning each, people locked).
+
+    Not INSERT … RETURNING in parameter order: on SQLite that goes a row at a time.
+    """
+    before = session.scalar(select(func.max(Warning_.id))) or 0
+    insert_rows(session.connection(), _table(Warning_), rows)
+    by_person: dict[str, int] = {}
+    for chunk in _chunks([r["person_token"] for r in rows]):
+        by_person.update(
+            (token, wid)
+            for wid, token in session.execute(
+                select(Warning_.id, Warning_.person_token).where(
+                    among(session, Warning_.person_token, chunk), Warning_.id > before, Warning_.created_at == now
+                )
+            )
+        )
+    return [by_person[r["person_token"]] for r in rows]
 
 
 def _where(f: _Fast) -> tuple[str | None, str | None]:
