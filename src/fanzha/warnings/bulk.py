@@ -32,6 +32,7 @@ from fanzha.identity.domain import Principal
 from fanzha.identity.tables import Organisation
 from fanzha.warnings import domain, texts
 from fanzha.warnings.domain import Channel, Contacted, Level, TaskStatus
+from fanzha.warnings.people import sender_county
 from fanzha.warnings.service import OPEN, Ingested, Prepared, WarningService
 from fanzha.warnings.tables import Warning_, WarnPerson, WarnSignal, WarnSms, WarnTask
 
@@ -114,7 +115,7 @@ def intake(
     fast = [f for f in fast if f.person is not None or f.new_person is not None]
     for i, item, token, grade, payer in sorted(slow, key=lambda p: (p[2], p[0])):
         out[i] = service._one(session, principal, org, actor, i, item, token, grade, payer, now, known)  # noqa: SLF001
-    _write(service, session, principal, fast, now, known, out)
+    _write(service, session, principal, org, fast, now, known, out)
     for i, ref in repeats:
         first = out[firsts[ref]]
         assert first is not None
@@ -222,6 +223,7 @@ def _write(
     service: WarningService,
     session: Session,
     principal: Principal,
+    org: Organisation | None,
     fast: list[_Fast],
     now: datetime,
     known: dict[str, str],
@@ -230,10 +232,12 @@ def _write(
     """New warnings, their signals, texts and call tasks, and the people's contact state, in bulk."""
     if not fast:
         return
+    desk = sender_county(org)  # as the one-by-one path: the unplaced go to the sender's county desk
     warnings = []
     for f in fast:
         _, item, token, grade, _ = f.p
         county, grid = _where(f)
+        county = county or desk
         warnings.append(
             {
                 "person_token": token, "level": str(grade.level), "status": OPEN,

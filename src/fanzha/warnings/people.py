@@ -92,6 +92,17 @@ def police_unit(session: Session, county: str | None) -> Organisation:
     return org
 
 
+def sender_county(org: Organisation | None) -> str | None:
+    """The county a signal's sender sits in, if it is a county-level unit.
+
+    A person outside the grid register with no region of their own is the county desk's (Art 4¶2
+    网格化管理 covers only the registered; 第二十八条第二款 still asks to dissuade the rest): their
+    visits wait in that county's unassigned queue, for the desk to route to a grid.
+    """
+    code = (org.region_code or "") if org is not None else ""
+    return code[:6] if len(code) >= 6 and code[:6].isdigit() and code[4:6] != "00" else None
+
+
 def check_person_token(value: str, field: str) -> str:
     """A keyed ID token: 64 lower-case hex (never a raw ID number, Art 9)."""
     if not ID_TOKEN.fullmatch(value):

@@ -23,6 +23,7 @@ from fanzha.warnings.schemas import (
     WarningOutcomeIn,
     WarningRead,
     WarningRegister,
+    WarningRouteIn,
     WarningSignalBatch,
     WarningSignalRead,
     WarningSignalResult,
@@ -142,6 +143,13 @@ def accept(request: Request, task_id: int, principal: Worker) -> WarningTaskRead
     service = warnings_of(request)
     t = service.accept(principal, task_id)
     return _read(service, principal, t)
+
+
+@router.post("/tasks/{task_id}/route", response_model=WarningTaskRead)
+def route(request: Request, task_id: int, body: WarningRouteIn, principal: Desk) -> WarningTaskRead:
+    """The county desk routes a visit of its unassigned queue (a person outside the grid register) to a grid."""
+    service = warnings_of(request)
+    return _read(service, principal, service.route(principal, task_id, body.grid_code))
 
 
 @router.post("/tasks/{task_id}/outcome", response_model=WarningTaskRead)

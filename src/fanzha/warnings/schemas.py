@@ -99,6 +99,13 @@ class WarningContactSummary(BaseModel):
     actions: dict[str, int]
 
 
+class WarningRouteIn(BaseModel):
+    """The grid a visit of the county's unassigned queue goes to (12 digits)."""
+
+    model_config = ConfigDict(extra="forbid")
+    grid_code: str = Field(pattern=r"^\d{12}$")
+
+
 class WarningTaskRead(BaseModel):
     """A task as a list shows it: no identifier, the phone masked."""
 

@@ -34,7 +34,7 @@ from fanzha.warnings.domain import (
     Span,
     TaskStatus,
 )
-from fanzha.warnings.people import check_person_token, person_row
+from fanzha.warnings.people import check_person_token, person_row, sender_county
 from fanzha.warnings.sms import LoggingSender, WarningSender
 from fanzha.warnings.tables import (
     WarnDelay,
@@ -223,7 +223,7 @@ class WarningService(WarningCore):
             field=f"items.{i}.person_token",
         )
         at = min(item.at or now, now)
-        warning, merged, raised = self._episode(session, person, at, grade, item, now)
+        warning, merged, raised = self._episode(session, person, at, grade, item, now, sender_county(org))
         session.add(
             WarnSignal(
                 warning_id=warning.id, kind=str(item.kind), person_token=token, at=at, level=str(grade.level),
@@ -267,6 +267,7 @@ class WarningService(WarningCore):
         grade: domain.Grade,
         item: SignalInput,
         now: datetime,
+        county: str | None = None,
     ) -> tuple[Warning_, list[int], bool]:
         """The warning this signal joins (new, joined, or merged from several), and whether its level rose."""
         window = self.deadlines.window
@@ -287,7 +288,7 @@ class WarningService(WarningCore):
             warning = Warning_(
                 person_token=person.person_token, level=str(grade.level), status=OPEN,
                 scam_type=str(item.scam_type), contact_tail=texts.tail_of(item.fraud_number),
-                county_code=person.county_code, grid_code=person.grid_code,
+                county_code=person.county_code or county, grid_code=person.grid_code,
                 reasons=json.dumps(list(grade.reasons_zh), ensure_ascii=False),
                 first_at=at, last_at=at, created_at=now, updated_at=now,
             )  # fmt: skip

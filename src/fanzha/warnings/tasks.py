@@ -142,6 +142,44 @@ class TaskDesk(WarningService):
             uow.commit()
             return task
 
+    def route(self, principal: Principal, task_id: int, grid_code: str) -> WarnTask:
+        """The county desk sends a visit from its unassigned queue (a person outside the grid register) to a grid.
+
+        Art 4¶2 协助有关部门依法做好预警劝阻: the grid worker of the grid where the person was found goes.
+        """
+        now = self.clock.now()
+        with self.identity.guarded(principal), self.uow() as uow:
+            session = uow.session
+            task, scope = self._task(session, principal, task_id, "warnings.task.route")
+            if scope.grid_worker:
+                raise refused(PermissionDenied(field="role"), "warnings.task.route", "warn_task", task_id)
+            if task.channel != Channel.VISIT or task.grid_code or TaskStatus(task.status) not in OPEN_TASKS:
+                raise ValidationFailed(
+                    "只有待分派的上门任务（网格登记外人员）可以分派到网格",
+                    "Only an open visit in the county's unassigned queue can be routed to a grid",
+                    field="task_id",
+                )
+            grid = session.get(WarnGrid, grid_code)
+            if grid is None or not grid_code.startswith(scope.prefix) or (
+                task.county_code and grid.county_code != task.county_code
+            ):
+                raise ValidationFailed(
+                    "网格不存在或不在该任务所在区县", "No such grid in the task's county", field="grid_code"
+                )
+            task.grid_code, task.township_code, task.updated_at = grid.code, grid.township_code, now
+            task.county_code = task.county_code or grid.county_code
+            self.audit.record(
+                session,
+                actor_of(principal),
+                "warnings.task.route",
+                object_type="warn_task",
+                object_id=task.id,
+                source_ip=principal.source_ip,
+                detail={"grid": grid.code},
+            )
+            uow.commit()
+            return task
+
     def outcome(self, principal: Principal, task_id: int, outcome: Outcome, note: str = "") -> WarnTask:
         """Record what the call or visit achieved; escalate or close as domain.after_outcome says."""
         now = self.clock.now()
