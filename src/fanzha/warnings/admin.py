@@ -68,7 +68,12 @@ class Warnings(TaskDesk):
             uow.commit()
         return out
 
-    def register(self, principal: Principal, rows: list[tuple[str, str, str]]) -> int:
+    def register(
+        self,
+        principal: Principal,
+        rows: list[tuple[str, str, str]],
+        family: dict[int, tuple[str, str]] | None = None,
+    ) -> int:
         """Residents of grids in the reader's region (Art 4¶2): ID token, phone, grid; all or nothing."""
         now = self.clock.now()
         with self.identity.guarded(principal):
@@ -81,14 +86,14 @@ class Warnings(TaskDesk):
                             "The grid is outside your region",
                             field=f"items.{i}.grid_code",
                         )
-                n = people.register(uow.session, self.vault, rows, now)
+                n = people.register(uow.session, self.vault, rows, now, family)
                 self.audit.record(
                     uow.session,
                     actor_of(principal),
                     "warnings.register",
                     object_type="warn_person",
                     source_ip=principal.source_ip,
-                    detail={"rows": n},
+                    detail={"rows": n, "family_contacts": len(family or {})},
                 )
                 uow.commit()
                 return n

@@ -102,6 +102,7 @@ def intake(
         simple = (
             per_token[token] == 1
             and payer is None
+            and p[3].level is not Level.EXTRA_HIGH  # the visit and bank delay at once: one by one
             and token not in busy
             and (person is not None or item.phone is not None)
         )

@@ -82,7 +82,8 @@ def signals(request: Request, body: WarningSignalBatch, principal: Sender) -> Wa
     return WarningSignalResults(
         results=[
             WarningSignalResult(
-                warning_id=r.warning_id, level=r.level, action=r.action, task_id=r.task_id, merged=r.merged
+                warning_id=r.warning_id, level=r.level, action=r.action, task_id=r.task_id, merged=r.merged,
+                visit_task_id=r.visit_task_id,
             )
             for r in results
         ]
@@ -211,12 +212,19 @@ def register(request: Request, body: WarningRegister, principal: Desk) -> Warnin
     """The grid register: residents' ID tokens (or numbers, tokenised), phones and grids; all or none."""
     service = warnings_of(request)
     rows = []
+    family: dict[int, tuple[str, str]] = {}
     for i, r in enumerate(body.items):
         token = r.person_token or ""
         if r.id_number:
             token = service.vault.token_of("resident_id", r.id_number, field=f"items.{i}.id_number")[1]
         rows.append((token, r.phone, r.grid_code))
-    return WarningCount(count=service.register(principal, rows))
+        if r.family_phone is not None:
+            kin = r.family_person_token or ""
+            if r.family_id_number:
+                field = f"items.{i}.family_id_number"
+                kin = service.vault.token_of("resident_id", r.family_id_number, field=field)[1]
+            family[i] = (kin, r.family_phone)
+    return WarningCount(count=service.register(principal, rows, family))
 
 
 @router.get("/templates", response_model=WarningTemplates)

@@ -22,7 +22,7 @@ from fanzha.identity.service import IdentityService, actor_of
 from fanzha.identity.tables import Organisation
 from fanzha.samples.domain import FraudType
 from fanzha.warnings import domain, texts
-from fanzha.warnings.delays import delay_payer
+from fanzha.warnings.delays import delay_accounts, delay_payer
 from fanzha.warnings.domain import (
     RANK,
     Channel,
@@ -87,6 +87,7 @@ class Ingested:
     action: str
     task_id: int | None = None
     merged: list[int] = field(default_factory=list)
+    visit_task_id: int | None = None  # extra-high: the visit made at once with the call
 
 
 class WarningCore:
@@ -146,7 +147,7 @@ class WarningService(WarningCore):
                 item.kind, token, at, item.level, item.still_paying, item.contacts, item.longest_call_s,
                 texts.tail_of(item.fraud_number),
             )  # fmt: skip
-            grade = domain.grade(sig)
+            grade = domain.grade(sig, self.deadlines.extra_high)
             payer = None
             if item.kind is SignalKind.PAYEE_CHECK and item.payer_kind and item.payer_value:
                 if not principal.org_kind.is_institution:
@@ -246,6 +247,8 @@ class WarningService(WarningCore):
             person.warned_level, person.warned_at, person.updated_at = warning.level, now, now
         elif raised:
             self._contact(session, person, warning, now, result, known)
+        if result.action == "call":
+            self._at_once(session, warning, result, now, actor)
         outbox.record(
             session,
             self.clock,
@@ -317,6 +320,16 @@ class WarningService(WarningCore):
             warning.status, warning.outcome, warning.outcome_at = OPEN, None, None  # it started again
         warning.updated_at = now
         return warning, merged, raised
+
+    def _at_once(self, session: Session, warning: Warning_, result: Ingested, now: datetime, actor: Actor) -> None:
+        """Extra-high (domain.BASIS_EXTRA_HIGH): the visit and the bank delay go with the call, not after it."""
+        nxt = domain.at_once(Level(warning.level))
+        if nxt.visit:
+            task = self.new_task(session, warning, Channel.VISIT, now, escalated_from=result.task_id)
+            result.action = "call_visit"
+            result.visit_task_id = task.id
+        if nxt.bank_delay:
+            delay_accounts(self.disposal, session, warning, actor.name)
 
     @staticmethod
     def _open_call(session: Session, warning: Warning_) -> bool:

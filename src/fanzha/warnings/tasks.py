@@ -104,10 +104,16 @@ class TaskDesk(WarningService):
             assert warning is not None
             person = session.get(WarnPerson, warning.person_token)
             phone = None
-            if person is not None and person.phone_ciphertext and TaskStatus(task.status) in OPEN_TASKS:
-                phone = self.vault.decrypt(
-                    IdentifierKind.PHONE, person.phone_token, person.phone_ciphertext
-                ).value
+            family = task.channel == Channel.FAMILY  # the family contact's phone, not the person's
+            token, blob, masked = (
+                (person.family_phone_token, person.family_phone_ciphertext, person.family_phone_masked)
+                if person is not None and family
+                else (person.phone_token, person.phone_ciphertext, person.phone_masked)
+                if person is not None
+                else ("", None, "")
+            )
+            if blob and TaskStatus(task.status) in OPEN_TASKS:
+                phone = self.vault.decrypt(IdentifierKind.PHONE, token, blob).value
             grid = session.get(WarnGrid, task.grid_code) if task.grid_code else None
             self.audit.record(
                 session,
@@ -116,12 +122,10 @@ class TaskDesk(WarningService):
                 object_type="warn_task",
                 object_id=task.id,
                 source_ip=principal.source_ip,
-                detail={"warning_id": warning.id, "phone_shown": phone is not None},
+                detail={"warning_id": warning.id, "phone_shown": phone is not None, "family": family},
             )
             uow.commit()
-            return TaskView(
-                task, warning, phone, person.phone_masked if person else "", grid.name_zh if grid else ""
-            )
+            return TaskView(task, warning, phone, masked, grid.name_zh if grid else "")
 
     def accept(self, principal: Principal, task_id: int) -> WarnTask:
         """Take a task: it is yours to call or visit; nobody else records its outcome."""
@@ -141,6 +145,26 @@ class TaskDesk(WarningService):
             )
             uow.commit()
             return task
+
+    def _family(self, session: Session, warning: Warning_, task: WarnTask, actor: Actor, now: datetime) -> bool:
+        """Refused to believe: a call to the registered family contact for the county desk (BASIS_FAMILY).
+
+        Recorded as a task and audited; False when the person registered no family contact.
+        """
+        person = session.get(WarnPerson, warning.person_token)
+        if person is None or not person.family_phone_ciphertext:
+            return False
+        family = self.new_task(session, warning, Channel.FAMILY, now, escalated_from=task.id)
+        family.note = "当事人不相信劝阻，联系其登记的家属（第二十八条第二款）"
+        self.audit.record(
+            session,
+            actor,
+            "warnings.family",
+            object_type="warn_task",
+            object_id=family.id,
+            detail={"warning_id": warning.id, "from_task": task.id, "family_token": person.family_token},
+        )
+        return True
 
     def route(self, principal: Principal, task_id: int, grid_code: str) -> WarnTask:
         """The county desk sends a visit from its unassigned queue (a person outside the grid register) to a grid.
@@ -236,7 +260,8 @@ class TaskDesk(WarningService):
             delay_accounts(self.disposal, session, warning, actor.name)
         if nxt.widen:
             task.widened, task.updated_at = True, now
-        if nxt.close and outcome is not None:
+        family = nxt.family and self._family(session, warning, task, actor, now)
+        if nxt.close and outcome is not None and not family:
             warning.status, warning.outcome, warning.outcome_at, warning.updated_at = (
                 CLOSED,
                 str(outcome),
@@ -403,7 +428,7 @@ class TaskDesk(WarningService):
                     WarnTask.status.in_([str(s) for s in OPEN_TASKS])
                 )
             ).all()
-        out = {"new": 0, "in_progress": 0, "overdue": 0, "high": 0, "medium": 0, "low": 0}
+        out = {"new": 0, "in_progress": 0, "overdue": 0, "extra_high": 0, "high": 0, "medium": 0, "low": 0}
         for status, due_at, level in rows:
             if domain.overdue(TaskStatus(status), due_at, now):
                 out["overdue"] += 1
