@@ -182,6 +182,7 @@ class WarningRead(BaseModel):
     first_contact_at: datetime | None
     outcome_at: datetime | None
     merged_into_id: int | None
+    funds_case_id: int | None = None  # already paid: the funds case drafted for the police to confirm
 
 
 class WarningDetail(BaseModel):

@@ -443,4 +443,5 @@ class WarningService(WarningCore):
             "first_contact_at": warning.first_contact_at,
             "outcome_at": warning.outcome_at,
             "merged_into_id": warning.merged_into_id,
+            "funds_case_id": warning.funds_case_id,
         }

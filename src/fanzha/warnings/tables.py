@@ -80,6 +80,8 @@ class Warning_(Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("warn_warnings.id"), nullable=True)
     first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Already paid: the funds case drafted from this warning for the police to confirm.
+    funds_case_id: Mapped[int | None] = mapped_column(ForeignKey("funds_cases.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

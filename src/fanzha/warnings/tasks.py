@@ -18,6 +18,7 @@ from fanzha.identity.domain import Principal
 from fanzha.identity.service import actor_of, refused
 from fanzha.warnings import domain
 from fanzha.warnings.delays import delay_accounts, release_delays
+from fanzha.warnings.funds_draft import draft_case
 from fanzha.warnings.domain import OPEN_TASKS, Channel, Level, Next, Outcome, TaskStatus
 from fanzha.warnings.people import Scope, scope_of
 from fanzha.warnings.service import CLOSED, OPEN, WarningService
@@ -231,6 +232,19 @@ class TaskDesk(WarningService):
                 warning.first_contact_at = now  # reached by a call or at the door
             nxt = domain.after_outcome(Channel(task.channel), Level(task.level), outcome)
             self._follow(session, warning, task, nxt, outcome, actor_of(principal), now)
+            if outcome is Outcome.ALREADY_PAID and warning.funds_case_id is None:
+                # The money is gone: a funds case drafted for the police to confirm (Art 35).
+                case = draft_case(session, warning, note.strip(), principal.username, now)
+                warning.funds_case_id = case.id
+                self.audit.record(
+                    session,
+                    actor_of(principal),
+                    "warnings.funds_draft",
+                    object_type="funds_case",
+                    object_id=case.id,
+                    source_ip=principal.source_ip,
+                    detail={"warning_id": warning.id},
+                )
             self.audit.record(
                 session,
                 actor_of(principal),
