@@ -1,14 +1,14 @@
 """Warnings at speed (issue 23): a 12381 contact list set-based, and signal bursts in micro-batches.
 
-1. A new sample number with N contacts (default 50,000; --quick 10,000): one `contacts` call on the bulk path; the figure
-   is the time until every contact's text is queued (committed in warn_sms). Target: 50,000 in 10 s.
-   Baseline in the same process: the one-by-one path on a sample of the list (another number, other
-   people), as a rate; the ratio is bulk rate / one-by-one rate.
-2. Bursts of signals at 500/s (PotentialVictim alerts low/medium/high and contacts for registered
-   people): every 50 ms the signals that arrived are taken in one set-based batch, then the queued
-   texts are handed to the gateway (a fake). Latency per signal: arrival → its task committed or its
-   text handed over. Target: p99 < 1 s. Baseline: the same arrivals one signal per transaction. Nine signals in
-   ten name a new person with a phone, one in ten a registered person (joins go the one-by-one way).
+1. A new sample number with N contacts (default 50,000; --quick 10,000): one `contacts` call on the
+   bulk path; the figure is the time until every contact's text is queued (committed in warn_sms).
+   Target: 50,000 in 10 s. Baseline in the same process: the one-by-one path on a sample of the list
+   (another number, other people), as a rate; the ratio is bulk rate / one-by-one rate.
+2. Bursts of signals at 500/s (PotentialVictim alerts low/medium/high and 12381 contacts): every
+   50 ms the signals that arrived are taken in one set-based batch, then the queued texts are handed
+   to the gateway (a fake). Latency per signal: arrival → its task committed or its text handed over.
+   Target: p99 < 1 s. Baseline: the same arrivals one signal per transaction. Nine signals in ten
+   name a new person with a phone, one in ten a registered person (joins go the one-by-one way).
 
 Runs on SQLite and PostgreSQL (FANZHA_TEST_PG_URL, a throw-away schema); the last line is JSON.
 
@@ -139,7 +139,9 @@ def _signals(n: int, people: list[str], tag: str, vault_key: Any) -> list[Signal
             token, phone = vault_key("bench-" + tag, str(i)).hex(), f"136{i:08d}"
         if rnd.random() < 0.5:
             level = rnd.choice([Level.LOW, Level.LOW, Level.MEDIUM, Level.HIGH])
-            out.append(SignalInput(SignalKind.PV_ALERT, f"{tag}{i}", person_token=token, phone=phone, level=level))
+            out.append(
+                SignalInput(SignalKind.PV_ALERT, f"{tag}{i}", person_token=token, phone=phone, level=level)
+            )
         else:
             out.append(
                 SignalInput(
@@ -180,7 +182,8 @@ def burst(
     wall = time.perf_counter() - start
     return {
         "signals": len(signals), "rate_per_s": rate, "wall_s": round(wall, 2),
-        "p50_ms": round(lat[len(lat) // 2] * 1000, 1), "p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 1),
+        "p50_ms": round(lat[len(lat) // 2] * 1000, 1),
+        "p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 1),
         "max_ms": round(lat[-1] * 1000, 1),
     }  # fmt: skip
 
@@ -196,7 +199,9 @@ def run(kind: str, contacts: int, sample: int, burst_s: float, base_s: float, ra
         people = [service.vault.derive("bench-r", str(i)).hex() for i in range(2_000)]
         service.register(desk, [(t, f"139{i:08d}", GRID) for i, t in enumerate(people)])
         n = int(rate * burst_s)
-        figures["burst"] = burst(service, desk, _signals(n, people, "b", service.vault.derive), rate, batched=True)
+        figures["burst"] = burst(
+            service, desk, _signals(n, people, "b", service.vault.derive), rate, batched=True
+        )
         m = int(rate * base_s)
         figures["baseline_burst_one_per_transaction"] = burst(
             service, desk, _signals(m, people, "o", service.vault.derive), rate, batched=False

@@ -54,7 +54,9 @@ def test_already_paid_drafts_a_funds_case_for_the_police_to_confirm(platform: Pl
     with platform.sessions() as s:
         case = s.get(FundsCase, detail["funds_case_id"])
         assert case is not None and case.source == "warning" and case.confirmed_at is None
-        assert ww.holder_token in case.summary and "尾号 9999" in case.summary and "冒充公检法" in case.summary
+        assert (
+            ww.holder_token in case.summary and "尾号 9999" in case.summary and "冒充公检法" in case.summary
+        )
         assert case.scam_type == "impersonation" and "3 万元" in case.summary
     # The police confirm it: it becomes their case.
     confirmed = intake.confirm(platform.funds, ww.dw.base.analyst.principal, detail["funds_case_id"])

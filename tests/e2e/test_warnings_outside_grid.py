@@ -38,7 +38,9 @@ def test_a_visit_outside_the_grid_register_waits_at_the_county_desk_then_goes_to
     assert _ok(worker.get("/api/v1/warnings/tasks"))["items"] == []
     # Bad input is refused with the field and both languages; nothing changes.
     before = _counts(platform)
-    bad = _ok(desk.post(f"/api/v1/warnings/tasks/{visit['id']}/route", json={"grid_code": "430104009009"}), 422)
+    bad = _ok(
+        desk.post(f"/api/v1/warnings/tasks/{visit['id']}/route", json={"grid_code": "430104009009"}), 422
+    )
     assert bad["field"] == "grid_code" and "网格" in bad["message_zh"] and bad["message_en"]
     _ok(desk.post(f"/api/v1/warnings/tasks/{visit['id']}/route", json={"grid_code": "12"}), 422)
     _ok(worker.post(f"/api/v1/warnings/tasks/{visit['id']}/route", json={"grid_code": GRID}), 403)

@@ -66,26 +66,47 @@ def _snapshot(platform: Platform) -> dict[str, Any]:
 
         return {
             "warnings": sorted(
-                (w.person_token, w.level, w.status, w.scam_type, w.contact_tail, w.county_code, w.grid_code,
-                 w.reasons, w.first_at, w.last_at, w.outcome, w_key(w.merged_into_id) if w.merged_into_id else None)
+                (
+                    w.person_token,
+                    w.level,
+                    w.status,
+                    w.scam_type,
+                    w.contact_tail,
+                    w.county_code,
+                    w.grid_code,
+                    w.reasons,
+                    w.first_at,
+                    w.last_at,
+                    w.outcome,
+                    w_key(w.merged_into_id) if w.merged_into_id else None,
+                )
                 for w in warnings.values()
-            ),  # fmt: skip
+            ),
             "signals": sorted(
                 (w_key(x.warning_id), x.kind, x.person_token, x.at, x.level, x.source_ref, x.sample_id)
                 for x in s.scalars(select(WarnSignal))
             ),
             "sms": sorted(
-                (w_key(x.warning_id), x.person_token, x.phone_token, x.text) for x in s.scalars(select(WarnSms))
+                (w_key(x.warning_id), x.person_token, x.phone_token, x.text)
+                for x in s.scalars(select(WarnSms))
             ),
             "tasks": sorted(
                 (w_key(x.warning_id), x.channel, x.level, x.status, x.county_code, x.due_at)
                 for x in s.scalars(select(WarnTask))
             ),
             "people": sorted(
-                (p.person_token, p.grid_code, p.county_code, p.phone_token, p.registered, p.warned_level,
-                 p.warned_at, p.last_sms_at)
+                (
+                    p.person_token,
+                    p.grid_code,
+                    p.county_code,
+                    p.phone_token,
+                    p.registered,
+                    p.warned_level,
+                    p.warned_at,
+                    p.last_sms_at,
+                )
                 for p in s.scalars(select(WarnPerson))
-            ),  # fmt: skip
+            ),
         }
 
 
@@ -138,7 +159,8 @@ def _run(
                 )  # fmt: skip
             else:
                 signal = SignalInput(
-                    SignalKind.TIP if kind == "tip" else SignalKind.SAMPLE_CONTACT, f"p{k}", person_token=token,
+                    SignalKind.TIP if kind == "tip" else SignalKind.SAMPLE_CONTACT, f"p{k}",
+                    person_token=token,
                     phone=f"1361234{who:04d}", at=at, fraud_number="+8617000001111",
                 )  # fmt: skip
                 d.service.ingest(d.desk.principal, [signal])

@@ -27,7 +27,11 @@ def ww(platform: Platform) -> WarnWorld:
 
 def _paying(ww: WarnWorld, platform: Platform, ref: str) -> list[object]:
     report = SignalInput(
-        SignalKind.INSTITUTION_REPORT, ref, person_token=ww.holder_token, still_paying=True, scam_type="fake_police"
+        SignalKind.INSTITUTION_REPORT,
+        ref,
+        person_token=ww.holder_token,
+        still_paying=True,
+        scam_type="fake_police",
     )
     return warnings_of(platform).ingest(ww.dw.base.bank_a_op.principal, [report])  # type: ignore[return-value]
 
@@ -40,7 +44,8 @@ def test_extra_high_calls_visits_and_delays_at_once(platform: Platform, ww: Warn
     with platform.sessions() as s:
         tasks = s.scalars(select(WarnTask).order_by(WarnTask.id)).all()
         assert [(t.channel, t.level, t.grid_code) for t in tasks] == [
-            ("call", "extra_high", None), ("visit", "extra_high", GRID)
+            ("call", "extra_high", None),
+            ("visit", "extra_high", GRID),
         ]
         orders = s.scalars(select(Order)).all()
     # The bank holding the person's card is asked to delay outgoing transfers at once (Art 18¶4).
@@ -77,7 +82,9 @@ def test_refused_to_believe_escalates_to_the_family_contact(platform: Platform, 
         audit = s.scalars(select(AuditRecord).where(AuditRecord.action == "warnings.family")).one()
         assert f'"family_token": "{kin}"' in str(audit.detail) or kin in str(audit.detail)
         read = s.scalars(
-            select(AuditRecord).where(AuditRecord.action == "warnings.task.read", AuditRecord.object_id == str(family.id))
+            select(AuditRecord).where(
+                AuditRecord.action == "warnings.task.read", AuditRecord.object_id == str(family.id)
+            )
         ).one()
         assert "family" in str(read.detail)
     # The family reached them: dissuaded, the warning closes and the visit is cancelled.
@@ -99,7 +106,9 @@ def test_refused_without_a_family_contact_makes_no_family_task(platform: Platfor
 def test_a_bad_family_contact_is_refused_and_nothing_changes(platform: Platform, ww: WarnWorld) -> None:
     service = warnings_of(platform)
     with pytest.raises(ValidationFailed) as e:
-        service.register(ww.desk.principal, [(ww.holder_token, PHONE, GRID)], {0: (ww.holder_token, KIN_PHONE)})
+        service.register(
+            ww.desk.principal, [(ww.holder_token, PHONE, GRID)], {0: (ww.holder_token, KIN_PHONE)}
+        )
     assert e.value.field == "items.0.family_person_token" and "本人" in e.value.message_zh
     with pytest.raises(ValidationFailed) as e:
         service.register(ww.desk.principal, [(ww.holder_token, PHONE, GRID)], {0: ("b" * 64, "x")})

@@ -7,13 +7,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from fanzha.audit.service import Actor
 from fanzha.core.errors import PermissionDenied, ValidationFailed
 from fanzha.identifiers import IdentifierKind
 from fanzha.identity.domain import Principal, Role
 from fanzha.identity.service import actor_of, refused
-from fanzha.samples.domain import FraudType
-from fanzha.audit.service import Actor
 from fanzha.identity.tables import Organisation
+from fanzha.samples.domain import FraudType
 from fanzha.warnings import bulk, people, texts
 from fanzha.warnings.domain import SignalKind, WarningLevel
 from fanzha.warnings.service import Ingested, SignalInput

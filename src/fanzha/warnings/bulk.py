@@ -1,4 +1,4 @@
-"""Bulk signal intake (12381 contact lists, Art 28¶2 及时): one set-based pass for people with no open episode.
+"""Bulk signal intake (12381 contact lists, Art 28¶2 及时): one set-based pass for people with no episode.
 
 A new sample number's 50,000 contacts must all be texted within seconds. The one-by-one path spends a
 few statements per person; here the whole list costs a few statements per table: which refs were seen,
@@ -115,13 +115,13 @@ def intake(
     slow.extend(f.p for f in raced)
     fast = [f for f in fast if f.person is not None or f.new_person is not None]
     for i, item, token, grade, payer in sorted(slow, key=lambda p: (p[2], p[0])):
-        out[i] = service._one(session, principal, org, actor, i, item, token, grade, payer, now, known)  # noqa: SLF001
+        out[i] = service._one(session, principal, org, actor, i, item, token, grade, payer, now, known)
     _write(service, session, principal, org, fast, now, known, out)
     for i, ref in repeats:
         first = out[firsts[ref]]
         assert first is not None
-        level = session.get(Warning_, first.warning_id)
-        out[i] = Ingested(first.warning_id, level.level if level else first.level, "duplicate")
+        row = session.get(Warning_, first.warning_id)
+        out[i] = Ingested(first.warning_id, row.level if row else first.level, "duplicate")
     return [r for r in out if r is not None]
 
 
@@ -177,7 +177,9 @@ def _new_people(service: WarningService, session: Session, fast: list[_Fast], no
         i, item, token, _, _ = f.p
         if f.person is None:
             assert item.phone is not None
-            identifier, ptoken = service.vault.token_of(IdentifierKind.PHONE, item.phone, field=f"items.{i}.phone")
+            identifier, ptoken = service.vault.token_of(
+                IdentifierKind.PHONE, item.phone, field=f"items.{i}.phone"
+            )
             region = item.region_code
             f.new_person = {
                 "person_token": token, "masked": "", "grid_code": None,
@@ -196,7 +198,9 @@ def _new_people(service: WarningService, session: Session, fast: list[_Fast], no
             rows.append(f.new_person)
         elif item.phone is not None and not f.person.registered:
             # As the one-by-one path: an unregistered person's phone is the latest list's.
-            identifier, ptoken = service.vault.token_of(IdentifierKind.PHONE, item.phone, field=f"items.{i}.phone")
+            identifier, ptoken = service.vault.token_of(
+                IdentifierKind.PHONE, item.phone, field=f"items.{i}.phone"
+            )
             f.person.phone_token, f.person.phone_masked = ptoken, service.vault.mask(identifier)
             f.person.phone_ciphertext = service.vault.encrypt(identifier, ptoken)
     if not rows:
@@ -234,7 +238,7 @@ def _write(
     if not fast:
         return
     desk = sender_county(org)  # as the one-by-one path: the unplaced go to the sender's county desk
-    warnings = []
+    warnings: list[dict[str, Any]] = []
     for f in fast:
         _, item, token, grade, _ = f.p
         county, grid = _where(f)
@@ -267,7 +271,11 @@ def _write(
             channel = f.channel  # decided with the row
         else:
             channel, after = domain.decide(_state(f), grade.level, now, service.deadlines)
-        phone = f.new_person["phone_ciphertext"] if f.new_person else (f.person.phone_ciphertext if f.person else None)
+        phone = (
+            f.new_person["phone_ciphertext"]
+            if f.new_person
+            else (f.person.phone_ciphertext if f.person else None)
+        )
         action = "quiet" if channel is None else "sms" if channel is Channel.SMS else "call"
         if action == "sms" and not phone:
             action, channel = "no_phone", None
@@ -331,7 +339,9 @@ def _insert_warnings(session: Session, rows: list[dict[str, Any]], now: datetime
             (token, wid)
             for wid, token in session.execute(
                 select(Warning_.id, Warning_.person_token).where(
-                    among(session, Warning_.person_token, chunk), Warning_.id > before, Warning_.created_at == now
+                    among(session, Warning_.person_token, chunk),
+                    Warning_.id > before,
+                    Warning_.created_at == now,
                 )
             )
         )
@@ -344,8 +354,16 @@ def _where(f: _Fast) -> tuple[str | None, str | None]:
         return f.new_person["county_code"], None
     assert f.person is not None
     region = f.p[1].region_code
-    if region and not f.person.grid_code and not f.person.county_code and region.isdigit() and len(region) >= 6:
-        f.person.county_code = region[:6]  # as the one-by-one path: the signal's region for a person with none
+    if (
+        region
+        and not f.person.grid_code
+        and not f.person.county_code
+        and region.isdigit()
+        and len(region) >= 6
+    ):
+        f.person.county_code = region[
+            :6
+        ]  # as the one-by-one path: the signal's region for a person with none
     return f.person.county_code, f.person.grid_code
 
 

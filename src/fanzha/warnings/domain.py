@@ -150,7 +150,10 @@ def grade(s: Signal, extra_high: bool = False) -> Grade:
     g = _grade(s)
     paying = s.still_paying and s.kind in (SignalKind.PAYEE_CHECK, SignalKind.INSTITUTION_REPORT)
     if extra_high and (paying or g.level is Level.EXTRA_HIGH):
-        zh = "特高风险：正在向涉诈账户付款，电话、上门和银行延迟支付结算同时进行（第二十八条第二款、第十八条第四款）"
+        zh = (
+            "特高风险：正在向涉诈账户付款，电话、上门和银行延迟支付结算同时进行"
+            "（第二十八条第二款、第十八条第四款）"
+        )
         en = "Extra-high: paying a fraud account now; call, visit and bank delay at once (Art 28¶2, 18¶4)"
         return Grade(Level.EXTRA_HIGH, (*g.reasons_zh, zh), (*g.reasons_en, en))
     if g.level is Level.EXTRA_HIGH:  # the setting is off: extra-high maps onto high

@@ -200,11 +200,16 @@ def register(
             check_person_token(kin, f"items.{i}.family_person_token")
             if kin == token:
                 raise ValidationFailed(
-                    "家属联系人不能是本人", "The family contact cannot be the person", field=f"items.{i}.family_person_token"
+                    "家属联系人不能是本人",
+                    "The family contact cannot be the person",
+                    field=f"items.{i}.family_person_token",
                 )
             kid, ktoken = vault.token_of(IdentifierKind.PHONE, kin_phone, field=f"items.{i}.family_phone")
             person.family_token, person.family_phone_token = kin, ktoken
-            person.family_phone_masked, person.family_phone_ciphertext = vault.mask(kid), vault.encrypt(kid, ktoken)
+            person.family_phone_masked, person.family_phone_ciphertext = (
+                vault.mask(kid),
+                vault.encrypt(kid, ktoken),
+            )
         session.add(person)
     return len(rows)
 

@@ -82,7 +82,11 @@ def signals(request: Request, body: WarningSignalBatch, principal: Sender) -> Wa
     return WarningSignalResults(
         results=[
             WarningSignalResult(
-                warning_id=r.warning_id, level=r.level, action=r.action, task_id=r.task_id, merged=r.merged,
+                warning_id=r.warning_id,
+                level=r.level,
+                action=r.action,
+                task_id=r.task_id,
+                merged=r.merged,
                 visit_task_id=r.visit_task_id,
             )
             for r in results
@@ -148,7 +152,7 @@ def accept(request: Request, task_id: int, principal: Worker) -> WarningTaskRead
 
 @router.post("/tasks/{task_id}/route", response_model=WarningTaskRead)
 def route(request: Request, task_id: int, body: WarningRouteIn, principal: Desk) -> WarningTaskRead:
-    """The county desk routes a visit of its unassigned queue (a person outside the grid register) to a grid."""
+    """The county desk routes a visit of its unassigned queue (someone not in the grid register) to a grid."""
     service = warnings_of(request)
     return _read(service, principal, service.route(principal, task_id, body.grid_code))
 

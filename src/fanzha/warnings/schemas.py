@@ -255,7 +255,9 @@ class WarningResident(_Person):
     def _family_whole(self) -> WarningResident:
         kin = self.family_person_token is not None or self.family_id_number is not None
         if kin != (self.family_phone is not None) or (self.family_person_token and self.family_id_number):
-            raise ValueError("a family contact is one of family_person_token / family_id_number, and family_phone")
+            raise ValueError(
+                "a family contact is one of family_person_token / family_id_number, and family_phone"
+            )
         return self
 
 

@@ -167,7 +167,7 @@ class WarningService(WarningCore):
     def ingest(
         self, principal: Principal, items: list[SignalInput], *, actor: Actor | None = None
     ) -> list[Ingested]:
-        """Take signals one by one; a bad one refuses the batch and nothing is written (the field names it)."""
+        """Take signals one by one; a bad one refuses the batch, nothing is written (the field names it)."""
         now = self.clock.now()
         prepared = self.prepare(principal, items, now)
         out: list[Ingested | None] = [None] * len(items)
@@ -321,8 +321,10 @@ class WarningService(WarningCore):
         warning.updated_at = now
         return warning, merged, raised
 
-    def _at_once(self, session: Session, warning: Warning_, result: Ingested, now: datetime, actor: Actor) -> None:
-        """Extra-high (domain.BASIS_EXTRA_HIGH): the visit and the bank delay go with the call, not after it."""
+    def _at_once(
+        self, session: Session, warning: Warning_, result: Ingested, now: datetime, actor: Actor
+    ) -> None:
+        """Extra-high (domain.BASIS_EXTRA_HIGH): the visit and the bank delay go with the call, not after."""
         nxt = domain.at_once(Level(warning.level))
         if nxt.visit:
             task = self.new_task(session, warning, Channel.VISIT, now, escalated_from=result.task_id)

@@ -7,19 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from fanzha.db.rows import among
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from fanzha.audit.service import SYSTEM, Actor
 from fanzha.core.errors import NotFound, PermissionDenied, ValidationFailed
+from fanzha.db.rows import among
 from fanzha.identifiers import IdentifierKind
 from fanzha.identity.domain import Principal
 from fanzha.identity.service import actor_of, refused
 from fanzha.warnings import domain
 from fanzha.warnings.delays import delay_accounts, release_delays
-from fanzha.warnings.funds_draft import draft_case
 from fanzha.warnings.domain import OPEN_TASKS, Channel, Level, Next, Outcome, TaskStatus
+from fanzha.warnings.funds_draft import draft_case
 from fanzha.warnings.people import Scope, scope_of
 from fanzha.warnings.service import CLOSED, OPEN, WarningService
 from fanzha.warnings.tables import WarnGrid, Warning_, WarnPerson, WarnSignal, WarnTask
@@ -147,7 +147,9 @@ class TaskDesk(WarningService):
             uow.commit()
             return task
 
-    def _family(self, session: Session, warning: Warning_, task: WarnTask, actor: Actor, now: datetime) -> bool:
+    def _family(
+        self, session: Session, warning: Warning_, task: WarnTask, actor: Actor, now: datetime
+    ) -> bool:
         """Refused to believe: a call to the registered family contact for the county desk (BASIS_FAMILY).
 
         Recorded as a task and audited; False when the person registered no family contact.
@@ -168,7 +170,7 @@ class TaskDesk(WarningService):
         return True
 
     def route(self, principal: Principal, task_id: int, grid_code: str) -> WarnTask:
-        """The county desk sends a visit from its unassigned queue (a person outside the grid register) to a grid.
+        """The county desk sends a visit of its unassigned queue (someone not in the register) to a grid.
 
         Art 4¶2 协助有关部门依法做好预警劝阻: the grid worker of the grid where the person was found goes.
         """
@@ -185,8 +187,10 @@ class TaskDesk(WarningService):
                     field="task_id",
                 )
             grid = session.get(WarnGrid, grid_code)
-            if grid is None or not grid_code.startswith(scope.prefix) or (
-                task.county_code and grid.county_code != task.county_code
+            if (
+                grid is None
+                or not grid_code.startswith(scope.prefix)
+                or (task.county_code and grid.county_code != task.county_code)
             ):
                 raise ValidationFailed(
                     "网格不存在或不在该任务所在区县", "No such grid in the task's county", field="grid_code"
