@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from fanzha.core.errors import NotFound
 from fanzha.funds.domain import ScamType
 from fanzha.funds.tables import FundsCase
 from fanzha.samples.domain import FRAUD_TYPE_LABELS, FraudType
@@ -35,8 +36,15 @@ _SCAM: dict[str, ScamType] = {
 }
 
 
-def draft_case(session: Session, warning: Warning_, note: str, by: str, now: datetime) -> FundsCase:
-    """An unconfirmed case naming the victim's person token, the scam type and the fraud number's tail."""
+def draft_case(session: Session, warning: Warning_, note: str, by: str, now: datetime) -> FundsCase | None:
+    """An unconfirmed case naming the victim's person token, the scam type and the fraud number's tail.
+
+    None when no police unit is set up to own it (the outcome is still recorded).
+    """
+    try:
+        owner = police_unit(session, warning.county_code)
+    except NotFound:
+        return None
     try:
         label = FRAUD_TYPE_LABELS[FraudType(warning.scam_type)][0]
     except ValueError:
@@ -49,7 +57,7 @@ def draft_case(session: Session, warning: Warning_, note: str, by: str, now: dat
     )[:1000]
     case = FundsCase(
         number=f"YJ-{now:%Y%m%d}-{warning.id}",
-        org_id=police_unit(session, warning.county_code).id,
+        org_id=owner.id,
         scam_type=str(_SCAM.get(warning.scam_type, ScamType.OTHER)),
         summary=summary,
         created_by=by[:64],

@@ -236,9 +236,11 @@ class TaskDesk(WarningService):
                 warning.first_contact_at = now  # reached by a call or at the door
             nxt = domain.after_outcome(Channel(task.channel), Level(task.level), outcome)
             self._follow(session, warning, task, nxt, outcome, actor_of(principal), now)
+            case = None
             if outcome is Outcome.ALREADY_PAID and warning.funds_case_id is None:
                 # The money is gone: a funds case drafted for the police to confirm (Art 35).
                 case = draft_case(session, warning, note.strip(), principal.username, now)
+            if case is not None:
                 warning.funds_case_id = case.id
                 self.audit.record(
                     session,
