@@ -218,6 +218,7 @@ def build_platform(settings: Settings, clock: Clock | None = None, engine: Engin
         settings.warning_visit_s,
         settings.warning_window_h,
         settings.warning_quiet_period_h,
+        settings.warning_extra_high,
     )
     warnings = Warnings(sessions, clock, auditor, identity, vault, disposal, deadlines, sender)
     # Art 38¶1 调查处理: a verified tip becomes a warning through the warnings' intake, or a case draft.

@@ -154,7 +154,15 @@ def test_12381_a_new_sample_numbers_contacts_are_texted_once(platform: Platform)
     assert error["field"] == "items.0.person_token" and "未知人员" in error["message_zh"]
     assert _counts(platform) == before
     board = _ok(desk.get("/api/v1/warnings/board"))
-    assert board == {"new": 0, "in_progress": 0, "overdue": 0, "high": 0, "medium": 0, "low": 0}
+    assert board == {
+        "new": 0,
+        "in_progress": 0,
+        "overdue": 0,
+        "extra_high": 0,
+        "high": 0,
+        "medium": 0,
+        "low": 0,
+    }
 
 
 def test_the_county_board_counts_new_in_progress_and_overdue(platform: Platform, clock: FrozenClock) -> None:

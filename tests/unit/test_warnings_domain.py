@@ -155,13 +155,16 @@ def test_escalation_deadlines(
     dl = Deadlines(high_call_s=high_call, medium_call_s=medium_call, visit_s=visit)
     due = dl.due(channel, level)
     assert due > timedelta(0)
+    high = level in (Level.HIGH, Level.EXTRA_HIGH)
     if channel is Channel.CALL:
-        assert due == timedelta(seconds=high_call if level is Level.HIGH else medium_call)
+        assert due == timedelta(seconds=high_call if high else medium_call)
+    if channel is Channel.FAMILY:
+        assert due == timedelta(seconds=high_call)
     if channel is Channel.VISIT:
         assert due == timedelta(seconds=visit)
     # A task not taken in time: a high call always becomes a visit with a bank delay; a visit widens.
     nxt = d.on_missed(channel, level)
-    assert nxt.visit == nxt.bank_delay == (channel is Channel.CALL and level is Level.HIGH)
+    assert nxt.visit == nxt.bank_delay == (channel is Channel.CALL and high)
     assert nxt.widen == (channel is Channel.VISIT)
     created = T0
     assert not d.overdue(d.TaskStatus.NEW, created + due, created + due - timedelta(seconds=1))
@@ -228,3 +231,29 @@ def test_grid_codes() -> None:
     for bad in ("430104001", "43010400100x", "430104001000"):
         with pytest.raises(ValidationFailed):
             d.check_grid_code(bad)
+
+
+def test_extra_high_is_a_setting_with_its_citations() -> None:
+    paying = Signal(SignalKind.PAYEE_CHECK, TOKEN, T0, still_paying=True)
+    assert d.grade(paying).level is Level.HIGH  # off: maps onto high
+    on = d.grade(paying, extra_high=True)
+    assert on.level is Level.EXTRA_HIGH and "第十八条第四款" in on.reasons_zh[-1] and on.reasons_en[-1]
+    hinted = Signal(SignalKind.CALL_96110, TOKEN, T0, level_hint=Level.EXTRA_HIGH)
+    assert d.grade(hinted).level is Level.HIGH and d.grade(hinted, extra_high=True).level is Level.EXTRA_HIGH
+    # Not paying: extra-high does not apply to a mere contact with a number.
+    assert d.grade(Signal(SignalKind.SAMPLE_CONTACT, TOKEN, T0), extra_high=True).level is Level.LOW
+    assert d.at_once(Level.EXTRA_HIGH) == d.Next(visit=True, bank_delay=True)
+    assert d.at_once(Level.HIGH) == d.Next()
+    assert all(basis in d.CITATIONS for basis in d.BASIS_EXTRA_HIGH)
+    assert d.BASIS_FAMILY in d.CITATIONS
+    dl = Deadlines()
+    assert dl.due(Channel.CALL, Level.EXTRA_HIGH) == dl.due(Channel.CALL, Level.HIGH)
+    assert d.on_missed(Channel.CALL, Level.EXTRA_HIGH).visit
+
+
+def test_refused_to_believe_goes_to_the_family_once() -> None:
+    assert d.after_outcome(Channel.CALL, Level.MEDIUM, Outcome.REFUSED).family
+    assert d.after_outcome(Channel.VISIT, Level.HIGH, Outcome.REFUSED).family
+    assert not d.after_outcome(Channel.FAMILY, Level.HIGH, Outcome.REFUSED).family  # no loop
+    assert d.after_outcome(Channel.FAMILY, Level.HIGH, Outcome.REFUSED).close
+    assert not d.after_outcome(Channel.CALL, Level.HIGH, Outcome.UNREACHABLE).family

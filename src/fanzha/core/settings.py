@@ -181,6 +181,8 @@ class Settings(BaseSettings):
     warning_window_h: float = Field(default=72.0, gt=0, le=24 * 90)
     warning_quiet_period_h: float = Field(default=720.0, ge=0, le=24 * 366)
     warning_contact_days: int = Field(default=7, ge=1, le=90)
+    # Extra-high warnings (第二十八条第二款, 第十八条第四款): call, visit and bank delay at once.
+    warning_extra_high: bool = False
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -19,22 +19,40 @@ BASIS_28 = ("第二十八条第二款", "根据风险高低，及时采取电话
 BASIS_4 = ("第四条第二款", "协助有关部门依法做好预警劝阻")
 BASIS_18_4 = ("第十八条第四款", "有权直接采取延迟支付结算")
 BASIS_AFL_34 = ("第三十四条", "建立预警劝阻系统")  # the national law (AFL 34), the system itself
-CITATIONS = (BASIS_28, BASIS_4, BASIS_18_4)
+# Extra-high (a setting, FANZHA_WARNING_EXTRA_HIGH): someone mid-payment to a fraud account. The call,
+# the visit and the bank's delay go at once, not one after another: Art 28¶2 lists 电话 and 上门见面
+# together, and Art 18¶4 lets the bank delay "直接" (at once), without waiting for the call to fail.
+BASIS_EXTRA_HIGH = (BASIS_28, BASIS_18_4, BASIS_4)
+# Refused to believe → the family: Art 28¶2 asks to dissuade by 电话、短信、上门见面 "等方式" (and other
+# ways); the family or emergency contact the person registered is such a way (issue 23, item 5).
+BASIS_FAMILY = ("第二十八条第二款", "等方式进行劝阻")
+CITATIONS = (BASIS_28, BASIS_4, BASIS_18_4, BASIS_FAMILY)
 
 
 class WarningLevel(StrEnum):
-    """Risk grades of the four-tier warning flow (extra-high is a setting that maps onto high)."""
+    """Risk grades of the four-tier warning flow (extra-high is a setting: off, it maps onto high)."""
 
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
+    EXTRA_HIGH = "extra_high"
 
 
 Level = WarningLevel  # the short name inside the package; the long one names the API schema
 
 
-RANK = {Level.LOW: 0, Level.MEDIUM: 1, Level.HIGH: 2}
-LEVEL_LABELS = {Level.LOW: ("低", "Low"), Level.MEDIUM: ("中", "Medium"), Level.HIGH: ("高", "High")}
+RANK = {Level.LOW: 0, Level.MEDIUM: 1, Level.HIGH: 2, Level.EXTRA_HIGH: 3}
+LEVEL_LABELS = {
+    Level.LOW: ("低", "Low"),
+    Level.MEDIUM: ("中", "Medium"),
+    Level.HIGH: ("高", "High"),
+    Level.EXTRA_HIGH: ("特高", "Extra-high"),
+}
+
+
+def at_least_high(level: Level) -> bool:
+    """High or extra-high: a call within minutes, a visit and a bank delay when it is not settled."""
+    return RANK[level] >= RANK[Level.HIGH]
 
 
 def higher(a: Level, b: Level | None) -> Level:
@@ -72,6 +90,7 @@ class WarningChannel(StrEnum):
     SMS = "sms"
     CALL = "call"
     VISIT = "visit"
+    FAMILY = "family"  # a call to the family contact the person registered, by the county desk
 
 
 Channel = WarningChannel  # the short name inside the package; the long one names the API schema
@@ -126,7 +145,23 @@ LONG_CALL_S = 300  # as PotentialVictimV1: a call this long means the person lis
 REPEATED = 3
 
 
-def grade(s: Signal) -> Grade:
+def grade(s: Signal, extra_high: bool = False) -> Grade:
+    """The level of one signal; with extra-high on, paying a fraud account right now is extra-high."""
+    g = _grade(s)
+    paying = s.still_paying and s.kind in (SignalKind.PAYEE_CHECK, SignalKind.INSTITUTION_REPORT)
+    if extra_high and (paying or g.level is Level.EXTRA_HIGH):
+        zh = (
+            "特高风险：正在向涉诈账户付款，电话、上门和银行延迟支付结算同时进行"
+            "（第二十八条第二款、第十八条第四款）"
+        )
+        en = "Extra-high: paying a fraud account now; call, visit and bank delay at once (Art 28¶2, 18¶4)"
+        return Grade(Level.EXTRA_HIGH, (*g.reasons_zh, zh), (*g.reasons_en, en))
+    if g.level is Level.EXTRA_HIGH:  # the setting is off: extra-high maps onto high
+        return Grade(Level.HIGH, g.reasons_zh, g.reasons_en)
+    return g
+
+
+def _grade(s: Signal) -> Grade:
     """The level of one signal by its kind and facts; a hint may raise a rule's level, never lower it."""
     tail = f"（尾号{s.contact_tail}）" if s.contact_tail else ""
     if s.kind is SignalKind.PAYEE_CHECK:
@@ -209,6 +244,7 @@ class Deadlines:
     visit_s: int = 30 * 60  # and visited within 30 when the call does not settle it
     window_h: float = 72.0
     quiet_period_h: float = 30 * 24.0  # as fanzha.dissuasion.policy: one text a month at most
+    extra_high: bool = False  # BASIS_EXTRA_HIGH: call, visit and bank delay at once for someone paying now
 
     def __post_init__(self) -> None:
         if min(self.sms_s, self.medium_call_s, self.high_call_s, self.visit_s) <= 0:
@@ -232,7 +268,14 @@ class Deadlines:
             return timedelta(seconds=self.sms_s)
         if channel is Channel.VISIT:
             return timedelta(seconds=self.visit_s)
-        return timedelta(seconds=self.high_call_s if level is Level.HIGH else self.medium_call_s)
+        if channel is Channel.FAMILY:
+            return timedelta(seconds=self.high_call_s)  # someone still believing the script: at once
+        return timedelta(seconds=self.high_call_s if at_least_high(level) else self.medium_call_s)
+
+
+def at_once(level: Level) -> Next:
+    """What goes with the first call: at extra-high, the visit and the bank delay too (BASIS_EXTRA_HIGH)."""
+    return Next(visit=True, bank_delay=True) if level is Level.EXTRA_HIGH else Next()
 
 
 def first_contact(level: Level) -> Channel:
@@ -279,6 +322,7 @@ class Next:
     close: bool = False
     release_delay: bool = False
     widen: bool = False  # a visit nobody took goes to every grid worker of the township
+    family: bool = False  # refused to believe: the desk calls the family contact (BASIS_FAMILY)
 
 
 def after_outcome(channel: Channel, level: Level, outcome: Outcome) -> Next:
@@ -287,16 +331,19 @@ def after_outcome(channel: Channel, level: Level, outcome: Outcome) -> Next:
         return Next(close=True, release_delay=True)
     if outcome is Outcome.ALREADY_PAID:
         return Next(close=True)  # the money is gone: fanzha.funds takes over; any delay stays until released
+    refused = outcome is Outcome.REFUSED
     if channel is Channel.CALL:
-        # Not reached or still believing the script: someone goes to the door; at high the bank delays too.
-        return Next(visit=True, bank_delay=level is Level.HIGH or outcome is Outcome.REFUSED)
-    # A visit that did not settle it: the bank delays outgoing transfers; the warning closes on record.
-    return Next(close=True, bank_delay=outcome is Outcome.REFUSED)
+        # Not reached or still believing the script: someone goes to the door; at high the bank delays too;
+        # one who refuses to believe is escalated to their family as well.
+        return Next(visit=True, bank_delay=at_least_high(level) or refused, family=refused)
+    # A visit that did not settle it: the bank delays outgoing transfers; the family is called if the
+    # person refused (the warning stays open for that call), else the warning closes on record.
+    return Next(close=True, bank_delay=refused, family=refused and channel is Channel.VISIT)
 
 
 def on_missed(channel: Channel, level: Level) -> Next:
     """A task not taken by its deadline: a high call becomes a visit and a bank delay; a visit widens."""
-    if channel is Channel.CALL and level is Level.HIGH:
+    if channel is Channel.CALL and at_least_high(level):
         return Next(visit=True, bank_delay=True)
     if channel is Channel.VISIT:
         return Next(widen=True)

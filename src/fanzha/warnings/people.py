@@ -92,6 +92,17 @@ def police_unit(session: Session, county: str | None) -> Organisation:
     return org
 
 
+def sender_county(org: Organisation | None) -> str | None:
+    """The county a signal's sender sits in, if it is a county-level unit.
+
+    A person outside the grid register with no region of their own is the county desk's (Art 4¶2
+    网格化管理 covers only the registered; 第二十八条第二款 still asks to dissuade the rest): their
+    visits wait in that county's unassigned queue, for the desk to route to a grid.
+    """
+    code = (org.region_code or "") if org is not None else ""
+    return code[:6] if len(code) >= 6 and code[:6].isdigit() and code[4:6] != "00" else None
+
+
 def check_person_token(value: str, field: str) -> str:
     """A keyed ID token: 64 lower-case hex (never a raw ID number, Art 9)."""
     if not ID_TOKEN.fullmatch(value):
@@ -162,9 +173,17 @@ def person_row(
 
 
 def register(
-    session: Session, vault: IdentifierVault, rows: list[tuple[str, str, str]], now: datetime
+    session: Session,
+    vault: IdentifierVault,
+    rows: list[tuple[str, str, str]],
+    now: datetime,
+    family: dict[int, tuple[str, str]] | None = None,
 ) -> int:
-    """The grid register (Art 4¶2): (ID token, phone, grid code) per resident; the grids must exist."""
+    """The grid register (Art 4¶2): (ID token, phone, grid code) per resident; the grids must exist.
+
+    `family`: row index → the family or emergency contact's ID token and phone (called when the person
+    refuses to believe a warning).
+    """
     grids = set(session.scalars(select(WarnGrid.code)))
     for i, (token, phone, grid) in enumerate(rows):
         check_person_token(token, f"items.{i}.person_token")
@@ -176,6 +195,21 @@ def register(
         person.grid_code, person.county_code, person.registered = grid, county_of_grid(grid), True
         person.phone_token, person.phone_masked = ptoken, vault.mask(identifier)
         person.phone_ciphertext, person.updated_at = vault.encrypt(identifier, ptoken), now
+        if family and i in family:
+            kin, kin_phone = family[i]
+            check_person_token(kin, f"items.{i}.family_person_token")
+            if kin == token:
+                raise ValidationFailed(
+                    "家属联系人不能是本人",
+                    "The family contact cannot be the person",
+                    field=f"items.{i}.family_person_token",
+                )
+            kid, ktoken = vault.token_of(IdentifierKind.PHONE, kin_phone, field=f"items.{i}.family_phone")
+            person.family_token, person.family_phone_token = kin, ktoken
+            person.family_phone_masked, person.family_phone_ciphertext = (
+                vault.mask(kid),
+                vault.encrypt(kid, ktoken),
+            )
         session.add(person)
     return len(rows)
 

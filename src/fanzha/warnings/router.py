@@ -23,6 +23,7 @@ from fanzha.warnings.schemas import (
     WarningOutcomeIn,
     WarningRead,
     WarningRegister,
+    WarningRouteIn,
     WarningSignalBatch,
     WarningSignalRead,
     WarningSignalResult,
@@ -81,7 +82,12 @@ def signals(request: Request, body: WarningSignalBatch, principal: Sender) -> Wa
     return WarningSignalResults(
         results=[
             WarningSignalResult(
-                warning_id=r.warning_id, level=r.level, action=r.action, task_id=r.task_id, merged=r.merged
+                warning_id=r.warning_id,
+                level=r.level,
+                action=r.action,
+                task_id=r.task_id,
+                merged=r.merged,
+                visit_task_id=r.visit_task_id,
             )
             for r in results
         ]
@@ -144,6 +150,13 @@ def accept(request: Request, task_id: int, principal: Worker) -> WarningTaskRead
     return _read(service, principal, t)
 
 
+@router.post("/tasks/{task_id}/route", response_model=WarningTaskRead)
+def route(request: Request, task_id: int, body: WarningRouteIn, principal: Desk) -> WarningTaskRead:
+    """The county desk routes a visit of its unassigned queue (someone not in the grid register) to a grid."""
+    service = warnings_of(request)
+    return _read(service, principal, service.route(principal, task_id, body.grid_code))
+
+
 @router.post("/tasks/{task_id}/outcome", response_model=WarningTaskRead)
 def outcome(request: Request, task_id: int, body: WarningOutcomeIn, principal: Worker) -> WarningTaskRead:
     """Record the outcome (only the one who accepted it); escalate or close."""
@@ -203,12 +216,19 @@ def register(request: Request, body: WarningRegister, principal: Desk) -> Warnin
     """The grid register: residents' ID tokens (or numbers, tokenised), phones and grids; all or none."""
     service = warnings_of(request)
     rows = []
+    family: dict[int, tuple[str, str]] = {}
     for i, r in enumerate(body.items):
         token = r.person_token or ""
         if r.id_number:
             token = service.vault.token_of("resident_id", r.id_number, field=f"items.{i}.id_number")[1]
         rows.append((token, r.phone, r.grid_code))
-    return WarningCount(count=service.register(principal, rows))
+        if r.family_phone is not None:
+            kin = r.family_person_token or ""
+            if r.family_id_number:
+                field = f"items.{i}.family_id_number"
+                kin = service.vault.token_of("resident_id", r.family_id_number, field=field)[1]
+            family[i] = (kin, r.family_phone)
+    return WarningCount(count=service.register(principal, rows, family))
 
 
 @router.get("/templates", response_model=WarningTemplates)

@@ -65,6 +65,7 @@ class WarningSignalResult(BaseModel):
     action: str
     task_id: int | None = None
     merged: list[int] = []
+    visit_task_id: int | None = None
 
 
 class WarningSignalResults(BaseModel):
@@ -97,6 +98,13 @@ class WarningContactSummary(BaseModel):
 
     received: int
     actions: dict[str, int]
+
+
+class WarningRouteIn(BaseModel):
+    """The grid a visit of the county's unassigned queue goes to (12 digits)."""
+
+    model_config = ConfigDict(extra="forbid")
+    grid_code: str = Field(pattern=r"^\d{12}$")
 
 
 class WarningTaskRead(BaseModel):
@@ -174,6 +182,7 @@ class WarningRead(BaseModel):
     first_contact_at: datetime | None
     outcome_at: datetime | None
     merged_into_id: int | None
+    funds_case_id: int | None = None  # already paid: the funds case drafted for the police to confirm
 
 
 class WarningDetail(BaseModel):
@@ -190,6 +199,7 @@ class WarningBoard(BaseModel):
     new: int
     in_progress: int
     overdue: int
+    extra_high: int = 0
     high: int
     medium: int
     low: int
@@ -236,6 +246,19 @@ class WarningResident(_Person):
 
     phone: str = Field(min_length=5, max_length=32)
     grid_code: str = Field(min_length=12, max_length=12)
+    # The family or emergency contact, called when the person refuses to believe a warning.
+    family_person_token: str | None = Field(default=None, max_length=64)
+    family_id_number: str | None = Field(default=None, max_length=32)
+    family_phone: str | None = Field(default=None, min_length=5, max_length=32)
+
+    @model_validator(mode="after")
+    def _family_whole(self) -> WarningResident:
+        kin = self.family_person_token is not None or self.family_id_number is not None
+        if kin != (self.family_phone is not None) or (self.family_person_token and self.family_id_number):
+            raise ValueError(
+                "a family contact is one of family_person_token / family_id_number, and family_phone"
+            )
+        return self
 
 
 class WarningRegister(BaseModel):

@@ -22,7 +22,7 @@ from fanzha.identity.service import IdentityService, actor_of
 from fanzha.identity.tables import Organisation
 from fanzha.samples.domain import FraudType
 from fanzha.warnings import domain, texts
-from fanzha.warnings.delays import delay_payer
+from fanzha.warnings.delays import delay_accounts, delay_payer
 from fanzha.warnings.domain import (
     RANK,
     Channel,
@@ -34,7 +34,7 @@ from fanzha.warnings.domain import (
     Span,
     TaskStatus,
 )
-from fanzha.warnings.people import check_person_token, person_row
+from fanzha.warnings.people import check_person_token, person_row, sender_county
 from fanzha.warnings.sms import LoggingSender, WarningSender
 from fanzha.warnings.tables import (
     WarnDelay,
@@ -75,6 +75,9 @@ class SignalInput:
     sample_id: int | None = None
 
 
+Prepared = tuple[int, SignalInput, str, domain.Grade, Identifier | None]  # index, item, token, grade, payer
+
+
 @dataclass
 class Ingested:
     """What one signal did: its warning, the level now, and the contact made (sms, call, none, duplicate)."""
@@ -84,6 +87,7 @@ class Ingested:
     action: str
     task_id: int | None = None
     merged: list[int] = field(default_factory=list)
+    visit_task_id: int | None = None  # extra-high: the visit made at once with the call
 
 
 class WarningCore:
@@ -133,12 +137,9 @@ class WarningService(WarningCore):
             )
         return check_person_token(item.person_token, f"items.{i}.person_token")
 
-    def ingest(
-        self, principal: Principal, items: list[SignalInput], *, actor: Actor | None = None
-    ) -> list[Ingested]:
-        """Take signals; a bad one refuses the batch and nothing is written (the field names it)."""
-        now = self.clock.now()
-        prepared: list[tuple[int, SignalInput, str, domain.Grade, Identifier | None]] = []
+    def prepare(self, principal: Principal, items: list[SignalInput], now: datetime) -> list[Prepared]:
+        """Tokens, grades and payers of a batch, checked before anything is written (the field names it)."""
+        prepared: list[Prepared] = []
         for i, item in enumerate(items):
             token = self._token(item, i)
             at = min(item.at or now, now)
@@ -146,7 +147,7 @@ class WarningService(WarningCore):
                 item.kind, token, at, item.level, item.still_paying, item.contacts, item.longest_call_s,
                 texts.tail_of(item.fraud_number),
             )  # fmt: skip
-            grade = domain.grade(sig)
+            grade = domain.grade(sig, self.deadlines.extra_high)
             payer = None
             if item.kind is SignalKind.PAYEE_CHECK and item.payer_kind and item.payer_value:
                 if not principal.org_kind.is_institution:
@@ -161,6 +162,14 @@ class WarningService(WarningCore):
                         field=f"items.{i}.payer_kind",
                     )  # fmt: skip
             prepared.append((i, item, token, grade, payer))
+        return prepared
+
+    def ingest(
+        self, principal: Principal, items: list[SignalInput], *, actor: Actor | None = None
+    ) -> list[Ingested]:
+        """Take signals one by one; a bad one refuses the batch, nothing is written (the field names it)."""
+        now = self.clock.now()
+        prepared = self.prepare(principal, items, now)
         out: list[Ingested | None] = [None] * len(items)
         who = actor or actor_of(principal)
         with self.identity.guarded(principal), self.uow() as uow:
@@ -215,7 +224,7 @@ class WarningService(WarningCore):
             field=f"items.{i}.person_token",
         )
         at = min(item.at or now, now)
-        warning, merged, raised = self._episode(session, person, at, grade, item, now)
+        warning, merged, raised = self._episode(session, person, at, grade, item, now, sender_county(org))
         session.add(
             WarnSignal(
                 warning_id=warning.id, kind=str(item.kind), person_token=token, at=at, level=str(grade.level),
@@ -238,6 +247,8 @@ class WarningService(WarningCore):
             person.warned_level, person.warned_at, person.updated_at = warning.level, now, now
         elif raised:
             self._contact(session, person, warning, now, result, known)
+        if result.action == "call":
+            self._at_once(session, warning, result, now, actor)
         outbox.record(
             session,
             self.clock,
@@ -259,6 +270,7 @@ class WarningService(WarningCore):
         grade: domain.Grade,
         item: SignalInput,
         now: datetime,
+        county: str | None = None,
     ) -> tuple[Warning_, list[int], bool]:
         """The warning this signal joins (new, joined, or merged from several), and whether its level rose."""
         window = self.deadlines.window
@@ -279,7 +291,7 @@ class WarningService(WarningCore):
             warning = Warning_(
                 person_token=person.person_token, level=str(grade.level), status=OPEN,
                 scam_type=str(item.scam_type), contact_tail=texts.tail_of(item.fraud_number),
-                county_code=person.county_code, grid_code=person.grid_code,
+                county_code=person.county_code or county, grid_code=person.grid_code,
                 reasons=json.dumps(list(grade.reasons_zh), ensure_ascii=False),
                 first_at=at, last_at=at, created_at=now, updated_at=now,
             )  # fmt: skip
@@ -308,6 +320,18 @@ class WarningService(WarningCore):
             warning.status, warning.outcome, warning.outcome_at = OPEN, None, None  # it started again
         warning.updated_at = now
         return warning, merged, raised
+
+    def _at_once(
+        self, session: Session, warning: Warning_, result: Ingested, now: datetime, actor: Actor
+    ) -> None:
+        """Extra-high (domain.BASIS_EXTRA_HIGH): the visit and the bank delay go with the call, not after."""
+        nxt = domain.at_once(Level(warning.level))
+        if nxt.visit:
+            task = self.new_task(session, warning, Channel.VISIT, now, escalated_from=result.task_id)
+            result.action = "call_visit"
+            result.visit_task_id = task.id
+        if nxt.bank_delay:
+            delay_accounts(self.disposal, session, warning, actor.name)
 
     @staticmethod
     def _open_call(session: Session, warning: Warning_) -> bool:
@@ -421,4 +445,5 @@ class WarningService(WarningCore):
             "first_contact_at": warning.first_contact_at,
             "outcome_at": warning.outcome_at,
             "merged_into_id": warning.merged_into_id,
+            "funds_case_id": warning.funds_case_id,
         }

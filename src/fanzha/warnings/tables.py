@@ -26,10 +26,15 @@ class WarnPerson(Base):
     phone_masked: Mapped[str] = mapped_column(String(32), default="")
     phone_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     registered: Mapped[bool] = mapped_column(Boolean, default=False)  # from the grid register (Art 4)
-    warned_level: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    warned_level: Mapped[str | None] = mapped_column(String(12), nullable=True)
     warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_sms_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The family or emergency contact the person registered: keyed ID token and phone (token, mask, SM4).
+    family_token: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    family_phone_token: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    family_phone_masked: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    family_phone_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class WarnGrid(Base):
@@ -62,7 +67,7 @@ class Warning_(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_token: Mapped[str] = mapped_column(String(64))
-    level: Mapped[str] = mapped_column(String(8), index=True)
+    level: Mapped[str] = mapped_column(String(12), index=True)
     status: Mapped[str] = mapped_column(String(8), index=True)  # open | closed | merged
     outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
     scam_type: Mapped[str] = mapped_column(String(32), default="other")
@@ -75,6 +80,8 @@ class Warning_(Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("warn_warnings.id"), nullable=True)
     first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Already paid: the funds case drafted from this warning for the police to confirm.
+    funds_case_id: Mapped[int | None] = mapped_column(ForeignKey("funds_cases.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -89,7 +96,7 @@ class WarnSignal(Base):
     kind: Mapped[str] = mapped_column(String(24))
     person_token: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
-    level: Mapped[str] = mapped_column(String(8))
+    level: Mapped[str] = mapped_column(String(12))
     reasons: Mapped[str] = mapped_column(Text, default="[]")
     source_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     source_ref: Mapped[str] = mapped_column(String(100), unique=True)  # the sender's id: a repeat is dropped
@@ -110,7 +117,7 @@ class WarnTask(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     warning_id: Mapped[int] = mapped_column(ForeignKey("warn_warnings.id"), index=True)
     channel: Mapped[str] = mapped_column(String(8))
-    level: Mapped[str] = mapped_column(String(8))
+    level: Mapped[str] = mapped_column(String(12))
     status: Mapped[str] = mapped_column(String(12))
     county_code: Mapped[str | None] = mapped_column(String(6), nullable=True, index=True)
     township_code: Mapped[str | None] = mapped_column(String(9), nullable=True)

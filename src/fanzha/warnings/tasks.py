@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session
 
 from fanzha.audit.service import SYSTEM, Actor
 from fanzha.core.errors import NotFound, PermissionDenied, ValidationFailed
+from fanzha.db.rows import among
 from fanzha.identifiers import IdentifierKind
 from fanzha.identity.domain import Principal
 from fanzha.identity.service import actor_of, refused
 from fanzha.warnings import domain
 from fanzha.warnings.delays import delay_accounts, release_delays
 from fanzha.warnings.domain import OPEN_TASKS, Channel, Level, Next, Outcome, TaskStatus
+from fanzha.warnings.funds_draft import draft_case
 from fanzha.warnings.people import Scope, scope_of
 from fanzha.warnings.service import CLOSED, OPEN, WarningService
 from fanzha.warnings.tables import WarnGrid, Warning_, WarnPerson, WarnSignal, WarnTask
@@ -103,10 +105,16 @@ class TaskDesk(WarningService):
             assert warning is not None
             person = session.get(WarnPerson, warning.person_token)
             phone = None
-            if person is not None and person.phone_ciphertext and TaskStatus(task.status) in OPEN_TASKS:
-                phone = self.vault.decrypt(
-                    IdentifierKind.PHONE, person.phone_token, person.phone_ciphertext
-                ).value
+            family = task.channel == Channel.FAMILY  # the family contact's phone, not the person's
+            token, blob, masked = (
+                (person.family_phone_token, person.family_phone_ciphertext, person.family_phone_masked)
+                if person is not None and family
+                else (person.phone_token, person.phone_ciphertext, person.phone_masked)
+                if person is not None
+                else ("", None, "")
+            )
+            if blob and TaskStatus(task.status) in OPEN_TASKS:
+                phone = self.vault.decrypt(IdentifierKind.PHONE, token, blob).value
             grid = session.get(WarnGrid, task.grid_code) if task.grid_code else None
             self.audit.record(
                 session,
@@ -115,12 +123,10 @@ class TaskDesk(WarningService):
                 object_type="warn_task",
                 object_id=task.id,
                 source_ip=principal.source_ip,
-                detail={"warning_id": warning.id, "phone_shown": phone is not None},
+                detail={"warning_id": warning.id, "phone_shown": phone is not None, "family": family},
             )
             uow.commit()
-            return TaskView(
-                task, warning, phone, person.phone_masked if person else "", grid.name_zh if grid else ""
-            )
+            return TaskView(task, warning, phone, masked, grid.name_zh if grid else "")
 
     def accept(self, principal: Principal, task_id: int) -> WarnTask:
         """Take a task: it is yours to call or visit; nobody else records its outcome."""
@@ -137,6 +143,68 @@ class TaskDesk(WarningService):
                 object_type="warn_task",
                 object_id=task.id,
                 source_ip=principal.source_ip,
+            )
+            uow.commit()
+            return task
+
+    def _family(
+        self, session: Session, warning: Warning_, task: WarnTask, actor: Actor, now: datetime
+    ) -> bool:
+        """Refused to believe: a call to the registered family contact for the county desk (BASIS_FAMILY).
+
+        Recorded as a task and audited; False when the person registered no family contact.
+        """
+        person = session.get(WarnPerson, warning.person_token)
+        if person is None or not person.family_phone_ciphertext:
+            return False
+        family = self.new_task(session, warning, Channel.FAMILY, now, escalated_from=task.id)
+        family.note = "当事人不相信劝阻，联系其登记的家属（第二十八条第二款）"
+        self.audit.record(
+            session,
+            actor,
+            "warnings.family",
+            object_type="warn_task",
+            object_id=family.id,
+            detail={"warning_id": warning.id, "from_task": task.id, "family_token": person.family_token},
+        )
+        return True
+
+    def route(self, principal: Principal, task_id: int, grid_code: str) -> WarnTask:
+        """The county desk sends a visit of its unassigned queue (someone not in the register) to a grid.
+
+        Art 4¶2 协助有关部门依法做好预警劝阻: the grid worker of the grid where the person was found goes.
+        """
+        now = self.clock.now()
+        with self.identity.guarded(principal), self.uow() as uow:
+            session = uow.session
+            task, scope = self._task(session, principal, task_id, "warnings.task.route")
+            if scope.grid_worker:
+                raise refused(PermissionDenied(field="role"), "warnings.task.route", "warn_task", task_id)
+            if task.channel != Channel.VISIT or task.grid_code or TaskStatus(task.status) not in OPEN_TASKS:
+                raise ValidationFailed(
+                    "只有待分派的上门任务（网格登记外人员）可以分派到网格",
+                    "Only an open visit in the county's unassigned queue can be routed to a grid",
+                    field="task_id",
+                )
+            grid = session.get(WarnGrid, grid_code)
+            if (
+                grid is None
+                or not grid_code.startswith(scope.prefix)
+                or (task.county_code and grid.county_code != task.county_code)
+            ):
+                raise ValidationFailed(
+                    "网格不存在或不在该任务所在区县", "No such grid in the task's county", field="grid_code"
+                )
+            task.grid_code, task.township_code, task.updated_at = grid.code, grid.township_code, now
+            task.county_code = task.county_code or grid.county_code
+            self.audit.record(
+                session,
+                actor_of(principal),
+                "warnings.task.route",
+                object_type="warn_task",
+                object_id=task.id,
+                source_ip=principal.source_ip,
+                detail={"grid": grid.code},
             )
             uow.commit()
             return task
@@ -168,6 +236,21 @@ class TaskDesk(WarningService):
                 warning.first_contact_at = now  # reached by a call or at the door
             nxt = domain.after_outcome(Channel(task.channel), Level(task.level), outcome)
             self._follow(session, warning, task, nxt, outcome, actor_of(principal), now)
+            case = None
+            if outcome is Outcome.ALREADY_PAID and warning.funds_case_id is None:
+                # The money is gone: a funds case drafted for the police to confirm (Art 35).
+                case = draft_case(session, warning, note.strip(), principal.username, now)
+            if case is not None:
+                warning.funds_case_id = case.id
+                self.audit.record(
+                    session,
+                    actor_of(principal),
+                    "warnings.funds_draft",
+                    object_type="funds_case",
+                    object_id=case.id,
+                    source_ip=principal.source_ip,
+                    detail={"warning_id": warning.id},
+                )
             self.audit.record(
                 session,
                 actor_of(principal),
@@ -197,7 +280,8 @@ class TaskDesk(WarningService):
             delay_accounts(self.disposal, session, warning, actor.name)
         if nxt.widen:
             task.widened, task.updated_at = True, now
-        if nxt.close and outcome is not None:
+        family = nxt.family and self._family(session, warning, task, actor, now)
+        if nxt.close and outcome is not None and not family:
             warning.status, warning.outcome, warning.outcome_at, warning.updated_at = (
                 CLOSED,
                 str(outcome),
@@ -292,6 +376,11 @@ class TaskDesk(WarningService):
                 .limit(limit)
                 .with_for_update()
             ).all()
+            # Their warnings in one statement, not one per text (a burst hands over hundreds at a time).
+            ids = sorted({sms.warning_id for sms in rows})
+            warnings = {
+                w.id: w for w in session.scalars(select(Warning_).where(among(session, Warning_.id, ids)))
+            }
             for sms in rows:
                 phone = self.vault.decrypt(IdentifierKind.PHONE, sms.phone_token, sms.phone_ciphertext).value
                 sms.attempts += 1
@@ -300,7 +389,7 @@ class TaskDesk(WarningService):
                 except Exception:  # noqa: BLE001 - the gateway is down or busy: retry on the next pass
                     break
                 sms.sent_at = now
-                warning = session.get(Warning_, sms.warning_id)
+                warning = warnings.get(sms.warning_id)
                 if warning is not None and warning.first_contact_at is None:
                     warning.first_contact_at = now
                 sent += 1
@@ -359,7 +448,7 @@ class TaskDesk(WarningService):
                     WarnTask.status.in_([str(s) for s in OPEN_TASKS])
                 )
             ).all()
-        out = {"new": 0, "in_progress": 0, "overdue": 0, "high": 0, "medium": 0, "low": 0}
+        out = {"new": 0, "in_progress": 0, "overdue": 0, "extra_high": 0, "high": 0, "medium": 0, "low": 0}
         for status, due_at, level in rows:
             if domain.overdue(TaskStatus(status), due_at, now):
                 out["overdue"] += 1
