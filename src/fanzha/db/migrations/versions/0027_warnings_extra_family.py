@@ -1,7 +1,7 @@
 """Warnings: the extra-high level (a longer level column), a person's family contact, the funds draft.
 
 Revision ID: 0027
-Revises: 0026
+Revises: 0029
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0027"
-down_revision = "0026"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 
