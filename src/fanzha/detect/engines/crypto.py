@@ -7,7 +7,8 @@ when the yuan it paid had just arrived from others (money passing through, as in
 tracing follows), when it buys into a wallet that collects from several such accounts, or into a wallet
 tied to fraud money: a sample (optional `sample_wallets.parquet`, column `identifier`) or a place the
 funds tracing reached (optional `traced_accounts.parquet`, column `identifier`, as `fanzha funds trace`
-exports its located accounts). Wallets are ordered through the exchange that serves them (disposal).
+exports its located accounts). Banks' transfers to a wallet count as purchases too (merchant
+unknown), so a province without the exchanges' records is still judged. Wallets are ordered through the exchange that serves them (disposal).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class CryptoCashoutV1(Engine):
     title_zh = "虚拟货币兑换涉诈资金监测"
     title_en = "Virtual-currency cash-out of fraud money"
     inputs = ("otc_trades", "transactions")
-    truth_roles = frozenset({"otc_cashout_account"})
+    truth_roles = frozenset({"otc_cashout_account", "fraud_wallet"})
 
     def _listed(self, p: Province, name: str) -> ir.Table | None:
         """An optional list of identifiers beside the data (samples, tracing)."""
@@ -92,25 +93,47 @@ class CryptoCashoutV1(Engine):
             return None
         return (ibis.union(*lists) if len(lists) > 1 else lists[0]).distinct()
 
-    def trades(self, p: Province) -> ir.Table:
-        """Buy trades with the yuan that arrived before each and the wallet's and merchant's facts."""
+    def buys(self, p: Province) -> ir.Table:
+        """Yuan → crypto purchases: the exchanges' records, and the banks' transfers to a wallet.
+
+        A bank sees a purchase as a transfer to a wallet (dst_kind wallet) without the merchant; the same
+        purchase in both records counts once, with the exchange's merchant.
+        """
         t, x = p["otc_trades"], p["transactions"]
-        buys = t.filter(t.side == "buy").select(
-            "trade_id", "merchant", "account", "wallet", "amount_fen", t_s=t.ts.epoch_seconds(), last=t.ts
+        from_exchange = t.filter(t.side == "buy").select(
+            "account", "wallet", "amount_fen", t_s=t.ts.epoch_seconds(), merchant=t.merchant, last=t.ts
         )
-        inflow = x.filter(x.channel != "salary").select(
+        bank = x.filter(x.dst_kind == "wallet")
+        from_bank = bank.select(
+            account=bank.src_account,
+            wallet=bank.dst_account,
+            amount_fen=bank.amount_fen,
+            t_s=bank.ts.epoch_seconds(),
+            merchant=ibis.literal("").cast("string"),
+            last=bank.ts,
+        )
+        both = ibis.union(from_exchange, from_bank)
+        return both.group_by("account", "wallet", "amount_fen", "t_s").aggregate(
+            merchant=both.merchant.max(), last=both.last.max()
+        )
+
+    def trades(self, p: Province) -> ir.Table:
+        """Purchases with the yuan that arrived before each and the wallet's and merchant's facts."""
+        buys, x = self.buys(p), p["transactions"]
+        key = ["account", "wallet", "amount_fen", "t_s"]
+        inflow = x.filter((x.channel != "salary") & (x.dst_kind != "wallet")).select(
             dst=x.dst_account, src=x.src_account, x_fen=x.amount_fen, x_s=x.ts.epoch_seconds()
         )
         j = buys.inner_join(
             inflow,
             (buys.account == inflow.dst) & (inflow.x_s <= buys.t_s) & (inflow.x_s >= buys.t_s - 86_400),
         )
-        per = j.group_by(j.trade_id).aggregate(
+        per = j.group_by(key).aggregate(
             in_fen=ibis.ifelse(j.x_s >= j.t_s - WINDOW_S, j.x_fen, 0).sum(),
             n_src=j.src.nunique(),
         )
-        f = buys.left_join(per, "trade_id")
-        f = f.select(*[c for c in f.columns if c != "trade_id_right"])
+        f = buys.left_join(per, key)
+        f = f.select(*[c for c in f.columns if not c.endswith("_right")])
         f = f.mutate(
             passing=(f.in_fen.fill_null(0).cast("float64") >= PASS_SHARE * f.amount_fen.cast("float64")),
             sources=f.n_src.fill_null(0) >= 3,
@@ -121,10 +144,13 @@ class CryptoCashoutV1(Engine):
         merchants = f.group_by(f.merchant).aggregate(m_passing=f.passing.cast("int64").sum())
         f = f.inner_join(wallets, "wallet").inner_join(merchants, "merchant")
         f = f.select(*[c for c in f.columns if not c.endswith("_right")])
+        # A bank-only purchase names no merchant: no merchant fact for it.
+        f = f.mutate(m_passing=ibis.ifelse(f.merchant == "", 0, f.m_passing))
         tied = self._tied(p)
         if tied is not None:
             f = f.left_join(tied.mutate(is_tied=ibis.literal(1)), "wallet")
-            f = f.select(*[c for c in f.columns if c != "wallet_right"]).mutate(is_tied=ibis._.is_tied.fill_null(0))
+            f = f.select(*[c for c in f.columns if c != "wallet_right"])
+            f = f.mutate(is_tied=f.is_tied.fill_null(0))
         else:
             f = f.mutate(is_tied=ibis.literal(0))
         return f
@@ -183,23 +209,24 @@ class CryptoCashoutV1(Engine):
         return union_alerts([accounts, wallets])
 
     def truth(self, p: Province) -> ir.Table:
-        """Accounts that cashed fraud money out, and the fraud wallets that took part in a trade."""
-        objects, t = p["label_objects"], p["otc_trades"]
-        accounts = objects.filter(objects.role.isin(sorted(self.truth_roles))).select("object_kind", "identifier")
-        traded = t.select(identifier=t.wallet).distinct()
-        wallets = (
-            objects.filter(objects.role == "fraud_wallet")
-            .select("object_kind", "identifier")
-            .inner_join(traded, "identifier")
-            .select("object_kind", "identifier")
+        """Fraud accounts (any labelled role) that bought crypto, and the fraud wallets they bought into."""
+        objects, b = p["label_objects"], self.buys(p)
+        fraud = objects.filter(objects.role != "trader").select("object_kind", "identifier").distinct()
+        buyers = b.select(identifier=b.account).distinct()
+        wallets = b.select(identifier=b.wallet).distinct()
+        accounts = fraud.filter(fraud.object_kind.isin(["bank_card", "payment_account"])).inner_join(
+            buyers, "identifier"
         )
-        return ibis.union(accounts, wallets).distinct()
+        held = fraud.filter(fraud.object_kind == "wallet").inner_join(wallets, "identifier")
+        return ibis.union(
+            accounts.select("object_kind", "identifier"), held.select("object_kind", "identifier")
+        ).distinct()
 
     def universe(self, p: Province) -> ir.Table:
-        t = p["otc_trades"]
-        kind = ibis.ifelse(t.account.contains(":"), "payment_account", "bank_card")
-        accounts = t.select(object_kind=kind, identifier=t.account)
-        wallets = t.select(object_kind=ibis.literal("wallet"), identifier=t.wallet)
+        b = self.buys(p)
+        kind = ibis.ifelse(b.account.contains(":"), "payment_account", "bank_card")
+        accounts = b.select(object_kind=kind, identifier=b.account)
+        wallets = b.select(object_kind=ibis.literal("wallet"), identifier=b.wallet)
         return ibis.union(accounts, wallets).distinct()
 
 
