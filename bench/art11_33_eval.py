@@ -73,8 +73,8 @@ def main() -> None:
 
                     generate(SimConfig(people=people, days=10, seed=seed), d)
                 else:
-                    cmd = [sys.executable, "-m", "evalworld", "generate", "--out", str(d), "--seed", str(seed),
-                           "--people", str(people), "--days", "14"]  # fmt: skip
+                    cmd = [sys.executable, "-m", "evalworld", "generate", "--out", str(d)]
+                    cmd += ["--seed", str(seed), "--people", str(people), "--days", "14"]
                     subprocess.run(cmd, check=True, capture_output=True)
                 traced = _with_tracing(d, work)
                 out[f"{family}-{seed}"] = {

@@ -13,7 +13,12 @@ from fanzha.core.errors import ValidationFailed
 from fanzha.disposal.domain import Measure, OrderStatus, Trigger, Verification
 from fanzha.disposal.schemas import OrderCreate, ReceiptCreate
 from fanzha.identifiers import normalise
-from tests.integration.test_disposal_service import DisposalWorld, disposal_of, make_disposal_world, routing_of
+from tests.integration.test_disposal_service import (
+    DisposalWorld,
+    disposal_of,
+    make_disposal_world,
+    routing_of,
+)
 
 PORT = "10690123456789"  # an SMS port: not routed by segment, the operator that gave access acts
 TRUNK = "+8673122780275"
@@ -25,7 +30,9 @@ def dw(platform: Platform) -> DisposalWorld:
     return make_disposal_world(platform)
 
 
-def _line(value: str, org_id: int | None, risk: str = "medium", measure: Measure = Measure.REVERIFY_LINE) -> OrderCreate:
+def _line(
+    value: str, org_id: int | None, risk: str = "medium", measure: Measure = Measure.REVERIFY_LINE
+) -> OrderCreate:
     body: dict[str, object] = {
         "kind": "phone",
         "value": value,
@@ -38,7 +45,9 @@ def _line(value: str, org_id: int | None, risk: str = "medium", measure: Measure
     return OrderCreate.model_validate(body)
 
 
-@pytest.mark.parametrize(("risk", "hours", "after"), [("high", 2, "stop_line"), ("medium", 24, "restrict_line")])
+@pytest.mark.parametrize(
+    ("risk", "hours", "after"), [("high", 2, "stop_line"), ("medium", 24, "restrict_line")]
+)
 def test_an_abnormal_line_is_reverified_by_its_deadline_then_restricted_or_stopped(
     platform: Platform, dw: DisposalWorld, clock: FrozenClock, risk: str, hours: int, after: str
 ) -> None:
@@ -49,7 +58,9 @@ def test_an_abnormal_line_is_reverified_by_its_deadline_then_restricted_or_stopp
     with pytest.raises(ValidationFailed):  # the result of the re-verification is required
         service.receipt(dw.cucc.principal, check.id, ReceiptCreate(status=OrderStatus.EXECUTED))
     service.receipt(
-        dw.cucc.principal, check.id, ReceiptCreate(status=OrderStatus.EXECUTED, verification=Verification.FAILED)
+        dw.cucc.principal,
+        check.id,
+        ReceiptCreate(status=OrderStatus.EXECUTED, verification=Verification.FAILED),
     )
     [follow] = [o for o in service.search(police.principal) if o.id != check.id]
     # Art 11 根据核验结果采取相应处置措施, to the same operator, on the failure as its trigger.
@@ -65,7 +76,9 @@ def test_a_line_that_passes_reverification_brings_nothing_more(platform: Platfor
     service, police = disposal_of(platform), dw.base.analyst
     [check] = service.issue(police.principal, _line(TRUNK, dw.cmcc.org.id))
     service.receipt(
-        dw.cmcc.principal, check.id, ReceiptCreate(status=OrderStatus.EXECUTED, verification=Verification.PASSED)
+        dw.cmcc.principal,
+        check.id,
+        ReceiptCreate(status=OrderStatus.EXECUTED, verification=Verification.PASSED),
     )
     assert [o.id for o in service.search(police.principal)] == [check.id]
 
@@ -85,7 +98,9 @@ def test_line_orders_are_refused_without_the_operator_or_with_a_measure_art_11_d
     assert service.search(police.principal) == []
 
 
-def test_a_wallet_is_ordered_through_the_exchange_that_serves_it(platform: Platform, dw: DisposalWorld) -> None:
+def test_a_wallet_is_ordered_through_the_exchange_that_serves_it(
+    platform: Platform, dw: DisposalWorld
+) -> None:
     routing, service, police = routing_of(platform), disposal_of(platform), dw.base.analyst
     with pytest.raises(ValidationFailed) as error:  # a bad address names the line, nothing imported
         routing.import_csv(dw.base.admin.principal, "wallet", b"address,org_code\nnot-a-wallet,net-qq\n")
@@ -96,7 +111,12 @@ def test_a_wallet_is_ordered_through_the_exchange_that_serves_it(platform: Platf
     with platform.sessions() as session:
         assert routing.responsible(session, normalise("wallet", WALLET)) == [dw.qq.org.id]
     data = OrderCreate.model_validate(
-        {"kind": "wallet", "value": WALLET, "measure": "stop_exchange", "reason": "CryptoCashoutV1（第三十三条）"}
+        {
+            "kind": "wallet",
+            "value": WALLET,
+            "measure": "stop_exchange",
+            "reason": "CryptoCashoutV1（第三十三条）",
+        }
     )
     [stop] = service.issue(police.principal, data)
     assert (stop.org_id, stop.measure, stop.trigger, stop.article) == (

@@ -17,7 +17,9 @@ LINE_RECORDS = Contract(
         col("line_kind", STR, "voice_line | trunk | sms_port"),
         col("operator_code", STR, "operator that gave access"),
         col("holder_business_id", I64, "business that holds the line (businesses.business_id)"),
-        col("declared_scenario", STR, "usage declared at access: customer_service | notification | marketing"),
+        col(
+            "declared_scenario", STR, "usage declared at access: customer_service | notification | marketing"
+        ),
         col("declared_daily_volume", I64, "calls or messages a day declared at access"),
         col("declared_scope", STR, "destinations declared at access: local | province | national"),
         col("volume", I64, "calls placed or messages sent that day"),

@@ -76,11 +76,16 @@ def _fraud_day(sink: Sink, cfg: SimConfig, day: int, cases: dict[str, Block], mo
 
 
 def _extra_labels(lines: list[str], otc: Otc) -> pa.Table:
-    """label_objects rows of the leased lines (Art 11) and of the accounts that cashed out via OTC (Art 33)."""
+    """label_objects rows of the leased lines (Art 11) and the accounts that cashed out via OTC (Art 33)."""
     parts = [
         ("phone", lines, "line_records", "abnormal_line"),
         ("bank_card", [a for a in otc.fraud_accounts if a.isdigit()], "otc_trades", "otc_cashout_account"),
-        ("payment_account", [a for a in otc.fraud_accounts if not a.isdigit()], "otc_trades", "otc_cashout_account"),
+        (
+            "payment_account",
+            [a for a in otc.fraud_accounts if not a.isdigit()],
+            "otc_trades",
+            "otc_cashout_account",
+        ),
     ]
     kinds = [k for k, ids, _, _ in parts for _ in ids]
     return to_table(

@@ -65,9 +65,9 @@ def build_otc(cfg: SimConfig, fraud_txn: Block, honest_cards: pa.Array) -> Otc:
             # One in five honest buyers uses a merchant who also serves the groups.
             merchant = (dirty if rng.random() < 0.2 else clean)[int(rng.integers(0, 3))]
             side = "buy" if rng.random() < 0.7 else "sell"
-            ts = cfg.t0 + int(rng.integers(0, cfg.days * 86_400))
+            at = cfg.t0 + int(rng.integers(0, cfg.days * 86_400))
             amount = int(rng.choice([50_000, 100_000, 200_000, 500_000, 1_000_000]))
-            rows.append((ts, merchant, side, "bank_card", card, wallet, amount))
+            rows.append((at, merchant, side, "bank_card", card, wallet, amount))
     rows.sort(key=lambda r: (r[0], r[4]))
     table = to_table(
         "otc_trades",

@@ -27,7 +27,9 @@ T0 = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)
 
 def _write(tmp: Path, tables: dict[str, list[dict[str, Any]]]) -> Province:
     for name, contract in TABLES.items():
-        pq.write_table(pa.Table.from_pylist(tables.get(name, []), schema=contract.schema), tmp / f"{name}.parquet")
+        pq.write_table(
+            pa.Table.from_pylist(tables.get(name, []), schema=contract.schema), tmp / f"{name}.parquet"
+        )
     (tmp / "manifest.json").write_text(json.dumps({"days": 3, "people": 10, "seed": 0}))
     return Province.open(tmp, "duckdb")
 
@@ -52,25 +54,48 @@ LINE_CASES: dict[str, tuple[dict[str, Any], str | None, set[str]]] = {
     # a sales peak above the declaration alone is not abuse
     "+8673100000002": ({"volume": 1700}, None, set()),
     # a bank's reminder read as financial content on a notification port: one ground, below medium
-    "10690000000003": ({"line_kind": "sms_port", "short_share": 0.0, "declared_scenario": "notification",
-                        "content_class": "financial"}, None, set()),  # fmt: skip
+    "10690000000003": (
+        {
+            "line_kind": "sms_port",
+            "short_share": 0.0,
+            "declared_scenario": "notification",
+            "content_class": "financial",
+        },
+        None,
+        set(),
+    ),
     # leased: strangers nationwide far beyond the declaration with impersonation content
     "+8673100000004": (
-        {"volume": 4000, "destinations": 3900, "out_of_scope_share": 0.8, "short_share": 0.8,
-         "content_class": "impersonation", "complaints": 5},  # fmt: skip
+        {
+            "volume": 4000,
+            "destinations": 3900,
+            "out_of_scope_share": 0.8,
+            "short_share": 0.8,
+            "content_class": "impersonation",
+            "complaints": 5,
+        },
         "high",
         {"content", "volume", "strangers", "scope", "short", "complaints"},
     ),
     # a subtle lease: within the declared volume, but strangers outside the scope, short calls, pitched as
     # marketing on a customer-service line
     "+8673100000005": (
-        {"volume": 900, "destinations": 880, "out_of_scope_share": 0.7, "short_share": 0.7,
-         "content_class": "marketing"},  # fmt: skip
+        {
+            "volume": 900,
+            "destinations": 880,
+            "out_of_scope_share": 0.7,
+            "short_share": 0.7,
+            "content_class": "marketing",
+        },
         "medium",
         {"strangers", "scope", "short", "mismatch"},
     ),
     # a national-scope line reaching every province is what it declared
-    "+8673100000006": ({"declared_scope": "national", "out_of_scope_share": 0.0, "destinations": 500}, None, set()),
+    "+8673100000006": (
+        {"declared_scope": "national", "out_of_scope_share": 0.0, "destinations": 500},
+        None,
+        set(),
+    ),
 }
 
 
@@ -82,7 +107,9 @@ def line_world(tmp_path: Path) -> Province:
         base = {**HONEST, **{k: v for k, v in change.items() if k in standing}}
         for d in range(3):
             day = {**base, **change} if d == 2 else base  # the ground shows on the last day only
-            rows.append({**day, "record_id": len(rows), "day": DAY + timedelta(days=d), "line_number": number})
+            rows.append(
+                {**day, "record_id": len(rows), "day": DAY + timedelta(days=d), "line_number": number}
+            )
     return _write(tmp_path, {"line_records": rows})
 
 
@@ -111,21 +138,40 @@ def test_every_reason_cites_its_article_in_both_languages() -> None:
 
 
 def _txn(i: int, minutes: float, src: str, dst: str, fen: int, channel: str = "transfer") -> dict[str, Any]:
-    return {
-        "txn_id": i, "ts": T0 + timedelta(minutes=minutes), "src_kind": "bank_card", "src_account": src,
-        "dst_kind": "bank_card", "dst_account": dst, "amount_fen": fen, "channel": channel, "device_imei": None,
-    }  # fmt: skip
+    ts = T0 + timedelta(minutes=minutes)
+    return {"txn_id": i, "ts": ts, "src_kind": "bank_card", "src_account": src, "dst_kind": "bank_card"} | {
+        "dst_account": dst,
+        "amount_fen": fen,
+        "channel": channel,
+        "device_imei": None,
+    }
 
 
-def _trade(i: int, minutes: float, account: str, wallet: str, fen: int, merchant: str = "otc-hb:m000") -> dict[str, Any]:  # noqa: E501
-    return {
-        "trade_id": i, "ts": T0 + timedelta(minutes=minutes), "exchange": merchant.split(":")[0], "merchant": merchant,
-        "side": "buy", "account_kind": "bank_card", "account": account, "wallet": wallet, "amount_fen": fen,
-    }  # fmt: skip
+def _trade(
+    i: int, minutes: float, account: str, wallet: str, fen: int, merchant: str = "otc-hb:m000"
+) -> dict[str, Any]:
+    ts, exchange = T0 + timedelta(minutes=minutes), merchant.split(":")[0]
+    return {"trade_id": i, "ts": ts, "exchange": exchange, "merchant": merchant, "side": "buy"} | {
+        "account_kind": "bank_card",
+        "account": account,
+        "wallet": wallet,
+        "amount_fen": fen,
+    }
 
 
-MULE_A, MULE_B, HONEST_BUYER, SALARIED, TIED_BUYER = "6217000000000001", "6217000000000002", "6217000000000003", "6217000000000004", "6217000000000005"  # noqa: E501
-GROUP_WALLET, OWN_WALLET, OWN_WALLET_2, SAMPLE_WALLET = "TGroupWallet1", "TOwnWallet1", "TOwnWallet2", "TSampleWallet1"
+MULE_A, MULE_B, HONEST_BUYER, SALARIED, TIED_BUYER = (
+    "6217000000000001",
+    "6217000000000002",
+    "6217000000000003",
+    "6217000000000004",
+    "6217000000000005",
+)
+GROUP_WALLET, OWN_WALLET, OWN_WALLET_2, SAMPLE_WALLET = (
+    "TGroupWallet1",
+    "TOwnWallet1",
+    "TOwnWallet2",
+    "TSampleWallet1",
+)
 
 
 @pytest.fixture

@@ -8,12 +8,11 @@ tracing follows), when it buys into a wallet that collects from several such acc
 tied to fraud money: a sample (optional `sample_wallets.parquet`, column `identifier`) or a place the
 funds tracing reached (optional `traced_accounts.parquet`, column `identifier`, as `fanzha funds trace`
 exports its located accounts). Banks' transfers to a wallet count as purchases too (merchant
-unknown), so a province without the exchanges' records is still judged. Wallets are ordered through the exchange that serves them (disposal).
+unknown), so a province without the exchanges' records is still judged. Wallets are ordered through
+the exchange that serves them (disposal).
 """
 
 from __future__ import annotations
-
-from typing import ClassVar
 
 import ibis
 import ibis.expr.types as ir
@@ -180,7 +179,10 @@ class CryptoCashoutV1(Engine):
             identifier=acct.account,
             score=a_score,
             reasons=reasons_of(
-                *[(acct[k] > 0, REASONS[k][0]) for k in ("tied", "passing", "sources", "collecting", "merchant")]
+                *[
+                    (acct[k] > 0, REASONS[k][0])
+                    for k in ("tied", "passing", "sources", "collecting", "merchant")
+                ]
             ),
             last_seen=acct.last_seen,
         )
@@ -192,7 +194,9 @@ class CryptoCashoutV1(Engine):
         )
         w_passing = w.passing_share >= 0.5
         w_score = clip01(
-            0.6 * w.tied.cast("float64") + 0.25 * w.collecting.cast("float64") + 0.4 * w_passing.cast("float64")
+            0.6 * w.tied.cast("float64")
+            + 0.25 * w.collecting.cast("float64")
+            + 0.4 * w_passing.cast("float64")
         )
         wallets = as_alerts(
             w,

@@ -126,7 +126,8 @@ def serve(
     role: Annotated[
         str,
         typer.Option(
-            help="本进程服务的内容 what this process serves: all | transfers（转账决策及分级表）| checks（柜面核查）"
+            help="本进程服务的内容 what this process serves: "
+            "all | transfers（转账决策及分级表）| checks（柜面核查）"
         ),
     ] = "all",
 ) -> None:
