@@ -22,14 +22,14 @@ from fanzha.identifiers import IdentifierKind
 from fanzha.identity.domain import OrgKind
 from fanzha.law import article
 
-K, M, T, O = IdentifierKind, Measure, Trigger, OrgKind
+K, M, T, Org = IdentifierKind, Measure, Trigger, OrgKind
 
 
 @given(st.sampled_from(list(RiskLevel)))
 def test_a_failed_line_reverification_brings_a_measure_art_11_grants(risk: RiskLevel) -> None:
     after = follow_up(K.PHONE, M.REVERIFY_LINE, risk)
     assert after in (M.RESTRICT_LINE, M.STOP_LINE)
-    rule = rule_for(K.PHONE, after, O.TELECOM, T.REVERIFY_FAILED)
+    rule = rule_for(K.PHONE, after, Org.TELECOM, T.REVERIFY_FAILED)
     assert rule.article == "第十一条" and rule.grant in article("第十一条")
     assert rule.routing is Routing.SECTOR  # the operator that gave access, named in the order
     assert (after is M.STOP_LINE) == (risk is RiskLevel.HIGH)
@@ -45,11 +45,17 @@ def test_the_line_reverification_deadline_is_graded_by_risk(risk: RiskLevel) -> 
 @pytest.mark.parametrize(
     ("kind", "measure", "org", "trigger", "names"),
     [
-        (K.PHONE, M.STOP_LINE, O.TELECOM, T.ALERT, "第十一条"),  # stopping needs a failed re-verification
-        (K.PHONE, M.REVERIFY_LINE, O.INTERNET, T.ALERT, None),  # no platform gives line access
-        (K.WALLET, M.STOP_EXCHANGE, O.BANK, T.ALERT, None),  # a bank does not serve a wallet
-        (K.WALLET, M.SUSPEND, O.INTERNET, T.ALERT, None),  # the measure Art 33 gives is stopping the exchange
-        (K.BANK_CARD, M.STOP_EXCHANGE, O.BANK, T.ALERT, None),
+        (K.PHONE, M.STOP_LINE, Org.TELECOM, T.ALERT, "第十一条"),  # stopping needs a failed re-verification
+        (K.PHONE, M.REVERIFY_LINE, Org.INTERNET, T.ALERT, None),  # no platform gives line access
+        (K.WALLET, M.STOP_EXCHANGE, Org.BANK, T.ALERT, None),  # a bank does not serve a wallet
+        (
+            K.WALLET,
+            M.SUSPEND,
+            Org.INTERNET,
+            T.ALERT,
+            None,
+        ),  # the measure Art 33 gives is stopping the exchange
+        (K.BANK_CARD, M.STOP_EXCHANGE, Org.BANK, T.ALERT, None),
     ],
 )
 def test_pairings_the_articles_do_not_give_are_refused(
@@ -63,7 +69,7 @@ def test_pairings_the_articles_do_not_give_are_refused(
 
 
 def test_a_wallet_is_stopped_through_its_exchange_citing_art_33() -> None:
-    rule = rule_for(K.WALLET, M.STOP_EXCHANGE, O.INTERNET, T.ALERT)
+    rule = rule_for(K.WALLET, M.STOP_EXCHANGE, Org.INTERNET, T.ALERT)
     assert rule.article == "第三十三条" and rule.grant in article("第三十三条")
     assert rule.routing is Routing.TABLE  # the routing table "wallet" names the exchange
-    assert rule_for(K.WALLET, M.STOP_EXCHANGE, O.INTERNET, T.SAMPLE).article == "第二十八条第一款"
+    assert rule_for(K.WALLET, M.STOP_EXCHANGE, Org.INTERNET, T.SAMPLE).article == "第二十八条第一款"
