@@ -170,47 +170,54 @@ def interleave(
 
 
 async def _mixed(
-    port: int, raw: list[tuple[int, bytes]], rate: float, seconds: float, conns: int
+    ports: dict[int, int], raw: list[tuple[int, bytes]], rate: float, seconds: float, conns: int
 ) -> dict[str, Any]:
-    """Offer `raw` (stream tag, request) at `rate`/s; latencies and statuses per stream tag."""
+    """Offer `raw` (stream tag, request) at `rate`/s, each tag to its port; latencies and statuses per tag."""
     loop = asyncio.get_running_loop()
     latencies: dict[int, list[float]] = {0: [], 1: []}
     statuses: dict[int, int] = {}
-    backlog: collections.deque[float] = collections.deque()
-    free: list[_Conn] = []
-    tags: dict[int, int] = {}
+    tags = sorted(set(ports.values()))
+    # One pool of connections per port: a stream's requests go only to the process that serves them.
+    free: dict[int, list[_Conn]] = {port: [] for port in tags}
+    backlog: dict[int, collections.deque[tuple[float, int, bytes]]] = {p: collections.deque() for p in tags}
+    sent_tag: dict[int, int] = {}
+    port_of: dict[int, int] = {}
     counter = [0]
     clock = time.perf_counter
 
-    def send(conn: _Conn, due: float) -> None:
+    def send(conn: _Conn, due: float, tag: int, request: bytes) -> None:
         conn.due = due
-        counter[0] += 1
-        tag, request = raw[counter[0] % len(raw)]
-        tags[id(conn)] = tag
+        sent_tag[id(conn)] = tag
         assert conn.transport is not None
         conn.transport.write(request)
 
     def done(conn: _Conn, status: int) -> None:
-        latencies[tags[id(conn)]].append(clock() - conn.due)
+        latencies[sent_tag[id(conn)]].append(clock() - conn.due)
         statuses[status] = statuses.get(status, 0) + 1
-        if backlog:
-            send(conn, backlog.popleft())
+        waiting = backlog[port_of[id(conn)]]
+        if waiting:
+            send(conn, *waiting.popleft())
         else:
-            free.append(conn)
+            free[port_of[id(conn)]].append(conn)
 
-    for _ in range(conns):
-        _, proto = await loop.create_connection(lambda: _Conn(done), "127.0.0.1", port)
-        free.append(proto)
+    for port in tags:
+        for _ in range(conns):
+            _, proto = await loop.create_connection(lambda: _Conn(done), "127.0.0.1", port)
+            port_of[id(proto)] = port
+            free[port].append(proto)
     start_at = clock() + 0.05
     sent, total = 0, int(rate * seconds)
     while sent < total:
         due_count = min(total, int((clock() - start_at) * rate) + 1) - sent
         for k in range(max(due_count, 0)):
             due = start_at + (sent + k) / rate
-            if free:
-                send(free.pop(), due)
+            counter[0] += 1
+            tag, request = raw[counter[0] % len(raw)]
+            port = ports[tag]
+            if free[port]:
+                send(free[port].pop(), due, tag, request)
             else:
-                backlog.append(due)
+                backlog[port].append((due, tag, request))
         sent += max(due_count, 0)
         await asyncio.sleep(0.0005)
     deadline = clock() + 30
@@ -237,7 +244,8 @@ def generator_main(args: argparse.Namespace) -> None:
             f"Authorization: Bearer {key}\r\nContent-Length: {len(payload.encode())}\r\n\r\n"
         )
         raw.append((tag, head.encode() + payload.encode()))
-    result = asyncio.run(_mixed(args.port, raw, args.rate, args.seconds, args.connections))
+    ports = {0: args.checks_port or args.port, 1: args.port}  # tag 0 checks, tag 1 transfers
+    result = asyncio.run(_mixed(ports, raw, args.rate, args.seconds, args.connections))
     out: dict[str, Any] = {"statuses": {str(k): v for k, v in result["statuses"].items()}}
     for tag, name in ((0, "checks"), (1, "transfers")):
         lat = np.array(result["latencies"][tag]) * 1e3
@@ -262,6 +270,10 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32, help="checks a request in the batched phase")
     parser.add_argument("--_gen", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int)
+    parser.add_argument("--checks-port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--split", action="store_true", help="two service processes: --role transfers and --role checks"
+    )
     parser.add_argument("--payloads")
     parser.add_argument("--rate", type=float)
     parser.add_argument("--connections", type=int, default=64)
@@ -291,11 +303,17 @@ def main() -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         cmd = [PYTHON, "-m", "fanzha.detect.realtime", "--port", str(port), "--state-dir", str(tmp / "state")]
-        server = start(cmd, env, base, "/healthz")
+        servers = [start([*cmd, "--role", "transfers"] if args.split else cmd, env, base, "/healthz")]
+        checks_port = port
+        if args.split:  # the counter checks in a second process on their own port (Art 10, 12, 17, 18¶2)
+            checks_port = free_port()
+            cmd2 = [*cmd[:3], "--port", str(checks_port), *cmd[5:], "--role", "checks"]
+            servers.append(start(cmd2, env, f"http://127.0.0.1:{checks_port}", "/healthz"))
         try:
 
             def load(name: str, rate: float, secs: float) -> dict[str, Any]:
                 gen = [PYTHON, __file__, "--_gen", "--port", str(port), "--payloads", str(tmp / name)]
+                gen += ["--checks-port", str(checks_port)]
                 done = subprocess.run(
                     [*gen, "--rate", str(rate), "--seconds", str(secs)], capture_output=True, text=True
                 )
@@ -310,7 +328,8 @@ def main() -> None:
             one = load("single.json", args.checks + args.transfers, seconds)
             many = load("batched.json", args.checks / args.batch + args.transfers, seconds)
         finally:
-            stop(server)
+            for server in servers:
+                stop(server)
         b = baseline
         print(
             f"baseline, transfers alone: {b['per_s']:,.0f}/s of {args.transfers:,.0f}/s, "
@@ -344,6 +363,7 @@ def main() -> None:
             json.dumps(
                 {
                     "bench": "prevention",
+                    "split": bool(args.split),
                     "seconds": seconds,
                     "offered_checks_per_s": args.checks,
                     "offered_transfers_per_s": args.transfers,

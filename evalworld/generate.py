@@ -14,6 +14,7 @@ from evalworld.holdings import World, make_businesses, make_holdings, make_peopl
 from evalworld.life import Life
 from evalworld.params import Params
 from evalworld.store import EVENT_TRUTH, Rows, order_events, write_manifest, write_table
+from fanzha.contracts import TABLES
 
 HOLDINGS = (
     "people",
@@ -148,6 +149,11 @@ def write(w: World, out: Path) -> dict[str, int]:
         for c in objs:
             objs[c].append(row[c])
     counts["label_objects"] = write_table(out, "label_objects", objs)
+    # Tables this world does not simulate (the operators' line records, the exchanges' OTC trades) are
+    # written empty, so every contract table exists; engines over them cannot be evaluated here.
+    absent = sorted(set(TABLES) - set(counts))
+    for name in absent:
+        counts[name] = write_table(out, name, {c: [] for c in TABLES[name].names})
     write_manifest(
         out,
         {
@@ -156,6 +162,7 @@ def write(w: World, out: Path) -> dict[str, int]:
             "seed": w.p.seed,
             "start": w.p.start.isoformat(),
             "params": w.p.as_dict(),
+            "not_simulated": absent,
         },
         counts,
     )

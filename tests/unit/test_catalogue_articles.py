@@ -35,6 +35,13 @@ EXPECTED: dict[tuple[IdentifierKind, Trigger, Measure], tuple[str, str]] = {
     (K.PHONE, T.ALERT, M.REVERIFY): ("第十三条", "重新进行实名核验"),
     (K.PHONE, T.REVERIFY_FAILED, M.RESTRICT): ("第十三条", "核验未通过的，可以限制、暂停有关电话卡功能"),
     (K.PHONE, T.REVERIFY_FAILED, M.SUSPEND): ("第十三条", "核验未通过的，可以限制、暂停有关电话卡功能"),
+    # Art 11 (lines and ports): 重新核验使用者身份和使用场景，并根据核验结果采取相应处置措施.
+    (K.PHONE, T.ALERT, M.REVERIFY_LINE): ("第十一条", "重新核验使用者身份和使用场景"),
+    (K.PHONE, T.REVERIFY_FAILED, M.RESTRICT_LINE): ("第十一条", "根据核验结果采取相应处置措施"),
+    (K.PHONE, T.REVERIFY_FAILED, M.STOP_LINE): ("第十一条", "根据核验结果采取相应处置措施"),
+    # Art 33: 不得在境内为涉诈资金转移提供法定货币与虚拟货币之间的兑换、买卖 (through the exchange).
+    (K.WALLET, T.ALERT, M.STOP_EXCHANGE): ("第三十三条", "法定货币与虚拟货币之间的兑换、买卖"),
+    (K.WALLET, T.SAMPLE, M.STOP_EXCHANGE): ("第二十八条第一款", _AT_ONCE),
     # Art 28¶1: 有关单位应当按照公安机关要求，即时采取限制、暂停服务等处置措施.
     (K.PHONE, T.SAMPLE, M.RESTRICT): ("第二十八条第一款", _AT_ONCE),
     (K.PHONE, T.SAMPLE, M.SUSPEND): ("第二十八条第一款", _AT_ONCE),
@@ -142,10 +149,15 @@ def test_a_wrong_trigger_is_refused_naming_the_article(
 
 
 def test_no_restriction_or_suspension_follows_a_monitoring_alert_directly() -> None:
-    """Art 13, 18¶3, 20¶2: an alert brings re-verification (Art 23¶1 lets links and apps be blocked)."""
+    """Art 11, 13, 18¶3, 20¶2: an alert brings re-verification (Art 23¶1 lets links and apps be blocked;
+    Art 33 forbids exchanging fraud money at all, so a wallet's exchange stops serving it)."""
     for rule in CATALOGUE:
-        if rule.trigger is T.ALERT and rule.kind not in (K.URL, K.DOMAIN, K.APP):
-            assert rule.measure is M.REVERIFY, rule
+        if rule.trigger is T.ALERT and rule.kind not in (K.URL, K.DOMAIN, K.APP, K.WALLET):
+            assert rule.measure in (M.REVERIFY, M.REVERIFY_LINE), rule
+        if rule.measure is M.REVERIFY_LINE:
+            assert rule.article == "第十一条"
+        if rule.kind is K.WALLET and rule.trigger is T.ALERT:
+            assert (rule.measure, rule.article) == (M.STOP_EXCHANGE, "第三十三条")
 
 
 def test_the_law_module_reads_articles_and_paragraphs() -> None:

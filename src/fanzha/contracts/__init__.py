@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fanzha.contracts import events, holdings, labels, reference
+from fanzha.contracts import events, holdings, labels, lines, reference
 from fanzha.contracts.base import Column, Contract
 from fanzha.contracts.reference import ORG_KINDS, SCAM_CODES, SCAM_TYPES
 
 VERSION = "1"
 
 TABLES: dict[str, Contract] = {
-    c.name: c for c in (*reference.TABLES, *holdings.TABLES, *events.TABLES, *labels.TABLES)
+    c.name: c for c in (*reference.TABLES, *holdings.TABLES, *events.TABLES, *lines.TABLES, *labels.TABLES)
 }
 
 

@@ -38,7 +38,7 @@ LABEL_OBJECTS = Contract(
             "fraud_card | sim_box | fraud_handset | overseas_number | spoofed_number "
             "| fraud_internet_account | fraud_url | fraud_domain | fraud_app | fraud_wallet "
             "| fraud_ip | collection_account | layering_account | cashout_card | trader | mule "
-            "| casher",
+            "| casher | abnormal_line (Art 11) | otc_cashout_account (Art 33)",
         ),
         col("group_id", I64, "group the object serves; null for traders", null=True),
     ),

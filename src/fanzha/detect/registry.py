@@ -5,9 +5,11 @@ from __future__ import annotations
 from fanzha.core.errors import NotFound
 from fanzha.detect.engines import (
     content,
+    crypto,
     finance,
     finance_v2,
     internet,
+    lines,
     telecom,
     telecom_v2,
     victims,
@@ -24,6 +26,8 @@ _ALL = (
     *content.ENGINES,
     *victims.ENGINES,
     *victims_v2.ENGINES,
+    *lines.ENGINES,
+    *crypto.ENGINES,
 )
 REGISTRY: dict[str, type[Engine]] = {e.name: e for e in _ALL}
 

@@ -42,12 +42,14 @@ STATUS_LABELS = {
 DETECTING_ORGS = frozenset({OrgKind.POLICE_PROVINCE, OrgKind.POLICE_CITY})
 # Institutions monitor their own data for the duties the provisions give their sector, so each may run
 # the engines serving those articles: operators Art 10-14, banks Art 16-18, payment institutions Art 18,
-# internet services Art 20-23. Their runs read only their own folder under the data root.
+# internet services Art 20-23; Art 33 (fraud money exchanged for crypto) is seen by the banks and payment
+# institutions that pay the merchants and by the platforms that serve them. Their runs read only their own
+# folder under the data root.
 SECTOR_ARTICLES: dict[OrgKind, frozenset[str]] = {
     OrgKind.TELECOM: frozenset({"10", "11", "12", "13", "14"}),
-    OrgKind.BANK: frozenset({"16", "17", "18"}),
-    OrgKind.PAYMENT: frozenset({"18"}),
-    OrgKind.INTERNET: frozenset({"20", "21", "22", "23"}),
+    OrgKind.BANK: frozenset({"16", "17", "18", "33"}),
+    OrgKind.PAYMENT: frozenset({"18", "33"}),
+    OrgKind.INTERNET: frozenset({"20", "21", "22", "23", "33"}),
 }
 MAX_ATTEMPTS = 3
 PAGE_MAX = 500

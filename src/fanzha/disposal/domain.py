@@ -34,6 +34,12 @@ class Measure(StrEnum):
     STOP_PAYMENT_ACCOUNT = "stop_payment_account"
     RESTRICT_CARDS_KEEP_BASIC = "restrict_cards_keep_basic"
     RESTRICT_RISKY_FUNCTIONS = "restrict_risky_functions"
+    # Art 11: voice lines, trunks and SMS ports (by their number), re-verified then restricted or stopped.
+    REVERIFY_LINE = "reverify_line"
+    RESTRICT_LINE = "restrict_line"
+    STOP_LINE = "stop_line"
+    # Art 33: a wallet, through the exchange or platform that serves it.
+    STOP_EXCHANGE = "stop_exchange"
 
 
 MEASURE_LABELS: dict[Measure, tuple[str, str]] = {
@@ -61,6 +67,16 @@ MEASURE_LABELS: dict[Measure, tuple[str, str]] = {
         "Restrict cards, keep one basic line",
     ),
     Measure.RESTRICT_RISKY_FUNCTIONS: ("限制互联网账号涉诈风险功能", "Restrict risky account functions"),
+    Measure.REVERIFY_LINE: (
+        "重新核验线路使用者身份和使用场景",
+        "Re-verify the line user's identity and usage scenario",
+    ),
+    Measure.RESTRICT_LINE: ("限制线路使用（限量、限范围）", "Restrict the line (volume, destinations)"),
+    Measure.STOP_LINE: ("停止线路或端口接入", "Stop the line or port"),
+    Measure.STOP_EXCHANGE: (
+        "停止为该钱包提供法定货币与虚拟货币兑换、买卖服务",
+        "Stop fiat-crypto exchange for the wallet",
+    ),
 }
 
 
@@ -151,6 +167,28 @@ def _rules() -> tuple[MeasureRule, ...]:
             (_M.RESTRICT, "限制、暂停有关电话卡功能", 30 * _MIN),
             (_M.SUSPEND, "限制、暂停有关电话卡功能", 30 * _MIN),
         ),
+    )
+    # Voice lines, trunks and SMS ports. Art 11: on abnormal use the operator that gave the line access
+    # re-verifies the user's identity and usage scenario and acts on the result. Lines are not routed by
+    # number segment: the issuer names the operator (line_records.operator_code).
+    add(
+        _K.PHONE,
+        _O.TELECOM,
+        _T.ALERT,
+        "第十一条",
+        ((_M.REVERIFY_LINE, "重新核验使用者身份和使用场景", 24 * _HOUR),),
+        Routing.SECTOR,
+    )
+    add(
+        _K.PHONE,
+        _O.TELECOM,
+        _T.REVERIFY_FAILED,
+        "第十一条",
+        (
+            (_M.RESTRICT_LINE, "根据核验结果采取相应处置措施", 30 * _MIN),
+            (_M.STOP_LINE, "根据核验结果采取相应处置措施", 30 * _MIN),
+        ),
+        Routing.SECTOR,
     )
     # Art 28¶1: a notified sample is restricted or suspended at once.
     add(
@@ -305,6 +343,16 @@ def _rules() -> tuple[MeasureRule, ...]:
             (_M.TAKE_DOWN_APP, "下架应用程序", 24 * _HOUR),
         ),
     }
+    # Wallets. Art 33: no one exchanges fraud money between yuan and virtual currency; the exchange or
+    # platform that serves the wallet (routing table "wallet") stops serving it, at once for a sample.
+    add(
+        _K.WALLET,
+        _O.INTERNET,
+        _T.ALERT,
+        "第三十三条",
+        ((_M.STOP_EXCHANGE, "不得在境内为涉诈资金转移提供法定货币与虚拟货币之间的兑换、买卖", 2 * _HOUR),),
+    )
+    add(_K.WALLET, _O.INTERNET, _T.SAMPLE, "第二十八条第一款", ((_M.STOP_EXCHANGE, _AT_ONCE, 30 * _MIN),))
     for kind, measures in link_measures.items():
         for institution in (_O.INTERNET, _O.TELECOM):
             add(kind, institution, _T.ALERT, "第二十三条第一款", measures)
@@ -518,13 +566,21 @@ FOLLOW_UP: dict[IdentifierKind, dict[RiskLevel, Measure]] = {
         _R.LOW: Measure.RECTIFY,
     },
 }
-REVERIFY_MEASURES = frozenset({Measure.REVERIFY, Measure.ASSOCIATED_REVERIFY})
+# Art 11 根据核验结果采取相应处置措施: a line that failed is restricted, a high-risk one stopped.
+LINE_FOLLOW_UP: dict[RiskLevel, Measure] = {
+    _R.HIGH: Measure.STOP_LINE,
+    _R.MEDIUM: Measure.RESTRICT_LINE,
+    _R.LOW: Measure.RESTRICT_LINE,
+}
+REVERIFY_MEASURES = frozenset({Measure.REVERIFY, Measure.ASSOCIATED_REVERIFY, Measure.REVERIFY_LINE})
 
 
 def follow_up(kind: IdentifierKind, measure: Measure, risk: RiskLevel) -> Measure | None:
     """The measure after a failed or late re-verification, by risk level; None when there is none."""
     if measure is Measure.ASSOCIATED_REVERIFY:
         return Measure.ASSOCIATED_RESTRICT  # Art 20¶2: restrict the associated accounts
+    if measure is Measure.REVERIFY_LINE:
+        return LINE_FOLLOW_UP[risk]  # Art 11
     if measure is Measure.REVERIFY and kind in FOLLOW_UP:
         return FOLLOW_UP[kind][risk]
     return None

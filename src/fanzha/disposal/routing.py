@@ -33,6 +33,7 @@ class RouteTable(StrEnum):
     DOMAIN = "domain"  # domain (and its sub-domains) → registrar / host / access provider
     APP = "app"  # app id → app store or developer platform; "*" = every store
     REGULATOR = "regulator"  # sector (bank, payment, telecom, internet) → regulator
+    WALLET = "wallet"  # wallet address → the exchange or platform that serves it (Art 33)
 
 
 # CSV column holding the key, per table; every file also has org_code.  The simulator's
@@ -46,6 +47,7 @@ KEY_COLUMNS: dict[RouteTable, str] = {
     RouteTable.DOMAIN: "domain",
     RouteTable.APP: "app",
     RouteTable.REGULATOR: "sector",
+    RouteTable.WALLET: "address",
 }
 # The kind of organisation each table may point at.
 TARGET_KINDS: dict[RouteTable, frozenset[OrgKind]] = {
@@ -57,6 +59,7 @@ TARGET_KINDS: dict[RouteTable, frozenset[OrgKind]] = {
     RouteTable.DOMAIN: frozenset({OrgKind.INTERNET, OrgKind.TELECOM}),
     RouteTable.APP: frozenset({OrgKind.INTERNET}),
     RouteTable.REGULATOR: frozenset({OrgKind.REGULATOR}),
+    RouteTable.WALLET: frozenset({OrgKind.INTERNET}),
 }
 MAX_ROWS = 200_000
 CONTACT_KINDS = frozenset({IdentifierKind.URL, IdentifierKind.DOMAIN, IdentifierKind.APP})
@@ -84,6 +87,8 @@ def _check_key(table: RouteTable, raw: str, line: int) -> str:
             return normalise(IdentifierKind.PHONE, raw, field=field).value
         if table is RouteTable.DOMAIN:
             return normalise(IdentifierKind.DOMAIN, raw, field=field).value
+        if table is RouteTable.WALLET:
+            return normalise(IdentifierKind.WALLET, raw.strip(), field=field).value
         if table is RouteTable.APP and key != "*":
             return normalise(IdentifierKind.APP, raw.strip(), field=field).value
         if table in (RouteTable.PAYMENT_PLATFORM, RouteTable.INTERNET_PLATFORM):
@@ -125,6 +130,8 @@ def _steps(identifier: Identifier) -> list[_Step]:
         host = value if kind is IdentifierKind.DOMAIN else value.split("://", 1)[1].split("/", 1)[0]
         labels = host.split(":")[0].split(".")
         return [_Step(RouteTable.DOMAIN, [".".join(labels[i:]) for i in range(len(labels) - 1)], True)]
+    if kind is IdentifierKind.WALLET:
+        return [_Step(RouteTable.WALLET, [value], False)]
     if kind is IdentifierKind.APP:
         # An app not listed goes to every app store ("*").
         return [_Step(RouteTable.APP, [value], False), _Step(RouteTable.APP, ["*"], False)]

@@ -15,10 +15,12 @@ from fanzha.sim.cases import CaseRunner
 from fanzha.sim.config import SimConfig
 from fanzha.sim.emit import by_day, emit, emit_money
 from fanzha.sim.life import life_block
+from fanzha.sim.lines import build_lines
 from fanzha.sim.money import flow_blocks
+from fanzha.sim.otc import Otc, build_otc
 from fanzha.sim.truth import label_cases, label_groups, label_objects
 from fanzha.sim.world import World, build_world
-from fanzha.sim.writer import Sink, to_table
+from fanzha.sim.writer import Sink, int_or_null, to_table
 
 Progress = Callable[[int], None]
 EVENT_TABLES = ("calls", "sms", "chats", "web_visits", "app_installs")
@@ -73,6 +75,32 @@ def _fraud_day(sink: Sink, cfg: SimConfig, day: int, cases: dict[str, Block], mo
     emit_money(sink, day_txn, day_atm)
 
 
+def _extra_labels(lines: list[str], otc: Otc) -> pa.Table:
+    """label_objects rows of the leased lines (Art 11) and the accounts that cashed out via OTC (Art 33)."""
+    parts = [
+        ("phone", lines, "line_records", "abnormal_line"),
+        ("bank_card", [a for a in otc.fraud_accounts if a.isdigit()], "otc_trades", "otc_cashout_account"),
+        (
+            "payment_account",
+            [a for a in otc.fraud_accounts if not a.isdigit()],
+            "otc_trades",
+            "otc_cashout_account",
+        ),
+    ]
+    kinds = [k for k, ids, _, _ in parts for _ in ids]
+    return to_table(
+        "label_objects",
+        {
+            "object_kind": pa.array(kinds, pa.string()),
+            "identifier": pa.array([i for _, ids, _, _ in parts for i in ids], pa.string()),
+            "source_table": pa.array([t for _, ids, t, _ in parts for _ in ids], pa.string()),
+            "object_id": int_or_null(np.full(len(kinds), -1)),
+            "role": pa.array([r for _, ids, _, r in parts for _ in ids], pa.string()),
+            "group_id": int_or_null(np.full(len(kinds), -1)),
+        },
+    )
+
+
 def generate(cfg: SimConfig, out: Path, progress: Progress | None = None) -> dict[str, int]:
     """Write the whole province under `out`; returns rows per table."""
     tick = progress or (lambda _n: None)
@@ -85,6 +113,12 @@ def generate(cfg: SimConfig, out: Path, progress: Progress | None = None) -> dic
     cases = run.blocks()
     money = flow_blocks(w, run.layer)
     broadcaster = Broadcaster(w, run.gear)
+    lines = build_lines(cfg, w.biz.n)
+    honest = np.ones(len(w.banks.number), dtype=bool)
+    honest[w.banks.fraud] = False
+    otc = build_otc(cfg, money[0], w.banks.number.filter(pa.array(honest)))
+    sink.write_whole("line_records", lines.records)
+    sink.write_whole("otc_trades", otc.trades)
     tick(1)
     for day in range(cfg.days):
         for lo in range(0, cfg.people, cfg.block_people):
@@ -97,7 +131,7 @@ def generate(cfg: SimConfig, out: Path, progress: Progress | None = None) -> dic
         tick(1)
     for name, table in (
         ("label_groups", label_groups(w)),
-        ("label_objects", label_objects(w, run)),
+        ("label_objects", pa.concat_tables([label_objects(w, run), _extra_labels(lines.leased, otc)])),
         ("label_cases", label_cases(w, run)),
     ):
         sink.write_whole(name, table)

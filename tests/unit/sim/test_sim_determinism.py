@@ -13,7 +13,7 @@ def test_same_seed_same_bytes(province: Path, small_config: SimConfig, tmp_path:
     generate(small_config, tmp_path)
     names = sorted(p.name for p in province.iterdir())
     assert names == sorted(p.name for p in tmp_path.iterdir())
-    assert len(names) == 31  # 30 tables and the manifest
+    assert len(names) == 33  # 32 tables and the manifest
     for name in names:
         assert (province / name).read_bytes() == (tmp_path / name).read_bytes(), name
 

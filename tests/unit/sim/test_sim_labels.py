@@ -21,7 +21,12 @@ _VALUE_COLUMN = {
     ("bank_card", "bank_cards"): "card_number",
     ("payment_account", "payment_accounts"): "account",
     ("resident_id", "people"): "resident_id",
+    ("phone", "line_records"): "line_number",  # Art 11 leased lines
+    ("bank_card", "otc_trades"): "account",  # Art 33 accounts that bought crypto with fraud money
+    ("payment_account", "otc_trades"): "account",
 }
+# Fraud money reaches the wallets from bank cards in the simulator: no payment account buys crypto.
+_MAY_BE_ABSENT = {("payment_account", "otc_trades")}
 
 
 def test_label_objects_point_at_rows(tables: dict[str, pa.Table]) -> None:
@@ -30,7 +35,7 @@ def test_label_objects_point_at_rows(tables: dict[str, pa.Table]) -> None:
     by_kind: dict[tuple[str, str], list[dict[str, object]]] = {}
     for r in labels:
         by_kind.setdefault((str(r["object_kind"]), str(r["source_table"])), []).append(r)
-    assert set(by_kind) == set(_VALUE_COLUMN)
+    assert set(by_kind) <= set(_VALUE_COLUMN) and set(_VALUE_COLUMN) - set(by_kind) <= _MAY_BE_ABSENT
     for (kind, table), rows in by_kind.items():
         col = tables[table].column(_VALUE_COLUMN[(kind, table)])
         keyed = [r for r in rows if r["object_id"] is not None]

@@ -16,6 +16,7 @@ def build_app(
     refresh_every_s: float = 30.0,
     snapshot_every_s: float = 300.0,
     fsync_every_s: float = 0.02,
+    role: str = "all",
 ) -> Any:
     """The decision app over the platform in FANZHA_* settings, its samples loaded and state replayed."""
     import httpx
@@ -53,7 +54,10 @@ def build_app(
     else:
         samples = PrefixSamples(lambda: {kind: platform.filters.snapshot(kind).prefixes for kind in KINDS})
     samples.refresh()
-    state = DurableState(state_dir, fsync_every_s=fsync_every_s)
+    from fanzha.detect.realtime.state import Accounts
+
+    # The checks process decides no transfer: it keeps no transfer journal (the transfers process does).
+    state = Accounts() if role == "checks" else DurableState(state_dir, fsync_every_s=fsync_every_s)
     prevention, call_samples = _prevention(platform, settings, state_dir, platform_url)
     return RealtimeApp(
         state,
@@ -65,6 +69,7 @@ def build_app(
         prevention=prevention,
         call_samples=call_samples,
         call_refresh_s=settings.prevention_sample_refresh_s,
+        role=role,
     )
 
 
@@ -118,6 +123,13 @@ def serve(
     ] = None,
     refresh: Annotated[float, typer.Option(help="样本刷新间隔（秒） sample refresh, seconds")] = 30.0,
     snapshot: Annotated[float, typer.Option(help="快照间隔（秒） snapshot interval, seconds")] = 300.0,
+    role: Annotated[
+        str,
+        typer.Option(
+            help="本进程服务的内容 what this process serves: "
+            "all | transfers（转账决策及分级表）| checks（柜面核查）"
+        ),
+    ] = "all",
 ) -> None:
     """实时转账决策服务 Serve transfer-time decisions (Art 18¶4): sample payees, velocity, pass-through."""
     import uvicorn
@@ -126,7 +138,11 @@ def serve(
     from fanzha.core.settings import Settings
 
     settings = Settings()
-    app = build_app(state_dir, platform_url, refresh, snapshot)
+    from fanzha.detect.realtime.server import ROLES
+
+    if role not in ROLES:
+        raise typer.BadParameter(f"--role 应为 {' | '.join(ROLES)} / must be one of {ROLES}")
+    app = build_app(state_dir, platform_url, refresh, snapshot, role=role)
     fast = (
         importlib.util.find_spec("uvloop") is not None and importlib.util.find_spec("httptools") is not None
     )

@@ -54,6 +54,11 @@ KEY_PREFIX = "fz_"
 FREEZE_EVERY_S = 5.0
 _SEP = "\x1f"  # as fanzha.identifiers.IdentifierVault keys kind and value
 _JSON = [(b"content-type", b"application/json")]
+# What one process serves. "all": everything (one process). Split in two processes (2 cores): "transfers"
+# serves the transfer decisions with the tier tables and grades they read (Art 16, 18¶4), "checks" the
+# counter checks and reports (Art 10, 12, 17, 18¶2). The two share no state: each keeps what it reads.
+ROLES = ("all", "transfers", "checks")
+TRANSFER_ROUTES = frozenset({"tiers", "grades"})
 log = logging.getLogger("fanzha.detect.realtime")
 
 
@@ -228,7 +233,11 @@ class RealtimeApp:
         prevention: Prevention | None = None,
         call_samples: SampleCheck | None = None,
         call_refresh_s: float = 0.25,
+        role: str = "all",
     ) -> None:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}")
+        self.role = role
         self.state = state
         self.prevention = prevention
         self.call_samples = call_samples
@@ -251,9 +260,14 @@ class RealtimeApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path, method = scope["path"], scope["method"]
-        if path == PATH and method == "POST":
+        if path == PATH and method == "POST" and self.role != "checks":
             status, body = await self._decide(scope, receive)
-        elif path.startswith(PREVENTION) and method == "POST" and self.prevention is not None:
+        elif (
+            path.startswith(PREVENTION)
+            and method == "POST"
+            and self.prevention is not None
+            and self._serves(path[len(PREVENTION) :])
+        ):
             status, body = await self._prevent(scope, receive, path[len(PREVENTION) :])
         elif path == "/healthz" and method == "GET":
             status, body = 200, orjson.dumps(self.health())
@@ -266,10 +280,17 @@ class RealtimeApp:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
+    def _serves(self, route: str) -> bool:
+        """Whether this process's role serves the prevention route."""
+        if self.role == "all":
+            return True
+        return (route in TRANSFER_ROUTES) == (self.role == "transfers")
+
     def health(self) -> dict[str, object]:
         """Liveness and size of the state."""
         return {
             "ok": True,
+            "role": self.role,
             "accounts": len(self.state.accounts),
             "recorded": self.state.recorded,
             "samples": len(self.samples),
