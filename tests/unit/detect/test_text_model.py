@@ -71,3 +71,16 @@ def test_a_tiny_model_learns_and_round_trips_through_npz() -> None:
     again = TextModel.from_bytes(model.to_bytes())
     assert again.labels(texts) == labels
     assert evaluate(again, texts, labels)["fraud_precision"] == 1.0
+
+
+def test_batch_cues_equal_the_cues_found_message_by_message() -> None:
+    # The batch finds every flagged message's cues at once; one message at a time must give the same.
+    from fanzha.sim.grammar import corpus
+
+    texts, _ = corpus(3, 40, 40)
+    model = shipped()
+    together = model.classify(texts)
+    alone = [model.classify([text])[0] for text in texts]
+    assert together == alone
+    flagged = [v for v in together if v.fraud]
+    assert len(flagged) > 50 and sum(bool(v.cues) for v in flagged) > 0.9 * len(flagged)

@@ -93,33 +93,39 @@ class TextModel:
         """Class, probability, fraud flag and (for fraud) the cue phrases of each text."""
         g, p = self.probabilities(texts)
         best = p.argmax(axis=1)
+        probability = [round(x, 4) for x in p[np.arange(len(best)), best].tolist()]
         normal = self.classes.index(NORMAL)
-        order = np.argsort(g.row, kind="stable")
-        bounds = np.searchsorted(g.row[order], np.arange(len(texts) + 1))
+        # Only a flag needs reasons: the n-grams of flagged messages, each message's strongest push first
+        # (ties keep text order, as a stable sort would), found for the whole batch at once.
+        grams_of_flagged = np.flatnonzero(best[g.row] != normal)
+        rows = g.row[grams_of_flagged]
+        push = self._push(g.bucket[grams_of_flagged], best[rows])
+        order = np.lexsort((-push, rows))
+        ranked, ranked_push = grams_of_flagged[order], push[order]
+        bounds = np.searchsorted(rows[order], np.arange(len(texts) + 1)).tolist()
         verdicts = []
-        for i, k in enumerate(best):
-            idx = order[bounds[i] : bounds[i + 1]]
-            verdicts.append(
-                Verdict(
-                    label=self.classes[k],
-                    probability=round(float(p[i, k]), 4),
-                    fraud=bool(k != normal),
-                    cues=self._cues(g, idx, int(k)) if k != normal else (),  # only a flag needs reasons
-                )
-            )
+        for i, k in enumerate(best.tolist()):
+            fraud = k != normal
+            span = slice(bounds[i], bounds[i + 1])
+            cues = self._cues(g, ranked[span], ranked_push[span]) if fraud else ()
+            verdicts.append(Verdict(self.classes[k], probability[i], fraud, cues))
         return verdicts
 
-    def _cues(self, g: Grams, idx: npt.NDArray[np.int64], k: int) -> tuple[str, ...]:
-        """The n-grams pushing hardest toward class k (versus the mean of the others), longest first."""
-        if len(idx) == 0:
-            return ()
-        w = self.weights[g.bucket[idx]]
-        push = w[:, k] - np.delete(w, k, axis=1).mean(axis=1)
+    def _push(self, buckets: npt.NDArray[np.int64], toward: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """How hard each n-gram pushes toward a class versus the mean of the others."""
+        w = self.weights[buckets].astype(np.float64)
+        own = w[np.arange(len(w)), toward]
+        push: npt.NDArray[np.float64] = own - (w.sum(axis=1) - own) / (len(self.classes) - 1)
+        return push
+
+    @staticmethod
+    def _cues(g: Grams, ranked: npt.NDArray[np.int64], push: npt.NDArray[np.float64]) -> tuple[str, ...]:
+        """The strongest positive n-grams of one message that read as words, with no overlaps."""
         chosen: list[str] = []
-        for j in np.argsort(-push, kind="stable"):
-            if push[j] <= 0 or len(chosen) == N_CUES:
+        for j, strength in zip(ranked.tolist(), push.tolist(), strict=True):
+            if strength <= 0 or len(chosen) == N_CUES:
                 break
-            text = g.gram(int(idx[j])).strip()
+            text = g.gram(j).strip()
             if not _WORDLIKE.fullmatch(text) or any(text in c or c in text for c in chosen):
                 continue  # single characters, punctuation and overlaps explain nothing
             chosen.append(text)
