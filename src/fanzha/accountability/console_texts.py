@@ -19,7 +19,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "acc.form.evidence_period": ("指标月份（如 2026-11）", "Indicator month (e.g. 2026-11)"),
     "acc.form.evidence_id": ("记录编号", "Record number"),
     "acc.form.extra_reasons": ("其他约谈事由（每行一条）", "Other reasons (one a line)"),
-    "acc.venue.none": ("—", "—"),
+    "acc.venue.none": ("不涉及场所", "no venue"),
     "acc.venue.hotel": ("旅馆", "Hotel"),
     "acc.venue.hospital": ("医院", "Hospital"),
     "acc.venue.internet_cafe": ("网吧", "Internet café"),
