@@ -81,6 +81,7 @@ class AlertOrders:
                     select(DetectAlert).where(DetectAlert.run_id == run.id, DetectAlert.id.in_(ids))
                 )
             }
+            uow.session.expunge_all()  # kept as read, past the unit of work's rollback
         missing = [i for i in ids if i not in rows]
         if missing:
             raise ValidationFailed(

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from fanzha.core.errors import FanzhaError, NotFound, ValidationFailed
+from fanzha.core.errors import FanzhaError, ValidationFailed
 from fanzha.disposal import receipt_csv
-from fanzha.disposal.domain import MEASURE_LABELS, STATUS_LABELS, OrderStatus, check_receipt, path_to
+from fanzha.disposal.domain import MEASURE_LABELS, STATUS_LABELS
 from fanzha.disposal.holdings import HoldingRow, parse_csv
 from fanzha.disposal.holdings_router import holdings_of
 from fanzha.disposal.router import disposal_of
@@ -87,13 +87,8 @@ def _checked(
         error = x.error
         if error is None and x.receipt is not None:
             try:
-                if order is None:
-                    raise NotFound(
-                        "指令不存在或不属于本单位", "No such order for your organisation", field="order_id"
-                    )
-                check_receipt(x.receipt.status, x.receipt.reason)
-                if order.status != x.receipt.status:
-                    path_to(OrderStatus(order.status), x.receipt.status)
+                # The service's own check (pure: it marks refusals, `guarded` would audit them).
+                disposal_of(request)._receivable(principal, order, x.order_id or 0, x.receipt)
             except FanzhaError as refusal:
                 error = receipt_csv.at_line(x.line, refusal)
         shown.append(
