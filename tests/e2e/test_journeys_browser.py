@@ -266,14 +266,13 @@ def test_journey_3_a_courier_wrongly_suspended_appeals_on_his_phone(demo: Demo, 
 
     # The courier, on his phone: the notice in the demo SMS inbox carries the appeal code.
     phone = _page(browser, demo, None, PHONE_SIZE)
-    _until(
-        phone,
-        f"{demo.base}/demo/sms?phone={courier_number}",
-        lambda: "申诉码" in phone.content(),
-    )
+    sms = phone.locator("[data-testid=sms-inbox] tr", has_text=courier_number[-4:])
+    _until(phone, f"{demo.base}/demo/sms", lambda: sms.count() > 0)
     _shot(phone, "3-sms")
-    code = re.search(r"申诉码[：: ]*([A-Z0-9]{8,20})", phone.locator("[data-testid=sms-inbox]").inner_text())
-    assert code is not None
+    text = sms.first.inner_text()
+    assert "暂停使用" in text and "冒充电商物流客服" in text  # the measure and the reason in words
+    code = re.search(r"申诉码\s*([A-Z0-9]{8,20})", text)
+    assert code is not None, text
     phone.goto(f"{demo.base}/appeal")
     phone.fill("input[name=code]", code.group(1))
     phone.fill("textarea[name=facts]", "我是快递员，每天给收件人打电话通知取件，号码被停机。")
@@ -310,12 +309,12 @@ def test_journey_3_a_courier_wrongly_suspended_appeals_on_his_phone(demo: Demo, 
     phone.goto(f"{demo.base}/appeal/status")
     phone.fill("input[name=number]", number)
     phone.locator("form[action='/appeal/status'] button[type=submit]").click()
-    assert "成立" in phone.content()
+    assert "申诉成立" in phone.locator("[data-testid=status]").inner_text()
     _shot(phone, "3-status")
-    phone.click("text=English")
+    phone.click("[data-testid=language]")
     phone.goto(f"{demo.base}/appeal/status")
     phone.fill("input[name=number]", number)
     phone.locator("form[action='/appeal/status'] button[type=submit]").click()
-    assert "pheld" in phone.content()
+    assert "Upheld" in phone.locator("[data-testid=status]").inner_text()
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE_SIZE["width"]
     _shot(phone, "3-status-en")
