@@ -26,6 +26,7 @@ from fanzha.detect import bulk_views as detect_bulk_views
 from fanzha.detect import content_router as detect_content
 from fanzha.detect import payee_router as detect_payee
 from fanzha.detect import router as detect_router
+from fanzha.detect import upload_views as detect_upload_views
 from fanzha.detect import views as detect_views
 from fanzha.disposal import bulk_views as disposal_bulk_views
 from fanzha.disposal import holdings_router
@@ -87,6 +88,7 @@ ROUTER_MODULES = (
     detect_router,
     detect_views,
     detect_bulk_views,
+    detect_upload_views,
     detect_payee,
     detect_content,
     funds_router,
