@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -13,6 +14,8 @@ from sqlalchemy import func, select
 
 from fanzha.audit.tables import AuditRecord
 from fanzha.bootstrap import Platform
+from fanzha.contracts import TABLES
+from fanzha.contracts.base import TS
 from fanzha.detect.runs import DetectRunService
 from fanzha.disposal.tables import Holding, Order
 from fanzha.identity.domain import Role
@@ -203,3 +206,95 @@ def test_holdings_are_checked_per_line_and_only_accepted_lines_are_written(
         ).status_code
         == 403
     )
+
+
+def day_of_calls_files() -> dict[str, bytes]:
+    """The operator's own day of call records as the Parquet files its systems export."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tests.e2e.test_journey_operator_detection import BOX_IMEI, DAY
+    from tests.integration.detect.test_telecom import World as CallRecords
+
+    w = CallRecords()
+    box = [
+        w.card(f"+86138000000{n:02d}", DAY - timedelta(days=2), rid="430102199001011234") for n in range(8)
+    ]
+    for k in range(160):
+        w.call(k * 3, box[k % 8], f"+86139{k:08d}", 8 if k % 3 else 0, imei=BOX_IMEI)
+    files = {}
+    for name, rows in (("phone_cards", w.cards), ("calls", w.calls)):
+        out = io.BytesIO()
+        pq.write_table(pa.Table.from_pylist(rows, schema=TABLES[name].schema), out)
+        files[name] = out.getvalue()
+    return files
+
+
+def test_an_operator_uploads_its_call_records_checked_line_by_line_and_runs_detection(
+    login: Login, platform: Platform, dw: DisposalWorld
+) -> None:
+    operator = login("cmccop")
+    page = operator.get("/console/detect/uploads")
+    assert page.status_code == 200 and "上传本单位数据" in page.text
+    runs = DetectRunService.of(platform)
+    assert str(runs.data_root) not in operator.get("/console/detect").text  # no server path
+    # A CSV whose times lack a zone and whose card misses its number: refused, lines named, nothing kept.
+    names = TABLES["calls"].names
+    values = ["2025-03-01 02:00:00" if TABLES["calls"].column(n).type == TS else "1" for n in names]
+    bad_csv = ",".join(names) + "\n" + ",".join(values) + "\n"
+    refused = _post(
+        operator,
+        "/console/detect/uploads",
+        {"dataset": "2025-03-01", "table": "calls", "days": "1"},
+        {"file": ("calls.csv", bad_csv.encode(), "text/csv")},
+    )
+    assert refused.status_code == 422 and 'data-testid="error-line-2"' in refused.text, refused.text[-2000:]
+    assert not (runs.data_root / "tel-cmcc" / "2025-03-01").exists()
+    fake = _post(
+        operator,
+        "/console/detect/uploads",
+        {"dataset": "2025-03-01", "table": "calls", "days": "1"},
+        {"file": ("calls.parquet", b"not parquet at all", "application/octet-stream")},
+    )
+    assert fake.status_code == 422 and "按文件内容判断" in fake.text
+    escape = _post(
+        operator,
+        "/console/detect/uploads",
+        {"dataset": "../tel-cucc", "table": "calls", "days": "1"},
+        {"file": ("c.parquet", b"PAR1", "application/octet-stream")},
+    )
+    assert escape.status_code == 422 and "数据集名称" in escape.text
+
+    for table, data in day_of_calls_files().items():
+        checked = _post(
+            operator,
+            "/console/detect/uploads",
+            {"dataset": "2025-03-01", "table": table, "days": "1"},
+            {"file": (f"{table}.parquet", data, "application/octet-stream")},
+        )
+        assert checked.status_code == 200 and 'data-testid="upload-preview"' in checked.text, checked.text[
+            -1500:
+        ]
+        token = re.search(r'name="token" value="([^"]+)"', checked.text)
+        assert token is not None
+        stored = _post(
+            operator,
+            "/console/detect/uploads/confirm",
+            {"token": token.group(1), "table": table, "dataset": "2025-03-01", "days": "1"},
+        )
+        assert stored.status_code == 200 and 'data-testid="stored"' in stored.text
+        assert str(runs.data_root) not in stored.text
+    assert _audited(platform, "detect.upload") == 2
+    started = operator.post(
+        "/api/v1/detect/runs",
+        json={"engine": "AbnormalCardV1", "backend": "duckdb", "data_dir": "2025-03-01"},
+    )
+    assert started.status_code == 201, started.text
+    while runs.work_once("worker") is not None:
+        pass
+    run = operator.get(f"/api/v1/detect/runs/{started.json()['id']}").json()
+    assert (
+        run["status"] == "succeeded" and run["alerts_high"] + run["alerts_medium"] + run["alerts_low"] == 8
+    ), run
