@@ -208,8 +208,9 @@ def test_holdings_are_checked_per_line_and_only_accepted_lines_are_written(
     )
 
 
-def day_of_calls_files() -> dict[str, bytes]:
-    """The operator's own day of call records as the Parquet files its systems export."""
+def day_of_calls_files(prefix: str = "+86138000000") -> dict[str, bytes]:
+    """The operator's own day of call records as the Parquet files its systems export: eight new cards
+    (`prefix` and two digits) rotating in one SIM box."""
     import io
 
     import pyarrow as pa
@@ -219,9 +220,7 @@ def day_of_calls_files() -> dict[str, bytes]:
     from tests.integration.detect.test_telecom import World as CallRecords
 
     w = CallRecords()
-    box = [
-        w.card(f"+86138000000{n:02d}", DAY - timedelta(days=2), rid="430102199001011234") for n in range(8)
-    ]
+    box = [w.card(f"{prefix}{n:02d}", DAY - timedelta(days=2), rid="430102199001011234") for n in range(8)]
     for k in range(160):
         w.call(k * 3, box[k % 8], f"+86139{k:08d}", 8 if k % 3 else 0, imei=BOX_IMEI)
     files = {}

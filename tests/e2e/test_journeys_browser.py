@@ -318,3 +318,74 @@ def test_journey_3_a_courier_wrongly_suspended_appeals_on_his_phone(demo: Demo, 
     assert "Upheld" in phone.locator("[data-testid=status]").inner_text()
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE_SIZE["width"]
     _shot(phone, "3-status-en")
+
+
+def test_journey_6_an_operator_runs_detection_on_a_day_of_call_records(
+    demo: Demo, browser: Any, tmp_path: Path
+) -> None:
+    from tests.e2e.test_console_bulk import day_of_calls_files
+
+    stamp = time.time_ns() // 1000
+    dataset = f"cdr-{stamp % 10**8}"
+    files = day_of_calls_files(f"+86138{stamp % 10**5:05d}0")  # the operator's own export, new each run
+    operator = _page(browser, demo, "telecomop")
+    operator.goto(f"{demo.base}/console/detect")
+    operator.click("[data-testid=uploads-link]")
+    for table, data in files.items():
+        path = tmp_path / f"{table}.parquet"
+        path.write_bytes(data)
+        operator.fill("input[name=dataset]", dataset)
+        operator.select_option("select[name=table]", table)
+        operator.set_input_files("input[name=file]", str(path))
+        operator.locator("[data-testid=upload-form] button[type=submit]").click()
+        operator.click("[data-testid=confirm]")
+        assert table in operator.locator("[data-testid=stored]").inner_text()
+    assert "/tmp" not in operator.content() and str(demo.home) not in operator.content()  # no server path
+    _shot(operator, "6-uploaded")
+
+    operator.goto(f"{demo.base}/console/detect")
+    operator.select_option("select[name=engine]", "AbnormalCardV1")
+    operator.select_option("select[name=backend]", "duckdb")
+    operator.fill("input[name=data_dir]", dataset)
+    operator.locator("[data-testid=start-form] button[type=submit]").click()
+    operator.wait_for_selector("[data-testid=run-status]")
+    run_url = operator.url
+    status = operator.locator("[data-testid=run-status]")
+    _until(operator, run_url, lambda: "已完成" in status.inner_text() or "失败" in status.inner_text())
+    assert "已完成" in status.inner_text(), operator.content()[-3000:]
+    _shot(operator, "6-run")
+
+    # The provincial centre reviews the alerts with their reasons, ticks them, previews and issues.
+    centre = _page(browser, demo, "commander")
+    centre.goto(run_url)
+    assert "只呼出不呼入" in centre.locator("[data-testid=alerts]").inner_text()
+    boxes = centre.locator("input[name=alert_ids]")
+    assert boxes.count() == 8
+    for i in range(boxes.count()):
+        boxes.nth(i).check()
+    centre.select_option("[data-testid=bulk-measure]", "reverify")
+    centre.click("[data-testid=preview-orders]")
+    assert centre.locator("[data-testid=bulk-report] tr.accepted").count() == 8
+    assert "预览（尚未提交）" in centre.locator("[data-testid=bulk-summary]").inner_text()
+    _shot(centre, "6-preview")
+    centre.click("[data-testid=confirm]")
+    assert centre.locator("[data-testid=order-link]").count() == 8
+    _shot(centre, "6-issued")
+
+    # The operator answers six re-verifications at once with a CSV from its own system.
+    operator.goto(f"{demo.base}/disposal/orders")
+    rows = operator.locator("tr[data-testid^=order-]", has_text="重新核验")
+    ids = [rows.nth(i).get_attribute("data-testid").removeprefix("order-") for i in range(8)]
+    receipts = tmp_path / "receipts.csv"
+    lines = [f"{order_id},executed,passed,,false" for order_id in ids[:6]]
+    receipts.write_text("order_id,status,verification,reason,notice_delivered\n" + "\n".join(lines) + "\n")
+    operator.click("[data-testid=bulk-receipts-link]")
+    operator.set_input_files("input[name=file]", str(receipts))
+    operator.locator("[data-testid=upload-form] button[type=submit]").click()
+    assert operator.locator("[data-testid=bulk-report] tr.accepted").count() == 6
+    operator.click("[data-testid=confirm]")
+    assert "已提交" in operator.locator("[data-testid=bulk-summary]").inner_text()
+    _shot(operator, "6-receipts")
+    operator.goto(f"{demo.base}/disposal/orders?status=executed")
+    for order_id in ids[:6]:
+        assert operator.locator(f"[data-testid=order-{order_id}]").count() == 1

@@ -13,7 +13,7 @@ from fanzha.detect.tables import DetectAlert
 from fanzha.disposal.domain import Measure, RiskLevel, Trigger
 from fanzha.disposal.schemas import OrderCreate
 from fanzha.disposal.service import DisposalService
-from fanzha.identifiers import Identifier
+from fanzha.identifiers import Identifier, normalise
 from fanzha.identity.domain import OrgKind, Principal
 from fanzha.identity.service import actor_of
 from fanzha.identity.tables import Organisation
@@ -115,7 +115,9 @@ class AlertOrders:
             for alert in alerts:
                 line = AlertLine(alert.id, alert.kind, alert.masked, alert.level, str(measure))
                 try:
-                    identifier, data = self._order(alert, measure)
+                    _, data = self._order(alert, measure)
+                    # As the issue reads it: a value the normaliser refuses is refused here too.
+                    identifier = normalise(data.kind or alert.kind, data.value or "")
                     # The issuer's competence (Art 20¶2, 23¶2, 28¶1), as the issue itself checks it.
                     self.disposal._check_issuer(principal, Trigger.ALERT, data)
                     org_ids = self.disposal.routing.responsible(uow.session, identifier)

@@ -192,14 +192,14 @@ def publish(root: Path, token: str, table: str, dataset: str, days: int) -> int:
     }
     manifest = {"contract_version": VERSION, "days": days, "people": 0, "seed": 0, "tables": counts}
     (target / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
-    return counts[contract.name]
+    return int(counts[contract.name])
 
 
 def datasets(root: Path) -> list[dict[str, object]]:
     """The caller's datasets: name and rows per non-empty table (no path)."""
     if not root.is_dir():
         return []
-    found = []
+    found: list[dict[str, object]] = []
     for folder in sorted(p for p in root.iterdir() if (p / "manifest.json").is_file()):
         try:
             tables = json.loads((folder / "manifest.json").read_text()).get("tables", {})
