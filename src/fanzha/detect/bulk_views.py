@@ -9,17 +9,17 @@ from fastapi.responses import HTMLResponse
 
 from fanzha.core.errors import FanzhaError
 from fanzha.detect.alert_orders import AlertOrders, parse_measure, selected_ids
-from fanzha.detect.router import runs_of
+from fanzha.detect.router import detecting, runs_of
 from fanzha.disposal.domain import CATALOGUE, MEASURE_LABELS, Trigger
 from fanzha.disposal.router import disposal_of
 from fanzha.identifiers import KIND_LABELS
 from fanzha.identity.domain import Permission, Principal
 from fanzha.samples.domain import RISK_LABELS
-from fanzha.web.deps import authorize
 from fanzha.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Issuer = Annotated[Principal, Depends(authorize(Permission.ORDER_ISSUE))]
+# The order permission, then the detection organisations' gate (refused and audited before the body).
+Issuer = Annotated[Principal, Depends(detecting(Permission.ORDER_ISSUE))]
 # Measures an alert may lead to (monitoring trigger), in the catalogue's order.
 ALERT_MEASURES = tuple(dict.fromkeys(r.measure for r in CATALOGUE if r.trigger is Trigger.ALERT))
 
