@@ -100,6 +100,10 @@ DEMO_USERS: tuple[tuple[str, str, str, Role], ...] = (
     ("otherbank", "农信社风控赵磊", "BANK-HNRCU", Role.INSTITUTION_OPERATOR),
     ("desk", "劝阻专席民警周静", "POL-430104", Role.DESK_OFFICER),
     ("gridworker", "网格员刘洋", "POL-430104001", Role.GRID_WORKER),
+    # Every institution kind (issue 20): the operator of Journeys 3 and 6, a payment institution, a platform.
+    ("telecomop", "湖南移动风控陈刚", "TEL-CMCC", Role.INSTITUTION_OPERATOR),
+    ("payop", "支付宝风控孙丽", "PAY-ALIPAY", Role.INSTITUTION_OPERATOR),
+    ("netop", "腾讯风控吴涛", "NET-TENCENT", Role.INSTITUTION_OPERATOR),
 )
 # Art 4¶2: the demo's grid, and its worker (fanzha.warnings).
 DEMO_GRID = ("430104001001", "青石桥社区第一网格", "gridworker")

@@ -72,7 +72,9 @@ def test_a_county_analyst_is_refused_and_a_bank_kept_to_its_folder(platform: Pla
     shared = str(DetectRunService.of(platform).data_root / "small")
     start = bank.post("/console/detect/runs", data={**form, "csrf_token": bank_csrf, "data_dir": shared})
     assert start.status_code == 422 and "数据目录必须位于" in start.text
-    assert "bank-a" in bank.get("/console/detect").text  # the root it is shown is its own folder
+    page = bank.get("/console/detect").text
+    assert str(DetectRunService.of(platform).data_root) not in page  # no server path for an institution
+    assert 'data-testid="uploads-link"' in page  # it uploads its own data instead
 
 
 def test_bad_input_shows_its_error_on_the_form(platform: Platform) -> None:

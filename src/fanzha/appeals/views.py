@@ -166,7 +166,7 @@ async def submit(request: Request) -> Response:
 @router.get("/appeal/status", response_class=HTMLResponse)
 def status_form(request: Request) -> Response:
     """The form to follow an appeal; the number is posted, so it never stands in an address or a log."""
-    return render(request, "appeals/status.html", appeal=None, error=None)
+    return render(request, "appeals/status.html", appeal=None, error=None, labels=APPEAL_LABELS)
 
 
 @router.post("/appeal/status", response_class=HTMLResponse, openapi_extra=PORTAL)
@@ -176,5 +176,7 @@ async def status(request: Request) -> Response:
     try:
         appeal = public_view(appeals_of(request).status(number))
     except FanzhaError as failure:
-        return render(request, "appeals/status.html", failure.status, appeal=None, error=failure)
-    return render(request, "appeals/status.html", appeal=appeal, error=None)
+        return render(
+            request, "appeals/status.html", failure.status, appeal=None, error=failure, labels=APPEAL_LABELS
+        )
+    return render(request, "appeals/status.html", appeal=appeal, error=None, labels=APPEAL_LABELS)

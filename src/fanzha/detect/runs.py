@@ -167,9 +167,14 @@ class DetectRunService:
         raw = Path(value.strip())
         path = (raw if raw.is_absolute() else root / raw).resolve()
         if not value.strip() or not path.is_relative_to(root):
+            # No server path reaches an institution: it names one of its uploaded datasets.
+            shown = str(root) if OrgKind(principal.org_kind) in DETECTING_ORGS else "本单位上传的数据集"
+            shown_en = (
+                str(root) if OrgKind(principal.org_kind) in DETECTING_ORGS else "your uploaded datasets"
+            )
             raise ValidationFailed(
-                f"数据目录必须位于 {root} 之下",
-                f"The data directory must lie under {root}",
+                f"数据目录必须位于 {shown} 之下",
+                f"The data directory must lie under {shown_en}",
                 field="data_dir",
             )
         if not (path / "manifest.json").is_file():

@@ -11,12 +11,14 @@ from pydantic import ValidationError
 
 from fanzha.core.errors import FanzhaError
 from fanzha.core.invalid import invalid
+from fanzha.detect.bulk_views import ALERT_MEASURES
 from fanzha.detect.frame import REASON_SEP
 from fanzha.detect.policies import OUTCOME_LABELS
 from fanzha.detect.province import BACKENDS
 from fanzha.detect.router import at_centre, detecting, runs_of
 from fanzha.detect.runs import DETECTING_ORGS, QUEUED, RUNNING, STATUS_LABELS, AlertView
 from fanzha.detect.schemas import RunCreate
+from fanzha.disposal.domain import MEASURE_LABELS
 from fanzha.identifiers import KIND_LABELS
 from fanzha.identity.domain import OrgKind, Permission, Principal
 from fanzha.samples.domain import RISK_LABELS
@@ -144,6 +146,8 @@ def _run_page(
         may_apply=OrgKind(principal.org_kind) in DETECTING_ORGS,
         refresh=REFRESH_SECONDS,
         error=error,
+        measures=MEASURE_LABELS,
+        alert_measures=ALERT_MEASURES,
     )
     if active:
         response.headers["Refresh"] = str(REFRESH_SECONDS)  # follow the run until it ends

@@ -186,6 +186,29 @@ class HoldingsService:
             row.where,
         )
 
+    def check_rows(self, principal: Principal, rows: list[HoldingRow]) -> list[ValidationFailed | None]:
+        """Each row's refusal (or None), changing nothing: the console's preview before an upload."""
+        sector = self._institution(principal, "holding.check")
+        seen: dict[str, _Checked] = {}
+        outcomes: list[ValidationFailed | None] = []
+        for row in rows:
+            try:
+                item = self._check(sector, row)
+                first = seen.setdefault(item.object_token, item)
+                if first.holder_token != item.holder_token:
+                    raise _line_error(
+                        row.where,
+                        "value",
+                        ValidationFailed(
+                            f"同一对象在 {first.where} 已登记了另一持有人",
+                            f"The same object has another holder at {first.where}",
+                        ),
+                    )
+                outcomes.append(None)
+            except ValidationFailed as error:
+                outcomes.append(error)
+        return outcomes
+
     def upload(self, principal: Principal, rows: list[HoldingRow]) -> UploadReport:
         """Declare holders in bulk: every row written (idempotent upsert), or none with the first bad one."""
         action = "holding.upload"

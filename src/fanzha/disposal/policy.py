@@ -32,7 +32,7 @@ from fanzha.events.domain import DomainEvent
 from fanzha.identifiers import Identifier, IdentifierKind
 from fanzha.identity.domain import OrgKind
 from fanzha.identity.tables import Organisation, User
-from fanzha.samples.domain import SampleStatus
+from fanzha.samples.domain import FRAUD_TYPE_LABELS, SampleStatus
 from fanzha.samples.tables import Sample, SampleHistory, SampleSource
 
 log = logging.getLogger("fanzha.disposal.policy")
@@ -216,12 +216,14 @@ class LinkedDisposalPolicy:
         except ValidationFailed:
             log.warning("routing sends %s to %s, which cannot %s", kind, org.code, plan.measure)
             return None
+        # The scam type in words: the reason reaches the person in the notice (Art 34¶1), never a code.
+        scam = FRAUD_TYPE_LABELS.get(sample.fraud_type, (sample.fraud_type, ""))[0]  # type: ignore[call-overload]
         if plan.associated:
             # Art 20¶2: the person holding the sample's object registered accounts here too.
-            reason = f"涉诈样本（{sample.fraud_type}）的持有人在本平台注册的账号，关联核验"
+            reason = f"涉诈样本（{scam}）的持有人在本平台注册的账号，关联核验"
         else:
             # Art 28¶1: institutions restrict or suspend at once on a notified sample.
-            reason = f"涉诈样本（{sample.fraud_type}），联动处置"
+            reason = f"涉诈样本（{scam}），联动处置"
         return service.new_order(
             org=org,
             rule=rule,

@@ -22,10 +22,13 @@ from fanzha.bootstrap import Platform, build_platform
 from fanzha.core.settings import Settings
 from fanzha.credit import router as credit_router
 from fanzha.credit import views as credit_views
+from fanzha.detect import bulk_views as detect_bulk_views
 from fanzha.detect import content_router as detect_content
 from fanzha.detect import payee_router as detect_payee
 from fanzha.detect import router as detect_router
+from fanzha.detect import upload_views as detect_upload_views
 from fanzha.detect import views as detect_views
+from fanzha.disposal import bulk_views as disposal_bulk_views
 from fanzha.disposal import holdings_router
 from fanzha.disposal import router as disposal_router
 from fanzha.disposal import views as disposal_views
@@ -78,11 +81,14 @@ ROUTER_MODULES = (
     samples_feeds,
     disposal_router,
     disposal_views,
+    disposal_bulk_views,
     holdings_router,
     appeals_router,
     appeals_views,
     detect_router,
     detect_views,
+    detect_bulk_views,
+    detect_upload_views,
     detect_payee,
     detect_content,
     funds_router,
