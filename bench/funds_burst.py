@@ -305,7 +305,7 @@ def main() -> None:
         print(f"set-up: 20 banks, keys and routing in {setup_s:.1f} s", file=sys.stderr, flush=True)
         port = free_port()
         with tempfile.TemporaryDirectory() as tmp:
-            log = Path(tmp, "server.log").open("wb")
+            log = Path(tmp, "server.log").open("wb")  # noqa: SIM115 (the server writes it until the end)
             server = subprocess.Popen(
                 [str(BIN / "fanzha"), "serve", "--port", str(port), "--workers", str(args.workers)],
                 env=env,
