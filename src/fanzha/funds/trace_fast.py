@@ -195,7 +195,7 @@ class FastTracer:
         )
 
     def _located(self, parts: list[tuple[np.ndarray, ...]]) -> pa.Table:
-        kinds = ("account",) + TERMINALS[1:]
+        kinds = ("account", *TERMINALS[1:])
         statuses = ("held", "cashout", "beyond")
         v = np.concatenate([p[0] for p in parts]).astype(_I64)
         hop = np.concatenate([p[1] for p in parts]).astype(_I64)
