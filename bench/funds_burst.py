@@ -88,8 +88,8 @@ def province(url: str, env: dict[str, str]) -> tuple[str, list[str], list[int]]:
     settings = Settings(
         environment="test",
         database_url=url,
-        token_key_hex=env["FANZHA_TOKEN_KEY_HEX"],  # type: ignore[arg-type]
-        encryption_key_hex=env["FANZHA_ENCRYPTION_KEY_HEX"],  # type: ignore[arg-type]
+        token_key_hex=env["FANZHA_TOKEN_KEY_HEX"],
+        encryption_key_hex=env["FANZHA_ENCRYPTION_KEY_HEX"],
     )
     platform = build_platform(settings, engine=engine)
     now = datetime.now(UTC)

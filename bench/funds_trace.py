@@ -13,7 +13,8 @@ the path, or under --nx-path) holds at most --nx-max transactions: above that it
     PYTHONPATH=src .venv/bin/python bench/funds_trace.py             # 10 M transactions
 
 Peak memory: the process's maximum resident set (getrusage) right after the numpy path, before the
-other two run (it includes the generated graph itself), and how much the numpy path raised it. Ends with one JSON line.
+other two run (it includes the generated graph itself), and how much the numpy path raised it.
+Ends with one JSON line.
 """
 
 from __future__ import annotations

@@ -21,7 +21,8 @@ from fanzha.funds.domain import RenewalStatus, Status
 from fanzha.funds.schemas import ReceiptCreate
 from fanzha.funds.tables import FreezeRenewal, Instruction
 from tests.e2e.test_funds_victim_status import _login
-from tests.funds_world import FundsWorld, Person, make_funds_world
+from tests.factories import Person
+from tests.funds_world import FundsWorld, make_funds_world
 from tests.integration.test_funds_service import _case, _freeze, _frozen
 
 
@@ -79,16 +80,16 @@ def test_bad_renewals_are_refused_naming_the_rule_and_nothing_changes(
         service.renew(fw.analyst.principal, frozen.id, 7)
     assert "freeze.term_cap" in error.value.message_en and "第十九条第一款" in error.value.message_zh
     first = service.renew(fw.analyst.principal, frozen.id, 6)
-    with pytest.raises(Conflict) as error:
+    with pytest.raises(Conflict) as single:
         service.renew(fw.analyst.principal, frozen.id, 1)
-    assert "freeze.renewal_single" in error.value.message_en
+    assert "freeze.renewal_single" in single.value.message_en
     with pytest.raises(PermissionDenied):
         service.renew(fw.bank_a.principal, frozen.id, 1)
     _, other_case, _ = _case(platform, fw, clock, number="AJ-2026-002")
     pending = service.request_freeze(fw.analyst.principal, _freeze(other_case, 1))
-    with pytest.raises(Conflict) as error:  # not in force yet: nothing to renew
+    with pytest.raises(Conflict) as early:  # not in force yet: nothing to renew
         service.renew(fw.analyst.principal, pending.id, 1)
-    assert "freeze.renew_before_expiry" in error.value.message_en
+    assert "freeze.renew_before_expiry" in early.value.message_en
     assert [r.id for r in service.renewals(fw.analyst.principal)] == [first.id]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import ibis
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +16,7 @@ from tests.unit.test_funds_trace import CON, _table, graphs
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graphs(), st.integers(0, 5))
-def test_the_fast_path_equals_the_ibis_definition(g: tuple, hops: int) -> None:
+def test_the_fast_path_equals_the_ibis_definition(g: tuple[Any, Any], hops: int) -> None:
     txns, seeds = g
     table = _table(txns)
     with Tracer(CON, ibis.memtable(table)) as tr:

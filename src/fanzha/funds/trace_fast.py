@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -76,7 +77,7 @@ class FastTracer:
         term = np.zeros(n, np.int8)
 
         def kind_is(column: str, value: str) -> np.ndarray:
-            return pc.fill_null(pc.equal(t[column], value), False).to_numpy(zero_copy_only=False)
+            return np.asarray(pc.fill_null(pc.equal(t[column], value), False), dtype=bool)
 
         term[kind_is("channel", "qr")] = 3  # the first that applies wins, as in `trace._terminal`
         term[kind_is("dst_kind", "wallet")] = 2
@@ -147,7 +148,7 @@ class FastTracer:
         rows, found = self._rows(np.array([x for _, x in seeds], _I64))
         v, r = victims[found], rows[found]
         money = self._amt[r]
-        located: list[tuple[np.ndarray, ...]] = []  # victim, hop, account code, kind, status, fen
+        located: list[tuple[Any, ...]] = []  # victim, hop, account code, kind, status code, fen
         arrivals: list[tuple[np.ndarray, ...]] = []  # victim, hop, account code, fen, first ts
         for hop in range(hops + 1):
             arrivals.append(self._arrived(v, r, money, hop))
@@ -208,7 +209,7 @@ class FastTracer:
             np.minimum.reduceat(ts, starts),
         )
 
-    def _located(self, parts: list[tuple[np.ndarray, ...]]) -> pa.Table:
+    def _located(self, parts: list[tuple[Any, ...]]) -> pa.Table:
         kinds = ("account", *TERMINALS[1:])
         statuses = ("held", "cashout", "beyond")
         v = np.concatenate([p[0] for p in parts]).astype(_I64)
