@@ -30,6 +30,7 @@ from typing import Any
 import ibis
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from fanzha.funds import trace_ref
 from fanzha.funds.trace import Tracer, seeds_table
@@ -50,25 +51,34 @@ def graph(n: int, seed: int = 0) -> pa.Table:
     prev_dst = np.roll(dst, 1)
     src = np.where(chain, prev_dst, src)
     amount = (rng.lognormal(10, 1.2, n)).astype(np.int64) + 100
-    kind = np.full(n, "bank_card", dtype=object)
     r = rng.random(n)
-    kind[r < 0.02] = "cash"
-    kind[(r >= 0.02) & (r < 0.025)] = "wallet"
-    dst_s = np.char.add("A", dst.astype(str)).astype(object)
-    dst_s[kind == "cash"] = np.char.add("atm:", (dst[kind == "cash"] % 500).astype(str))
-    dst_s[kind == "wallet"] = np.char.add("T", (dst[kind == "wallet"] % 300).astype(str))
-    channel = np.where(r < 0.02, "atm", np.where(r < 0.025, "crypto_otc", "transfer")).astype(object)
-    channel[(r > 0.9)] = "qr"
+    cash, wallet = r < 0.02, (r >= 0.02) & (r < 0.025)
+    # Strings built by Arrow, not as Python objects (10 M of those would take gigabytes).
+    kind = pc.if_else(pa.array(cash), "cash", pc.if_else(pa.array(wallet), "wallet", "bank_card"))
+    dst_s = pc.if_else(
+        pa.array(cash),
+        pc.binary_join_element_wise("atm:", pa.array(dst % 500).cast(pa.string()), ""),
+        pc.if_else(
+            pa.array(wallet),
+            pc.binary_join_element_wise("T", pa.array(dst % 300).cast(pa.string()), ""),
+            pc.binary_join_element_wise("A", pa.array(dst).cast(pa.string()), ""),
+        ),
+    )
+    channel = pc.if_else(
+        pa.array(r > 0.9),
+        "qr",
+        pc.if_else(pa.array(cash), "atm", pc.if_else(pa.array(wallet), "crypto_otc", "transfer")),
+    )
     return pa.table(
         {
             "txn_id": pa.array(np.arange(n, dtype=np.int64)),
             "ts": pa.array((T0.timestamp() + ts) * 1000, pa.int64()).cast(pa.timestamp("ms", tz="UTC")),
             "src_kind": pa.array(np.full(n, "bank_card", dtype=object)),
-            "src_account": pa.array(np.char.add("A", src.astype(str)).astype(object)),
-            "dst_kind": pa.array(kind),
-            "dst_account": pa.array(dst_s),
+            "src_account": pc.binary_join_element_wise("A", pa.array(src).cast(pa.string()), ""),
+            "dst_kind": kind,
+            "dst_account": dst_s,
             "amount_fen": pa.array(amount),
-            "channel": pa.array(channel),
+            "channel": channel,
         }
     )
 
@@ -76,9 +86,10 @@ def graph(n: int, seed: int = 0) -> pa.Table:
 def pick_seeds(t: pa.Table, k: int, within: int, seed: int = 1) -> list[tuple[int, int]]:
     """k victims' payments: transfers to an account among the first `within` transactions."""
     rng = np.random.default_rng(seed)
-    kinds = np.asarray(t["dst_kind"].slice(0, within).to_numpy(zero_copy_only=False))
-    ch = np.asarray(t["channel"].slice(0, within).to_numpy(zero_copy_only=False))
-    ok = np.flatnonzero((kinds == "bank_card") & (ch == "transfer"))
+    head = t.slice(0, within)
+    ok = np.flatnonzero(
+        np.asarray(pc.and_(pc.equal(head["dst_kind"], "bank_card"), pc.equal(head["channel"], "transfer")))
+    )
     return [(v, int(x)) for v, x in enumerate(np.sort(rng.choice(ok, size=k, replace=False)))]
 
 
@@ -152,6 +163,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--nx-max", type=int, default=1_000_000, help="largest graph given to networkx")
     ap.add_argument("--ibis-max", type=int, default=1_000_000, help="largest graph given to the Ibis engine")
     ap.add_argument("--nx-path", help="a folder holding networkx, if it is not installed")
+    ap.add_argument("--skip-nx", action="store_true", help="no networkx baseline (memory and time only)")
+    ap.add_argument("--profile", action="store_true", help="print where the numpy path's build spends time")
     a = ap.parse_args(argv)
     if a.nx_path:
         sys.path.insert(0, a.nx_path)
@@ -160,7 +173,15 @@ def main(argv: list[str] | None = None) -> None:
     nx_n = min(n, a.nx_max)
     seeds = pick_seeds(t, a.victims, within=nx_n // 4)
     before = rss_mb()
-    fast, fres = run_fast(t, seeds, a.hops)
+    if a.profile:
+        import cProfile
+        import pstats
+
+        with cProfile.Profile() as prof:
+            fast, fres = run_fast(t, seeds, a.hops)
+        pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(12)
+    else:
+        fast, fres = run_fast(t, seeds, a.hops)
     fast_total = fast["build_s"] + fast["query_s"]
     out: dict[str, Any] = {
         "bench": "funds_trace",
@@ -177,9 +198,11 @@ def main(argv: list[str] | None = None) -> None:
         engine, res = run_engine(t, seeds, a.hops)
         out["ibis"] = {**engine, "backend": "duckdb", "same_result_as_fast": rows(res) == rows(fres)}
     try:
+        if a.skip_nx:
+            raise ImportError
         import networkx  # noqa: F401
     except ImportError:
-        out["networkx"] = "not installed (pass --nx-path)"
+        out["networkx"] = "skipped" if a.skip_nx else "not installed (pass --nx-path)"
     else:
         sample = t.slice(0, nx_n)
         # On a sample, the numpy path runs again on the same sample so the two answer the same question.

@@ -108,7 +108,10 @@ class FastTracer:
         upto = np.searchsorted(in_key, (out_acct.astype(_I64) << shift) | rel[outs], side="right")
         cin_before_out = cin[upto] - cin[in_start[out_acct]]
         opening = np.zeros(accounts, _I64)
-        np.maximum.at(opening, out_acct, oend - cin_before_out)
+        payers = np.flatnonzero(out_start[1:] > out_start[:-1])  # accounts with outgoing transfers
+        if len(payers):  # the deepest deficit per account: its outgoing run is contiguous
+            deepest = np.maximum.reduceat(oend - cin_before_out, out_start[payers])
+            opening[payers] = np.maximum(deepest, 0)
         lot_end = opening[in_acct] + (cin[1:] - cin[in_start[in_acct]])
         self._lot_start = lot_end - in_amt
         self._lot_end = lot_end
