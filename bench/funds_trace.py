@@ -1,7 +1,9 @@
 """Fund-flow tracing at scale (issue 22): 1,000 victim traces of 6 hops on a large synthetic graph.
 
-Build (lot flows) plus queries on DuckDB through the Ibis engine (`fanzha.funds.trace`), against the
-same FIFO trace over a networkx MultiDiGraph of the same transactions, in the same run. The graph
+Build plus queries by the numpy query path (`fanzha.funds.trace_fast`: sorted arrays built once, all
+victims hop by hop) and by the Ibis definition on DuckDB (`fanzha.funds.trace`, the reference; skipped
+above --ibis-max transactions), against the same FIFO trace over a networkx MultiDiGraph of the same
+transactions, in the same run; the three must give the same rows. The graph
 has ordinary accounts paying each other (heavy-tailed), victims' payments into collection accounts,
 layering chains and cash-out at ATMs and wallets. networkx (not a dependency of the project: found on
 the path, or under --nx-path) holds at most --nx-max transactions: above that it runs on the first
@@ -10,6 +12,8 @@ the path, or under --nx-path) holds at most --nx-max transactions: above that it
     PYTHONPATH=src .venv/bin/python bench/funds_trace.py --quick     # 500 k transactions, under a minute
     PYTHONPATH=src .venv/bin/python bench/funds_trace.py             # 10 M transactions
 
+Peak memory: the process's maximum resident set (getrusage) right after the numpy path, before the
+other two run (it includes the generated graph itself), and how much the numpy path raised it.
 Ends with one JSON line.
 """
 
@@ -26,9 +30,11 @@ from typing import Any
 import ibis
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from fanzha.funds import trace_ref
 from fanzha.funds.trace import Tracer, seeds_table
+from fanzha.funds.trace_fast import FastTracer
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 
@@ -45,25 +51,34 @@ def graph(n: int, seed: int = 0) -> pa.Table:
     prev_dst = np.roll(dst, 1)
     src = np.where(chain, prev_dst, src)
     amount = (rng.lognormal(10, 1.2, n)).astype(np.int64) + 100
-    kind = np.full(n, "bank_card", dtype=object)
     r = rng.random(n)
-    kind[r < 0.02] = "cash"
-    kind[(r >= 0.02) & (r < 0.025)] = "wallet"
-    dst_s = np.char.add("A", dst.astype(str)).astype(object)
-    dst_s[kind == "cash"] = np.char.add("atm:", (dst[kind == "cash"] % 500).astype(str))
-    dst_s[kind == "wallet"] = np.char.add("T", (dst[kind == "wallet"] % 300).astype(str))
-    channel = np.where(r < 0.02, "atm", np.where(r < 0.025, "crypto_otc", "transfer")).astype(object)
-    channel[(r > 0.9)] = "qr"
+    cash, wallet = r < 0.02, (r >= 0.02) & (r < 0.025)
+    # Strings built by Arrow, not as Python objects (10 M of those would take gigabytes).
+    kind = pc.if_else(pa.array(cash), "cash", pc.if_else(pa.array(wallet), "wallet", "bank_card"))
+    dst_s = pc.if_else(
+        pa.array(cash),
+        pc.binary_join_element_wise("atm:", pa.array(dst % 500).cast(pa.string()), ""),
+        pc.if_else(
+            pa.array(wallet),
+            pc.binary_join_element_wise("T", pa.array(dst % 300).cast(pa.string()), ""),
+            pc.binary_join_element_wise("A", pa.array(dst).cast(pa.string()), ""),
+        ),
+    )
+    channel = pc.if_else(
+        pa.array(r > 0.9),
+        "qr",
+        pc.if_else(pa.array(cash), "atm", pc.if_else(pa.array(wallet), "crypto_otc", "transfer")),
+    )
     return pa.table(
         {
             "txn_id": pa.array(np.arange(n, dtype=np.int64)),
             "ts": pa.array((T0.timestamp() + ts) * 1000, pa.int64()).cast(pa.timestamp("ms", tz="UTC")),
             "src_kind": pa.array(np.full(n, "bank_card", dtype=object)),
-            "src_account": pa.array(np.char.add("A", src.astype(str)).astype(object)),
-            "dst_kind": pa.array(kind),
-            "dst_account": pa.array(dst_s),
+            "src_account": pc.binary_join_element_wise("A", pa.array(src).cast(pa.string()), ""),
+            "dst_kind": kind,
+            "dst_account": dst_s,
             "amount_fen": pa.array(amount),
-            "channel": pa.array(channel),
+            "channel": channel,
         }
     )
 
@@ -71,9 +86,10 @@ def graph(n: int, seed: int = 0) -> pa.Table:
 def pick_seeds(t: pa.Table, k: int, within: int, seed: int = 1) -> list[tuple[int, int]]:
     """k victims' payments: transfers to an account among the first `within` transactions."""
     rng = np.random.default_rng(seed)
-    kinds = np.asarray(t["dst_kind"].slice(0, within).to_numpy(zero_copy_only=False))
-    ch = np.asarray(t["channel"].slice(0, within).to_numpy(zero_copy_only=False))
-    ok = np.flatnonzero((kinds == "bank_card") & (ch == "transfer"))
+    head = t.slice(0, within)
+    ok = np.flatnonzero(
+        np.asarray(pc.and_(pc.equal(head["dst_kind"], "bank_card"), pc.equal(head["channel"], "transfer")))
+    )
     return [(v, int(x)) for v, x in enumerate(np.sort(rng.choice(ok, size=k, replace=False)))]
 
 
@@ -90,6 +106,23 @@ def run_engine(t: pa.Table, seeds: list[tuple[int, int]], hops: int) -> tuple[di
         res = tr.trace(seeds_table(seeds), hops)
         queried = time.perf_counter() - t0 - built
     return {"build_s": round(built, 2), "query_s": round(queried, 2)}, res
+
+
+def run_fast(t: pa.Table, seeds: list[tuple[int, int]], hops: int) -> tuple[dict[str, Any], Any]:
+    t0 = time.perf_counter()
+    tr = FastTracer(t)
+    built = time.perf_counter() - t0
+    res = tr.trace(seeds, hops)
+    queried = time.perf_counter() - t0 - built
+    return {"build_s": round(built, 3), "query_s": round(queried, 3)}, res
+
+
+def rows(res: Any) -> dict[tuple[Any, ...], int]:
+    """A trace's located rows keyed as the networkx baseline keys them."""
+    return {
+        (r["victim_id"], r["hop"], r["account"], r["kind"], r["status"]): r["amount_fen"]
+        for r in res.located.to_pylist()
+    }
 
 
 def run_networkx(t: pa.Table, seeds: list[tuple[int, int]], hops: int) -> tuple[dict[str, Any], Any]:
@@ -128,7 +161,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--victims", type=int, default=1000)
     ap.add_argument("--hops", type=int, default=6)
     ap.add_argument("--nx-max", type=int, default=1_000_000, help="largest graph given to networkx")
+    ap.add_argument("--ibis-max", type=int, default=1_000_000, help="largest graph given to the Ibis engine")
     ap.add_argument("--nx-path", help="a folder holding networkx, if it is not installed")
+    ap.add_argument("--skip-nx", action="store_true", help="no networkx baseline (memory and time only)")
+    ap.add_argument("--profile", action="store_true", help="print where the numpy path's build spends time")
     a = ap.parse_args(argv)
     if a.nx_path:
         sys.path.insert(0, a.nx_path)
@@ -136,43 +172,55 @@ def main(argv: list[str] | None = None) -> None:
     t = graph(n)
     nx_n = min(n, a.nx_max)
     seeds = pick_seeds(t, a.victims, within=nx_n // 4)
-    engine, res = run_engine(t, seeds, a.hops)
-    engine_peak = rss_mb()
-    engine_full = engine["build_s"] + engine["query_s"]
+    before = rss_mb()
+    if a.profile:
+        import cProfile
+        import pstats
+
+        with cProfile.Profile() as prof:
+            fast, fres = run_fast(t, seeds, a.hops)
+        pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(12)
+    else:
+        fast, fres = run_fast(t, seeds, a.hops)
+    fast_total = fast["build_s"] + fast["query_s"]
     out: dict[str, Any] = {
         "bench": "funds_trace",
         "transactions": n,
         "victims": a.victims,
         "hops": a.hops,
-        "engine": {**engine, "backend": "duckdb", "peak_rss_mb": round(engine_peak)},
-        "located_rows": res.located.num_rows,
+        "fast": {**fast, "backend": "numpy", "total_s": round(fast_total, 3)},
+        "peak_rss_mb_after_fast": round(rss_mb()),
+        # What the numpy path added to the peak over the generated graph's (the process's high-water mark).
+        "fast_peak_increase_mb": round(rss_mb() - before),
+        "located_rows": fres.located.num_rows,
     }
+    if n <= a.ibis_max:
+        engine, res = run_engine(t, seeds, a.hops)
+        out["ibis"] = {**engine, "backend": "duckdb", "same_result_as_fast": rows(res) == rows(fres)}
     try:
+        if a.skip_nx:
+            raise ImportError
         import networkx  # noqa: F401
     except ImportError:
-        out["networkx"] = "not installed (pass --nx-path)"
+        out["networkx"] = "skipped" if a.skip_nx else "not installed (pass --nx-path)"
     else:
         sample = t.slice(0, nx_n)
-        if nx_n < n:  # the engine again on the same sample, so the two answer the same question
-            engine_s, res_s = run_engine(sample, seeds, a.hops)
-        else:
-            engine_s, res_s = engine, res
+        # On a sample, the numpy path runs again on the same sample so the two answer the same question.
+        same, sres = run_fast(sample, seeds, a.hops) if nx_n < n else (fast, fres)
         nxr, got = run_networkx(sample, seeds, a.hops)
-        ours = {
-            (r["victim_id"], r["hop"], r["account"], r["kind"], r["status"]): r["amount_fen"]
-            for r in res_s.located.to_pylist()
-        }
         nx_total = nxr["build_s"] + nxr["query_s"]
-        ours_total = engine_s["build_s"] + engine_s["query_s"]
+        same_total = same["build_s"] + same["query_s"]
         out["networkx"] = {
             **nxr,
             "sample": nx_n < n,
-            "engine_on_same": engine_s,
-            "same_result": ours == got,
-            "speedup_build_plus_queries": round(nx_total / max(ours_total, 1e-9), 1),
-            "speedup_queries": round(nxr["query_s"] / max(engine_s["query_s"], 1e-9), 1),
+            "fast_on_same": same,
+            "same_result": rows(sres) == got,
+            "speedup_build_plus_queries": round(nx_total / max(same_total, 1e-9), 1),
+            "speedup_queries": round(nxr["query_s"] / max(same["query_s"], 1e-9), 1),
         }
-    out["engine_total_s"] = round(engine_full, 2)
+        if "ibis" in out and not out["networkx"]["sample"]:
+            ibis_total = out["ibis"]["build_s"] + out["ibis"]["query_s"]
+            out["networkx"]["ibis_speedup_build_plus_queries"] = round(nx_total / max(ibis_total, 1e-9), 1)
     out["peak_rss_mb"] = round(rss_mb())
     print(json.dumps(out))
 

@@ -52,9 +52,10 @@ def test_a_freeze_warns_once_before_it_ends_and_again_after_a_renewal(
     assert [r["id"] for r in centre.get("/api/v1/funds/freezes/expiring").json()] == [frozen.id]
     assert f'data-testid="expiring-{frozen.id}"' in centre.get("/funds").text
     assert _login(platform, "aop").get("/api/v1/funds/freezes/expiring").status_code == 403
-    renewed = service.renew(fw.analyst.principal, frozen.id, 3)
-    assert renewed.warned_at is None and service.expiring(fw.analyst.principal) == []
-    clock.advance(as_utc(renewed.expires_at or ends) - timedelta(days=6) - clock.now())
+    renewal = service.renew(fw.analyst.principal, frozen.id, 3)
+    renewed = service.decide_renewal(fw.commander.principal, renewal.id, True, "")
+    assert service.expiring(fw.analyst.principal) == []
+    clock.advance(as_utc(renewed.expires_after or ends) - timedelta(days=6) - clock.now())
     assert service.sweep()["expiring"] == 1 and _warnings(platform) == 2
     with platform.sessions() as session:
         assert (

@@ -431,9 +431,10 @@ def test_renewal_only_before_expiry_else_the_freeze_lapses(
     assert frozen.expires_at is not None
     with pytest.raises(ValidationFailed):
         service.renew(fw.analyst.principal, frozen.id, 7)
-    renewed = service.renew(fw.analyst.principal, frozen.id, 6)
-    assert renewed.expires_at is not None and renewed.expires_at > frozen.expires_at
-    clock.advance(renewed.expires_at - clock.now())
+    renewal = service.renew(fw.analyst.principal, frozen.id, 6)
+    decided = service.decide_renewal(fw.commander.principal, renewal.id, True, "")
+    assert decided.expires_after is not None and decided.expires_after > frozen.expires_at
+    clock.advance(decided.expires_after - clock.now())
     assert service.sweep()["lapsed"] == 1
     with pytest.raises(Conflict) as error:
         service.renew(fw.analyst.principal, frozen.id, 6)

@@ -285,6 +285,8 @@ RULE_WORDS = {
     "freeze.no_duplicate": "超范围",
     "freeze.approval": "超权限",
     "freeze.renew_before_expiry": "超时限",
+    "freeze.renewal_approval": "超权限",
+    "freeze.renewal_single": "超时限",
     "release.three_days": "三日内解除冻结",
     "verification.outcome": "继续冻结、解除冻结或者资金返还",
     "stop.term": "紧急止付",

@@ -11,6 +11,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "funds.actions": ("办理", "Act"),
     "funds.extend": ("延长止付", "Extend"),
+    "funds.renew": ("申请续冻", "Request renewal"),
+    "funds.renew_help": (
+        "续冻须在冻结期限届满前提出，每次不超过六个月，须经县级以上公安机关负责人批准（第十九条第一款）；"
+        "未续冻的冻结到期自动解除。",
+        "A renewal is requested before the freeze ends, at most six months each, approved by the head of "
+        "a county-level or higher unit (Art 19¶1); a freeze not renewed lapses at its end.",
+    ),
+    "funds.renewals_pending": ("待审批的续冻", "Renewals awaiting approval"),
+    "funds.renewal_months": ("续冻期限（月）", "Renewal (months)"),
+    "funds.freeze_ends": ("冻结届满", "Freeze ends"),
     "funds.verify": ("核查结论", "Verification"),
     "funds.verdict.continue": ("继续止付/冻结", "Continue"),
     "funds.verdict.release": ("解除", "Release"),

@@ -225,11 +225,11 @@ def next_in_line(live: list[LiveFreeze]) -> int | None:
     return next((i for i, f in enumerate(live) if f.status is Status.QUEUED), None)
 
 
-def check_approver(kind: OrgKind, is_unit_or_superior: bool) -> None:
+def check_approver(kind: OrgKind, is_unit_or_superior: bool, rule: str = "freeze.approval") -> None:
     """Art 19¶1 不得超权限: the head of a county-level or higher police unit, over the applying unit."""
     if kind not in (OrgKind.POLICE_COUNTY, OrgKind.POLICE_CITY, OrgKind.POLICE_PROVINCE):
         raise refuse(
-            "freeze.approval",
+            rule,
             "approver",
             "审批单位须为县级以上公安机关",
             "the approving unit must be county level or above",
@@ -237,12 +237,39 @@ def check_approver(kind: OrgKind, is_unit_or_superior: bool) -> None:
         )
     if not is_unit_or_superior:
         raise refuse(
-            "freeze.approval",
+            rule,
             "approver",
             "审批单位须为申请单位本级或上级",
             "the approver must head the applying unit or a superior",
             PermissionDenied,
         )
+
+
+class RenewalStatus(StrEnum):
+    """A renewal's states: it waits for the head's approval, then is approved, refused or lapses."""
+
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    LAPSED = "lapsed"  # the freeze ended (or was released) before the head decided
+
+
+def check_renewable(status: Status, expires_at: datetime | None, now: datetime) -> datetime:
+    """Art 19¶1 不得超时限: only a freeze in force is renewed, and only before it ends; returns its end."""
+    if status is not Status.FROZEN or expires_at is None or as_utc(now) >= as_utc(expires_at):
+        raise refuse(
+            "freeze.renew_before_expiry",
+            "instruction_id",
+            "只能续冻生效中且未到期的冻结",
+            "only a freeze in force, before it ends",
+            Conflict,
+        )
+    return as_utc(expires_at)
+
+
+def renewed_expiry(expires_at: datetime, months: int) -> datetime:
+    """The freeze's new end: its current end plus the renewal's term (at most six months, Art 19¶1)."""
+    return add_months(as_utc(expires_at), check_term(months))
 
 
 def stop_expiry(start: datetime, extensions: int) -> datetime:

@@ -1,4 +1,4 @@
-"""Funds stage: freeze requests, their approval and renewal."""
+"""Funds stage: freeze requests and their approval (renewals: funds.renewals)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from fanzha.core.errors import Conflict, PermissionDenied
 from fanzha.funds import domain
 from fanzha.funds.core import FREEZE_ANSWER, Account, FundsCore
-from fanzha.funds.domain import Kind, LiveFreeze, Status, refuse
+from fanzha.funds.domain import Kind, LiveFreeze, Status
 from fanzha.funds.schemas import FreezeCreate
 from fanzha.funds.tables import Instruction
 from fanzha.identity.domain import Principal
@@ -96,7 +96,7 @@ class FreezeStage(FundsCore):
             try:
                 domain.check_approver(
                     principal.org_kind,
-                    self._is_unit_or_superior(session, principal.org_id, row.issuer_org_id),
+                    is_unit_or_superior(session, principal.org_id, row.issuer_org_id),
                 )
             except PermissionDenied as error:
                 raise refused(error, "funds.freeze.approve", "funds_instruction", iid) from None
@@ -129,42 +129,15 @@ class FreezeStage(FundsCore):
             session.commit()
             return row
 
-    @staticmethod
-    def _is_unit_or_superior(session: Session, approver_org: int, applicant_org: int) -> bool:
-        org_id: int | None = applicant_org
-        for _ in range(10):  # the region tree is shallow: province, city, county, township
-            if org_id is None:
-                return False
-            if org_id == approver_org:
-                return True
-            org = session.get(Organisation, org_id)
-            org_id = org.parent_id if org else None
-        return False
 
-    def renew(self, principal: Principal, iid: int, months: int) -> Instruction:
-        """Renew a freeze in force before it ends; each renewal at most six months."""
-        self._police(principal, "funds.freeze.renew")
-        now = self.clock.now()
-        with self._work(principal) as session:
-            row = self._instruction(session, principal, iid, "funds.freeze.renew")
-            domain.check_term(months)
-            if (
-                row.kind != Kind.FREEZE
-                or row.status != Status.FROZEN
-                or row.expires_at is None
-                or now >= row.expires_at
-            ):
-                raise refuse(
-                    "freeze.renew_before_expiry",
-                    "instruction_id",
-                    "只能续冻生效中且未到期的冻结",
-                    "only a freeze in force, before it ends",
-                    Conflict,
-                )
-            row.expires_at = domain.add_months(row.expires_at, months)
-            row.warned_at = None  # the new term gets its own warning
-            row.term_months, row.updated_at = months, now
-            self._event(session, row, "renewed")
-            self._audit(session, principal, "funds.freeze.renew", "funds_instruction", row.id, months=months)
-            session.commit()
-            return row
+def is_unit_or_superior(session: Session, approver_org: int, applicant_org: int) -> bool:
+    """The approver's unit is the applicant's own or one above it in the region tree."""
+    org_id: int | None = applicant_org
+    for _ in range(10):  # the region tree is shallow: province, city, county, township
+        if org_id is None:
+            return False
+        if org_id == approver_org:
+            return True
+        org = session.get(Organisation, org_id)
+        org_id = org.parent_id if org else None
+    return False

@@ -27,6 +27,7 @@ from fanzha.funds.schemas import (
     OnwardRead,
     ReceiptCreate,
     Renewal,
+    RenewalRead,
     ReturnCreate,
     ReturnRead,
     RouteLead,
@@ -176,10 +177,31 @@ def approve(request: Request, instruction_id: int, body: Approval, principal: Ap
     return _read(funds_of(request).approve(principal, instruction_id, body.approve, body.reason))
 
 
-@router.post("/funds/instructions/{instruction_id}/renewal", response_model=InstructionRead)
-def renew(request: Request, instruction_id: int, body: Renewal, principal: Worker) -> InstructionRead:
-    """Renew a freeze in force before it ends."""
-    return _read(funds_of(request).renew(principal, instruction_id, body.term_months))
+@router.post("/funds/instructions/{instruction_id}/renewal", response_model=RenewalRead, status_code=201)
+def renew(request: Request, instruction_id: int, body: Renewal, principal: Worker) -> RenewalRead:
+    """Request a renewal (续冻) of a freeze in force before it ends; it waits for the head's approval."""
+    renewal = funds_of(request).renew(principal, instruction_id, body.term_months, body.reason)
+    return RenewalRead.model_validate(renewal)
+
+
+@router.get("/funds/renewals", response_model=list[RenewalRead])
+def renewals(
+    request: Request,
+    principal: Worker,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    instruction_id: Annotated[int | None, Query(ge=1)] = None,
+) -> list[RenewalRead]:
+    """Renewals newest first; `status=pending_approval`: those awaiting the head."""
+    rows = funds_of(request).renewals(principal, status=status, instruction_id=instruction_id)
+    return [RenewalRead.model_validate(r) for r in rows]
+
+
+@router.post("/funds/renewals/{renewal_id}/approval", response_model=RenewalRead)
+def approve_renewal(request: Request, renewal_id: int, body: Approval, principal: Approver) -> RenewalRead:
+    """Approve or refuse a renewal (the head of the requesting unit or a superior, county level or above)."""
+    return RenewalRead.model_validate(
+        funds_of(request).decide_renewal(principal, renewal_id, body.approve, body.reason)
+    )
 
 
 @router.post(

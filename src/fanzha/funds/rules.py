@@ -150,6 +150,20 @@ RULES: dict[str, Rule] = {
             "续冻须在冻结期限届满前办理",
             "renewal only before expiry",
         ),
+        # Art 19¶1 不得超权限: a renewal needs the same approval as the freeze, by its own approval step.
+        Rule(
+            "freeze.renewal_approval",
+            "hunan.19.1",
+            "续冻须经县级以上公安机关负责人批准",
+            "renewal approval by the head of a county+ unit",
+        ),
+        # Art 19¶1 不得超时限: one renewal waits at a time, so two cannot stack beyond the term.
+        Rule(
+            "freeze.renewal_single",
+            "hunan.19.1",
+            "同一冻结同时只能有一个待审批的续冻申请",
+            "one renewal awaiting approval per freeze",
+        ),
         # Art 19¶2: funds found unrelated are released within three days of the finding.
         Rule(
             "release.three_days",

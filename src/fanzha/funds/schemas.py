@@ -337,11 +337,34 @@ class Withdrawal(BaseModel):
 
 
 class Renewal(BaseModel):
-    """A renewal's term."""
+    """A renewal's term (the rule checks the six-month bound and names Art 19¶1) and its grounds."""
 
     model_config = ConfigDict(extra="forbid")
 
     term_months: int = Field(default=6, ge=1, le=120)
+    reason: str = Field(default="", max_length=500)
+
+
+class RenewalRead(BaseModel):
+    """A renewal (续冻) of a freeze and the head's decision on it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    instruction_id: int
+    case_id: int
+    months: int
+    status: str
+    reason: str
+    requested_by: str
+    requester_org_id: int
+    requested_at: datetime
+    decided_by: str
+    decider_org_id: int | None
+    decided_at: datetime | None
+    decision_reason: str
+    expires_before: datetime
+    expires_after: datetime | None
 
 
 class VerificationCreate(BaseModel):

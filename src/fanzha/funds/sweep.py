@@ -12,6 +12,7 @@ from fanzha.db.uow import UnitOfWork
 from fanzha.funds import domain
 from fanzha.funds.core import FundsCore
 from fanzha.funds.domain import Kind, Status
+from fanzha.funds.renewals import lapse_pending
 from fanzha.funds.tables import Instruction
 from fanzha.identity.domain import Principal
 from fanzha.identity.tables import Organisation
@@ -123,6 +124,8 @@ class SweepStage(FundsCore):
                 )
                 counts["overdue"] += 1
             counts["expiring"] = self._warn_expiring(session, now)
+            # Art 19¶1: a renewal not approved before the freeze ends lapses with it (no revival).
+            counts["renewals_lapsed"] = lapse_pending(session, self.audit, now)
             ending = session.scalars(
                 select(Instruction)
                 .where(Instruction.status.in_([Status.HELD, Status.FROZEN]), Instruction.expires_at <= now)

@@ -249,3 +249,26 @@ class TreasuryRefund(Base):
     reason: Mapped[str] = mapped_column(String(500))
     decided_by: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FreezeRenewal(Base):
+    """A renewal (续冻) of a freeze in force, approved by the head like the freeze (Art 19¶1)."""
+
+    __tablename__ = "funds_renewals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instruction_id: Mapped[int] = mapped_column(ForeignKey("funds_instructions.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("funds_cases.id"), index=True)
+    months: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # pending_approval, approved, refused, lapsed
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requester_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str] = mapped_column(String(64), default="")
+    decider_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decision_reason: Mapped[str] = mapped_column(String(500), default="")
+    # The freeze's end before and (once approved) after this renewal.
+    expires_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_after: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -26,6 +26,7 @@ from fanzha.funds.schemas import (
     ObjectionCreate,
     ObjectionDecision,
     ReceiptCreate,
+    Renewal,
     ReturnCreate,
     StopCreate,
     TreasuryCreate,
@@ -65,6 +66,7 @@ def _board(
         pending=service.instructions(principal, status="pending_approval"),
         objections=objections.listing(service, principal, objections.PENDING),
         expiring=service.expiring(principal),
+        renewals=service.renewals(principal, status="pending_approval"),
         warning_days=service.expiry_warning.days,
         charts_=stats.charts_of(stats.totals(service, principal), _text(request)),
         reports=intake.unconfirmed(service, principal),
@@ -211,6 +213,34 @@ async def freeze(request: Request, case_id: int, principal: Worker) -> Response:
         case_id,
         lambda: funds_of(request).request_freeze(principal, FreezeCreate.model_validate(body)),
     )
+
+
+@router.post("/funds/cases/{case_id}/instructions/{instruction_id}/renewal", response_class=HTMLResponse)
+async def renew(request: Request, case_id: int, instruction_id: int, principal: Worker) -> Response:
+    """Request a renewal (续冻) of a freeze in force from the case page; the head approves it (Art 19¶1)."""
+    f = _fields(await request.form())
+
+    def act() -> None:
+        data = Renewal.model_validate(
+            {"term_months": f.get("term_months", ""), "reason": f.get("reason", "")}
+        )
+        funds_of(request).renew(principal, instruction_id, data.term_months, data.reason)
+
+    return _act(request, principal, case_id, act)
+
+
+@router.post("/funds/renewals/{renewal_id}/approval", response_class=HTMLResponse)
+async def approve_renewal(request: Request, renewal_id: int, principal: Approver) -> Response:
+    """The head approves or refuses a renewal from the board."""
+    f = _fields(await request.form())
+    try:
+        data = Approval.model_validate({"approve": f.get("approve", ""), "reason": f.get("reason", "")})
+        funds_of(request).decide_renewal(principal, renewal_id, data.approve, data.reason)
+    except ValidationError as wrong:
+        return _board(request, principal, invalid(wrong), 422)
+    except FanzhaError as failure:
+        return _board(request, principal, failure, failure.status)
+    return RedirectResponse("/funds", status_code=303)
 
 
 def _beijing(text: str) -> str:

@@ -1,7 +1,7 @@
 """Warnings: the extra-high level (a longer level column), a person's family contact, the funds draft.
 
-Revision ID: 0027
-Revises: 0029
+Revision ID: 0028
+Revises: 0027
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027"
-down_revision = "0029"
+revision = "0028"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """A tip's outcome links to what it created: the warning (Art 28¶2) or the case draft (Art 38¶1).
 
-Revision ID: 0029
+Revision ID: 0027
 Revises: 0026
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0029"
+revision = "0027"
 down_revision = "0026"
 branch_labels = None
 depends_on = None
