@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 
-from fanzha.accountability.cases import Opening
 from fanzha.accountability.domain import ItemKind
 from fanzha.accountability.penalties import RULES, CaseState
 from fanzha.accountability.records import NewInspection
@@ -98,17 +97,7 @@ def cases(
 @router.post("/cases", status_code=201)
 def open_case(request: Request, body: AccCaseOpen, principal: Worker) -> AccCaseRead:
     """Open a case under Art 40 or 41 (or the higher law, Art 39) by the competent department."""
-    opening = Opening(
-        rule=body.rule,
-        facts=body.facts,
-        respondent_org_id=body.respondent_org_id,
-        venue_name=body.venue_name,
-        venue_type=body.venue_type,
-        venue_address=body.venue_address,
-        higher_law=body.higher_law,
-        evidence=[link.model_dump() for link in body.evidence],
-    )
-    return case_read(accountability_of(request).cases.open(principal, opening))
+    return case_read(accountability_of(request).cases.open(principal, body.opening()))
 
 
 @router.get("/cases/{case_id}")

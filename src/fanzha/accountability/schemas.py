@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from fanzha.accountability.cases import Opening
 from fanzha.accountability.domain import ItemKind
 from fanzha.accountability.penalties import RULES, Circumstance
 from fanzha.accountability.tables import Interview, ItemReport, PenaltyCase, PenaltyEvent
@@ -37,6 +38,12 @@ class AccCaseOpen(BaseModel):
     venue_address: str = Field(default="", max_length=300)
     higher_law: str | None = Field(default=None, max_length=12, description="Art 39: afl39, afl40, afl41")
     evidence: list[AccEvidenceLink] = Field(default_factory=list, max_length=50)
+
+    def opening(self) -> Opening:
+        """What the department states, as the case service takes it."""
+        evidence = [link.model_dump() for link in self.evidence]
+        fields = self.model_dump(exclude={"evidence"})
+        return Opening(**fields, evidence=evidence)
 
 
 class AccCaseOrder(BaseModel):

@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from fanzha.accountability.cases import Opening
 from fanzha.accountability.penalties import (
     CIRCUMSTANCE_LABELS,
     HIGHER_LAW,
@@ -274,19 +273,7 @@ async def open_case(request: Request, principal: Worker) -> Response:
                 "evidence": _evidence(values),
             }
         )
-        row = accountability_of(request).cases.open(
-            principal,
-            Opening(
-                rule=body.rule,
-                facts=body.facts,
-                respondent_org_id=body.respondent_org_id,
-                venue_name=body.venue_name,
-                venue_type=body.venue_type,
-                venue_address=body.venue_address,
-                higher_law=body.higher_law,
-                evidence=[link.model_dump() for link in body.evidence],
-            ),
-        )
+        row = accountability_of(request).cases.open(principal, body.opening())
     except ValidationError as wrong:
         return _board(request, principal, None, 422, ("case", invalid(wrong)), values)
     except FanzhaError as failure:
