@@ -132,3 +132,6 @@ def test_the_console_detail_page_uploads_lists_and_opens_evidence(login: Login, 
     assert confirmed.status_code == 303
     seen = other.get(f"/samples/{sample_id}")
     assert seen.status_code == 200 and "聊天记录.png" not in seen.text and "上传证据材料" not in seen.text
+    assert other.get(f"/api/v1/samples/{sample_id}/evidence").json() == []  # its own files: none
+    assert other.get(href.replace("/samples/", "/api/v1/samples/", 1)).status_code == 404
+    assert upload(other, sample_id, ("x.png", png())).status_code == 403

@@ -19,6 +19,7 @@ from fanzha.core.errors import FanzhaError, NotFound, PermissionDenied, Validati
 from fanzha.core.sm import hmac_sm3, sm4_gcm_decrypt, sm4_gcm_encrypt
 from fanzha.identity.domain import Principal
 from fanzha.identity.service import IdentityService, actor_of, refused
+from fanzha.samples.domain import SampleStatus
 from fanzha.samples.service import SampleService
 from fanzha.samples.tables import Sample, SampleEvidence, SampleSource
 
@@ -54,7 +55,7 @@ class EvidenceStore:
             raise ValidationFailed("请选择至少一个文件", "Choose at least one file", field="files")
         with self._identity.guarded(principal), self._samples.uow() as uow:
             session = uow.session
-            self._reachable(session, principal, sample_id, action)
+            self._reachable(session, principal, sample_id, action, adding=True)
             held = session.scalar(
                 select(func.count())
                 .select_from(SampleEvidence)
@@ -141,24 +142,33 @@ class EvidenceStore:
             uow.commit()
             return row, data
 
-    def _reachable(self, session: Session, principal: Principal, sample_id: int, action: str) -> None:
-        """Police reach every sample; an institution only the samples it reported (refusals audited)."""
-        if session.get(Sample, sample_id) is None:
+    def _reachable(
+        self, session: Session, principal: Principal, sample_id: int, action: str, adding: bool = False
+    ) -> None:
+        """Who may reach a sample's evidence (refusals audited).
+
+        Adding: police, or an organisation that reported the sample. Reading: whoever may see the sample
+        (police, anyone for an active one, its reporters); what an institution then reads is its own files.
+        """
+        sample = session.get(Sample, sample_id)
+        if sample is None:
             raise refused(NotFound(field="sample_id"), action, "sample", sample_id)
+        if principal.org_kind.is_police:
+            return
         reported = select(SampleSource.id).where(
             SampleSource.sample_id == sample_id, SampleSource.org_id == principal.org_id
         )
-        if not principal.org_kind.is_police and session.scalars(reported).first() is None:
-            raise refused(
-                PermissionDenied(
-                    "只有公安机关和报送该样本的单位可以处理其证据",
-                    "Only police and the organisations that reported the sample may handle its evidence",
-                    field="sample_id",
-                ),
-                action,
-                "sample",
-                sample_id,
+        if session.scalars(reported).first() is not None:
+            return
+        if adding:
+            denied = PermissionDenied(
+                "只有公安机关和报送该样本的单位可以上传其证据",
+                "Only police and the organisations that reported the sample may add its evidence",
+                field="sample_id",
             )
+            raise refused(denied, action, "sample", sample_id)
+        if sample.status != SampleStatus.ACTIVE:
+            raise refused(NotFound(field="sample_id"), action, "sample", sample_id)
 
 
 def evidence_of(platform: Platform) -> EvidenceStore:
