@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Request, UploadFile
@@ -37,7 +37,7 @@ from fanzha.appeals.schemas import (
     OtpRequest,
 )
 from fanzha.appeals.service import AppealService
-from fanzha.appeals.tables import Appeal, AppealAttachment
+from fanzha.appeals.tables import Appeal
 from fanzha.disposal.domain import DOCUMENTS_ZH
 from fanzha.disposal.schemas import NoticeLookup, NoticePublic
 from fanzha.identity.domain import Permission, Principal
@@ -74,7 +74,14 @@ def checked_uploads(uploads: Sequence[Upload], existing: int = 0) -> list[Checke
     return [check_file(u.filename or "", u.file.read(MAX_BYTES + 1)) for u in given]
 
 
-def attachment_response(row: AppealAttachment, data: bytes) -> Response:
+class StoredFile(Protocol):
+    """What a download needs of a stored file's row."""
+
+    name: str
+    media_type: str
+
+
+def attachment_response(row: StoredFile, data: bytes) -> Response:
     """The decrypted file as a download the browser never renders or sniffs, named by its type."""
     name = typed_name(row.name, row.media_type)  # rows stored before the names were typed, too
     fallback = name.encode("ascii", "ignore").decode()

@@ -11,15 +11,19 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from fanzha.appeals.attachments import MAX_BYTES, MAX_FILES, MEDIA_TYPES, check_file
+from fanzha.appeals.router import attachment_response
 from fanzha.core.errors import ValidationFailed
 from fanzha.events import outbox
 from fanzha.identifiers import parse_kind
 from fanzha.identity.domain import Permission, Principal
 from fanzha.samples.delivery import replay
+from fanzha.samples.evidence import evidence_of
 from fanzha.samples.schemas import (
     MAX_LOOKUP_ITEMS,
     DeadLetterRead,
     DeliveryHealth,
+    EvidenceRead,
     LookupRequest,
     LookupResponse,
     PublicAnswer,
@@ -48,6 +52,7 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 # A million-row import (~50 bytes a row) with room; 100,000 lookup items of up to ~120 bytes each.
 IMPORT_BYTES = 128 * limits.MiB
 LOOKUP_BYTES = 16 * limits.MiB
+EVIDENCE_BYTES = MAX_FILES * MAX_BYTES + limits.MiB
 
 
 @router.post("/samples", response_model=PublishResult, status_code=201)
@@ -167,6 +172,44 @@ def detail(request: Request, sample_id: int, principal: Reader, reveal: bool = F
     return SampleDetail.model_validate(
         {"sample": SampleRead.model_validate(sample), **extra}, from_attributes=True
     )
+
+
+@router.post(
+    "/samples/{sample_id}/evidence",
+    response_model=list[EvidenceRead],
+    status_code=201,
+    openapi_extra=limits.declare(body=EVIDENCE_BYTES),
+)
+def add_evidence(
+    request: Request, sample_id: int, principal: Publisher, files: Annotated[list[UploadFile], File()]
+) -> list[EvidenceRead]:
+    """Add evidence files (PDF, JPEG or PNG by content, 5 MB each, 5 at a time) to a sample you reported."""
+    given = [f for f in files if f.filename or f.size]
+    if len(given) > MAX_FILES:
+        raise ValidationFailed(
+            f"一次最多上传 {MAX_FILES} 个文件", f"At most {MAX_FILES} files at a time", field="files"
+        )
+    checked = [check_file(f.filename or "", f.file.read(MAX_BYTES + 1)) for f in given]
+    rows = evidence_of(platform_of(request)).add(principal, sample_id, checked)
+    return [EvidenceRead.model_validate(row) for row in rows]
+
+
+@router.get("/samples/{sample_id}/evidence", response_model=list[EvidenceRead])
+def list_evidence(request: Request, sample_id: int, principal: Reader) -> list[EvidenceRead]:
+    """A sample's evidence files: all of them for police, an institution's own otherwise."""
+    rows = evidence_of(platform_of(request)).listing(principal, sample_id)
+    return [EvidenceRead.model_validate(row) for row in rows]
+
+
+@router.get(
+    "/samples/{sample_id}/evidence/{evidence_id}",
+    response_class=Response,
+    responses={200: {"description": "证据文件 / The file", "content": {m: {} for m in sorted(MEDIA_TYPES)}}},
+)
+def download_evidence(request: Request, sample_id: int, evidence_id: int, principal: Reader) -> Response:
+    """Download one evidence file, decrypted; each download is audited."""
+    row, data = evidence_of(platform_of(request)).download(principal, sample_id, evidence_id)
+    return attachment_response(row, data)
 
 
 @router.post("/samples/{sample_id}/confirm", response_model=SampleRead)

@@ -296,3 +296,18 @@ class DeadLetterRead(BaseModel):
     last_error: str
     created_at: datetime
     replayed_at: datetime | None
+
+
+class EvidenceRead(BaseModel):
+    """An evidence file of a sample as listed (never its content)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    sample_id: int
+    org_id: int
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    created_at: datetime

@@ -118,3 +118,20 @@ class DeadLetter(Base):
     last_error: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     replayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class SampleEvidence(Base):
+    """A file backing a report of a sample (a screenshot, a statement), SM4-GCM encrypted with its SHA-256."""
+
+    __tablename__ = "sample_evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    name: Mapped[str] = mapped_column(String(120))
+    media_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # nonce ‖ ciphertext ‖ tag, bound to the sample, the organisation and the digest; lists never load it.
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from fanzha.appeals.attachments import MAX_BYTES, MAX_FILES, check_file
+from fanzha.appeals.router import attachment_response
 from fanzha.core.errors import FanzhaError, ValidationFailed
 from fanzha.core.invalid import invalid
 from fanzha.disposal.domain import MEASURE_LABELS
@@ -18,7 +20,8 @@ from fanzha.identity.domain import Permission, Principal
 from fanzha.identity.tables import Organisation
 from fanzha.samples.delivery import replay
 from fanzha.samples.domain import FRAUD_TYPE_LABELS, RISK_LABELS, STATUS_LABELS
-from fanzha.samples.router import IMPORT_BYTES
+from fanzha.samples.evidence import evidence_of
+from fanzha.samples.router import EVIDENCE_BYTES, IMPORT_BYTES
 from fanzha.samples.schemas import PublicCheck, SamplePublish
 from fanzha.samples.tables import Sample
 from fanzha.samples.timeline import story_of
@@ -239,12 +242,16 @@ def _detail_page(
 ) -> HTMLResponse:
     """The detail page, also re-shown with the error when a decision is refused."""
     sample, extra = platform_of(request).samples.get(principal, sample_id, reveal)
+    # Evidence is for police and the organisations that reported the sample (their own files).
+    reported = principal.org_kind.is_police or bool(extra["sources"])
+    evidence = evidence_of(platform_of(request)).listing(principal, sample_id) if reported else []
     names = _org_names(request)
     with platform_of(request).sessions() as session:
         story = story_of(session, principal, sample_id, names)
     return _page(
         request, "samples/detail.html", sample=sample, **extra, error=error, orgs=names, story=story,
-        measures=MEASURE_LABELS, status_code=error.status if error else 200,
+        measures=MEASURE_LABELS, evidence=evidence, status_code=error.status if error else 200,
+        may_add_evidence=reported and principal.can(Permission.SAMPLE_PUBLISH),
     )  # fmt: skip
 
 
@@ -254,6 +261,34 @@ def _org_names(request: Request) -> dict[int, str]:
         return {
             org_id: name for org_id, name in session.execute(select(Organisation.id, Organisation.name_zh))
         }
+
+
+@router.post(
+    "/samples/{sample_id}/evidence",
+    response_class=HTMLResponse,
+    openapi_extra=limits.declare(body=EVIDENCE_BYTES),
+)
+async def add_evidence(request: Request, sample_id: int, principal: Publisher) -> Response:
+    """Upload evidence files from the detail page; a refusal re-shows the page with the reason."""
+    form = await request.form()
+    uploads = [u for u in form.getlist("files") if not isinstance(u, str) and (u.filename or u.size)]
+    try:
+        if len(uploads) > MAX_FILES:
+            raise ValidationFailed(
+                f"一次最多上传 {MAX_FILES} 个文件", f"At most {MAX_FILES} files at a time", field="files"
+            )
+        checked = [check_file(u.filename or "", await u.read(MAX_BYTES + 1)) for u in uploads]
+        evidence_of(platform_of(request)).add(principal, sample_id, checked)
+    except FanzhaError as failure:
+        return _detail_page(request, principal, sample_id, error=failure)
+    return RedirectResponse(f"/samples/{sample_id}", status_code=303)
+
+
+@router.get("/samples/{sample_id}/evidence/{evidence_id}")
+def download_evidence(request: Request, sample_id: int, evidence_id: int, principal: Reader) -> Response:
+    """Download one evidence file (decrypted, never rendered); each download is audited."""
+    row, data = evidence_of(platform_of(request)).download(principal, sample_id, evidence_id)
+    return attachment_response(row, data)
 
 
 @router.post("/samples/{sample_id}/{action}", response_class=HTMLResponse)

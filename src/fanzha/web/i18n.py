@@ -178,6 +178,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "samples.confidence": ("置信度", "Confidence"),
     "samples.case_ref": ("案件编号", "Case reference"),
     "samples.evidence": ("证据说明", "Evidence"),
+    "samples.evidence_files": ("证据材料", "Evidence files"),
+    "samples.evidence_upload": ("上传证据材料", "Upload evidence"),
+    "samples.evidence_name": ("文件名", "File name"),
+    "samples.evidence_size": ("大小（字节）", "Size (bytes)"),
+    "samples.evidence_hint": (
+        "PDF、JPEG 或 PNG（按文件内容判断），每个不超过 5 MB，一次最多 5 个；"
+        "只有公安机关和报送单位可以查看。",
+        "PDF, JPEG or PNG (judged by content), 5 MB each, 5 at a time; only police and the reporting "
+        "organisation can open them.",
+    ),
     "samples.import": ("批量导入", "Bulk import"),
     "samples.file": ("CSV 或 JSON lines 文件", "CSV or JSON lines file"),
     "samples.import_hint": (
