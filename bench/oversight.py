@@ -144,7 +144,13 @@ def build(duck: Any, institutions: int, per_institution: int, seed: int = 7) -> 
     )
     al_n = r_n * 20
     alerts = pa.table({"id": np.arange(1, al_n + 1), "run_id": rng.integers(1, r_n + 1, al_n)})
-    outcomes = pa.table({"alert_id": rng.choice(np.arange(1, al_n + 1), al_n // 2)})
+    # What policies made of alerts; false alarms fed back by warnings are outcomes but not confirmations.
+    outcomes = pa.table(
+        {
+            "alert_id": rng.choice(np.arange(1, al_n + 1), al_n // 2),
+            "outcome": rng.choice(["sample", "order", "warning", "false_alarm"], al_n // 2),
+        }
+    )
     f_n = n // 10
     funds = pa.table(
         {
