@@ -132,7 +132,7 @@ TIP = "tip"
 def draft_from_tip(
     service: FundsService, principal: Principal, number: str, scam_type: str, summary: str
 ) -> FundsCase:
-    """Art 38¶1 调查处理: a verified tip's case draft for the handling unit, awaiting confirmation.
+    """A verified tip's case draft for the handling unit, awaiting confirmation (its article: fanzha.tips).
 
     It has no victim yet (the officer adds them on intake) and, like a victim's own report, waits for
     a police confirmation before any stop-payment (Art 35¶1). The same number twice is the same draft.
