@@ -4,6 +4,7 @@ and the public page of notices before pro-rata returns."""
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
@@ -232,10 +233,18 @@ async def renew(request: Request, case_id: int, instruction_id: int, principal: 
 @router.post("/funds/renewals/{renewal_id}/approval", response_class=HTMLResponse)
 async def approve_renewal(request: Request, renewal_id: int, principal: Approver) -> Response:
     """The head approves or refuses a renewal from the board."""
+    decide = functools.partial(funds_of(request).decide_renewal, principal, renewal_id)
+    return await _decide_on_board(request, principal, decide)
+
+
+async def _decide_on_board(
+    request: Request, principal: Principal, decide: Callable[[bool, str], object]
+) -> Response:
+    """A head's approval or refusal posted from the board; a refusal re-shows the board with its reason."""
     f = _fields(await request.form())
     try:
         data = Approval.model_validate({"approve": f.get("approve", ""), "reason": f.get("reason", "")})
-        funds_of(request).decide_renewal(principal, renewal_id, data.approve, data.reason)
+        decide(data.approve, data.reason)
     except ValidationError as wrong:
         return _board(request, principal, invalid(wrong), 422)
     except FanzhaError as failure:
@@ -254,15 +263,8 @@ def _beijing(text: str) -> str:
 @router.post("/funds/instructions/{instruction_id}/approval", response_class=HTMLResponse)
 async def approve(request: Request, instruction_id: int, principal: Approver) -> Response:
     """The head approves or refuses a freeze from the board."""
-    f = _fields(await request.form())
-    try:
-        data = Approval.model_validate({"approve": f.get("approve", ""), "reason": f.get("reason", "")})
-        funds_of(request).approve(principal, instruction_id, data.approve, data.reason)
-    except ValidationError as wrong:
-        return _board(request, principal, invalid(wrong), 422)
-    except FanzhaError as failure:
-        return _board(request, principal, failure, failure.status)
-    return RedirectResponse("/funds", status_code=303)
+    decide = functools.partial(funds_of(request).approve, principal, instruction_id)
+    return await _decide_on_board(request, principal, decide)
 
 
 def _inbox(
