@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from fanzha.accountability.domain import ItemKind
 from fanzha.accountability.penalties import (
     CIRCUMSTANCE_LABELS,
     HIGHER_LAW,
@@ -20,7 +21,8 @@ from fanzha.accountability.penalties import (
     yuan_text,
 )
 from fanzha.accountability.router import accountability_of
-from fanzha.accountability.schemas import AccCaseOpen, AccInterviewCreate, case_read
+from fanzha.accountability.schemas import AccCaseOpen, AccInterviewCreate, AccItemCreate, case_read
+from fanzha.accountability.tracking import NewItem
 from fanzha.core.errors import FanzhaError, ValidationFailed
 from fanzha.core.invalid import invalid
 from fanzha.identity.domain import INSTITUTION_KINDS, SHARING_KINDS, Permission, Principal
@@ -84,6 +86,7 @@ def _board(
         # The forms to open a case and record an interview (Art 24, 39-41), for those who may.
         units=_units(request) if principal.can(Permission.ACCOUNTABILITY_WORK) else [],
         higher_law=HIGHER_LAW,
+        item_kinds=[str(k) for k in ItemKind],
         form_error=form_error,
         values=values or {},
     )
@@ -303,3 +306,27 @@ async def record_interview(request: Request, principal: Worker) -> Response:
     except FanzhaError as failure:
         return _board(request, principal, None, failure.status, ("interview", failure), values)
     return RedirectResponse("/accountability#interviews", status_code=303)
+
+
+@router.post("/accountability/items", response_class=HTMLResponse)
+async def set_item(request: Request, principal: Worker) -> Response:
+    """Set an item for a unit from the console (Art 5¶1 督办, Art 24¶1 整治, Art 36); refusals on the form."""
+    values = _text(await request.form())
+    try:
+        body = AccItemCreate.model_validate(
+            {
+                "kind": values.get("kind", ""),
+                "unit_org_id": _optional_id(values, "unit_org_id"),
+                "title": values.get("title", ""),
+                "target": values.get("target", ""),
+                "deadline_days": _optional_id(values, "deadline_days"),
+                "report_every_days": _optional_id(values, "report_every_days"),
+                "interview_id": _optional_id(values, "interview_id"),
+            }
+        )
+        row = accountability_of(request).tracking.open(principal, NewItem(**body.model_dump()))
+    except ValidationError as wrong:
+        return _board(request, principal, None, 422, ("item", invalid(wrong)), values)
+    except FanzhaError as failure:
+        return _board(request, principal, None, failure.status, ("item", failure), values)
+    return RedirectResponse(f"/accountability/items/{row.id}", status_code=303)
