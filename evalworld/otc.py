@@ -81,7 +81,7 @@ class Otc:
 
     def _bank_buy(self, t: int, kind: str, acct: str, wallet: str, amount: int, imei: str | None) -> None:
         """The bank's side of a buy: yuan leaves the account (the contract records it as to the wallet)."""
-        if t < self.end:
+        if self.w.t0 <= t < self.end:
             self.w.tables["transactions"].add(
                 ts=int(t),
                 src_kind=kind,
