@@ -2,9 +2,9 @@
 
 CryptoCashoutV1 runs twice on each province: on the trades and transfers alone, and with the funds
 tracing's located places (`traced_accounts.parquet`) from half the victims' payments, as if only every
-other victim had reported to the police (cases with an even case_id). evalworld simulates no line
-records nor OTC trades (its manifest lists them under `not_simulated`): LineAbuseV1 has nothing to judge
-there and CryptoCashoutV1 sees only the banks' transfers to wallets.
+other victim had reported to the police (cases with an even case_id). evalworld simulates its own line
+records (leased lines labelled `abnormal_line`) and OTC trades (cash-out accounts labelled
+`otc_cashout_account`), written from public case reports without reading the engines (evalworld/README.md).
 
     PYTHONPATH=src:. .venv/bin/python bench/art11_33_eval.py --quick   # 3,000 people, 10-14 days
 """

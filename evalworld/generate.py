@@ -12,6 +12,8 @@ from evalworld import reference
 from evalworld.fraud import Fraud
 from evalworld.holdings import World, make_businesses, make_holdings, make_people, make_sites
 from evalworld.life import Life
+from evalworld.lines import Lines
+from evalworld.otc import Otc
 from evalworld.params import Params
 from evalworld.store import EVENT_TRUTH, Rows, order_events, write_manifest, write_table
 from fanzha.contracts import TABLES
@@ -60,6 +62,15 @@ def build(p: Params) -> World:
     life.web()
     fraud.broadcasts()
     fraud.run_cases()
+    # Lines and OTC trades draw from their own random streams, so the rest of the world is unchanged.
+    lines = Lines(w, fraud.groups)
+    lines.build()
+    w.tables["line_records"] = lines.records()
+    lines.label(w.tables["line_records"])
+    otc = Otc(w, fraud.groups)
+    otc.build()
+    otc.label()
+    w.tables["otc_trades"] = otc.rows
     return w
 
 
@@ -125,6 +136,16 @@ def write(w: World, out: Path) -> dict[str, int]:
             "terminal": [tx["_terminal"][i] for i in keep],
         },
     )
+    lr = w.tables["line_records"].cols
+    order = np.argsort(np.asarray([d.toordinal() for d in lr["day"]], dtype=np.int64), kind="stable").tolist()
+    lines = {c: [v[i] for i in order] for c, v in lr.items()}
+    lines["record_id"] = list(range(len(order)))
+    counts["line_records"] = write_table(out, "line_records", lines)
+    otc = w.tables["otc_trades"].cols
+    order = np.argsort(np.asarray(otc["ts"], dtype=np.int64), kind="stable").tolist()
+    trades = {c: [v[i] for i in order] for c, v in otc.items()}
+    trades["trade_id"] = list(range(len(order)))
+    counts["otc_trades"] = write_table(out, "otc_trades", trades)
     counts["label_groups"] = write_table(out, "label_groups", w.tables["label_groups"].cols)
     cases = w.tables["label_cases"].cols
     order = np.argsort(np.asarray(cases["case_id"]), kind="stable").tolist()
@@ -136,6 +157,8 @@ def write(w: World, out: Path) -> dict[str, int]:
         "calls": set(calls["caller"]),
         "chats": set(ordered["chats"][0]["sender_ip"]),
         "urls": set(w.tables["urls"].cols["domain"]),
+        "line_records": set(lines["line_number"]),
+        "otc_trades": set(trades["account"]),
     }
     seen: set[tuple[Any, ...]] = set()
     objs: dict[str, list[Any]] = {
@@ -149,8 +172,7 @@ def write(w: World, out: Path) -> dict[str, int]:
         for c in objs:
             objs[c].append(row[c])
     counts["label_objects"] = write_table(out, "label_objects", objs)
-    # Tables this world does not simulate (the operators' line records, the exchanges' OTC trades) are
-    # written empty, so every contract table exists; engines over them cannot be evaluated here.
+    # Any contract table this world does not simulate is written empty, so every table exists.
     absent = sorted(set(TABLES) - set(counts))
     for name in absent:
         counts[name] = write_table(out, name, {c: [] for c in TABLES[name].names})

@@ -56,6 +56,19 @@ class Params:
     shared_mule_share: float = 0.3  # mules (跑分 accounts) that serve several groups
     fresh_mule_card_share: float = 0.5  # mule cards opened weeks before use, else old own cards
 
+    # --- lines held by enterprises (Art 11; lines.py) ---------------------------------------
+    lines_per_1000_people: float = (
+        20.0  # ordinary line holders (logistics, hospitals, schools, call centres ...)
+    )
+    line_lease_share: float = 0.8  # call- or SMS-first groups that lease lines through shell companies
+    fraud_line_days: tuple[int, int] = (2, 11)  # a leased line is cut off after this many days
+
+    # --- OTC USDT trades (Art 33; otc.py) ---------------------------------------------------
+    otc_investor_share: float = 0.012  # adults 20-50 who trade USDT now and then
+    otc_arbitrage_traders: tuple[int, int] = (2, 6)  # 搬砖 traders: many trades both ways, any hour
+    otc_complicit_share: float = 0.6  # fraud trades served by a merchant who takes dirty money (黑U商)
+    otc_backend_sells_per_group: tuple[int, int] = (0, 6)  # the group's wallets sell USDT back to yuan
+
     # --- ordinary life (occupation shares: holdings.OCC_BY_AGE) ----------------------------
     renter_share: float = 0.25
     legit_crypto_share: float = 0.002

@@ -18,7 +18,13 @@ ID_COLUMN = {
     "wallets": ("wallet_id", "address"),
     "people": ("person_id", "resident_id"),
 }
-VALUE_COLUMNS = {"calls": ["caller"], "chats": ["sender_ip"], "urls": ["domain"]}
+VALUE_COLUMNS = {
+    "calls": ["caller"],
+    "chats": ["sender_ip"],
+    "urls": ["domain"],
+    "line_records": ["line_number"],
+    "otc_trades": ["account"],
+}
 
 
 def _t(world: Path, name: str) -> pd.DataFrame:
