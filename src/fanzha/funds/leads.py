@@ -89,7 +89,9 @@ def locate(table: pa.Table, seeds: list[tuple[int, int]], hops: int, as_of: date
     """Where the victims' money is still held (FIFO trace, `fanzha.funds.trace_fast`), per account."""
     if not seeds:
         return []
-    result = FastTracer(table, as_of=as_of).trace(seeds, hops)
+    # One hop more than asked: money held at the last hop's account is known held only once its onward
+    # transfers were looked at.
+    result = FastTracer(table, as_of=as_of).trace(seeds, hops + 1)
     first: dict[tuple[int, str], datetime] = {}
     for r in result.arrivals.to_pylist():
         key = (int(r["victim_id"]), str(r["account"]))
@@ -98,7 +100,7 @@ def locate(table: pa.Table, seeds: list[tuple[int, int]], hops: int, as_of: date
     money: dict[str, dict[int, tuple[int, datetime]]] = defaultdict(dict)
     hop: dict[str, int] = {}
     for r in result.located.to_pylist():
-        if r["kind"] != "account" or r["status"] != "held":
+        if r["kind"] != "account" or r["status"] != "held" or r["hop"] > hops:
             continue  # cashed out, or beyond the hops: not stoppable at an account
         a, v = str(r["account"]), int(r["victim_id"])
         fen, _ = money[a].get(v, (0, first[(v, a)]))

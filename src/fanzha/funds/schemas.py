@@ -581,7 +581,7 @@ class TraceRunCreate(BaseModel):
     dataset: str = Field(min_length=1, max_length=64)
     # The institution whose uploaded dataset it is; absent: the platform's own data.
     org_id: int | None = Field(default=None, ge=1)
-    hops: int | None = Field(default=None, ge=1, le=6)
+    hops: int | None = Field(default=None, ge=1, le=100)  # the engine's bound is checked, cited
     min_fen: int = Field(default=1, ge=1, le=MAX_FEN)
 
 
