@@ -77,7 +77,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "funds.dataset_org": ("上传机构编号（空：平台数据）", "Uploading institution id (empty: platform data)"),
     "funds.hops": ("跳数", "Hops"),
     "funds.accept": ("采纳并止付", "Accept: stop-payment"),
-    "funds.dismiss": ("驳回", "Dismiss"),
+    "funds.lead_dismiss": ("驳回线索", "Dismiss"),
     "funds.lead.proposed": ("待决定", "Proposed"),
     "funds.lead.accepted": ("已采纳", "Accepted"),
     "funds.lead.dismissed": ("已驳回", "Dismissed"),
