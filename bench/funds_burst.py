@@ -141,6 +141,7 @@ class Run:
         self.done = asyncio.Event()
         self.reports = reports
         self.errors: list[str] = []
+        self.exceptions: list[str] = []  # transport failures (timeouts): the item is retried, counted here
 
 
 def body_of(r: int, at: datetime) -> dict[str, Any]:
@@ -189,12 +190,24 @@ async def report(http: httpx.AsyncClient, run: Run, r: int, gate: asyncio.Semaph
             run.errors.append(f"stop {stop.status_code} {stop.text[:200]}")
 
 
+BANK_IN_FLIGHT = 4  # a bank's system answers a few instructions at a time, not its whole inbox at once
+
+
 async def bank(http: httpx.AsyncClient, run: Run, index: int) -> None:
-    """A bank's system: poll its inbox, answer each new stop-payment (moved on, or held at level 3)."""
+    """A bank's system: poll its inbox, answer each new stop-payment (moved on, or held at level 3).
+
+    A failed request (timeout, connection) neither ends the bank's polling nor loses the instruction:
+    it is counted and answered again on a later poll."""
     handled: set[int] = set()
+    gate = asyncio.Semaphore(BANK_IN_FLIGHT)
     wait = POLL_S
     while not run.done.is_set():
-        got = await http.get("/api/v1/funds/inbox", params={"status": "issued", "limit": 500})
+        try:
+            got = await http.get("/api/v1/funds/inbox", params={"status": "issued", "limit": 500})
+        except httpx.HTTPError as error:
+            run.exceptions.append(f"inbox {type(error).__name__}")
+            await asyncio.sleep(wait)
+            continue
         fresh = [i for i in got.json() if i["id"] not in handled] if got.status_code == 200 else []
         if not fresh:
             await asyncio.sleep(wait)
@@ -205,14 +218,20 @@ async def bank(http: httpx.AsyncClient, run: Run, index: int) -> None:
         for item in fresh:
             handled.add(item["id"])
             if item["hop"] == LEVELS and item["case_id"] in run.case_of:
-                run.seen[run.case_of[item["case_id"]]] = now
-        await asyncio.gather(*(answer(http, run, item, index) for item in fresh))
+                run.seen.setdefault(run.case_of[item["case_id"]], now)
+
+        async def one(item: dict[str, Any]) -> None:
+            async with gate:
+                if not await answer(http, run, item, index):
+                    handled.discard(item["id"])  # still issued: the next poll answers it again
+
+        await asyncio.gather(*(one(item) for item in fresh))
         if len(run.seen) >= len(run.case_of) == run.reports:
             run.done.set()
 
 
-async def answer(http: httpx.AsyncClient, run: Run, item: dict[str, Any], index: int) -> None:
-    """Level < 3: moved on to the next bank's account a minute later; level 3: held."""
+async def answer(http: httpx.AsyncClient, run: Run, item: dict[str, Any], index: int) -> bool:
+    """Level < 3: moved on to the next bank's account a minute later; level 3: held. False: not delivered."""
     hop, r = item["hop"], run.case_of.get(item["case_id"], 0)
     if hop >= LEVELS:
         body: dict[str, Any] = {"outcome": "held", "amount_fen": item["amount_fen"]}
@@ -221,9 +240,17 @@ async def answer(http: httpx.AsyncClient, run: Run, item: dict[str, Any], index:
         nxt = card((index + 1) % BANKS, 100_000 * (hop + 1) + r)
         onward = [{"kind": "bank_card", "value": nxt, "amount_fen": item["amount_fen"], "at": at.isoformat()}]
         body = {"outcome": "moved", "onward": onward}
-    done = await http.post(f"/api/v1/funds/inbox/{item['id']}/receipt", json=body)
+    try:
+        done = await http.post(f"/api/v1/funds/inbox/{item['id']}/receipt", json=body)
+    except httpx.HTTPError as error:
+        run.exceptions.append(f"receipt {type(error).__name__}")
+        return False
+    if done.status_code >= 500:
+        run.exceptions.append(f"receipt {done.status_code}")
+        return False
     if done.status_code != 200:
         run.errors.append(f"receipt {done.status_code} {done.text[:200]}")
+    return True
 
 
 async def floor(base: str, headers: dict[str, str], calls: int, concurrency: int) -> list[float]:
@@ -360,6 +387,7 @@ def main() -> None:
         "wall_s": round(wall, 2),
         "completed": len(to_seen),
         "errors": len(run.errors),
+        "transport_retries": len(run.exceptions),
         "first_error": run.errors[0] if run.errors else "",
         "issued_p50_s": round(quantile(to_issued, 0.5), 3),
         "issued_p99_s": round(quantile(to_issued, 0.99), 3),

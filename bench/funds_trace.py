@@ -39,8 +39,22 @@ from fanzha.funds.trace_fast import FastTracer
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 
 
-def graph(n: int, seed: int = 0) -> pa.Table:
-    """n transactions over n/8 accounts in 30 days: ordinary payments, layering, cash-out."""
+def _labels(codes: np.ndarray, labels: list[str]) -> pa.DictionaryArray:
+    """A low-cardinality column as Arrow keeps it when read from Parquet with its dictionary (int8 codes)."""
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int8)), pa.array(labels))
+
+
+def _accounts(prefix: str, ids: np.ndarray) -> pa.Array:
+    return pc.binary_join_element_wise(prefix, pa.array(ids).cast(pa.string()), "")
+
+
+def graph(n: int, seed: int = 0, chunk: int = 1_000_000) -> pa.Table:
+    """n transactions over n/8 accounts in 30 days: ordinary payments, layering, cash-out.
+
+    Account numbers are strings (as any upload has them); kinds and channels are dictionary columns, as
+    Parquet stores them and `pq.read_table(read_dictionary=...)` gives them. Built a million rows at a
+    time so the strings' temporaries stay small (10 M Python strings would take gigabytes).
+    """
     rng = np.random.default_rng(seed)
     accounts = max(1000, n // 8)
     ts = np.sort(rng.integers(0, 30 * 86400, n))
@@ -48,38 +62,47 @@ def graph(n: int, seed: int = 0) -> pa.Table:
     dst = rng.integers(0, accounts, n)
     # layering: one transfer in four leaves the account that received the previous one
     chain = rng.random(n) < 0.25
-    prev_dst = np.roll(dst, 1)
-    src = np.where(chain, prev_dst, src)
+    np.copyto(src, np.roll(dst, 1), where=chain)
+    del chain
     amount = (rng.lognormal(10, 1.2, n)).astype(np.int64) + 100
     r = rng.random(n)
-    cash, wallet = r < 0.02, (r >= 0.02) & (r < 0.025)
-    # Strings built by Arrow, not as Python objects (10 M of those would take gigabytes).
-    kind = pc.if_else(pa.array(cash), "cash", pc.if_else(pa.array(wallet), "wallet", "bank_card"))
-    dst_s = pc.if_else(
-        pa.array(cash),
-        pc.binary_join_element_wise("atm:", pa.array(dst % 500).cast(pa.string()), ""),
-        pc.if_else(
-            pa.array(wallet),
-            pc.binary_join_element_wise("T", pa.array(dst % 300).cast(pa.string()), ""),
-            pc.binary_join_element_wise("A", pa.array(dst).cast(pa.string()), ""),
-        ),
-    )
-    channel = pc.if_else(
-        pa.array(r > 0.9),
-        "qr",
-        pc.if_else(pa.array(cash), "atm", pc.if_else(pa.array(wallet), "crypto_otc", "transfer")),
-    )
+    # dst_kind: 0 bank_card, 1 cash (ATM), 2 wallet; channel: 0 transfer, 1 qr, 2 atm, 3 crypto_otc
+    kind = np.where(r < 0.02, 1, np.where(r < 0.025, 2, 0)).astype(np.int8)
+    channel = np.where(r > 0.9, 1, np.where(kind == 1, 2, np.where(kind == 2, 3, 0))).astype(np.int8)
+    del r
+    dst_chunks = []
+    src_chunks = []
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        k, d = kind[lo:hi], dst[lo:hi]
+        dst_chunks.append(
+            pc.if_else(
+                pa.array(k == 1),
+                _accounts("atm:", d % 500),
+                pc.if_else(pa.array(k == 2), _accounts("T", d % 300), _accounts("A", d)),
+            )
+        )
+        src_chunks.append(_accounts("A", src[lo:hi]))
+    del src, dst
+    ms = (int(T0.timestamp()) + ts) * 1000
     return pa.table(
         {
             "txn_id": pa.array(np.arange(n, dtype=np.int64)),
-            "ts": pa.array((T0.timestamp() + ts) * 1000, pa.int64()).cast(pa.timestamp("ms", tz="UTC")),
-            "src_kind": pa.array(np.full(n, "bank_card", dtype=object)),
-            "src_account": pc.binary_join_element_wise("A", pa.array(src).cast(pa.string()), ""),
-            "dst_kind": kind,
-            "dst_account": dst_s,
+            "ts": pa.array(ms, pa.int64()).cast(pa.timestamp("ms", tz="UTC")),
+            "src_kind": _labels(np.zeros(n, np.int8), ["bank_card"]),
+            "src_account": pa.chunked_array(src_chunks, pa.string()),
+            "dst_kind": _labels(kind, ["bank_card", "cash", "wallet"]),
+            "dst_account": pa.chunked_array(dst_chunks, pa.string()),
             "amount_fen": pa.array(amount),
-            "channel": channel,
+            "channel": _labels(channel, ["transfer", "qr", "atm", "crypto_otc"]),
         }
+    )
+
+
+def plain(t: pa.Table) -> pa.Table:
+    """The table with dictionary columns decoded to strings (for the Ibis engine's memtable)."""
+    return pa.table(
+        {c: t[c].cast(pa.string()) if pa.types.is_dictionary(t[c].type) else t[c] for c in t.column_names}
     )
 
 
@@ -100,7 +123,7 @@ def rss_mb() -> float:
 def run_engine(t: pa.Table, seeds: list[tuple[int, int]], hops: int) -> tuple[dict[str, Any], Any]:
     con = ibis.duckdb.connect()
     t0 = time.perf_counter()
-    with Tracer(con, ibis.memtable(t)) as tr:
+    with Tracer(con, ibis.memtable(plain(t))) as tr:
         tr.edges.count().execute()  # build: transfers, events, FIFO lot flows
         built = time.perf_counter() - t0
         res = tr.trace(seeds_table(seeds), hops)

@@ -293,6 +293,7 @@ RULE_WORDS = {
     "stop.amount_cap": "超数额",
     "stop.answer": "有权直接采取",
     "trace.onward": "查清被害人资金流向",
+    "trace.lead_bound": "查清被害人资金流向",
     "return.cap_frozen": "返还至公安机关指定的被害人账户",
     "return.cap_loss": "及时返还被害人的合法财产",
     "return.method": "完善涉案资金处置制度",

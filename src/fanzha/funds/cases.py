@@ -13,7 +13,7 @@ from fanzha.core.errors import Conflict
 from fanzha.funds import domain
 from fanzha.funds.core import FundsCore
 from fanzha.funds.schemas import CaseCreate
-from fanzha.funds.tables import FundsCase, Instruction, Onward, Trace, Transfer, Victim
+from fanzha.funds.tables import FundsCase, Instruction, Onward, Trace, TraceLead, Transfer, Victim
 from fanzha.identifiers import IdentifierKind
 from fanzha.identity.domain import Principal
 
@@ -146,6 +146,11 @@ class CaseStage(FundsCore):
                 ),
                 "traces": list(
                     session.scalars(select(Trace).where(Trace.case_id == case_id).order_by(Trace.id))
+                ),
+                "leads": list(
+                    session.scalars(
+                        select(TraceLead).where(TraceLead.case_id == case_id).order_by(TraceLead.id.desc())
+                    )
                 ),
                 "onward": list(
                     session.scalars(

@@ -64,4 +64,23 @@ TEXTS: dict[str, tuple[str, str]] = {
     "funds.otp": ("验证码", "Code"),
     "funds.get_code": ("获取验证码", "Send me a code"),
     "funds.name": ("姓名", "Name"),
+    "funds.leads": ("资金追踪线索（待决定）", "Trace leads (to decide)"),
+    "funds.leads_help": (
+        "按被害人已确认转账，在交易数据中逐跳追踪（先进先出），在资金仍留存的账户提出止付线索；"
+        "线索金额不超过追踪到该账户的被害人资金，跳数不超过设定（第三十五条第二款）。采纳即依正常程序止付。",
+        "The victims' confirmed transfers traced hop by hop (first in, first out) through the transactions; "
+        "a lead is proposed where their money still is, never above the money traced there nor beyond "
+        "the hops (Art 35¶2). Accepting it issues a stop-payment by the normal path.",
+    ),
+    "funds.trace_run": ("运行资金追踪", "Run the trace"),
+    "funds.dataset": ("数据集", "Dataset"),
+    "funds.dataset_org": ("上传机构编号（空：平台数据）", "Uploading institution id (empty: platform data)"),
+    "funds.hops": ("跳数", "Hops"),
+    "funds.accept": ("采纳并止付", "Accept: stop-payment"),
+    "funds.lead_dismiss": ("驳回线索", "Dismiss"),
+    "funds.lead.proposed": ("待决定", "Proposed"),
+    "funds.lead.accepted": ("已采纳", "Accepted"),
+    "funds.lead.dismissed": ("已驳回", "Dismissed"),
+    "funds.lead.superseded": ("已被新追踪取代", "Superseded by a newer trace"),
+    "funds.proposal": ("追踪线索", "Trace lead"),
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -13,6 +14,7 @@ COLOURS = {
     "frozen": "#3ba272",
     "moved": "#fac858",
     "other": "#9a9a9a",
+    "proposed": "#ee6666",
 }
 
 
@@ -76,5 +78,19 @@ def money_graph(detail: Mapping[str, Any], _: Callable[[str], str]) -> charts.Ch
         if not o.lead_id or target not in nodes:
             target = node(f"a:{o.account_masked}", o.account_masked, hop, COLOURS["other"], o.account_masked)
         link(src, target, o.traced_fen or o.amount_fen)
+    # The tracing engine's proposals: from each victim to the account where their money still is.
+    for lead in detail.get("leads", []):
+        if lead.status != "proposed":
+            continue
+        key = node(
+            f"l{lead.id}",
+            f"{lead.account_masked}",
+            int(lead.hop) + 1,
+            COLOURS["proposed"],
+            f"{_('funds.proposal')} #{lead.id} {_yuan(lead.amount_fen)}",
+        )
+        for v in json.loads(lead.victims):
+            if f"v{v['victim_id']}" in nodes:
+                link(f"v{v['victim_id']}", key, int(v["amount_fen"]))
     columns = (_("funds.from"), _("funds.account"), _("funds.amount"))
     return charts.graph(_("funds.graph"), list(nodes.values()), links, columns, rows)

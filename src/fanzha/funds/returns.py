@@ -10,6 +10,7 @@ from fanzha.core.errors import Conflict
 from fanzha.funds import domain, objections
 from fanzha.funds.core import FundsCore
 from fanzha.funds.domain import IN_FORCE, Deposit, Kind, Method, Status, Verdict, refuse
+from fanzha.funds.leads import traced_deposits
 from fanzha.funds.schemas import ReturnCreate, VerificationCreate
 from fanzha.funds.tables import FundsCase, Instruction, PublicNotice, ReturnShare, Trace, Verification, Victim
 from fanzha.identity.domain import OrgKind, Principal
@@ -196,6 +197,8 @@ class ReturnStage(FundsCore):
                     )
                 )
             ]
+            if not deposits:  # money the tracing engine located there arrived at known times (Art 35)
+                deposits = traced_deposits(session, row.case_id, row.account_token)
             victims = list(session.scalars(select(Victim).where(Victim.case_id == row.case_id)))
             returned = self._returned(session, row.case_id)
             remaining = {v.id: v.loss_fen - returned.get(v.id, 0) for v in victims}

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from fanzha.appeals.otp import NEUTRAL_EN_ANY, NEUTRAL_ZH_ANY, OTP_TTL
 from fanzha.appeals.schemas import OtpAccepted
 from fanzha.funds import intake, objections, treasury
+from fanzha.funds.leads import lead_victims
 from fanzha.funds.schemas import (
     Approval,
     CaseCreate,
@@ -19,6 +20,10 @@ from fanzha.funds.schemas import (
     InboxDetail,
     InstructionRead,
     IntakeConfirmRead,
+    LeadAccept,
+    LeadDismiss,
+    LeadRead,
+    LeadVictim,
     NoticeRead,
     ObjectionCreate,
     ObjectionDecision,
@@ -34,6 +39,7 @@ from fanzha.funds.schemas import (
     ShareRead,
     StopCreate,
     TraceRead,
+    TraceRunCreate,
     TransferRead,
     TreasuryCreate,
     TreasuryRead,
@@ -51,6 +57,7 @@ from fanzha.funds.schemas import (
     Withdrawal,
 )
 from fanzha.funds.service import FundsService
+from fanzha.funds.tables import TraceLead
 from fanzha.funds.victims import VictimPortal
 from fanzha.identity.domain import Permission, Principal
 from fanzha.web import limits
@@ -112,6 +119,41 @@ def case_detail(request: Request, case_id: int, principal: Worker) -> CaseDetail
         traces=[TraceRead.model_validate(t) for t in d["traces"]],
         onward=[OnwardRead.model_validate(o) for o in d["onward"]],
     )
+
+
+def _lead(row: TraceLead) -> LeadRead:
+    victims = [
+        LeadVictim(victim_id=d.victim_id, amount_fen=d.amount, arrived_at=d.at) for d in lead_victims(row)
+    ]
+    fields = {name: getattr(row, name) for name in LeadRead.model_fields if name != "victims"}
+    return LeadRead(**fields, victims=victims)
+
+
+@router.post("/funds/cases/{case_id}/trace-runs", response_model=list[LeadRead], status_code=201)
+def trace_case(request: Request, case_id: int, body: TraceRunCreate, principal: Worker) -> list[LeadRead]:
+    """Trace the case's confirmed transfers through a transactions dataset (the platform's, or one an
+    institution uploaded: org_id) and propose stop-payment leads where the victims' money still is."""
+    s = platform_of(request).settings
+    root = s.detect_data_root or s.data_dir / "provinces"
+    return [_lead(r) for r in funds_of(request).trace_case(principal, case_id, body, root)]
+
+
+@router.get("/funds/cases/{case_id}/leads", response_model=list[LeadRead])
+def case_leads(request: Request, case_id: int, principal: Worker) -> list[LeadRead]:
+    """The tracing engine's leads of a case, newest first (police only)."""
+    return [_lead(r) for r in funds_of(request).leads(principal, case_id)]
+
+
+@router.post("/funds/leads/{lead_id}/acceptance", response_model=InstructionRead, status_code=201)
+def accept_lead(request: Request, lead_id: int, body: LeadAccept, principal: Worker) -> InstructionRead:
+    """Accept a lead: stop-payment on its account for the victims' money traced there."""
+    return _read(funds_of(request).accept_lead(principal, lead_id, body.org_id))
+
+
+@router.post("/funds/leads/{lead_id}/dismissal", response_model=LeadRead)
+def dismiss_lead(request: Request, lead_id: int, body: LeadDismiss, principal: Worker) -> LeadRead:
+    """Dismiss a lead, with the reason."""
+    return _lead(funds_of(request).dismiss_lead(principal, lead_id, body.reason))
 
 
 @router.post("/funds/transfers/{transfer_id}/stop-payment", response_model=InstructionRead, status_code=201)

@@ -205,6 +205,13 @@ RULES: dict[str, Rule] = {
             "机构须协助查清被害人资金流向",
             "institutions report where the money went",
         ),
+        # Art 35¶2: the engine's leads stay within the hops it follows and the money it locates there.
+        Rule(
+            "trace.lead_bound",
+            "hunan.35.2",
+            "资金追踪线索限于追踪跳数以内、该账户仍留存的被害人资金",
+            "trace leads within the hops and the victims' money still there",
+        ),
         # Art 35¶1-2, national law Art 34: return to the victims; never more than frozen or than the loss.
         Rule("return.cap_frozen", "hunan.35.2", "返还金额不得超过冻结金额", "return above what is frozen"),
         Rule("return.cap_loss", "hunan.35.1", "返还金额不得超过被害人损失", "return above the victim's loss"),

@@ -272,3 +272,30 @@ class FreezeRenewal(Base):
     # The freeze's end before and (once approved) after this renewal.
     expires_before: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_after: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class TraceLead(Base):
+    """A stop-payment lead the tracing engine proposes on an account still holding victims' money."""
+
+    __tablename__ = "funds_trace_leads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("funds_cases.id"), index=True)
+    run: Mapped[str] = mapped_column(String(32))  # the trace run that proposed it
+    dataset: Mapped[str] = mapped_column(String(64))
+    # Whose uploaded transactions it came from (None: the platform's own data).
+    source_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), nullable=True)
+    account_kind: Mapped[str] = mapped_column(String(32))
+    account_token: Mapped[str] = mapped_column(String(64), index=True)
+    account_masked: Mapped[str] = mapped_column(String(200))
+    account_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    hop: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)  # the victims' money the trace locates there
+    victims: Mapped[str] = mapped_column(Text)  # JSON: [{victim_id, amount_fen, arrived_at}]
+    status: Mapped[str] = mapped_column(String(20))  # proposed | accepted | dismissed | superseded
+    instruction_id: Mapped[int | None] = mapped_column(ForeignKey("funds_instructions.id"), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str] = mapped_column(String(64), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reason: Mapped[str] = mapped_column(String(500), default="")

@@ -28,12 +28,28 @@ _I64 = np.int64
 
 
 def _codes(src: pa.ChunkedArray, dst: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, pa.Array]:
-    """Accounts as dense integer codes (one dictionary for payers and payees) and the dictionary."""
-    chunks = [c.cast(pa.string()) for c in (*src.chunks, *dst.chunks)]
-    both = pa.chunked_array(chunks, pa.string()).combine_chunks().dictionary_encode()
-    idx = both.indices.to_numpy().astype(np.int32)
-    n = len(src)
-    return idx[:n], idx[n:], both.dictionary
+    """Accounts as dense int32 codes (one dictionary for payers and payees) and the dictionary.
+
+    Each column is dictionary-encoded by Arrow in one hash pass without concatenating the strings (a
+    chunked column's chunks share the final dictionary); the payees' dictionary is mapped onto the
+    payers' (only the few distinct accounts are hashed again), so no string array is copied.
+    """
+
+    def encoded(col: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+        if col.type != pa.string():
+            col = col.cast(pa.string())
+        enc = pc.dictionary_encode(col)
+        if enc.num_chunks == 0:
+            return np.zeros(0, np.int32), pa.array([], pa.string())
+        idx = pa.chunked_array([c.indices for c in enc.chunks], pa.int32()).to_numpy()
+        return idx.astype(np.int32, copy=False), enc.chunk(0).dictionary
+
+    src_idx, src_names = encoded(src)
+    dst_idx, dst_names = encoded(dst)
+    extra = dst_names.filter(pc.invert(pc.is_in(dst_names, value_set=src_names)))
+    names = pa.concat_arrays([src_names, extra]) if len(extra) else src_names
+    remap = pc.index_in(dst_names, value_set=names).to_numpy(zero_copy_only=False).astype(np.int32)
+    return src_idx, remap[dst_idx], names
 
 
 def _stable_order(codes: np.ndarray) -> np.ndarray:
@@ -60,18 +76,25 @@ class FastTracer:
     as_of: datetime | None = None
 
     def __post_init__(self) -> None:
+        # Memory: only int32 account codes, int64 fen, int64 times and a few int32 row maps are kept
+        # (about 55 bytes a transfer); the strings stay in the caller's table, and every temporary is
+        # dropped as soon as the next array is built (the 10 M build peaks below 1 GB over its input).
         t = self.txns
         keep = pc.greater(t["amount_fen"], 0)
         if self.as_of is not None:
             keep = pc.and_(keep, pc.less_equal(t["ts"], pa.scalar(self.as_of, t.schema.field("ts").type)))
-        t = t.filter(keep)
-        ts = t["ts"].cast(pa.int64()).to_numpy()
-        txn = t["txn_id"].to_numpy().astype(_I64)
+        if not pc.all(keep).as_py():  # a filter copies every column: only when something goes
+            t = t.filter(keep)
+        del keep
+        ts = t["ts"].cast(pa.int64()).to_numpy().astype(_I64, copy=False)
+        txn = t["txn_id"].to_numpy().astype(_I64, copy=False)
         # Transfers in (time, txn_id) order: every per-account run below inherits it from a stable sort.
         dts = np.diff(ts)
         if len(ts) > 1 and not bool(np.all((dts > 0) | ((dts == 0) & (np.diff(txn) > 0)))):
             order = np.lexsort((txn, ts))
             t, ts, txn = t.take(pa.array(order)), ts[order], txn[order]
+            del order
+        del dts
         n = len(ts)
         src, dst, names = _codes(t["src_account"], t["dst_account"])
         term = np.zeros(n, np.int8)
@@ -82,66 +105,85 @@ class FastTracer:
         term[kind_is("channel", "qr")] = 3  # the first that applies wins, as in `trace._terminal`
         term[kind_is("dst_kind", "wallet")] = 2
         term[kind_is("dst_kind", "cash")] = 1
-        amt = t["amount_fen"].to_numpy().astype(_I64)
+        amt = t["amount_fen"].to_numpy().astype(_I64, copy=False)
         accounts = len(names)
         # Incoming lots: transfers into accounts (not cash-out points), by (account, time, txn_id).
         ins = np.flatnonzero(term == 0)
         ins = ins[_stable_order(dst[ins])]
-        in_acct, in_amt = dst[ins], amt[ins]
+        in_acct = dst[ins]
         in_start = _runs(in_acct, accounts)
-        cin = np.concatenate(([0], np.cumsum(in_amt)))  # global; an account's base is cin[in_start[a]]
-        # Outgoing transfers: every transfer from its payer, by (account, time, txn_id).
-        outs = _stable_order(src)
-        out_acct, out_amt = src[outs], amt[outs]
-        out_start = _runs(out_acct, accounts)
-        cout = np.concatenate(([0], np.cumsum(out_amt)))
-        out_base = cout[out_start[out_acct]]
-        oend = cout[1:] - out_base  # outflow through o within its account
-        ostart = oend - out_amt
-        # Inflow before each outgoing transfer: the account's lots up to and including its second.
+        cin = np.zeros(len(ins) + 1, _I64)  # global; an account's base is cin[in_start[a]]
+        np.cumsum(amt[ins], out=cin[1:])
+        in_pos = np.full(n, -1, np.int32)
+        in_pos[ins] = np.arange(len(ins), dtype=np.int32)
         span = int(ts.max() - ts.min() + 1) if n else 1
         shift = max(1, int(span).bit_length())
         if accounts.bit_length() + shift > 62:
             raise ValueError("too many accounts for the time span (composite keys need 63 bits)")
         rel = ts - (ts.min() if n else 0)
-        in_key = (in_acct.astype(_I64) << shift) | rel[ins]
-        upto = np.searchsorted(in_key, (out_acct.astype(_I64) << shift) | rel[outs], side="right")
-        cin_before_out = cin[upto] - cin[in_start[out_acct]]
+        in_key = in_acct.astype(_I64)
+        in_key <<= shift
+        in_key |= rel[ins]
+        del ins
+        # Outgoing transfers: every transfer from its payer, by (account, time, txn_id).
+        outs = _stable_order(src)
+        out_acct = src[outs]
+        del src
+        out_start = _runs(out_acct, accounts)
+        cout = np.zeros(n + 1, _I64)
+        np.cumsum(amt[outs], out=cout[1:])
+        oend = cout[1:] - cout[out_start[out_acct]]  # outflow through o within its account
+        self._total_out = cout[out_start[1:]] - cout[out_start[:-1]]
+        del cout
+        # Inflow before each outgoing transfer: the account's lots up to and including its second.
+        out_key = out_acct.astype(_I64)
+        out_key <<= shift
+        out_key |= rel[outs]
+        del rel
+        upto = np.searchsorted(in_key, out_key, side="right")
+        del in_key, out_key
+        deficit = cin[upto]
+        del upto
+        deficit -= cin[in_start[out_acct]]
+        np.subtract(oend, deficit, out=deficit)  # outflow beyond the inflow so far
         opening = np.zeros(accounts, _I64)
         payers = np.flatnonzero(out_start[1:] > out_start[:-1])  # accounts with outgoing transfers
         if len(payers):  # the deepest deficit per account: its outgoing run is contiguous
-            deepest = np.maximum.reduceat(oend - cin_before_out, out_start[payers])
-            opening[payers] = np.maximum(deepest, 0)
-        lot_end = opening[in_acct] + (cin[1:] - cin[in_start[in_acct]])
-        self._lot_start = lot_end - in_amt
-        self._lot_end = lot_end
-        self._total_out = cout[out_start[1:]] - cout[out_start[:-1]]
+            opening[payers] = np.maximum(np.maximum.reduceat(deficit, out_start[payers]), 0)
+        del deficit, payers
+        lot_end = cin[1:] - cin[in_start[in_acct]]
+        lot_end += opening[in_acct]
+        del cin, in_acct, opening
+        self._lot_end = lot_end  # lot i covers [end - amount, end)
         # Composite (account, position) keys for the overlap search; positions stay below 2^pbits.
         top = int(max(int(lot_end.max()) if len(lot_end) else 0, int(oend.max()) if len(oend) else 0)) + 1
         self._pbits = max(1, top.bit_length())
         if accounts.bit_length() + self._pbits > 62:
             raise ValueError("amounts too large for composite keys")
-        acct_hi = out_acct.astype(_I64) << self._pbits
-        self._okey_end = acct_hi | oend
-        self._okey_start = acct_hi | ostart
-        self._out_txn_row = outs  # row (in sorted transfers) of each outgoing transfer
-        in_pos = np.full(n, -1, _I64)
-        in_pos[ins] = np.arange(len(ins))
+        okey = out_acct.astype(_I64)
+        del out_acct
+        okey <<= self._pbits
+        okey |= oend
+        del oend
+        self._okey_end = okey  # outgoing o covers [end - amount, end) of its account's outflow
+        self._out_start = out_start
+        self._out_txn_row = outs.astype(np.int32)  # row (in sorted transfers) of each outgoing transfer
+        del outs
         self._in_pos = in_pos
-        self._txn, self._ts, self._dst, self._amt, self._term = txn, t["ts"], dst, amt, term
-        self._ts_np = ts
+        self._txn, self._dst, self._amt, self._term = txn, dst, amt, term
+        self._ts_np, self._ts_type = ts, t.schema.field("ts").type
         self._names = names
         # Seeds are looked up by txn_id: no sort needed when ids already rise with time (the usual case).
         increasing = len(txn) < 2 or bool(np.all(np.diff(txn) > 0))
-        self._txn_order = np.arange(len(txn)) if increasing else np.argsort(txn, kind="stable")
+        self._txn_order = None if increasing else np.argsort(txn, kind="stable")
 
     def _rows(self, txn_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows of the given txn ids (and which were found)."""
-        pos = np.searchsorted(self._txn, txn_ids, sorter=self._txn_order)
-        pos = np.minimum(pos, len(self._txn) - 1) if len(self._txn) else pos
-        rows = self._txn_order[pos] if len(self._txn) else pos
-        found = self._txn[rows] == txn_ids if len(self._txn) else np.zeros(len(txn_ids), bool)
-        return rows, found
+        if not len(self._txn):
+            return np.zeros(len(txn_ids), _I64), np.zeros(len(txn_ids), bool)
+        pos = np.minimum(np.searchsorted(self._txn, txn_ids, sorter=self._txn_order), len(self._txn) - 1)
+        rows = pos if self._txn_order is None else self._txn_order[pos]
+        return rows, self._txn[rows] == txn_ids
 
     def trace(self, seeds: list[tuple[int, int]], hops: int = DEFAULT_HOPS) -> TraceResult:
         """Follow every seed (victim_id, txn_id) at most `hops` transfers on (FIFO)."""
@@ -176,22 +218,26 @@ class FastTracer:
         """One hop for every holding: (victim, row of the onward transfer, money) moved, and what stayed."""
         i = self._in_pos[r]
         acct, amt = self._dst[r].astype(_I64), self._amt[r]
-        s, e = self._lot_start[i], self._lot_end[i]
+        e = self._lot_end[i]
+        s = e - amt
         hi = acct << self._pbits
         j0 = np.searchsorted(self._okey_end, hi | s, side="right")  # first outgoing ending after s
-        j1 = np.searchsorted(self._okey_start, hi | e, side="left")  # outgoing starting before e
+        # Outgoing transfers starting before e: up to the first ending at or after e (starts are the
+        # previous ends within the account's run), never past the run.
+        j1 = np.minimum(np.searchsorted(self._okey_end, hi | e, side="left") + 1, self._out_start[acct + 1])
         k = np.maximum(j1 - j0, 0)
         item = np.repeat(np.arange(len(r)), k)
         j = np.repeat(j0, k) + (np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k))
+        row = self._out_txn_row[j]
         oend = self._okey_end[j] & ((1 << self._pbits) - 1)
-        ostart = self._okey_start[j] & ((1 << self._pbits) - 1)
+        ostart = oend - self._amt[row]
         part = np.minimum(e[item], oend) - np.maximum(s[item], ostart)
         carried = _share(money[item], part, amt[item])
         tot = self._total_out[acct]
         left = np.where(e > tot, e - np.maximum(s, tot), 0)
         kept = _share(money, left, amt)
         held = _grouped(v, acct, kept)
-        mv, mr, mm = _grouped(v[item], self._out_txn_row[j], carried)
+        mv, mr, mm = _grouped(v[item], row, carried)
         nz = mm > 0
         return mv[nz], mr[nz], mm[nz], held
 
@@ -250,7 +296,7 @@ class FastTracer:
         return _sorted(table, ("victim_id", "hop", "account", "kind", "status", "amount_fen"))
 
     def _arrivals(self, parts: list[tuple[np.ndarray, ...]]) -> pa.Table:
-        ts_type = self._ts.type
+        ts_type = self._ts_type
         cols = [np.concatenate([p[k] for p in parts]).astype(_I64) for k in range(5)]
         table = pa.table(
             {

@@ -24,12 +24,14 @@ from fanzha.funds.schemas import (
     Approval,
     CaseCreate,
     FreezeCreate,
+    LeadDismiss,
     ObjectionCreate,
     ObjectionDecision,
     ReceiptCreate,
     Renewal,
     ReturnCreate,
     StopCreate,
+    TraceRunCreate,
     TreasuryCreate,
     VerificationCreate,
     VictimCaseRead,
@@ -40,7 +42,7 @@ from fanzha.funds.schemas import (
 )
 from fanzha.identity.domain import Permission, Principal
 from fanzha.web import limits, ratelimit
-from fanzha.web.deps import authorize, client_ip
+from fanzha.web.deps import authorize, client_ip, platform_of
 from fanzha.web.i18n import language_of, translator
 from fanzha.web.templating import render
 
@@ -178,6 +180,41 @@ async def verify(request: Request, case_id: int, instruction_id: int, principal:
         principal,
         case_id,
         lambda: funds_of(request).verify(principal, instruction_id, VerificationCreate.model_validate(body)),
+    )
+
+
+@router.post("/funds/cases/{case_id}/trace-runs", response_class=HTMLResponse)
+async def trace_run(request: Request, case_id: int, principal: Worker) -> Response:
+    """Trace the case through a dataset; the leads appear on the page and the money graph (Art 35¶2)."""
+    f = _fields(await request.form())
+    body = {k: f[k] for k in ("dataset", "org_id", "hops") if f.get(k)}
+    s = platform_of(request).settings
+    root = s.detect_data_root or s.data_dir / "provinces"
+    return _act(
+        request,
+        principal,
+        case_id,
+        lambda: funds_of(request).trace_case(principal, case_id, TraceRunCreate.model_validate(body), root),
+    )
+
+
+@router.post("/funds/cases/{case_id}/leads/{lead_id}/accept", response_class=HTMLResponse)
+def accept_lead(request: Request, case_id: int, lead_id: int, principal: Worker) -> Response:
+    """Accept a trace lead: stop-payment on its account by the normal path."""
+    return _act(request, principal, case_id, lambda: funds_of(request).accept_lead(principal, lead_id, None))
+
+
+@router.post("/funds/cases/{case_id}/leads/{lead_id}/dismiss", response_class=HTMLResponse)
+async def dismiss_lead(request: Request, case_id: int, lead_id: int, principal: Worker) -> Response:
+    """Dismiss a trace lead with the reason."""
+    f = _fields(await request.form())
+    return _act(
+        request,
+        principal,
+        case_id,
+        lambda: funds_of(request).dismiss_lead(
+            principal, lead_id, LeadDismiss.model_validate({"reason": f.get("reason", "")}).reason
+        ),
     )
 
 
