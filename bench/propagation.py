@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pstats
 import signal
 import socket
 import subprocess
@@ -61,6 +62,7 @@ from fanzha.identity.tables import Organisation, User
 HOST = "127.0.0.1"
 BIN = Path(sys.executable).parent
 RECEIVERS_PY = Path(__file__).with_name("_receivers.py")
+PROFILED_PY = Path(__file__).with_name("_profiled.py")
 TOKEN_KEY_HEX, ENCRYPTION_KEY_HEX = "ab" * 32, "cd" * 16
 TARGET_P99_S = 1.0
 
@@ -408,12 +410,20 @@ class Dispatcher:
     children: Children
     proc: subprocess.Popen[str] | None = None
     starts: int = 0
+    profile: Path | None = None  # the first dispatcher runs under cProfile, written here on SIGTERM
 
     def start(self) -> None:
         self.starts += 1
-        self.proc = self.children.start(
-            f"dispatcher-{self.starts}", [str(BIN / "fanzha"), "events", "dispatch"]
-        )
+        command = [str(BIN / "fanzha"), "events", "dispatch"]
+        if self.profile is not None and self.starts == 1:
+            command = [sys.executable, str(PROFILED_PY), str(self.profile), "events", "dispatch"]
+        self.proc = self.children.start(f"dispatcher-{self.starts}", command)
+
+    def stop_profiled(self) -> None:
+        """End the profiled dispatcher with SIGTERM (its profile is written), start a plain one."""
+        assert self.proc is not None
+        self.children.stop(self.proc)
+        self.start()
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -562,6 +572,9 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=1.0, help="baseline poll interval, seconds")
     parser.add_argument("--baseline-s", type=float, help="seconds of publishing for the baseline")
     parser.add_argument("--stall", type=float, default=90.0, help="give up after this long with no delivery")
+    parser.add_argument(
+        "--profile", type=Path, help="run 1's dispatcher under cProfile; its top lines to stderr, stats here"
+    )
     args = parser.parse_args()
     args.samples = args.samples or (500 if args.quick else 10_000)
     args.baseline_s = args.baseline_s or (2.0 if args.quick else 20.0)
@@ -594,7 +607,7 @@ def main() -> None:
             receiver_proc = children.start("receivers", [sys.executable, str(RECEIVERS_PY), "serve"], True)
             engine = migrate(db_url)
             api, api_proc = start_api(children)
-            dispatcher = Dispatcher(children)
+            dispatcher = Dispatcher(children, profile=args.profile)
             dispatcher.start()
             setup = seed(engine, db_url)
             receiver_base = f"http://{HOST}:{read_line(receiver_proc, 30, 'the receivers')}"
@@ -623,6 +636,12 @@ def main() -> None:
             steady, _ = webhook_run(
                 "run 1: steady", setup, publish, receivers, names, dispatcher, args, 0, tmp
             )
+            if args.profile is not None:
+                dispatcher.stop_profiled()
+                time.sleep(1.0)  # the plain dispatcher takes over the sinks' leases
+                stats = pstats.Stats(str(args.profile), stream=sys.stderr)
+                print("--- profile: run 1's dispatcher (top 30 by own time) ---", file=sys.stderr)
+                stats.sort_stats("tottime").print_stats(30)
             killed, extra = webhook_run(
                 "run 2: SIGKILL",
                 setup,
