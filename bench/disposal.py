@@ -46,7 +46,7 @@ from fanzha.db.engine import build_engine
 from fanzha.db.migrate import upgrade
 from fanzha.disposal.tables import Notice, Order
 from fanzha.disposal.worker import DisposalWorker
-from fanzha.events.outbox import current_head
+from fanzha.events.outbox import read_after
 from fanzha.identifiers import luhn_check_digit
 from fanzha.identity.domain import OrgKind, Principal, Role, key_issuer
 from fanzha.identity.tables import Organisation
@@ -173,7 +173,7 @@ def banks(
     url: str,
     connect_args: dict[str, str] | None,
     base: str,
-    keys: list[str],
+    keys: dict[int, str],
     expected: int,
     ready: Any,
     go: Any,
@@ -199,16 +199,18 @@ def banks(
             ready.set()
             while not go.is_set():
                 await asyncio.sleep(0.005)
-            seen = -1
+            after = 0
             while len(executed_at) < expected and not stop.is_set():
-                # Woken by new events, as a push (NATS, webhook) wakes a bank's client, not by asking
-                # every bank for its orders every few milliseconds.
-                head = current_head(platform.sessions)
-                if head == seen:
+                # Woken by its new orders' events, as a push (NATS, webhook: the event names the
+                # institution) wakes a bank's system, not by asking every bank every few milliseconds.
+                with platform.sessions() as session:
+                    events = read_after(session, after, 10_000, "disposal.order.issued")
+                if not events:
                     await asyncio.sleep(0.01)
                     continue
-                seen = head
-                await asyncio.gather(*(one(k) for k in keys))
+                after = events[-1].position
+                woken = {int(e.payload["org_id"]) for e in events}
+                await asyncio.gather(*(one(keys[org]) for org in woken if org in keys))
 
     asyncio.run(answer())
     results.put(list(executed_at.values()))
@@ -287,7 +289,7 @@ def run(url: str, samples: int, appeals: int, servers: int) -> dict[str, float]:
         spawn = multiprocessing.get_context("spawn")
         stop, go, results = spawn.Event(), spawn.Event(), spawn.Queue()
         ready = [spawn.Event() for _ in range(2)]
-        clients = (url, None, base, list(keys.values()), samples, ready[1], go, stop, results)
+        clients = (url, None, base, keys, samples, ready[1], go, stop, results)
         processes = [
             spawn.Process(target=disposal_worker, args=(url, None, tmp, ready[0], stop)),
             spawn.Process(target=banks, args=clients),
