@@ -49,12 +49,13 @@ def _rows_by_token(session: Session, tokens: Sequence[str]) -> dict[str, Any]:
             where = Sample.token == any_(
                 bindparam("tokens", unique[start : start + 20_000], type_=ARRAY(String))
             )
-            found.update((row[0], row) for row in connection.execute(select(*_COLUMNS).where(where)))
+            found.update((row[0], row) for row in connection.execute(select(*_COLUMNS).where(where)).all())
         return found
     # SQLite: the whole batch as one JSON parameter, unpacked by json_each; compiling thousands of
     # IN parameters per chunk cost more than the search itself.
     listed = select(func.json_each(bindparam("tokens", orjson.dumps(unique).decode())).table_valued("value"))
-    rows = connection.execute(select(*_COLUMNS).where(Sample.token.in_(listed.scalar_subquery())))
+    # .all(): one fetchall, where iterating the result fetches row by row.
+    rows = connection.execute(select(*_COLUMNS).where(Sample.token.in_(listed.scalar_subquery()))).all()
     found.update((row[0], row) for row in rows)
     return found
 
