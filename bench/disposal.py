@@ -41,7 +41,7 @@ from sqlalchemy import Engine, func, insert, select, text
 
 from fanzha.bootstrap import Platform, build_platform
 from fanzha.core.settings import Settings
-from fanzha.db.engine import build_engine
+from fanzha.db.engine import build_engine, reading
 from fanzha.db.migrate import upgrade
 from fanzha.disposal.release import appeal_code
 from fanzha.disposal.tables import Notice, Order
@@ -203,7 +203,7 @@ def banks(
             while len(executed_at) < expected and not stop.is_set():
                 # Woken by its new orders' events, as a push (NATS, webhook: the event names the
                 # institution) wakes a bank's system, not by asking every bank every few milliseconds.
-                with platform.sessions() as session:
+                with reading(platform.sessions) as session:  # a read: never the SQLite write lock
                     events = read_after(session, after, 10_000, "disposal.order.issued")
                 if not events:
                     await asyncio.sleep(0.01)
