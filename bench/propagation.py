@@ -9,13 +9,17 @@ Everything runs on 127.0.0.1 against one temporary, migrated SQLite database:
     process (bench/_receivers.py) that checks each signature and records (receiver, event id,
     position, time.time()) for every POST, duplicates included;
   - the dispatcher as a real process, `fanzha events dispatch` (Delivery.run), the one a deployment runs;
-  - this process publishes samples through `platform.samples.publish` (what POST /api/v1/samples does)
-    at a steady rate and records time.time() just before each call. Latency = receipt - that time.
+  - this process publishes samples as the analyst's system does, `POST /api/v1/samples` with the police
+    centre's API key to `fanzha serve` (one keep-alive connection), at a steady rate, and records
+    time.time() just before each request. Latency = receipt - that time.
 Run 1 measures the steady state. Run 2 continues on the same database and subscriptions: after 40 % of
 its samples the dispatcher gets SIGKILL, and a new one is started a second later; the receivers must
 end up with every sample's event, and any duplicate must carry the event id of the outbox row.
 Baseline, same run: what a subscriber does without push, polling GET /api/v1/samples/feed every second
 (50 pollers with their own API keys against `fanzha serve`); Safe Browsing clients poll every 30 min.
+Floor, same run: the two bare HTTP round trips a delivery cannot do without, one to the API server
+(`GET /healthz`) and one to a receiver (`GET /_control/count`), timed alone before run 1 at the same rate;
+`ratio_p99_to_floor` is run 1's p99 over the floor's (the dispatcher's and the platform's cost).
 
     python bench/propagation.py --quick     # 500 samples a run, under a minute
     python bench/propagation.py             # 10,000 samples a run, as the issue states (~5 minutes)
@@ -29,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pstats
 import signal
 import socket
 import subprocess
@@ -53,12 +58,11 @@ from fanzha.demo import seed_organisations, seed_users
 from fanzha.events.tables import OutboxEvent, SinkCursor
 from fanzha.identity.domain import INSTITUTION_KINDS, OrgKind, Principal, Role, key_issuer
 from fanzha.identity.tables import Organisation, User
-from fanzha.samples.domain import FraudType
-from fanzha.samples.schemas import SamplePublish
 
 HOST = "127.0.0.1"
 BIN = Path(sys.executable).parent
 RECEIVERS_PY = Path(__file__).with_name("_receivers.py")
+PROFILED_PY = Path(__file__).with_name("_profiled.py")
 TOKEN_KEY_HEX, ENCRYPTION_KEY_HEX = "ab" * 32, "cd" * 16
 TARGET_P99_S = 1.0
 
@@ -136,6 +140,7 @@ class Setup:
     publisher: Principal
     institutions: list[Organisation]
     centre: Organisation
+    publisher_key: str = ""  # the centre's API key: the analyst's system publishes over HTTP
 
 
 def migrate(db_url: str) -> Engine:
@@ -164,7 +169,10 @@ def seed(engine: Engine, db_url: str) -> Setup:
     analyst = Principal(user.id, user.username, org.id, OrgKind(org.kind), Role(user.role), source_ip=HOST)
     institutions = [o for o in orgs if OrgKind(o.kind) in INSTITUTION_KINDS]
     centre = next(o for o in orgs if OrgKind(o.kind) is OrgKind.POLICE_PROVINCE)
-    return Setup(platform, analyst, institutions, centre)
+    kind = OrgKind(org.kind)
+    head = Principal(None, "bench-head", org.id, kind, key_issuer(kind))
+    _key, secret = platform.auth.create_api_key(head, org.id, "bench-publisher", 30)
+    return Setup(platform, analyst, institutions, centre, secret)
 
 
 def subscribe(setup: Setup, count: int, base: str) -> dict[str, str]:
@@ -194,8 +202,23 @@ def api_keys(setup: Setup, count: int) -> dict[str, str]:
 Published = dict[int, float]  # sample id -> time.time() just before the publish call
 
 
+class Publisher:
+    """The analyst's system: `POST /api/v1/samples` with the centre's API key, one keep-alive connection."""
+
+    def __init__(self, api: str, key: str) -> None:
+        self.http = httpx.Client(base_url=api, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+
+    def __call__(self, value: str) -> int:
+        """Publish one new phone sample; its id."""
+        body = {"kind": "phone", "value": value, "fraud_type": "fake_investment", "confidence": 85}
+        answer = self.http.post("/api/v1/samples", json=body)
+        if answer.status_code != 201:
+            raise RuntimeError(f"publishing {value} answered {answer.status_code}: {answer.text[:300]}")
+        return int(answer.json()["sample"]["id"])
+
+
 def publish_steady(
-    setup: Setup,
+    publish: Callable[[str], int],
     count: int,
     rate: float,
     offset: int,
@@ -211,18 +234,30 @@ def publish_steady(
             time.sleep(delay)
         if hook is not None:
             hook(i)
-        data = SamplePublish(
-            kind="phone",
-            value=f"+86139{offset + i:08d}",
-            fraud_type=FraudType.FAKE_INVESTMENT,
-            confidence=85,
-        )
         before = time.time()
-        sample, created = setup.platform.samples.publish(setup.publisher, data)
+        sample_id = publish(f"+86139{offset + i:08d}")
         calls.append(time.time() - before)
-        assert created, "each bench sample is new"
-        published[sample.id] = before
+        published[sample_id] = before
     return published, calls
+
+
+def floor_round_trips(api: str, receivers: str, count: int, rate: float) -> dict[str, float]:
+    """The floor: a bare round trip to the API server and one to a receiver, paced at `rate`, in ms."""
+    took: list[float] = []
+    with httpx.Client(timeout=30) as a, httpx.Client(timeout=30) as b:
+        a.get(f"{api}/healthz")  # both connections open first, as the runs' are
+        b.get(f"{receivers}/_control/count")
+        start = time.monotonic()
+        for i in range(count):
+            delay = start + i / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            before = time.perf_counter()
+            a.get(f"{api}/healthz").raise_for_status()
+            b.get(f"{receivers}/_control/count").raise_for_status()
+            took.append(time.perf_counter() - before)
+    q50, q99 = np.percentile(np.array(took), [50, 99]) * 1000
+    return {"p50_ms": float(q50), "p99_ms": float(q99)}
 
 
 def outbox_ids(setup: Setup, after: int = 0) -> dict[int, tuple[str, int]]:
@@ -375,12 +410,20 @@ class Dispatcher:
     children: Children
     proc: subprocess.Popen[str] | None = None
     starts: int = 0
+    profile: Path | None = None  # the first dispatcher runs under cProfile, written here on SIGTERM
 
     def start(self) -> None:
         self.starts += 1
-        self.proc = self.children.start(
-            f"dispatcher-{self.starts}", [str(BIN / "fanzha"), "events", "dispatch"]
-        )
+        command = [str(BIN / "fanzha"), "events", "dispatch"]
+        if self.profile is not None and self.starts == 1:
+            command = [sys.executable, str(PROFILED_PY), str(self.profile), "events", "dispatch"]
+        self.proc = self.children.start(f"dispatcher-{self.starts}", command)
+
+    def stop_profiled(self) -> None:
+        """End the profiled dispatcher with SIGTERM (its profile is written), start a plain one."""
+        assert self.proc is not None
+        self.children.stop(self.proc)
+        self.start()
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -396,6 +439,7 @@ class Dispatcher:
 def webhook_run(
     label: str,
     setup: Setup,
+    publish: Callable[[str], int],
     receivers: Receivers,
     names: list[str],
     dispatcher: Dispatcher,
@@ -422,7 +466,7 @@ def webhook_run(
             print(f"[{label}] new dispatcher started {now - extra['killed_at']:.1f} s later")
 
     started = time.monotonic()
-    published, calls = publish_steady(setup, count, args.rate, offset, hook)
+    published, calls = publish_steady(publish, count, args.rate, offset, hook)
     took = time.monotonic() - started
     if kill_at is not None and "restarted_at" not in extra:
         time.sleep(max(0.0, extra["killed_at"] + args.down - time.time()))
@@ -452,7 +496,13 @@ def webhook_run(
 
 
 def baseline_run(
-    setup: Setup, children: Children, api: str, args: argparse.Namespace, offset: int, tmp: Path
+    setup: Setup,
+    publish: Callable[[str], int],
+    children: Children,
+    api: str,
+    args: argparse.Namespace,
+    offset: int,
+    tmp: Path,
 ) -> Figures:
     """50 subscribers polling the pull feed every `interval` seconds, over `baseline_s` of publishing."""
     keys = api_keys(setup, args.receivers)
@@ -467,7 +517,7 @@ def baseline_run(
     assert line == "ready", line
     count = max(1, int(args.baseline_s * args.rate))
     started = time.monotonic()
-    published, calls = publish_steady(setup, count, args.rate, offset)
+    published, calls = publish_steady(publish, count, args.rate, offset)
     took = time.monotonic() - started
     time.sleep(args.interval + 1.0)  # the last sample's next poll
     children.stop(poller)
@@ -522,6 +572,9 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=1.0, help="baseline poll interval, seconds")
     parser.add_argument("--baseline-s", type=float, help="seconds of publishing for the baseline")
     parser.add_argument("--stall", type=float, default=90.0, help="give up after this long with no delivery")
+    parser.add_argument(
+        "--profile", type=Path, help="run 1's dispatcher under cProfile; its top lines to stderr, stats here"
+    )
     args = parser.parse_args()
     args.samples = args.samples or (500 if args.quick else 10_000)
     args.baseline_s = args.baseline_s or (2.0 if args.quick else 20.0)
@@ -554,7 +607,7 @@ def main() -> None:
             receiver_proc = children.start("receivers", [sys.executable, str(RECEIVERS_PY), "serve"], True)
             engine = migrate(db_url)
             api, api_proc = start_api(children)
-            dispatcher = Dispatcher(children)
+            dispatcher = Dispatcher(children, profile=args.profile)
             dispatcher.start()
             setup = seed(engine, db_url)
             receiver_base = f"http://{HOST}:{read_line(receiver_proc, 30, 'the receivers')}"
@@ -562,8 +615,10 @@ def main() -> None:
             secrets = subscribe(setup, args.receivers, receiver_base)
             receivers.http.post("/_control/secrets", content=orjson.dumps(secrets)).raise_for_status()
             names = sorted(secrets)
-            # Warm up: the dispatcher is up and every receiver answers and verifies.
-            warm, _ = publish_steady(setup, 1, args.rate, offset=90_000_000)
+            wait_api(children, api, api_proc)
+            publish = Publisher(api, setup.publisher_key)
+            # Warm up: the API answers, the dispatcher is up and every receiver answers and verifies.
+            warm, _ = publish_steady(publish, 1, args.rate, offset=90_000_000)
             receivers.wait(args.receivers, 60, "warm-up")
             receivers.dump(tmp / "warm-up.tsv")
             assert analyse(tmp / "warm-up.tsv", warm, names, outbox_ids(setup)).lost == 0, "warm-up"
@@ -573,16 +628,37 @@ def main() -> None:
                 f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})"
             )
 
-            steady, _ = webhook_run("run 1: steady", setup, receivers, names, dispatcher, args, 0, tmp)
+            floor = floor_round_trips(api, receiver_base, min(args.samples // 2, 1000), args.rate)
+            print(
+                f"floor: a bare round trip to the API and one to a receiver, at {args.rate:g}/s: "
+                f"p50 {floor['p50_ms']:.1f} ms, p99 {floor['p99_ms']:.1f} ms"
+            )
+            steady, _ = webhook_run(
+                "run 1: steady", setup, publish, receivers, names, dispatcher, args, 0, tmp
+            )
+            if args.profile is not None:
+                dispatcher.stop_profiled()
+                time.sleep(1.0)  # the plain dispatcher takes over the sinks' leases
+                stats = pstats.Stats(str(args.profile), stream=sys.stderr)
+                print("--- profile: run 1's dispatcher (top 30 by own time) ---", file=sys.stderr)
+                stats.sort_stats("tottime").print_stats(30)
             killed, extra = webhook_run(
-                "run 2: SIGKILL", setup, receivers, names, dispatcher, args, 10_000_000, tmp, args.kill_at
+                "run 2: SIGKILL",
+                setup,
+                publish,
+                receivers,
+                names,
+                dispatcher,
+                args,
+                10_000_000,
+                tmp,
+                args.kill_at,
             )
             low, failures, sinks = cursors(setup)
             print(f"dispatcher bookkeeping: {sinks} webhook cursors, lowest at {low}, failures {failures}")
             if dispatcher.proc is not None:
                 children.stop(dispatcher.proc)  # the baseline runs without it, as run 1 ran without pollers
-            wait_api(children, api, api_proc)
-            base = baseline_run(setup, children, api, args, 20_000_000, tmp)
+            base = baseline_run(setup, publish, children, api, args, 20_000_000, tmp)
         except Exception:
             for name in ("receivers", "dispatcher-1", "dispatcher-2", "api", "poller"):
                 if tail := children.tail(name):
@@ -594,12 +670,14 @@ def main() -> None:
                 setup.platform.close()
 
     ratio = base.p99_ms / steady.p99_ms if steady.p99_ms > 0 else float("nan")
+    to_floor = steady.p99_ms / floor["p99_ms"] if floor["p99_ms"] > 0 else float("nan")
     print(
         f"p99 {steady.p99_ms:,.0f} ms steady (target < {TARGET_P99_S * 1000:.0f} ms: "
         f"{'met' if steady.p99_ms < TARGET_P99_S * 1000 else 'MISSED'}), {killed.p99_ms:,.0f} ms with the "
         f"SIGKILL; polling the feed every {args.interval:g} s: p99 {base.p99_ms:,.0f} ms "
         f"(baseline p99 / webhook p99 = {ratio:.2f}, above 1 when push is faster; "
-        f"a 30-minute Safe Browsing style poll waits 15 min on average)"
+        f"a 30-minute Safe Browsing style poll waits 15 min on average); "
+        f"{to_floor:,.1f}x the floor's p99 of {floor['p99_ms']:.1f} ms"
     )
     print(f"total {time.monotonic() - began:.1f} s (load average {os.getloadavg()[0]:.1f})")
     failed = []
@@ -624,6 +702,8 @@ def main() -> None:
         "duplicates": killed.duplicates,
         "baseline_p99_ms": finite(base.p99_ms, 1),
         "ratio_p99_vs_baseline": finite(ratio, 3),
+        "floor_p99_ms": round(floor["p99_ms"], 2),
+        "ratio_p99_to_floor": finite(to_floor, 1),
     }
     if failed:
         print("FAILED: " + "; ".join(failed), file=sys.stderr)

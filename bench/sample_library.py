@@ -8,20 +8,25 @@ rows; lookups are timed three times (median). Targets (issue 3): 1 M-row import 
 
     python bench/sample_library.py --quick      # 100 k rows, under a minute
     python bench/sample_library.py              # 1 M rows
+    python bench/sample_library.py --profile --no-pg --rows 200000   # cProfile of import and lookup
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import socket
 import statistics
+import sys
 import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from typing import TypeVar
 
 import httpx
 import uvicorn
@@ -37,6 +42,7 @@ from fanzha.identity.tables import Organisation, User
 from fanzha.samples.tables import Sample
 from fanzha.web.app import create_app
 
+T = TypeVar("T")
 PG_URL = os.environ.get("FANZHA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -96,7 +102,37 @@ def set_query(platform: Platform, numbers: list[str]) -> int:
     return found
 
 
-def run(url: str, rows: int, lookups: int, label: str, engine_kwargs: dict[str, object]) -> dict[str, float]:
+def profiled(label: str, work: Callable[[], T], top: int = 25) -> T:
+    """Run `work` under cProfile; print its top lines by own time to stderr."""
+    profile = cProfile.Profile()
+    answer: T = profile.runcall(work)
+    print(f"--- profile: {label} (top {top} by own time) ---", file=sys.stderr)
+    stats = pstats.Stats(profile, stream=sys.stderr)
+    stats.sort_stats("tottime").print_stats(top)
+    return answer
+
+
+def server_side_lookup(platform: Platform, principal: Principal, raw: bytes) -> int:
+    """What the lookup route does with a body, without the HTTP: parse, look up, encode the answer."""
+    import orjson
+
+    from fanzha.samples.schemas import LookupRequest
+    from fanzha.web.deps import parse_body
+
+    body = parse_body(LookupRequest, raw)
+    results = platform.lookup.batch(principal, body.items)
+    orjson.dumps({"results": results, "hits": sum(1 for r in results if r["found"])})
+    return sum(1 for r in results if r["found"])
+
+
+def run(
+    url: str,
+    rows: int,
+    lookups: int,
+    label: str,
+    engine_kwargs: dict[str, object],
+    profile: bool = False,
+) -> dict[str, float]:
     """Import `rows` samples, then look up `lookups` identifiers (half hits) three ways."""
     engine = build_engine(url, **engine_kwargs)
     upgrade(engine)
@@ -110,8 +146,14 @@ def run(url: str, rows: int, lookups: int, label: str, engine_kwargs: dict[str, 
         org = session.get_one(Organisation, user.org_id)
     analyst = Principal(user.id, user.username, org.id, OrgKind(org.kind), Role(user.role), source_ip="bench")
     numbers = phones(rows)
+    data = csv_of(numbers)
     started = time.perf_counter()
-    report = platform.bulk.run(analyst, csv_of(numbers), "bench.csv")
+    if profile:
+        report = profiled(
+            f"{label} import of {rows:,}", lambda: platform.bulk.run(analyst, data, "bench.csv")
+        )
+    else:
+        report = platform.bulk.run(analyst, data, "bench.csv")
     import_s = time.perf_counter() - started
     assert report.ok and report.created == rows, report.errors[:3]
     print(f"[{label}] import {rows:,} rows: {import_s:.1f} s ({rows / import_s:,.0f} rows/s)")
@@ -123,6 +165,12 @@ def run(url: str, rows: int, lookups: int, label: str, engine_kwargs: dict[str, 
     base, server = serve(create_app(platform=platform))
     query = numbers[: lookups // 2] + phones(lookups - lookups // 2, offset=rows + 1)
     items = [{"kind": "phone", "value": n} for n in query]
+    if profile:
+        raw = json.dumps({"items": items}).encode()
+        looker = Principal(None, "bench", org.id, OrgKind(org.kind), Role(user.role))
+        profiled(
+            f"{label} lookup of {lookups:,} (server side)", lambda: server_side_lookup(platform, looker, raw)
+        )
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {secret}"}, timeout=120) as client:
         client.post("/api/v1/samples/lookup", json={"items": items[:10]})  # warm up
 
@@ -166,12 +214,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rows", type=int)
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="cProfile the import and the lookup (stderr)")
     args = parser.parse_args()
     rows = args.rows or (100_000 if args.quick else 1_000_000)
     lookups = 100_000
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        results["sqlite"] = run(f"sqlite:///{tmp}/bench.db", rows, lookups, "sqlite", {})
+        results["sqlite"] = run(f"sqlite:///{tmp}/bench.db", rows, lookups, "sqlite", {}, args.profile)
     if not args.no_pg:
         schema = f"fz_bench_{uuid.uuid4().hex[:8]}"
         admin = build_engine(PG_URL)
@@ -184,6 +233,7 @@ def main() -> None:
                 lookups,
                 "postgresql",
                 {"connect_args": {"options": f"-csearch_path={schema}"}},
+                args.profile,
             )
         finally:
             with admin.begin() as conn:

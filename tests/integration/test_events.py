@@ -370,3 +370,36 @@ def test_a_prefix_sink_gets_exactly_its_events_in_order_whatever_the_batch(
     with platform.sessions() as session:
         expected = [e.position for e in outbox.read_after(session, 0, 10_000, prefix)]
     assert [e.position for e in sink.received] == expected
+
+
+def test_a_prefix_sink_near_the_head_with_none_of_its_events_is_not_leased(
+    platform: Platform, clock: FrozenClock
+) -> None:
+    def orders(n: int) -> None:
+        with UnitOfWork(platform.sessions, clock) as uow:
+            for i in range(n):
+                outbox.record(uow.session, clock, "disposal.order.issued", {"i": i})
+            uow.commit()
+
+    def cursor() -> tuple[int, str | None]:
+        with platform.sessions() as session:
+            row = session.get_one(SinkCursor, "orders")
+            return row.position, row.lease_owner
+
+    sink = FlakySink()
+    sink.name, sink.topic_prefix = "orders", "disposal.order."  # type: ignore[attr-defined]
+
+    def run(head: int) -> int:
+        return asyncio.run(dispatch_all(platform.sessions, clock, [sink], "w1", head=head, idle_gap=5))
+
+    orders(1)
+    assert run(1) == 1 and cursor() == (1, "w1")
+    _record(platform, 3)  # samples only: within the gap, so no lease and no cursor write at all
+    assert run(4) == 0 and cursor() == (1, "w1")
+    orders(1)  # its own event is taken at once, the samples before it passed with it
+    assert run(5) == 4 and [e.position for e in sink.received] == [1, 5]
+    _record(platform, 5)  # a gap of idle_gap events is passed as before, so reads stay short
+    assert run(10) == 5 and cursor() == (10, "w1")
+    _record(platform, 2)  # without idle_gap every sink behind the head is leased, as before
+    assert asyncio.run(dispatch_all(platform.sessions, clock, [sink], "w1", head=12)) == 2
+    assert [e.position for e in sink.received] == [1, 5]

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.db import appends
+from fanzha.db.bulk import insert_rows
 from fanzha.db.engine import session_factory
 from fanzha.db.rows import flush_alike
+from fanzha.events import outbox
 from fanzha.events.tables import OutboxEvent
 from fanzha.identity.tables import Organisation
 
@@ -154,3 +157,50 @@ def test_alike_changes_are_one_update_and_leave_the_objects_clean(engine: Engine
         (False, "另一个"),
         (True, "alike-4"),
     ]
+
+
+def test_many_events_of_one_moment_queue_together_and_number_at_the_commit(engine: Engine) -> None:
+    sessions = session_factory(engine)
+    at = datetime(2026, 12, 7, 22, 0, 0, 123456, tzinfo=UTC)
+    with sessions() as session:
+        appends.append(session, OutboxEvent, _event(1))
+        outbox.record_many(session, ["samples.pending", "samples.pending"], [{"n": 1}, {"n": 2}], at)
+        session.rollback()  # dropped with their transaction
+        outbox.record_many(session, ["samples.published.phone", "samples.pending"], [{"n": 3}, {"n": 4}], at)
+        session.commit()
+    with sessions() as session:
+        events = outbox.read_after(session, 0, 10)
+    assert [(e.position, e.topic, e.payload) for e in events] == [
+        (1, "samples.published.phone", {"n": 3}),
+        (2, "samples.pending", {"n": 4}),
+    ]
+    assert all(e.occurred_at == at for e in events) and len({e.event_id for e in events}) == 2
+    with sessions() as session, pytest.raises(ValueError, match="bad event topic"):
+        outbox.record_many(session, ["Not A Topic"], [{}], at)
+
+
+def test_bulk_inserted_times_read_back_as_written(engine: Engine) -> None:
+    # Bind processors run once per distinct value; every row must still get its own value.
+    shared = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    rows = [
+        {
+            "code": f"bulk-{i}",
+            "name_zh": f"单位{i}",
+            "name_en": "",
+            "kind": "bank",
+            "active": i % 2 == 0,
+            "created_at": shared if i % 3 else datetime(2026, 1, 1, i, tzinfo=UTC),
+        }
+        for i in range(12)
+    ]
+    sessions = session_factory(engine)
+    with sessions() as session:
+        insert_rows(session.connection(), Organisation.__table__, rows)  # type: ignore[arg-type]
+        session.commit()
+    with sessions() as session:
+        got = session.execute(
+            select(Organisation.code, Organisation.active, Organisation.created_at).where(
+                Organisation.code.startswith("bulk-")
+            )
+        ).all()
+    assert {(c, a, t) for c, a, t in got} == {(r["code"], r["active"], r["created_at"]) for r in rows}

@@ -43,3 +43,22 @@ def test_a_uuid4_is_version_4_of_the_rfc_variant_in_canonical_form() -> None:
 @given(st.integers(min_value=0, max_value=2**128 - 1))
 def test_uuid_text_is_what_the_standard_library_writes(value: int) -> None:
     assert ids._text(value) == str(uuid.UUID(int=value))
+
+
+def test_uuid4_many_are_version_4_distinct_and_canonical() -> None:
+    made = ids.uuid4_many(2000)
+    assert len(made) == 2000 and len(set(made)) == 2000
+    for text in made:
+        value = uuid.UUID(text)
+        assert value.version == 4 and value.variant == uuid.RFC_4122 and str(value) == text
+
+
+def test_uuid7_many_carry_their_moment_and_are_distinct() -> None:
+    at = 1_765_000_000_123 * 1_000_000
+    made = ids.uuid7_many(2000, at)
+    assert len(set(made)) == 2000
+    for text in made:
+        value = uuid.UUID(text)
+        assert value.version == 7 and value.variant == uuid.RFC_4122 and str(value) == text
+        assert value.int >> 80 == 1_765_000_000_123
+    assert ids.uuid4_many(0) == [] and ids.uuid7_many(0) == []

@@ -52,6 +52,17 @@ def append(session: Session, model: type[Any], row: dict[str, Any]) -> None:
     session.info.setdefault(_QUEUE, {}).setdefault(table, []).append(row)
 
 
+def extend(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Queue many rows of `model`'s table at once, as `append` does each (a bulk import's events)."""
+    table = cast(Table, model.__table__)
+    if session.in_nested_transaction() or not session.info.get(_HOOKED):
+        insert_now(session, model, rows)
+        return
+    if not session.in_transaction():
+        session.begin()
+    session.info.setdefault(_QUEUE, {}).setdefault(table, []).extend(rows)
+
+
 def insert_now(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
     """Write rows of `model`'s table at once, in one statement, after the ORM's pending changes."""
     if rows:

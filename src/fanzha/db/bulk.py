@@ -20,20 +20,16 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
         return
     dialect = connection.dialect
     columns = list(rows[0])
-    converters = [
-        (index, _memoised(processor))
-        for index, name in enumerate(columns)
-        # Both drivers take bytes as they are; memoising unique ciphertexts would only fill memory.
-        if not isinstance(table.c[name].type, LargeBinary)
-        and (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
-    ]
-    pick = itemgetter(*columns)
-    params: list[Any] = []
-    for row in rows:
-        values = list(pick(row)) if len(columns) > 1 else [pick(row)]
-        for index, convert in converters:
-            values[index] = convert(values[index])
-        params.append(tuple(values))
+    # Column by column: each converted column maps its values through a table of its distinct values,
+    # so a million cells cost a million dict lookups in C, not a million Python calls.
+    values = [list(map(itemgetter(name), rows)) for name in columns]
+    for index, name in enumerate(columns):
+        if isinstance(table.c[name].type, LargeBinary):
+            continue  # both drivers take bytes as they are; unique ciphertexts would only fill a table
+        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            values[index] = _converted(values[index], processor)
+    params: list[Any] = list(zip(*values, strict=True))
     if dialect.name == "postgresql":
         copy_rows(connection, table, columns, params)
         return
@@ -61,16 +57,10 @@ def copy_rows(
         cursor.close()
 
 
-def _memoised(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    cache: dict[Any, Any] = {}
-
-    def convert(value: Any) -> Any:
-        try:
-            return cache[value]
-        except KeyError:
-            result = cache[value] = processor(value)
-            return result
-        except TypeError:  # unhashable: convert every time
-            return processor(value)
-
-    return convert
+def _converted(column: list[Any], processor: Callable[[Any], Any]) -> list[Any]:
+    """`processor` applied to every value, once per distinct value (each value when one is unhashable)."""
+    try:
+        table = {value: processor(value) for value in set(column)}
+    except TypeError:  # an unhashable value: convert every cell
+        return [processor(value) for value in column]
+    return list(map(table.__getitem__, column))

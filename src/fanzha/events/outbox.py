@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, cast
 
 import orjson
@@ -9,7 +11,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fanzha.core.clock import Clock
-from fanzha.core.ids import uuid7
+from fanzha.core.ids import uuid7, uuid7_many
 from fanzha.db import appends
 from fanzha.db.engine import reading
 from fanzha.db.rows import ensure_row
@@ -43,6 +45,27 @@ def record(session: Session, clock: Clock, topic: str, payload: dict[str, Any]) 
             "payload": encode_payload(payload),
             "occurred_at": clock.now(),
         },
+    )
+
+
+def record_many(
+    session: Session, topics: Sequence[str], payloads: Sequence[dict[str, Any]], at: datetime
+) -> None:
+    """Append many events of one moment `at` (a bulk import's chunk): as `record` does each, in one go."""
+    checked = {topic: check_topic(topic) for topic in set(topics)}  # a chunk repeats a few topics
+    ids = uuid7_many(len(payloads))
+    appends.extend(
+        session,
+        OutboxEvent,
+        [
+            {
+                "event_id": event_id,
+                "topic": checked[topic],
+                "payload": encode_payload(payload),
+                "occurred_at": at,
+            }
+            for event_id, topic, payload in zip(ids, topics, payloads, strict=True)
+        ],
     )
 
 

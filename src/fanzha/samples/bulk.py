@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fanzha.core.errors import FanzhaError
+from fanzha.core.ids import uuid4_many
 from fanzha.core.invalid import invalid
 from fanzha.db.bulk import insert_rows
 from fanzha.db.engine import big_cache
@@ -27,7 +28,7 @@ from fanzha.identity.service import actor_of
 from fanzha.samples.domain import risk_of
 from fanzha.samples.schemas import SamplePublish
 from fanzha.samples.service import Prepared, SampleService, event_payload
-from fanzha.samples.tables import Sample, SampleHistory, SampleSource, new_stix_uuid
+from fanzha.samples.tables import Sample, SampleHistory, SampleSource
 
 COLUMNS = ("kind", "value", "fraud_type", "confidence", "evidence", "case_ref", "region_code")
 MAX_ERRORS = 1000  # a report longer than this helps nobody; the count is still exact
@@ -171,16 +172,21 @@ class BulkImporter:
         vault, expiry = self._samples.vault, self._samples.expiry
         now = self._samples.clock.now()
         expires = {kind: expiry.until(kind, now) for kind in {p.identifier.kind for p in fresh}}
+        # Enum texts and risk levels once per distinct value, not once per row.
+        text = _Texts()
+        risk = {c: str(risk_of(c)) for c in {p.data.confidence for p in fresh}}
+        # Core inserts skip the ORM's column defaults (a fresh UUIDv4 each, as new_stix_uuid draws).
+        stix = iter(uuid4_many(2 * len(fresh)))
         rows: list[dict[str, Any]] = [
             {
-                "kind": str(p.identifier.kind),
+                "kind": text[p.identifier.kind],
                 "token": p.token,
                 "ciphertext": vault.encrypt(p.identifier, p.token),
                 "masked": vault.mask(p.identifier),
-                "fraud_type": str(p.data.fraud_type),
-                "status": str(p.status_if_new),
+                "fraud_type": text[p.data.fraud_type],
+                "status": text[p.status_if_new],
                 "confidence": p.data.confidence,
-                "risk_level": str(risk_of(p.data.confidence)),
+                "risk_level": risk[p.data.confidence],
                 "region_code": p.data.region_code,
                 "first_seen": now,
                 "last_seen": now,
@@ -190,9 +196,8 @@ class BulkImporter:
                 "false_positives": 0,
                 "created_at": now,
                 "updated_at": now,
-                # Core inserts skip the ORM's column defaults.
-                "stix_indicator": new_stix_uuid(),
-                "stix_observable": new_stix_uuid(),
+                "stix_indicator": next(stix),
+                "stix_observable": next(stix),
             }
             for p in fresh
         ]
@@ -219,7 +224,7 @@ class BulkImporter:
                 {
                     "sample_id": row["id"],
                     "org_id": principal.org_id,
-                    "fraud_type": str(p.data.fraud_type),
+                    "fraud_type": text[p.data.fraud_type],
                     "confidence": p.data.confidence,
                     "evidence": p.data.evidence,
                     "case_ref": p.data.case_ref,
@@ -243,16 +248,25 @@ class BulkImporter:
                 for row in rows
             ],
         )
-        self._events(session, rows, change)
+        _events(session, rows, change, now)
         return len(fresh), len(existing)
 
-    def _events(self, session: Session, rows: list[dict[str, Any]], change: str) -> None:
-        """One outbox event per new sample, written (and numbered) as the import commits."""
-        clock = self._samples.clock
+
+class _Texts(dict[Any, str]):
+    """str() of enum members, each computed once (a million rows repeat a handful of them)."""
+
+    def __missing__(self, member: Any) -> str:
+        self[member] = text = str(member)
+        return text
+
+
+def _events(session: Session, rows: list[dict[str, Any]], change: str, now: datetime) -> None:
+    """One outbox event per new sample, at the chunk's moment, numbered as the import commits."""
+    if change == "published":
         iso = functools.cache(datetime.isoformat)  # the chunk shares a handful of timestamps
-        for row in rows:
-            if change == "published":
-                topic, payload = f"samples.published.{row['kind']}", event_payload(row, iso)
-            else:
-                topic, payload = "samples.pending", {"sample_id": row["id"], "kind": row["kind"]}
-            outbox.record(session, clock, topic, payload)
+        topics = [f"samples.published.{row['kind']}" for row in rows]
+        payloads = [event_payload(row, iso) for row in rows]
+    else:
+        topics = ["samples.pending"] * len(rows)
+        payloads = [{"sample_id": row["id"], "kind": row["kind"]} for row in rows]
+    outbox.record_many(session, topics, payloads, now)
