@@ -18,13 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fanzha.audit.service import Actor
 from fanzha.db.bulk import insert_rows
+from fanzha.db.engine import reserve_ids
 from fanzha.db.rows import among
 from fanzha.events import outbox
 from fanzha.identifiers import IdentifierKind
@@ -39,9 +41,11 @@ from fanzha.warnings.tables import Warning_, WarnPerson, WarnSignal, WarnSms, Wa
 CHUNK = 5_000  # values per IN list on SQLite (its limit is 32,766 parameters); one array on PostgreSQL
 
 
-def _chunks(values: Sequence[Any]) -> Iterator[list[Any]]:
-    for k in range(0, len(values), CHUNK):
-        yield list(values[k : k + CHUNK])
+def _chunks(session: Session, values: Sequence[Any]) -> Iterator[list[Any]]:
+    """The values in IN lists SQLite takes; on PostgreSQL all at once (`among` sends one array)."""
+    step = (len(values) or 1) if session.get_bind().dialect.name == "postgresql" else CHUNK
+    for k in range(0, len(values), step):
+        yield list(values[k : k + step])
 
 
 @dataclass
@@ -128,7 +132,7 @@ def intake(
 def _seen(session: Session, refs: list[str]) -> dict[str, tuple[int, str]]:
     """Refs already taken: the warning each joined (followed through a merge) and its level now."""
     found: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(refs):
+    for chunk in _chunks(session, refs):
         rows = session.execute(
             select(WarnSignal.source_ref, Warning_.id, Warning_.merged_into_id, Warning_.level)
             .join(Warning_, Warning_.id == WarnSignal.warning_id)
@@ -142,7 +146,7 @@ def _seen(session: Session, refs: list[str]) -> dict[str, tuple[int, str]]:
 def _people(session: Session, tokens: list[str]) -> dict[str, WarnPerson]:
     """The people of the batch who are known, locked in token order (as the one-by-one path locks them)."""
     found: dict[str, WarnPerson] = {}
-    for chunk in _chunks(tokens):
+    for chunk in _chunks(session, tokens):
         rows = session.scalars(
             select(WarnPerson)
             .where(among(session, WarnPerson.person_token, chunk))
@@ -156,7 +160,7 @@ def _people(session: Session, tokens: list[str]) -> dict[str, WarnPerson]:
 def _with_episode(session: Session, tokens: list[str], since: datetime, until: datetime) -> set[str]:
     """People with a warning (not merged) that could overlap a signal of the batch: the one-by-one path's."""
     busy: set[str] = set()
-    for chunk in _chunks(tokens):
+    for chunk in _chunks(session, tokens):
         busy.update(
             session.scalars(
                 select(Warning_.person_token).where(
@@ -205,23 +209,49 @@ def _new_people(service: WarningService, session: Session, fast: list[_Fast], no
             f.person.phone_ciphertext = service.vault.encrypt(identifier, ptoken)
     if not rows:
         return
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    # Not RETURNING: on SQLite that goes a row at a time. A row another batch inserted first (it waited
-    # for that batch to end) is told apart by its values: not our phone token and time.
-    session.execute(dialect_insert(_table(WarnPerson)).on_conflict_do_nothing(), rows)
+    ours = _insert_people(session, rows)
+    for f in fast:
+        if f.new_person is not None and f.new_person["person_token"] not in ours:
+            f.new_person = None  # another batch inserted this person since: the slow path waits for its lock
+
+
+def _insert_people(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert the people unless present; the tokens this statement inserted (not another batch's).
+
+    PostgreSQL: one INSERT … SELECT from a column array each … ON CONFLICT DO NOTHING RETURNING, where
+    an executemany would send a statement a row. SQLite: one executemany (in process, no round trips;
+    RETURNING there goes a row at a time), and a row another batch inserted first (it waited for that
+    batch to end) told apart by its values: not our phone token and time.
+    """
+    table = _table(WarnPerson)
+    columns = list(rows[0])
+    if session.get_bind().dialect.name == "postgresql":
+        arrays = select(
+            *(
+                func.unnest(bindparam(f"a_{c}", [r[c] for r in rows], type_=ARRAY(table.c[c].type)))
+                for c in columns
+            )
+        )
+        statement = (
+            pg_insert(table)
+            .from_select(columns, arrays)
+            .on_conflict_do_nothing()
+            .returning(table.c.person_token)
+        )
+        return set(session.execute(statement).scalars())
+    session.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
+    now = rows[0]["updated_at"]
+    mine = {r["person_token"]: r["phone_token"] for r in rows}
     ours: set[str] = set()
-    mine = {r["person_token"]: r for r in rows}
-    for chunk in _chunks(sorted(mine)):
+    for chunk in _chunks(session, sorted(mine)):
         for token, phone, at in session.execute(
             select(WarnPerson.person_token, WarnPerson.phone_token, WarnPerson.updated_at).where(
                 among(session, WarnPerson.person_token, chunk)
             )
         ):
-            if phone == mine[token]["phone_token"] and at == now:
+            if phone == mine[token] and at == now:
                 ours.add(token)
-    for f in fast:
-        if f.new_person is not None and f.new_person["person_token"] not in ours:
-            f.new_person = None  # another batch inserted this person since: the slow path waits for its lock
+    return ours
 
 
 def _write(
@@ -253,8 +283,10 @@ def _write(
                 "outcome": None, "outcome_at": None, "created_at": now, "updated_at": now,
             }
         )  # fmt: skip
-    ids = _insert_warnings(session, warnings, now)
+    ids = _with_ids(session, Warning_, warnings)
+    insert_rows(session.connection(), _table(Warning_), warnings)
     signals, sms, tasks, events = [], [], [], []
+    calls: list[Ingested] = []  # the results whose call task is in `tasks`, in its order
     for f, wid, w in zip(fast, ids, warnings, strict=True):
         i, item, token, grade, _ = f.p
         signals.append(
@@ -301,51 +333,35 @@ def _write(
                     "created_at": now, "updated_at": now,
                 }
             )  # fmt: skip
+            calls.append(result)
         if channel is not None and after is not None:
             _contacted(f, after, now)
         out[i] = result
         events.append(
             {"warning_id": wid, "level": w["level"], "kind": str(item.kind), "action": result.action}
         )
+    if tasks:
+        for r, task_id in zip(calls, _with_ids(session, WarnTask, tasks), strict=True):
+            r.task_id = task_id
     connection = session.connection()
     for model, rows in ((WarnSignal, signals), (WarnSms, sms), (WarnTask, tasks)):
         insert_rows(connection, _table(model), rows)  # COPY on PostgreSQL
-    if tasks:
-        by_warning: dict[int, int] = {}
-        for chunk in _chunks([t["warning_id"] for t in tasks]):
-            by_warning.update(
-                (wid, tid)
-                for tid, wid in session.execute(
-                    select(WarnTask.id, WarnTask.warning_id).where(among(session, WarnTask.warning_id, chunk))
-                )
-            )
-        for r in out:
-            if r is not None and r.action == "call" and r.warning_id in by_warning:
-                r.task_id = by_warning[r.warning_id]
     for payload in events:
         outbox.record(session, service.clock, "warnings.signal", payload)
 
 
-def _insert_warnings(session: Session, rows: list[dict[str, Any]], now: datetime) -> list[int]:
-    """Insert the new warnings and read their ids back by person (one new warning each, people locked).
+def _with_ids(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> list[int]:
+    """Give the rows their ids before the insert, so none is read back (the sequence's, or max + 1 on SQLite).
 
-    Not INSERT … RETURNING in parameter order: on SQLite that goes a row at a time.
+    Not INSERT … RETURNING: on SQLite that goes a row at a time. The ORM's pending rows go first, so
+    SQLite's max(id), taken under the write lock every transaction holds, counts them.
     """
-    before = session.scalar(select(func.max(Warning_.id))) or 0
-    insert_rows(session.connection(), _table(Warning_), rows)
-    by_person: dict[str, int] = {}
-    for chunk in _chunks([r["person_token"] for r in rows]):
-        by_person.update(
-            (token, wid)
-            for wid, token in session.execute(
-                select(Warning_.id, Warning_.person_token).where(
-                    among(session, Warning_.person_token, chunk),
-                    Warning_.id > before,
-                    Warning_.created_at == now,
-                )
-            )
-        )
-    return [by_person[r["person_token"]] for r in rows]
+    session.flush()
+    ids = reserve_ids(session, _table(model), len(rows))
+    assert len(ids) == len(rows), "the table's id has a sequence"
+    for row, new_id in zip(rows, ids, strict=True):
+        row["id"] = new_id
+    return ids
 
 
 def _where(f: _Fast) -> tuple[str | None, str | None]:
