@@ -177,6 +177,7 @@ def _with_episode(session: Session, tokens: list[str], since: datetime, until: d
 def _new_people(service: WarningService, session: Session, fast: list[_Fast], now: datetime) -> None:
     """Insert the people nobody knew, with the phone the list gives; a row another batch won goes slow."""
     rows: list[dict[str, Any]] = []
+    decided: dict[Level, tuple[Channel | None, Contacted]] = {}
     for f in fast:
         i, item, token, _, _ = f.p
         if f.person is None:
@@ -193,7 +194,10 @@ def _new_people(service: WarningService, session: Session, fast: list[_Fast], no
                 "updated_at": now,
             }  # fmt: skip
             # A person nobody knew was never warned: the contact decided now goes in with the row.
-            f.channel, after = domain.decide(Contacted(), f.p[3].level, now, service.deadlines)
+            level = f.p[3].level
+            if level not in decided:  # the same for every new person at a level
+                decided[level] = domain.decide(Contacted(), level, now, service.deadlines)
+            f.channel, after = decided[level]
             f.new_person |= {
                 "warned_level": str(after.level) if after.level else None,
                 "warned_at": after.at,
@@ -269,16 +273,23 @@ def _write(
         return
     desk = sender_county(org)  # as the one-by-one path: the unplaced go to the sender's county desk
     warnings: list[dict[str, Any]] = []
+    # A list's signals share a few fraud numbers, reason texts and templates: each worked out once.
+    tails: dict[str, str] = {}
+    reasons: dict[tuple[str, ...], str] = {}
+    rendered: dict[tuple[str, str], str] = {}
     for f in fast:
         _, item, token, grade, _ = f.p
         county, grid = _where(f)
         county = county or desk
+        if item.fraud_number not in tails:
+            tails[item.fraud_number] = texts.tail_of(item.fraud_number)
+        if grade.reasons_zh not in reasons:
+            reasons[grade.reasons_zh] = json.dumps(list(grade.reasons_zh), ensure_ascii=False)
         warnings.append(
             {
                 "person_token": token, "level": str(grade.level), "status": OPEN,
-                "scam_type": str(item.scam_type), "contact_tail": texts.tail_of(item.fraud_number),
-                "county_code": county, "grid_code": grid,
-                "reasons": json.dumps(list(grade.reasons_zh), ensure_ascii=False),
+                "scam_type": str(item.scam_type), "contact_tail": tails[item.fraud_number],
+                "county_code": county, "grid_code": grid, "reasons": reasons[grade.reasons_zh],
                 "first_at": f.at, "last_at": f.at, "merged_into_id": None, "first_contact_at": None,
                 "outcome": None, "outcome_at": None, "created_at": now, "updated_at": now,
             }
@@ -313,11 +324,14 @@ def _write(
             action, channel = "no_phone", None
         result = Ingested(wid, w["level"], action)
         if channel is Channel.SMS:
-            template = known.get(w["scam_type"], texts.DEFAULT_TEMPLATES["other"])
+            key = (w["scam_type"], w["contact_tail"])
+            if key not in rendered:
+                template = known.get(w["scam_type"], texts.DEFAULT_TEMPLATES["other"])
+                rendered[key] = texts.render(template, w["contact_tail"])
             sms.append(
                 {
                     "warning_id": wid, "person_token": token, "phone_token": _phone_token(f),
-                    "phone_ciphertext": phone, "text": texts.render(template, w["contact_tail"]),
+                    "phone_ciphertext": phone, "text": rendered[key],
                     "queued_at": now, "sent_at": None, "attempts": 0,
                 }
             )  # fmt: skip
