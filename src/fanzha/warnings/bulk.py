@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import Table, bindparam, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fanzha.audit.service import Actor
 from fanzha.db.bulk import insert_rows
@@ -211,6 +212,7 @@ def _new_people(service: WarningService, session: Session, fast: list[_Fast], no
             )
             f.person.phone_token, f.person.phone_masked = ptoken, service.vault.mask(identifier)
             f.person.phone_ciphertext = service.vault.encrypt(identifier, ptoken)
+    _flush_people(session, [f.person for f in fast if f.person is not None])
     if not rows:
         return
     ours = _insert_people(session, rows)
@@ -294,6 +296,8 @@ def _write(
                 "outcome": None, "outcome_at": None, "created_at": now, "updated_at": now,
             }
         )  # fmt: skip
+    known_people = [f.person for f in fast if f.person is not None]
+    _flush_people(session, known_people)  # the counties `_where` gave
     ids = _with_ids(session, Warning_, warnings)
     insert_rows(session.connection(), _table(Warning_), warnings)
     signals, sms, tasks, events = [], [], [], []
@@ -354,6 +358,7 @@ def _write(
         events.append(
             {"warning_id": wid, "level": w["level"], "kind": str(item.kind), "action": result.action}
         )
+    _flush_people(session, known_people)  # their contact state
     if tasks:
         for r, task_id in zip(calls, _with_ids(session, WarnTask, tasks), strict=True):
             r.task_id = task_id
@@ -362,6 +367,49 @@ def _write(
         insert_rows(connection, _table(model), rows)  # COPY on PostgreSQL
     for payload in events:
         outbox.record(session, service.clock, "warnings.signal", payload)
+
+
+def _flush_people(session: Session, people: list[WarnPerson]) -> None:
+    """Known people's changed columns: one UPDATE per set of changed columns, not one per person.
+
+    PostgreSQL: UPDATE … FROM the new values as column arrays; SQLite: one executemany (in process).
+    The rows are then clean for the ORM, which would otherwise send an UPDATE per person at the flush.
+    """
+    table = _table(WarnPerson)
+    groups: dict[tuple[str, ...], list[WarnPerson]] = {}
+    for person in people:
+        changed = tuple(sorted(k for k in inspect(person).committed_state if k in table.c))
+        if changed:
+            groups.setdefault(changed, []).append(person)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for columns, group in groups.items():
+        if postgres:
+            values = select(
+                *(
+                    func.unnest(
+                        bindparam(f"a_{c}", [getattr(p, c) for p in group], type_=ARRAY(table.c[c].type))
+                    ).label(c)
+                    for c in ("person_token", *columns)
+                )
+            ).subquery()
+            session.execute(
+                update(table)
+                .where(table.c.person_token == values.c.person_token)
+                .values({c: values.c[c] for c in columns})
+            )
+        else:
+            statement = (
+                update(table)
+                .where(table.c.person_token == bindparam("key", type_=table.c.person_token.type))
+                .values({c: bindparam(f"new_{c}", type_=table.c[c].type) for c in columns})
+            )
+            session.execute(
+                statement,
+                [{"key": p.person_token, **{f"new_{c}": getattr(p, c) for c in columns}} for p in group],
+            )
+        for person in group:
+            for c in columns:
+                set_committed_value(person, c, getattr(person, c))
 
 
 def _with_ids(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> list[int]:
