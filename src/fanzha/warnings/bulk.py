@@ -92,6 +92,7 @@ def intake(
     fast: list[_Fast] = []
     slow: list[Prepared] = []
     repeats: list[tuple[int, str]] = []
+    slow_refs: set[str] = set()
     for p, at in zip(ordered, ats, strict=True):
         i, item, token, _, payer = p
         ref = refs[i]
@@ -100,7 +101,10 @@ def intake(
             out[i] = Ingested(warning_id, level, "duplicate")
             continue
         if ref in firsts:
-            repeats.append((i, ref))
+            if ref in slow_refs:  # in turn with its first's person's signals, as one by one: the level then
+                slow.append(p)
+            else:  # the first's person has that signal alone: its level at the end is the level then
+                repeats.append((i, ref))
             continue
         firsts[ref] = i
         person = people.get(token)
@@ -115,6 +119,7 @@ def intake(
             fast.append(_Fast(p, ref, at, person))
         else:
             slow.append(p)
+            slow_refs.add(ref)
     _new_people(service, session, fast, now)
     raced = [f for f in fast if f.person is None and f.new_person is None]
     slow.extend(f.p for f in raced)
