@@ -362,8 +362,8 @@ class TaskDesk(WarningService):
         return counts
 
     def deliver(self, limit: int = 1000) -> int:
-        """Hand queued sms_t to the gateway; a failure leaves the rest for the next pass."""
-        from fanzha.warn_t.tables import WarnSms
+        """Hand queued texts to the gateway; a failure leaves the rest for the next pass."""
+        from fanzha.warnings.tables import WarnSms
 
         now = self.clock.now()
         with self.uow() as uow:
