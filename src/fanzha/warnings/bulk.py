@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, inspect, select, update
+from sqlalchemy import Column, MetaData, String, Table, bindparam, func, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -40,6 +40,12 @@ from fanzha.warnings.service import OPEN, Ingested, Prepared, WarningService
 from fanzha.warnings.tables import Warning_, WarnPerson, WarnSignal, WarnSms, WarnTask
 
 CHUNK = 5_000  # values per IN list on SQLite (its limit is 32,766 parameters); one array on PostgreSQL
+RESERVE = text(
+    "SELECT array_agg(nextval(q.s)) FROM (SELECT pg_get_serial_sequence(:t, 'id')::regclass AS s) AS q,"
+    " generate_series(1, :n)"
+)
+SEP = "\x1f"
+COPY_OVER = 256  # new people above which PostgreSQL takes them by COPY (below, one statement of arrays)
 
 
 def _chunks(session: Session, values: Sequence[Any]) -> Iterator[list[Any]]:
@@ -47,6 +53,23 @@ def _chunks(session: Session, values: Sequence[Any]) -> Iterator[list[Any]]:
     step = (len(values) or 1) if session.get_bind().dialect.name == "postgresql" else CHUNK
     for k in range(0, len(values), step):
         yield list(values[k : k + step])
+
+
+def _among(session: Session, column: Any, values: list[str]) -> Any:
+    """`column IN values`; a long list on PostgreSQL as one text split by the server.
+
+    psycopg dumps a text array element by element in Python (a quoting check each, about 5 µs): for
+    50,000 tokens, a tenth of a second per look-up. Joined by the unit separator, which tokens and the
+    refs of a list never hold; a value that does holds the list to `among`.
+    """
+    if (
+        len(values) <= COPY_OVER
+        or session.get_bind().dialect.name != "postgresql"
+        or any(SEP in v for v in values)
+    ):
+        return among(session, column, values)
+    joined = bindparam(None, SEP.join(values), type_=String())
+    return column.in_(select(func.unnest(func.string_to_array(joined, SEP))))
 
 
 @dataclass
@@ -142,7 +165,7 @@ def _seen(session: Session, refs: list[str]) -> dict[str, tuple[int, str]]:
         rows = session.execute(
             select(WarnSignal.source_ref, Warning_.id, Warning_.merged_into_id, Warning_.level)
             .join(Warning_, Warning_.id == WarnSignal.warning_id)
-            .where(among(session, WarnSignal.source_ref, chunk))
+            .where(_among(session, WarnSignal.source_ref, chunk))
         ).all()
         for ref, wid, into, level in rows:
             found[ref] = (into or wid, level)
@@ -155,7 +178,7 @@ def _people(session: Session, tokens: list[str]) -> dict[str, WarnPerson]:
     for chunk in _chunks(session, tokens):
         rows = session.scalars(
             select(WarnPerson)
-            .where(among(session, WarnPerson.person_token, chunk))
+            .where(_among(session, WarnPerson.person_token, chunk))
             .order_by(WarnPerson.person_token)
             .with_for_update()
         )
@@ -170,7 +193,7 @@ def _with_episode(session: Session, tokens: list[str], since: datetime, until: d
         busy.update(
             session.scalars(
                 select(Warning_.person_token).where(
-                    among(session, Warning_.person_token, chunk),
+                    _among(session, Warning_.person_token, chunk),
                     Warning_.status != "merged",
                     Warning_.first_at < until,
                     Warning_.last_at > since,
@@ -236,6 +259,8 @@ def _insert_people(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     """
     table = _table(WarnPerson)
     columns = list(rows[0])
+    if session.get_bind().dialect.name == "postgresql" and len(rows) > COPY_OVER:
+        return _copy_people(session, table, rows)
     if session.get_bind().dialect.name == "postgresql":
         arrays = select(
             *(
@@ -257,7 +282,7 @@ def _insert_people(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     for chunk in _chunks(session, sorted(mine)):
         for token, phone, at in session.execute(
             select(WarnPerson.person_token, WarnPerson.phone_token, WarnPerson.updated_at).where(
-                among(session, WarnPerson.person_token, chunk)
+                _among(session, WarnPerson.person_token, chunk)
             )
         ):
             if phone == mine[token] and at == now:
@@ -374,6 +399,25 @@ def _write(
         outbox.record(session, service.clock, "warnings.signal", payload)
 
 
+def _copy_people(session: Session, table: Table, rows: list[dict[str, Any]]) -> set[str]:
+    """A long list's people: COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT RETURNING.
+
+    psycopg dumps a text array element by element in Python (a quoting check each): for 50,000 people
+    of 13 columns, COPY's rows cost a quarter of that. In token order, as the one-by-one path locks them.
+    """
+    columns = list(rows[0])
+    staging = Table("warn_people_in", MetaData(), *(Column(c, table.c[c].type) for c in columns))
+    session.execute(
+        text("CREATE TEMPORARY TABLE warn_people_in (LIKE warn_people INCLUDING DEFAULTS) ON COMMIT DROP")
+    )
+    insert_rows(session.connection(), staging, rows)
+    picked = select(*(staging.c[c] for c in columns)).order_by(staging.c.person_token)
+    statement = (
+        pg_insert(table).from_select(columns, picked).on_conflict_do_nothing().returning(table.c.person_token)
+    )
+    return set(session.execute(statement).scalars())
+
+
 def _flush_people(session: Session, people: list[WarnPerson]) -> None:
     """Known people's changed columns: one UPDATE per set of changed columns, not one per person.
 
@@ -424,7 +468,12 @@ def _with_ids(session: Session, model: type[Any], rows: list[dict[str, Any]]) ->
     SQLite's max(id), taken under the write lock every transaction holds, counts them.
     """
     session.flush()
-    ids = reserve_ids(session, _table(model), len(rows))
+    if session.get_bind().dialect.name == "postgresql":
+        # The sequence's next values as one array: a row each costs psycopg more than the nextval.
+        drawn = session.scalar(RESERVE, {"t": _table(model).name, "n": len(rows)})
+        ids = sorted(int(i) for i in drawn)
+    else:
+        ids = reserve_ids(session, _table(model), len(rows))
     assert len(ids) == len(rows), "the table's id has a sequence"
     for row, new_id in zip(rows, ids, strict=True):
         row["id"] = new_id
