@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from fanzha.audit.service import Actor
+from fanzha.db.base import UTCDateTime
 from fanzha.db.bulk import insert_rows
 from fanzha.db.engine import reserve_ids
 from fanzha.db.rows import among
@@ -44,6 +45,11 @@ RESERVE = text(
     " generate_series(1, :n)"
 )
 SEP = "\x1f"
+EPISODES = text(
+    "SELECT t.token FROM unnest(string_to_array(CAST(:tokens AS TEXT), CAST(:sep AS TEXT))) AS t(token)"
+    " CROSS JOIN LATERAL (SELECT 1 FROM warn_warnings AS w WHERE w.person_token = t.token"
+    " AND w.status != 'merged' AND w.first_at < :until AND w.last_at > :since LIMIT 1) AS hit"
+).bindparams(bindparam("since", type_=UTCDateTime()), bindparam("until", type_=UTCDateTime()))
 COPY_OVER = 256  # new people above which PostgreSQL takes them by COPY (below, one statement of arrays)
 
 
@@ -188,6 +194,15 @@ def _people(session: Session, tokens: list[str]) -> dict[str, WarnPerson]:
 def _with_episode(session: Session, tokens: list[str], since: datetime, until: datetime) -> set[str]:
     """People with a warning (not merged) that could overlap a signal of the batch: the one-by-one path's."""
     busy: set[str] = set()
+    if session.get_bind().dialect.name == "postgresql" and tokens and not any(SEP in t for t in tokens):
+        # Token by token down the (person_token, last_at) index: as a semi-join the planner scanned
+        # every warning for each burst batch once a 50,000 list was in (65 ms a batch).
+        return set(
+            session.scalars(
+                EPISODES,
+                {"tokens": SEP.join(tokens), "sep": SEP, "since": since, "until": until},
+            )
+        )
     for chunk in _chunks(session, tokens):
         busy.update(
             session.scalars(
