@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -136,6 +137,7 @@ class WarnTask(Base):
 
 
 QUEUED = "sent_at IS NULL"
+_QUEUED: dict[str, Any] = {f"{dialect}_where": text(QUEUED) for dialect in ("postgresql", "sqlite")}
 
 
 class WarnSms(Base):
@@ -144,9 +146,7 @@ class WarnSms(Base):
     __tablename__ = "warn_sms"
     # The texts still to hand over, in order: a few among millions sent. Without it `deliver` walked the
     # primary key from the oldest text, past every one already sent (seconds after a 50,000 list).
-    __table_args__ = (
-        Index("ix_warn_sms_queued", "id", **{f"{d}_where": text(QUEUED) for d in ("postgresql", "sqlite")}),
-    )
+    __table_args__ = (Index("ix_warn_sms_queued", "id", **_QUEUED),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     warning_id: Mapped[int] = mapped_column(ForeignKey("warn_warnings.id"), index=True)
