@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from fanzha.bootstrap import Platform, build_platform
 from fanzha.core.clock import FrozenClock
@@ -23,11 +23,11 @@ from fanzha.db.engine import build_engine
 from fanzha.identity.domain import OrgKind, Role
 from fanzha.samples.domain import FraudType
 from fanzha.warnings.admin import ContactRow, Warnings
-from fanzha.warnings.domain import SignalKind
+from fanzha.warnings.domain import Level, SignalKind
 from fanzha.warnings.service import SignalInput
 from fanzha.warnings.sms import MemorySender
 from fanzha.warnings.tables import Warning_, WarnPerson, WarnSignal, WarnSms, WarnTask
-from tests.conftest import TEST_KEYS
+from tests.conftest import TEST_KEYS, _truncate_pg
 from tests.factories import Person, make_org, make_user
 
 GRID = "430104001001"
@@ -110,6 +110,9 @@ def _snapshot(platform: Platform) -> dict[str, Any]:
         }
 
 
+Start = Callable[[], AbstractContextManager[tuple[Platform, FrozenClock]]]
+
+
 @contextmanager
 def _platform(template: Path, tmp: Path) -> Iterator[tuple[Platform, FrozenClock]]:
     shutil.copy(template, tmp / "f.db")
@@ -120,6 +123,15 @@ def _platform(template: Path, tmp: Path) -> Iterator[tuple[Platform, FrozenClock
         yield platform, clock
     finally:
         platform.close()
+
+
+@contextmanager
+def _pg_platform(engine: Engine, tmp: Path) -> Iterator[tuple[Platform, FrozenClock]]:
+    """The test run's PostgreSQL schema, emptied (ids restart too: both runs number alike)."""
+    _truncate_pg(engine)
+    clock = FrozenClock(datetime(2026, 11, 28, 2, 0, tzinfo=UTC))
+    settings = Settings(environment="test", data_dir=tmp, **TEST_KEYS)  # type: ignore[arg-type]
+    yield build_platform(settings, clock=clock, engine=engine), clock  # the schema's engine stays open
 
 
 _prior = st.tuples(
@@ -135,15 +147,14 @@ _contact = st.tuples(
 
 
 def _run(
-    template: Path,
-    tmp: Path,
+    start: Start,
     registered: list[bool],
     prior: list[tuple[int, int, str]],
     gap_days: int,
     contacts: list[tuple[int, int, int]],
     bulk: bool,
 ) -> tuple[dict[str, int], dict[str, Any]]:
-    with _platform(template, tmp) as (platform, clock):
+    with start() as (platform, clock):
         d = _desk(platform)
         rows = [(t, f"1391234{i:04d}", GRID) for i, t in enumerate(d.tokens) if registered[i]]
         if rows:
@@ -176,13 +187,16 @@ def _run(
         return actions, _snapshot(platform)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
+_CASES = (
     st.lists(st.booleans(), min_size=PEOPLE, max_size=PEOPLE),
     st.lists(_prior, max_size=6),
     st.integers(0, 40),
     st.lists(_contact, min_size=1, max_size=10),
 )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(*_CASES)
 def test_bulk_and_one_by_one_leave_the_same_warnings(
     sqlite_template: Path,
     tmp_path_factory: pytest.TempPathFactory,
@@ -192,10 +206,104 @@ def test_bulk_and_one_by_one_leave_the_same_warnings(
     contacts: list[tuple[int, int, int]],
 ) -> None:
     """Whatever came before (episodes, texts in the quiet period, the same list), both paths agree."""
-    one = _run(sqlite_template, tmp_path_factory.mktemp("one"), registered, prior, gap_days, contacts, False)
-    many = _run(sqlite_template, tmp_path_factory.mktemp("bulk"), registered, prior, gap_days, contacts, True)
+    case = (registered, prior, gap_days, contacts)
+    one = _run(lambda: _platform(sqlite_template, tmp_path_factory.mktemp("one")), *case, False)
+    many = _run(lambda: _platform(sqlite_template, tmp_path_factory.mktemp("bulk")), *case, True)
     assert many[0] == one[0]
     assert many[1] == one[1]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(*_CASES)
+def test_bulk_and_one_by_one_leave_the_same_warnings_on_postgresql(
+    pg_engine: Engine,
+    tmp_path_factory: pytest.TempPathFactory,
+    registered: list[bool],
+    prior: list[tuple[int, int, str]],
+    gap_days: int,
+    contacts: list[tuple[int, int, int]],
+) -> None:
+    """The same on PostgreSQL, whose bulk path differs (array INSERT … RETURNING, COPY, sequence ids)."""
+    case = (registered, prior, gap_days, contacts)
+    tmp = tmp_path_factory.mktemp("pg")
+    one = _run(lambda: _pg_platform(pg_engine, tmp), *case, False)
+    many = _run(lambda: _pg_platform(pg_engine, tmp), *case, True)
+    assert many[0] == one[0]
+    assert many[1] == one[1]
+
+
+_signal = st.tuples(
+    st.integers(0, PEOPLE - 1),  # who (a person may be named twice in one request)
+    st.sampled_from(
+        [SignalKind.PV_ALERT, SignalKind.TIP, SignalKind.INSTITUTION_REPORT, SignalKind.CALL_96110]
+    ),
+    st.sampled_from([Level.LOW, Level.MEDIUM, Level.HIGH]),
+    st.booleans(),  # still paying
+    st.booleans(),  # with a phone
+    st.integers(0, 48),  # hours before the request
+    st.integers(0, 3),  # ref (a repeated ref is a duplicate)
+)
+
+
+def _run_signals(
+    template: Path,
+    tmp: Path,
+    registered: list[bool],
+    prior: list[tuple[int, int, str]],
+    signals: list[tuple[int, SignalKind, Level, bool, bool, int, int]],
+    bulk: bool,
+) -> tuple[list[tuple[str, ...]] | str, dict[str, Any]]:
+    """A request of mixed signals (what POST /signals takes) after some history; the results and state."""
+    with _platform(template, tmp) as (platform, clock):
+        d = _desk(platform)
+        rows = [(t, f"1391234{i:04d}", GRID) for i, t in enumerate(d.tokens) if registered[i]]
+        if rows:
+            d.service.register(d.desk.principal, rows)
+        clock.advance(timedelta(days=21))
+        for k, (who, hours, _) in enumerate(prior):
+            d.service.ingest(
+                d.desk.principal,
+                [SignalInput(SignalKind.TIP, f"p{k}", person_token=d.tokens[who], phone=f"1361234{who:04d}",
+                             at=clock.now() - timedelta(hours=hours))],
+            )  # fmt: skip
+        items = [
+            SignalInput(
+                kind, f"s{ref}-{who}", person_token=d.tokens[who],
+                phone=f"1351234{who:04d}" if phone else None,
+                at=clock.now() - timedelta(hours=hours), level=level if kind is SignalKind.PV_ALERT else None,
+                still_paying=paying, fraud_number="+8617012345678",
+            )
+            for who, kind, level, paying, phone, hours, ref in signals
+        ]  # fmt: skip
+        take = d.service.ingest_bulk if bulk else d.service.ingest
+        try:
+            results: list[tuple[str, ...]] | str = [
+                (r.level, r.action, str(r.task_id is not None), str(len(r.merged)))
+                for r in take(d.desk.principal, items)
+            ]
+        except ValidationFailed as e:  # an unknown person without a phone: the same refusal, nothing written
+            results = f"{e.code}:{e.field}"
+        return results, _snapshot(platform)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.booleans(), min_size=PEOPLE, max_size=PEOPLE),
+    st.lists(_prior, max_size=4),
+    st.lists(_signal, min_size=1, max_size=10),
+)
+def test_signals_in_one_request_bulk_and_one_by_one_agree(
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    registered: list[bool],
+    prior: list[tuple[int, int, str]],
+    signals: list[tuple[int, SignalKind, Level, bool, bool, int, int]],
+) -> None:
+    """POST /signals goes set-based: results, refusals and state are the one-by-one path's."""
+    case = (registered, prior, signals)
+    one = _run_signals(sqlite_template, tmp_path_factory.mktemp("one"), *case, False)
+    many = _run_signals(sqlite_template, tmp_path_factory.mktemp("bulk"), *case, True)
+    assert many == one
 
 
 def test_bulk_contacts_text_each_person_once_and_respect_the_quiet_period(platform: Platform) -> None:

@@ -76,9 +76,12 @@ def task_read(service: Warnings, task: WarnTask, warning: Warning_) -> WarningTa
 
 @router.post("/signals", response_model=WarningSignalResults, openapi_extra=declare(body=2 * MiB))
 def signals(request: Request, body: WarningSignalBatch, principal: Sender) -> WarningSignalResults:
-    """Signals (alerts, contacts, payee-check hits, reports, tips, 96110 calls); a bad one refuses all."""
+    """Signals (alerts, contacts, payee-check hits, reports, tips, 96110 calls); a bad one refuses all.
+
+    The request's items go set-based in one transaction (warnings/bulk.py), with the one-by-one rules.
+    """
     items = [SignalInput(**item.model_dump()) for item in body.items]
-    results = warnings_of(request).ingest(principal, items)
+    results = warnings_of(request).ingest_bulk(principal, items)
     return WarningSignalResults(
         results=[
             WarningSignalResult(

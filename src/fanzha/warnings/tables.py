@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fanzha.db.base import Base, UTCDateTime
@@ -135,10 +136,17 @@ class WarnTask(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+QUEUED = "sent_at IS NULL"
+_QUEUED: dict[str, Any] = {f"{dialect}_where": text(QUEUED) for dialect in ("postgresql", "sqlite")}
+
+
 class WarnSms(Base):
     """A warning text queued for the SMS gateway (the notification port), once per person per quiet period."""
 
     __tablename__ = "warn_sms"
+    # The texts still to hand over, in order: a few among millions sent. Without it `deliver` walked the
+    # primary key from the oldest text, past every one already sent (seconds after a 50,000 list).
+    __table_args__ = (Index("ix_warn_sms_queued", "id", **_QUEUED),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     warning_id: Mapped[int] = mapped_column(ForeignKey("warn_warnings.id"), index=True)

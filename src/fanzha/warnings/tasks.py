@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.orm import Session
 
 from fanzha.audit.service import SYSTEM, Actor
@@ -366,35 +366,52 @@ class TaskDesk(WarningService):
         from fanzha.warnings.tables import WarnSms
 
         now = self.clock.now()
-        sent = 0
         with self.uow() as uow:
             session = uow.session
-            rows = session.scalars(
-                select(WarnSms)
+            rows = session.execute(
+                select(
+                    WarnSms.id,
+                    WarnSms.warning_id,
+                    WarnSms.phone_token,
+                    WarnSms.phone_ciphertext,
+                    WarnSms.text,
+                )
                 .where(WarnSms.sent_at.is_(None))
                 .order_by(WarnSms.id)
                 .limit(limit)
                 .with_for_update()
             ).all()
-            # Their warnings in one statement, not one per text (a burst hands over hundreds at a time).
-            ids = sorted({sms.warning_id for sms in rows})
-            warnings = {
-                w.id: w for w in session.scalars(select(Warning_).where(among(session, Warning_.id, ids)))
-            }
-            for sms in rows:
-                phone = self.vault.decrypt(IdentifierKind.PHONE, sms.phone_token, sms.phone_ciphertext).value
-                sms.attempts += 1
+            sent: list[int] = []
+            tried: list[int] = []
+            for sms_id, _, phone_token, ciphertext, text in rows:
+                phone = self.vault.decrypt(IdentifierKind.PHONE, phone_token, ciphertext).value
+                tried.append(sms_id)
                 try:
-                    self.sender.send(sms.id, phone, sms.text)
+                    self.sender.send(sms_id, phone, text)
                 except Exception:  # noqa: BLE001 - the gateway is down or busy: retry on the next pass
                     break
-                sms.sent_at = now
-                warning = warnings.get(sms.warning_id)
-                if warning is not None and warning.first_contact_at is None:
-                    warning.first_contact_at = now
-                sent += 1
+                sent.append(sms_id)
+            # Set-based, not an UPDATE per text: a burst hands over hundreds at a time. Core tables: no
+            # ORM objects to keep in step.
+            sms_t, warn_t = cast(Table, WarnSms.__table__), cast(Table, Warning_.__table__)
+            if sent:
+                session.execute(
+                    update(sms_t)
+                    .where(among(session, sms_t.c.id, sent))
+                    .values(attempts=sms_t.c.attempts + 1, sent_at=now)
+                )
+                contacted = sorted({row[1] for row in rows[: len(sent)]})
+                session.execute(
+                    update(warn_t)
+                    .where(among(session, warn_t.c.id, contacted), warn_t.c.first_contact_at.is_(None))
+                    .values(first_contact_at=now)
+                )
+            if len(tried) > len(sent):  # the one the gateway did not take: counted, retried next pass
+                session.execute(
+                    update(sms_t).where(sms_t.c.id == tried[-1]).values(attempts=sms_t.c.attempts + 1)
+                )
             uow.commit()
-        return sent
+        return len(sent)
 
     # Reading ------------------------------------------------------------------------------------
 
