@@ -1,7 +1,7 @@
 """Funds: stop-payment leads proposed by the tracing engine, accepted or dismissed by the police (Art 35¶2).
 
 Revision ID: 0032_trace_leads
-Revises: 0030
+Revises: 0031_warn_speed
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0032_trace_leads"
-down_revision = "0030"
+down_revision = "0031_warn_speed"
 branch_labels = None
 depends_on = None
 
