@@ -33,7 +33,8 @@ def sales_callers(w: World, people: I64A) -> npt.NDArray[np.bool_]:
     h = ((people * 2_654_435_761 + w.cfg.seed * 40_503) % 100_003) / 100_003.0
     office = np.isin(w.pop.occupation[people], _OFFICE) & (w.phones.primary[people] >= 0)
     share = w.cfg.sales_caller_share
-    return office & (h < share)  # type: ignore[no-any-return]
+    out: npt.NDArray[np.bool_] = office & (h < share)
+    return out
 
 
 def sales_calls(w: World, people: I64A, day: int, t_day: int) -> Block:

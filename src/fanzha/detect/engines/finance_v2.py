@@ -15,7 +15,7 @@ import ibis
 import ibis.expr.types as ir
 
 from fanzha.detect.engines.finance import MULE_ROLES, MuleAccountV1
-from fanzha.detect.engines.finance_features import ACCOUNT_KINDS, departures, passed_on
+from fanzha.detect.engines.finance_features import arrivals, departures, passed_on
 from fanzha.detect.engines.telecom_v2 import ModelEngine
 from fanzha.detect.frame import Engine, local_hour
 from fanzha.detect.province import Province
@@ -33,25 +33,11 @@ def _share(a: ir.NumericValue, b: ir.NumericValue) -> ir.FloatingValue:
     return a.cast("float64") / ibis.greatest(b, 1).cast("float64")
 
 
-def _arrivals(txns: ir.Table) -> ir.Table:
-    """finance_features.arrivals, with whether each came as a person-to-person transfer."""
-    t = txns.filter(txns.dst_kind.isin(ACCOUNT_KINDS))
-    return t.select(
-        account=t.dst_account,
-        kind=t.dst_kind,
-        ts=t.ts,
-        s=t.ts.epoch_seconds(),
-        fen=t.amount_fen,
-        peer=t.src_account,
-        transfer=t.channel == "transfer",
-    )
-
-
 class MuleAccountV2(ModelEngine):
     """Accounts that pass money on within a day, told from shops and families by whom they pay."""
 
     name = "MuleAccountV2"
-    version = 3
+    version = 2
     articles = "18"
     title_zh = "涉诈账户与可疑交易监测（模型）"
     title_en = "Mule accounts (model)"
@@ -68,22 +54,11 @@ class MuleAccountV2(ModelEngine):
         "to_accounts": "转出多为转账而非消费",
         "cash": "转入后通过ATM取现或购买虚拟币",
         "night": "夜间（0-6时）转账占比高",
-        "amount_rank": "过账金额在全部账户中居前",
-        "transfers_in": "转入多为个人转账而非收款码收入、工资或租金",
-    }
-    # The law's reasons (Art 18: money passed on, dispersed, cashed out) only raise the odds as they grow;
-    # amounts, counts and hours are left free: shops, payroll and night-shift workers have them too.
-    MONOTONE: ClassVar[dict[str, int] | None] = {
-        "pass_day": 1,
-        "pass_quick": 1,
-        "to_accounts": 1,
-        "cash": 1,
-        "transfers_in": 1,
     }
 
     def frame(self, p: Province) -> ir.Table:
         txns = p["transactions"]
-        ins, outs = _arrivals(txns), departures(txns)
+        ins, outs = arrivals(txns), departures(txns)
         day = passed_on(ins, outs, DAY_WINDOW_S)
         quick = passed_on(ins, outs, QUICK_WINDOW_S).rename(quick_fen="pass_fen")
         ins = ins.semi_join(day, ins.account == day.account)
@@ -93,7 +68,6 @@ class MuleAccountV2(ModelEngine):
         hour = local_hour(outs.ts)
         got = ins.group_by("account").aggregate(
             kind=ins.kind.max(),
-            n_transfer_in=ins.transfer.cast("int64").sum(),
             n_in=ins.count(),
             in_fen=ins.fen.sum(),
             n_src=ins.peer.nunique(),
@@ -126,9 +100,6 @@ class MuleAccountV2(ModelEngine):
             to_accounts=1.0 - _share(f.n_qr, f.n_out),
             cash=_share(f.n_cash, f.n_out),
             night=_share(f.n_night, f.n_out),
-            # Rank among the accounts that passed money on: scale-free across provinces and currencies.
-            amount_rank=ibis.percent_rank().over(order_by=[f.pass_fen, f.in_fen]),
-            transfers_in=_share(f.n_transfer_in, f.n_in),
         )
 
     def truth(self, p: Province) -> ir.Table:

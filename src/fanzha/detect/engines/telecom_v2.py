@@ -73,7 +73,6 @@ class AbnormalCardV2(ModelEngine):
     truth_roles = frozenset({"fraud_card"})
     object_kind = "phone"
     REASONS: ClassVar[dict[str, str]] = {
-        "calls_per_day": "每个活跃日呼出次数多",
         "volume_rank": "呼出量在全部电话卡中居前",
         "callees": "呼叫大量不同号码",
         "stranger_ratio": "几乎每次呼叫都是不同号码（不回拨、不重复联系）",
@@ -86,7 +85,9 @@ class AbnormalCardV2(ModelEngine):
         "few_long": "少有正常长时通话",
         "personal": "登记在个人名下却像外呼业务一样批量呼叫",
     }
-    FEATURES = (*REASONS, "days_share")
+    # Absolute volume (calls per day) and the share of days active are left out: both depend on the
+    # province's calling rate and window, and with them the model did worse on the development world
+    # too (docs/detect.md); the volume's rank among the province's cards carries what they meant.
     # Each of the law's reasons may only raise the odds as it grows (Art 13: abnormal use for fraud);
     # volume itself is left free, so couriers' and sales callers' volume can count for nothing.
     MONOTONE: ClassVar[dict[str, int] | None] = {
@@ -122,7 +123,6 @@ class AbnormalCardV2(ModelEngine):
             .group_by(identifier=ibis._.a)
             .aggregate(n_replied=ibis._.count())
         )
-        span = calls.aggregate(all_days=calls.ts.date().nunique())
         imei = calls.filter(calls.caller_imei.notnull())
         per_imei = imei.group_by(imei=imei.caller_imei).aggregate(n_cards=imei.caller.nunique())
         boxed = (
@@ -139,14 +139,12 @@ class AbnormalCardV2(ModelEngine):
         for extra in (inb, boxed, replied):
             f = f.left_join(extra, "identifier")
             f = f.select(*[c for c in f.columns if c != "identifier_right"])
-        f = f.cross_join(span)
         age_days = (f.first_call.epoch_seconds() - f.opened_at.epoch_seconds()) / DAY_S
         n_in = f.n_in.fill_null(0)
         per_day = f.n_out.cast("float64") / f.n_days.cast("float64")
         return f.select(
             "identifier",
             "last_seen",
-            calls_per_day=_log1p(per_day),
             # Rank among the province's cards: the same meaning whatever the province's calling rate.
             volume_rank=ibis.percent_rank().over(order_by=[per_day, f.n_callees]),
             callees=_log1p(f.n_callees),
@@ -159,7 +157,6 @@ class AbnormalCardV2(ModelEngine):
             new=(age_days <= NEW_CARD_DAYS).fill_null(False).cast("float64"),
             few_long=1.0 - _share(f.n_long, f.n_out),
             personal=f.biz.isnull().cast("float64"),
-            days_share=f.n_days.cast("float64") / ibis.greatest(f.all_days, 1).cast("float64"),
         )
 
     def universe(self, p: Province) -> ir.Table:
