@@ -113,7 +113,10 @@ def _steps(shape: additive.Shape, x: np.ndarray) -> np.ndarray:
 
 
 def _logit(model: additive.Additive, x: np.ndarray) -> np.ndarray:
-    return model.intercept + sum(_steps(s, x[:, j]) for j, s in enumerate(model.shapes))
+    z = np.full(len(x), model.intercept)
+    for j, s in enumerate(model.shapes):
+        z = z + _steps(s, x[:, j])
+    return z
 
 
 def centre_and_scale(model: additive.Additive, x: np.ndarray, a: float, c: float) -> additive.Additive:
@@ -134,7 +137,7 @@ def fit_trees(
     from sklearn.linear_model import LogisticRegression
 
     x, y = _stack(engine, data, names)
-    mono = [engine.MONOTONE.get(n, 0) for n in names]
+    mono = [(engine.MONOTONE or {}).get(n, 0) for n in names]
     clf = HistGradientBoostingClassifier(
         **TREES, interaction_cst="no_interactions", monotonic_cst=mono, early_stopping=False, random_state=0
     ).fit(x, y)

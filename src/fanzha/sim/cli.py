@@ -7,7 +7,7 @@ import time
 from dataclasses import asdict, fields
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -16,12 +16,12 @@ from fanzha.sim.config import MIN_PEOPLE, SimConfig
 app = typer.Typer(help="合成省份 / synthetic province with ground truth", no_args_is_help=True)
 
 
-def _settings(pairs: list[str]) -> dict[str, float]:
+def _settings(pairs: list[str]) -> dict[str, Any]:
     """NAME=NUMBER pairs naming numeric SimConfig fields (rates and shares), checked."""
     numeric = {f.name: f.type for f in fields(SimConfig) if f.type in ("float", "int")}
     for fixed in ("people", "days", "seed", "block_people"):
         numeric.pop(fixed)
-    out: dict[str, float] = {}
+    out: dict[str, Any] = {}
     for pair in pairs:
         name, _, value = pair.partition("=")
         if name not in numeric:
