@@ -147,3 +147,13 @@ def test_victims_v2_calls_fewer_people_than_v1_and_misses_none_v1_would_call(
     hit2 = {a["identifier"] for a in v2} & truth
     assert len(hit2) >= 0.9 * len(hit1) and len(v2) <= len(v1), (len(hit1), len(hit2), len(v1), len(v2))
     assert len(hit2) / max(len(v2), 1) >= 0.8
+
+
+def test_the_engine_list_shows_what_a_level_meant_on_the_evaluation_world() -> None:
+    from fanzha.detect.router import engines
+
+    listed = {e.name: e for e in engines()}
+    card = modelcard.evaluation("AbnormalCardV2")
+    assert card is not None
+    assert listed["AbnormalCardV2"].evaluated_precision_high == card["high"] >= 0.9
+    assert listed["AbnormalCardV1"].evaluated_precision_high is None  # a rule without a card
