@@ -40,6 +40,11 @@ class Logistic:
     intercept: float
     terms: tuple[Term, ...]
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The features the model reads."""
+        return tuple(t.name for t in self.terms)
+
     def contribution(self, term: Term, x: ir.NumericValue) -> ir.FloatingValue:
         """What one feature adds to the log-odds."""
         return (x.cast("float64") - term.mean) / term.scale * term.coef

@@ -47,3 +47,22 @@ def load(name: str) -> ModelCard:
             f"no trained model {name!r} in {MODELS_DIR}: train it with `fanzha detect train`"
         )
     return ModelCard(**json.loads(path.read_text()))
+
+
+def evaluation(name: str) -> dict[str, Any] | None:
+    """Precision per level on the independent evaluation world, from the card; None without one.
+
+    {"high": P, "all": P (medium and above), "world": "evalworld seed 101"}: what an institution may
+    expect of a level (issue 19 item 4); rule engines without a card have none.
+    """
+    path = MODELS_DIR / name / "card.json"
+    if not path.is_file():
+        return None
+    ev = json.loads(path.read_text()).get("metrics", {}).get("evaluation_world")
+    if not ev or "high_only" not in ev or "all_levels" not in ev:
+        return None
+    return {
+        "high": float(ev["high_only"]["precision"]),
+        "all": float(ev["all_levels"]["precision"]),
+        "world": str(ev.get("label", "evalworld")),
+    }

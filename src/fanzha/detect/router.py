@@ -55,19 +55,25 @@ PolicyApplier = Annotated[Principal, Depends(at_centre(Permission.DETECT_RUN))]
 
 def engines() -> list[EngineRead]:
     """The registry, in its order."""
+    from fanzha.detect.modelcard import evaluation
     from fanzha.detect.registry import REGISTRY
 
-    return [
-        EngineRead(
-            name=e.name,
-            version=e.version,
-            articles=e.articles,
-            title_zh=e.title_zh,
-            title_en=e.title_en,
-            inputs=list(e.inputs),
+    out = []
+    for e in REGISTRY.values():
+        ev = evaluation(e.name) or {}
+        out.append(
+            EngineRead(
+                name=e.name,
+                version=e.version,
+                articles=e.articles,
+                title_zh=e.title_zh,
+                title_en=e.title_en,
+                inputs=list(e.inputs),
+                evaluated_precision_high=ev.get("high"),
+                evaluated_precision_all=ev.get("all"),
+            )
         )
-        for e in REGISTRY.values()
-    ]
+    return out
 
 
 def alert_read(view: AlertView) -> AlertRead:

@@ -16,6 +16,10 @@ class EngineRead(BaseModel):
     title_zh: str
     title_en: str
     inputs: list[str]
+    # Precision of its high and of its medium-and-high alerts on the independent evaluation world
+    # (model card; issue 19): what a level has meant outside the world it was tuned on. None for rules.
+    evaluated_precision_high: float | None = None
+    evaluated_precision_all: float | None = None
 
 
 class RunCreate(BaseModel):

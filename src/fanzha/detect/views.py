@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from fanzha.core.errors import FanzhaError
 from fanzha.core.invalid import invalid
+from fanzha.detect import modelcard
 from fanzha.detect.bulk_views import ALERT_MEASURES
 from fanzha.detect.frame import REASON_SEP
 from fanzha.detect.policies import OUTCOME_LABELS
@@ -71,6 +72,7 @@ def _index(
         status_code,
         **LABELS,
         engines=_engines(),
+        evaluations={e.name: modelcard.evaluation(e.name) for e in _engines()},
         runs=service.recent(principal, PAGE),
         root=str(root),
         data_dirs=_data_dirs(root),

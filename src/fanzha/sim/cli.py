@@ -4,16 +4,33 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from fanzha.sim.config import MIN_PEOPLE, SimConfig
 
 app = typer.Typer(help="合成省份 / synthetic province with ground truth", no_args_is_help=True)
+
+
+def _settings(pairs: list[str]) -> dict[str, Any]:
+    """NAME=NUMBER pairs naming numeric SimConfig fields (rates and shares), checked."""
+    numeric = {f.name: f.type for f in fields(SimConfig) if f.type in ("float", "int")}
+    for fixed in ("people", "days", "seed", "block_people"):
+        numeric.pop(fixed)
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if name not in numeric:
+            raise ValueError(f"--set {pair}: unknown setting {name!r} (one of {', '.join(sorted(numeric))})")
+        try:
+            out[name] = int(value) if numeric[name] == "int" else float(value)
+        except ValueError:
+            raise ValueError(f"--set {pair}: {value!r} is not a number") from None
+    return out
 
 
 @app.command()
@@ -35,11 +52,16 @@ def generate(
     leak_share: Annotated[
         float, typer.Option("--leak-share", min=0.0, max=1.0, help="share of targets the leak supplies")
     ] = 0.4,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="a behaviour setting, NAME=NUMBER (docs/sim.md), repeatable"),
+    ] = None,
 ) -> None:
     """Generate a province: one Parquet file per table, plus manifest.json."""
     try:
         first = date.fromisoformat(start)
         cfg = SimConfig(
+            **_settings(settings or []),
             people=people,
             days=days,
             seed=seed,

@@ -57,6 +57,14 @@ class SimConfig:
     courier_calls_per_day: float = 25.0
     family_bill_per_million_day: float = 2_000.0
     shop_settle_share: float = 0.3
+    # Sales callers (电话销售): share of office workers and the self-employed who dial lists of
+    # strangers on working days from their own phone (0-0.2), calls per day each (20-200, each
+    # caller's pace lognormal around it), share answered (0.2-0.8), share of answered customers who
+    # ring back (0-0.2). The hard negative of "many short calls to strangers" beside couriers.
+    sales_caller_share: float = 0.03
+    sales_calls_per_day: float = 60.0
+    sales_answered_share: float = 0.4
+    sales_callback_share: float = 0.05
     # Extra outputs, off by default so the default province stays byte for byte the same:
     # case_stages (each case's stages with times and amounts, for the dissuasion backtest) and
     # dealings (everyone's shops, couriers and platforms, for leak-source analysis, Art 26).
@@ -78,6 +86,9 @@ class SimConfig:
             "fraud_callback_share",
             "fraud_cover_ratio",
             "layer_hold_share",
+            "sales_caller_share",
+            "sales_answered_share",
+            "sales_callback_share",
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
@@ -104,6 +115,7 @@ class SimConfig:
             "courier_calls_per_day": 0.0,
             "family_bill_per_million_day": 0.0,
             "shop_settle_share": 0.0,
+            "sales_caller_share": 0.0,
         }
         return cls(**{**off, **kw})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,16 @@ from fanzha.sim.writer import Sink, int_or_null, to_table
 
 Progress = Callable[[int], None]
 EVENT_TABLES = ("calls", "sms", "chats", "web_visits", "app_installs")
+
+
+_DEFAULT = SimConfig()
+# Settings a manifest names when they differ from the defaults (rates and shares, not size or seed).
+_BEHAVIOUR = {f.name for f in fields(SimConfig) if f.type in ("float", "int")} - {
+    "people",
+    "days",
+    "seed",
+    "block_people",
+}
 
 
 def steps(cfg: SimConfig) -> int:
@@ -146,6 +157,10 @@ def generate(cfg: SimConfig, out: Path, progress: Progress | None = None) -> dic
 
         manifest["extras"] = write_extras(out, w, run)
         manifest["leak_kind"] = cfg.leak_kind
+    changed = {f.name: getattr(cfg, f.name) for f in fields(SimConfig) if f.name in _BEHAVIOUR}
+    changed = {k: v for k, v in changed.items() if v != getattr(_DEFAULT, k)}
+    if changed:  # settings given with `--set`: a training world must say how it differs
+        manifest["settings"] = changed
     sink.close(manifest)
     tick(1)
     return dict(sink.rows)

@@ -17,6 +17,7 @@ from fanzha.sim.blocks import (
     concat,
     time_of_day,
 )
+from fanzha.sim.callers import sales_calls
 from fanzha.sim.holdings import SEGMENT_LIST
 from fanzha.sim.population import OCCUPATIONS
 from fanzha.sim.reference import BANKS, BINS
@@ -244,7 +245,7 @@ def life_block(w: World, day: int, lo: int, hi: int) -> dict[str, Block]:
     txn, atm = spend(rng, w, people, day, t_day)
     web, apps = _web(rng, w, people, t_day)
     return {
-        "calls": calls(rng, w, people, t_day),
+        "calls": concat([calls(rng, w, people, t_day), sales_calls(w, people, day, t_day)]),
         "sms": _sms(rng, w, people, t_day),
         "chats": _chats(rng, w, people, t_day),
         "transactions": txn,

@@ -354,6 +354,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "detect.article_suffix": ("条", ""),
     "detect.engine_title": ("名称", "Title"),
     "detect.inputs": ("输入数据表", "Input tables"),
+    "detect.evaluated": (
+        "独立评估世界中的精确率（高 / 中及以上）",
+        "Precision on the independent evaluation world (high / medium and above)",
+    ),
     "detect.start": ("发起检测", "Start a run"),
     "detect.start_button": ("开始检测", "Start run"),
     "detect.backend": ("计算后端", "Backend"),

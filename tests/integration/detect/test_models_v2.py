@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fanzha.detect import linear, modelcard
+from fanzha.detect import additive, linear, modelcard
 from fanzha.detect.backtest import backtest
 from fanzha.detect.engines.finance import MuleAccountV1
 from fanzha.detect.engines.finance_v2 import MuleAccountV2
@@ -18,6 +18,7 @@ from fanzha.detect.engines.victims import PotentialVictimV1
 from fanzha.detect.engines.victims_v2 import PotentialVictimV2
 from fanzha.detect.frame import HIGH
 from fanzha.detect.province import Province
+from fanzha.detect.registry import REGISTRY
 from fanzha.detect.runner import run
 from tests.integration.detect.test_finance import COLLECT, LAYER_A, LAYER_B, Ledger, _province
 from tests.integration.detect.test_telecom import BOX_IMEI, OLD, T0, World, _stranger, alerts_of
@@ -96,11 +97,31 @@ def test_money_held_for_hours_is_found_a_family_bill_and_a_shop_are_not(tmp_path
 @pytest.mark.parametrize("name", ["AbnormalCardV2", "SimBoxV2", "MuleAccountV2", "PotentialVictimV2"])
 def test_shipped_models_have_cards_and_levels_are_probability_bands(name: str) -> None:
     card = modelcard.load(name)
-    model = linear.load(name)
-    assert card.features == [t.name for t in model.terms]
+    model = additive.load(name)
+    assert card.features == list(model.names)
     assert card.training["provinces"] and card.metrics["all_levels"]["f1"] > 0.8
-    assert all(t.scale > 0 for t in model.terms)
+    if isinstance(model, linear.Logistic):
+        assert all(t.scale > 0 for t in model.terms)
+    else:  # additive trees: each feature a step function with one value more than its cuts
+        assert all(len(s.values) == len(s.cuts) + 1 for s in model.shapes)
+        assert all(list(s.cuts) == sorted(s.cuts) for s in model.shapes)
     assert HIGH == 0.8  # high = calibrated probability ≥ 0.8
+
+
+@pytest.mark.parametrize("name", ["AbnormalCardV2", "SimBoxV2", "MuleAccountV2"])
+def test_models_state_their_evaluation_precision_per_level(name: str) -> None:
+    """Issue 19 item 4: the card carries what each level meant on the independent evaluation world."""
+    ev = modelcard.evaluation(name)
+    assert ev is not None and 0.0 < ev["all"] <= 1.0 and 0.0 < ev["high"] <= 1.0
+    model = additive.load(name)
+    engine = REGISTRY[name]()
+    assert isinstance(model, additive.Additive) == (engine.MONOTONE is not None)
+    if not isinstance(model, additive.Additive):
+        return
+    # The law's reasons only raise the odds as they grow (monotone steps).
+    for s in model.shapes:
+        if engine.MONOTONE and engine.MONOTONE.get(s.name) == 1:
+            assert list(s.values) == sorted(s.values), s.name
 
 
 def test_v2_backtests_on_the_small_province(duckdb_province: Province) -> None:
@@ -126,3 +147,13 @@ def test_victims_v2_calls_fewer_people_than_v1_and_misses_none_v1_would_call(
     hit2 = {a["identifier"] for a in v2} & truth
     assert len(hit2) >= 0.9 * len(hit1) and len(v2) <= len(v1), (len(hit1), len(hit2), len(v1), len(v2))
     assert len(hit2) / max(len(v2), 1) >= 0.8
+
+
+def test_the_engine_list_shows_what_a_level_meant_on_the_evaluation_world() -> None:
+    from fanzha.detect.router import engines
+
+    listed = {e.name: e for e in engines()}
+    card = modelcard.evaluation("AbnormalCardV2")
+    assert card is not None
+    assert listed["AbnormalCardV2"].evaluated_precision_high == card["high"] >= 0.9
+    assert listed["AbnormalCardV1"].evaluated_precision_high is None  # a rule without a card
