@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from fanzha.sim.grammar_more import MORE_SCAM, SUB_SCRIPTS, merge
+from fanzha.sim.grammar_wide import WIDE_SHARE, wide_normal, wide_scam
 from fanzha.sim.lookalikes import MORE_NORMAL, NORMAL
 from fanzha.sim.scam_slots import SCAM
 
@@ -130,13 +131,15 @@ def _assemble(slots: Slots, skeleton: tuple[str, ...], rng: np.random.Generator)
 
 def scam_template(code: str, rng: np.random.Generator, link: bool | None = None) -> str:
     """A scam message template of type `code` (its own fields filled; {url} etc. left for the caller)."""
-    if rng.random() < FREE_ORDER:  # any two to four slots in any order: a script is not a form
+    if rng.random() < WIDE_SHARE:  # the stage patterns of grammar_wide: a wider space of phrasings
+        text = wide_scam(code, rng)
+    elif rng.random() < FREE_ORDER:  # any two to four slots in any order: a script is not a form
         names = ("who", "hook", "ask", "push", "go", "line")
         k = int(rng.integers(2, 5))
         skeleton = tuple(names[int(i)] for i in rng.permutation(len(names))[:k])
+        text = _assemble(SCAM[code], skeleton, rng)
     else:
-        skeleton = SKELETONS[int(rng.integers(len(SKELETONS)))]
-    text = _assemble(SCAM[code], skeleton, rng)
+        text = _assemble(SCAM[code], SKELETONS[int(rng.integers(len(SKELETONS)))], rng)
     if link and "{url}" not in text:
         text += _pick(rng, ("：{url}", " {url}", "，链接{url}"))
     if link is False:
@@ -146,6 +149,8 @@ def scam_template(code: str, rng: np.random.Generator, link: bool | None = None)
 
 def normal_text(rng: np.random.Generator, kind: str | None = None) -> str:
     """One genuine message (its fields filled except {url})."""
+    if kind is None and rng.random() < WIDE_SHARE:
+        return _own_fields(wide_normal(rng), rng)
     if kind is None:
         kinds = tuple(NORMAL_WEIGHT)
         w = np.array([NORMAL_WEIGHT[k] for k in kinds], dtype=float)
