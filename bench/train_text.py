@@ -25,6 +25,10 @@ def main() -> None:
     parser.add_argument("--train", nargs="+", required=True)
     parser.add_argument("--heldout", required=True)
     parser.add_argument("--grammar", type=int, default=0, help="grammar messages per scam type (0: none)")
+    parser.add_argument("--c", type=float, default=20.0, help="inverse regularisation of the regression")
+    parser.add_argument(
+        "--normal-mass", type=float, default=1.0, help="normal text weighs this many scam types"
+    )
     parser.add_argument("--dry-run", action="store_true", help="measure without saving the model")
     args = parser.parse_args()
     n = args.grammar
@@ -38,6 +42,8 @@ def main() -> None:
         extra=extra,
         extra_heldout=held,
         extra_note=note if n else None,
+        c=args.c,
+        normal_mass=args.normal_mass,
     )
     for key, value in metrics.items():
         print(f"{key:>18}: {value}")

@@ -98,7 +98,7 @@ def _pick(rng: np.random.Generator, items: tuple[str, ...]) -> str:
     return items[int(rng.integers(len(items)))]
 
 
-def _own_fields(text: str, rng: np.random.Generator) -> str:
+def own_fields(text: str, rng: np.random.Generator) -> str:
     """Fill the grammar's own fields; the caller's ({url}, {amount}, {brand}, {code}) stay."""
     fills: dict[str, Callable[[], str]] = {
         "{nm}": lambda: _pick(rng, _SURNAMES),
@@ -144,13 +144,13 @@ def scam_template(code: str, rng: np.random.Generator, link: bool | None = None)
         text += _pick(rng, ("：{url}", " {url}", "，链接{url}"))
     if link is False:
         text = text.replace("{url}", "")
-    return _own_fields(text, rng)
+    return own_fields(text, rng)
 
 
 def normal_text(rng: np.random.Generator, kind: str | None = None) -> str:
     """One genuine message (its fields filled except {url})."""
     if kind is None and rng.random() < WIDE_SHARE:
-        return _own_fields(wide_normal(rng), rng)
+        return own_fields(wide_normal(rng), rng)
     if kind is None:
         kinds = tuple(NORMAL_WEIGHT)
         w = np.array([NORMAL_WEIGHT[k] for k in kinds], dtype=float)
@@ -162,8 +162,8 @@ def normal_text(rng: np.random.Generator, kind: str | None = None) -> str:
         if rng.random() < 0.15:  # a bare greeting or reply: people open chats the way scammers do
             return _pick(rng, _GREETINGS)
         if rng.random() < 0.25:
-            return _pick(rng, _GREETINGS) + _own_fields(_assemble(slots, skeleton, rng), rng)
-    return _own_fields(_assemble(slots, skeleton, rng), rng)
+            return _pick(rng, _GREETINGS) + own_fields(_assemble(slots, skeleton, rng), rng)
+    return own_fields(_assemble(slots, skeleton, rng), rng)
 
 
 _SCAM_HOSTS = ("http://", "https://", "www.", "")
