@@ -16,6 +16,7 @@ import numpy as np
 
 from fanzha.sim.grammar_more import MORE_SCAM, SUB_SCRIPTS, merge
 from fanzha.sim.grammar_wide import WIDE_SHARE, wide_normal, wide_scam
+from fanzha.sim.grammar_wide_normal import WIDE_NORMAL
 from fanzha.sim.lookalikes import MORE_NORMAL, NORMAL
 from fanzha.sim.scam_slots import SCAM
 
@@ -149,8 +150,8 @@ def scam_template(code: str, rng: np.random.Generator, link: bool | None = None)
 
 def normal_text(rng: np.random.Generator, kind: str | None = None) -> str:
     """One genuine message (its fields filled except {url})."""
-    if kind is None and rng.random() < WIDE_SHARE:
-        return own_fields(wide_normal(rng), rng)
+    if (kind is None or kind in WIDE_NORMAL) and rng.random() < WIDE_SHARE:
+        return own_fields(wide_normal(rng, kind), rng)
     if kind is None:
         kinds = tuple(NORMAL_WEIGHT)
         w = np.array([NORMAL_WEIGHT[k] for k in kinds], dtype=float)

@@ -38,13 +38,13 @@ def _alternatives(pattern: str, i: int) -> tuple[list[list[str | tuple]], int]:
         else:
             alts[-1].append(ch)
         i += 1
-    return alts, i
+    raise ValueError("unbalanced pattern: a group is never closed")
 
 
 def parse(pattern: str) -> list[str | tuple]:
     """A pattern as pieces: plain characters and tuples of alternatives (each a piece list)."""
     pieces, end = _alternatives(pattern + ")", 0)
-    if end != len(pattern) + 1 or len(pieces) != 1:
+    if end != len(pattern) + 1 or len(pieces) != 1:  # closed early: a stray ")" or a top-level "|"
         raise ValueError(f"unbalanced pattern: {pattern}")
     return pieces[0]
 

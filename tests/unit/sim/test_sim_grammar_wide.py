@@ -64,7 +64,7 @@ def test_messages_are_varied_and_well_formed(seed: int, code: str) -> None:
 def test_genuine_warnings_name_the_scripts_they_warn_about() -> None:
     rng = np.random.default_rng(1)
     warnings = [wide_normal(rng, "warning") for _ in range(200)]
-    assert sum(any(w in t for w in ("诈骗", "骗局", "骗子")) for t in warnings) > 150
+    assert sum(any(w in t for w in ("诈骗", "骗局", "骗子")) for t in warnings) > 120
 
 
 def test_roughen_keeps_links_intact_and_changes_some_messages() -> None:
