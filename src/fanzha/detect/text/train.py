@@ -53,6 +53,21 @@ def labelled_messages(data_dir: Path | str) -> tuple[list[str], list[str]]:
     return [t or "" for t in rows["text"]], list(rows["y"])
 
 
+def notices_flagged(model: TextModel, data_dir: Path | str) -> tuple[int, int]:
+    """How many of a province's genuine anti-fraud warnings (category anti_fraud_warning) the model flags."""
+    p = Province.open(data_dir, "duckdb")
+    sms, chats, labels = p["sms"], p["chats"], p["label_messages"]
+    texts = ibis.union(
+        sms.select(channel=ibis.literal("sms"), id=sms.sms_id, text=sms.text),
+        chats.select(channel=ibis.literal("chat"), id=chats.chat_id, text=chats.text),
+    )
+    warnings = labels.filter(labels.category == "anti_fraud_warning")
+    warnings = warnings.select(channel=warnings.channel, id=warnings.message_id)
+    rows = warnings.inner_join(texts, ["channel", "id"]).select("text").to_pyarrow().to_pydict()["text"]
+    verdicts = model.labels([t or "" for t in rows]) if rows else []
+    return sum(v != NORMAL for v in verdicts), len(rows)
+
+
 def _class_weights(y: npt.NDArray[np.int64], normal_mass: float) -> dict[int, float]:
     """Scam types balanced among themselves; normal text weighs `normal_mass` times one scam type.
 
