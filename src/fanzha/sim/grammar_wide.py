@@ -10,6 +10,7 @@ banks, couriers, verification codes, 96110 / 12381 notices) are written the same
 from __future__ import annotations
 
 import math
+from typing import TypeAlias
 
 import numpy as np
 
@@ -17,14 +18,15 @@ from fanzha.sim.grammar_wide_normal import WIDE_NORMAL, WIDE_NORMAL_WEIGHT
 from fanzha.sim.grammar_wide_scam import STAGES, WIDE_SCAM
 
 Rng = np.random.Generator
+Pieces: TypeAlias = "list[str | tuple[Pieces, ...]]"  # characters and groups; a group's alternatives
 WIDE_SHARE = 0.5  # share of grammar scam messages (and genuine grammar messages) drawn from these patterns
 SCRIPT_ORDER = 0.8  # share of wide scam messages whose stages keep the script's order (else shuffled)
 STAGES_RANGE = (1, 4)  # a message tells one to four stages (inclusive)
 
 
-def _alternatives(pattern: str, i: int) -> tuple[list[list[str | tuple]], int]:
+def _alternatives(pattern: str, i: int) -> tuple[list[Pieces], int]:
     """Parse from `i` (just after "(") to the matching ")": the alternatives as piece lists."""
-    alts: list[list[str | tuple]] = [[]]
+    alts: list[Pieces] = [[]]
     while i < len(pattern):
         ch = pattern[i]
         if ch == "(":
@@ -41,7 +43,7 @@ def _alternatives(pattern: str, i: int) -> tuple[list[list[str | tuple]], int]:
     raise ValueError("unbalanced pattern: a group is never closed")
 
 
-def parse(pattern: str) -> list[str | tuple]:
+def parse(pattern: str) -> Pieces:
     """A pattern as pieces: plain characters and tuples of alternatives (each a piece list)."""
     pieces, end = _alternatives(pattern + ")", 0)
     if end != len(pattern) + 1 or len(pieces) != 1:  # closed early: a stray ")" or a top-level "|"
@@ -49,7 +51,7 @@ def parse(pattern: str) -> list[str | tuple]:
     return pieces[0]
 
 
-def _render(pieces: list[str | tuple], rng: Rng) -> str:
+def _render(pieces: Pieces, rng: Rng) -> str:
     out = []
     for p in pieces:
         if isinstance(p, str):
@@ -64,11 +66,11 @@ def expand(pattern: str, rng: Rng) -> str:
     return _render(parse(pattern), rng)
 
 
-def _count(pieces: list[str | tuple]) -> int:
+def _count(pieces: Pieces) -> int:
     total = 1
     for p in pieces:
         if isinstance(p, tuple):
-            total *= sum(_count(list(a)) for a in p)
+            total *= sum(_count(a) for a in p)
     return total
 
 
