@@ -27,7 +27,7 @@ from fanzha.detect.province import Province
 from fanzha.detect.registry import REGISTRY
 from fanzha.detect.runner import run
 from fanzha.detect.text.model import shipped
-from fanzha.detect.text.train import evaluate, labelled_messages
+from fanzha.detect.text.train import evaluate, labelled_messages, notices_flagged
 
 SEED = 101  # never used in development
 WORLDS = ("sim", "eval")
@@ -64,7 +64,9 @@ def measure(directory: Path, only: list[str] | None) -> dict[str, Backtest | str
 def text_messages(directory: Path) -> dict[str, Any]:
     """The scam-text classifier message by message: macro-F1 over the classes, fraud precision and recall."""
     try:
-        return evaluate(shipped(), *labelled_messages(directory))
+        flagged, notices = notices_flagged(shipped(), directory)
+        scores = evaluate(shipped(), *labelled_messages(directory))
+        return scores | {"notices_flagged": f"{flagged} of {notices}"}
     except Exception as exc:  # noqa: BLE001 - a world without message labels still gets its engine figures
         return {"error": f"{type(exc).__name__}: {exc}"[:200]}
 
@@ -132,8 +134,10 @@ def main() -> None:
             + (
                 m["error"]
                 if "error" in m
-                else f"macro-F1 {m['macro_f1']} fraud P {m['fraud_precision']} R {m['fraud_recall']} "
-                f"false alarms {m['false_alarm_rate']} ({m['fraud_messages']:,} fraud of {m['messages']:,})"
+                else f"macro-F1 {m['macro_f1']} (with normal {m.get('macro_f1_eleven')}) "
+                f"fraud P {m['fraud_precision']} R {m['fraud_recall']} "
+                f"false alarms {m['false_alarm_rate']} ({m['fraud_messages']:,} fraud of {m['messages']:,}), "
+                f"anti-fraud notices flagged {m.get('notices_flagged')}"
             )
         )
     print(

@@ -1,11 +1,11 @@
-"""Train ScamTextV1 on simulated provinces and the simulator's slot grammar; measure on a held-out seed.
+"""Train ScamTextV1 on simulated provinces and the simulator's grammars; measure on a held-out seed.
 
-Reproduce card v3 (provinces of seeds 1-3 plus 2,000 grammar messages of each scam type and 30,000
-genuine ones drawn with grammar seed 1; temperature fitted and measured on province seed 4 plus a
-quarter as many grammar messages drawn with seed 2):
+Reproduce card v4 (provinces of seeds 1-3 plus 2,000 grammar messages of each scam type and 30,000
+genuine ones drawn with grammar seed 1, half of them from the stage grammar; temperature and fraud floor
+fitted and measured on province seed 4 plus a quarter as many grammar messages drawn with seed 2):
     for s in 1 2 3 4; do fanzha sim generate --people 3000 --days 14 --seed $s --out /tmp/t$s; done
     .venv/bin/python bench/train_text.py --train /tmp/t1 /tmp/t2 /tmp/t3 --heldout /tmp/t4 --grammar 2000
-Then `python bench/quality.py` for the cross-world figures the card records.
+Then `python bench/quality.py --engine ScamTextV1` for the cross-world figures the card records.
 """
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ def main() -> None:
     parser.add_argument("--train", nargs="+", required=True)
     parser.add_argument("--heldout", required=True)
     parser.add_argument("--grammar", type=int, default=0, help="grammar messages per scam type (0: none)")
+    parser.add_argument("--c", type=float, default=20.0, help="inverse regularisation of the regression")
+    parser.add_argument(
+        "--normal-mass", type=float, default=1.0, help="normal text weighs this many scam types"
+    )
     parser.add_argument("--dry-run", action="store_true", help="measure without saving the model")
     args = parser.parse_args()
     n = args.grammar
@@ -38,6 +42,8 @@ def main() -> None:
         extra=extra,
         extra_heldout=held,
         extra_note=note if n else None,
+        c=args.c,
+        normal_mass=args.normal_mass,
     )
     for key, value in metrics.items():
         print(f"{key:>18}: {value}")

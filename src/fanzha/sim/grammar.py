@@ -15,6 +15,8 @@ from collections.abc import Callable
 import numpy as np
 
 from fanzha.sim.grammar_more import MORE_SCAM, SUB_SCRIPTS, merge
+from fanzha.sim.grammar_wide import WIDE_SHARE, wide_normal, wide_scam
+from fanzha.sim.grammar_wide_normal import WIDE_NORMAL
 from fanzha.sim.lookalikes import MORE_NORMAL, NORMAL
 from fanzha.sim.scam_slots import SCAM
 
@@ -97,7 +99,7 @@ def _pick(rng: np.random.Generator, items: tuple[str, ...]) -> str:
     return items[int(rng.integers(len(items)))]
 
 
-def _own_fields(text: str, rng: np.random.Generator) -> str:
+def own_fields(text: str, rng: np.random.Generator) -> str:
     """Fill the grammar's own fields; the caller's ({url}, {amount}, {brand}, {code}) stay."""
     fills: dict[str, Callable[[], str]] = {
         "{nm}": lambda: _pick(rng, _SURNAMES),
@@ -130,22 +132,26 @@ def _assemble(slots: Slots, skeleton: tuple[str, ...], rng: np.random.Generator)
 
 def scam_template(code: str, rng: np.random.Generator, link: bool | None = None) -> str:
     """A scam message template of type `code` (its own fields filled; {url} etc. left for the caller)."""
-    if rng.random() < FREE_ORDER:  # any two to four slots in any order: a script is not a form
+    if rng.random() < WIDE_SHARE:  # the stage patterns of grammar_wide: a wider space of phrasings
+        text = wide_scam(code, rng)
+    elif rng.random() < FREE_ORDER:  # any two to four slots in any order: a script is not a form
         names = ("who", "hook", "ask", "push", "go", "line")
         k = int(rng.integers(2, 5))
         skeleton = tuple(names[int(i)] for i in rng.permutation(len(names))[:k])
+        text = _assemble(SCAM[code], skeleton, rng)
     else:
-        skeleton = SKELETONS[int(rng.integers(len(SKELETONS)))]
-    text = _assemble(SCAM[code], skeleton, rng)
+        text = _assemble(SCAM[code], SKELETONS[int(rng.integers(len(SKELETONS)))], rng)
     if link and "{url}" not in text:
         text += _pick(rng, ("：{url}", " {url}", "，链接{url}"))
     if link is False:
         text = text.replace("{url}", "")
-    return _own_fields(text, rng)
+    return own_fields(text, rng)
 
 
 def normal_text(rng: np.random.Generator, kind: str | None = None) -> str:
     """One genuine message (its fields filled except {url})."""
+    if (kind is None or kind in WIDE_NORMAL) and rng.random() < WIDE_SHARE:
+        return own_fields(wide_normal(rng, kind), rng)
     if kind is None:
         kinds = tuple(NORMAL_WEIGHT)
         w = np.array([NORMAL_WEIGHT[k] for k in kinds], dtype=float)
@@ -157,8 +163,8 @@ def normal_text(rng: np.random.Generator, kind: str | None = None) -> str:
         if rng.random() < 0.15:  # a bare greeting or reply: people open chats the way scammers do
             return _pick(rng, _GREETINGS)
         if rng.random() < 0.25:
-            return _pick(rng, _GREETINGS) + _own_fields(_assemble(slots, skeleton, rng), rng)
-    return _own_fields(_assemble(slots, skeleton, rng), rng)
+            return _pick(rng, _GREETINGS) + own_fields(_assemble(slots, skeleton, rng), rng)
+    return own_fields(_assemble(slots, skeleton, rng), rng)
 
 
 _SCAM_HOSTS = ("http://", "https://", "www.", "")

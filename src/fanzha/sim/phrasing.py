@@ -173,6 +173,75 @@ def disguise(text: str, rng: np.random.Generator, evade: bool) -> str:
         k = int(rng.integers(1, 4))
         marks = "".join(_pick(rng, EMOJI) for _ in range(k))
         out = marks + out if rng.random() < 0.5 else out + marks
+    return roughen(out, rng, evade)
+
+
+# Writing noise both kinds of sender make (a scammer's hurried script more often): homophone and
+# near-form typos, chat particles (register), English words among Chinese (mixed script), emoji between
+# clauses. Rates are per message: (scam, genuine).
+TYPOS = {
+    "已经": "以经",
+    "在吗": "再吗",
+    "马上": "码上",
+    "验证": "验正",
+    "充值": "冲值",
+    "提现": "提线",
+    "冻结": "冻洁",
+    "保证金": "保正金",
+    "联系": "连系",
+    "下载": "下栽",
+    "安装": "按装",
+    "理财": "理材",
+    "账户": "帐户",
+    "的": "得",
+    "再": "在",
+    "做": "作",
+}
+MIXED = {
+    "微信": "WeChat",
+    "客服": "kefu",
+    "链接": "link",
+    "下载": "download",
+    "兼职": "part-time",
+    "平台": "platform",
+    "转账": "transfer",
+    "验证码": "code",
+    "好的": "ok",
+    "谢谢": "thx",
+}
+PARTICLES = ("哈", "呢", "哦", "啦", "呀", "嘛", "哈哈", "噢")
+TYPO_RATE = (0.3, 0.12)
+PARTICLE_RATE = (0.15, 0.25)
+MIXED_RATE = (0.12, 0.06)
+INNER_EMOJI_RATE = (0.15, 0.1)
+
+
+def roughen(text: str, rng: np.random.Generator, evade: bool) -> str:
+    """Typos, chat particles, English words and inner emoji, outside the message's link."""
+    i = 0 if evade else 1
+
+    def swap(s: str, table: dict[str, str]) -> str:
+        for word in (w for w in table if w in s):
+            if rng.random() < 0.5:
+                s = s.replace(word, table[word], 1)
+        return s
+
+    def clauses(s: str, marks: tuple[str, ...]) -> str:
+        cuts = [j for j, ch in enumerate(s) if ch in "，,；"]
+        if not cuts:
+            return s
+        j = cuts[int(rng.integers(len(cuts)))]
+        return s[:j] + _pick(rng, marks) + s[j:]
+
+    out = text
+    if rng.random() < TYPO_RATE[i]:
+        out = _map_outside_links(out, lambda s: swap(s, TYPOS))
+    if rng.random() < MIXED_RATE[i]:
+        out = _map_outside_links(out, lambda s: swap(s, MIXED))
+    if rng.random() < PARTICLE_RATE[i]:
+        out = _map_outside_links(out, lambda s: clauses(s, PARTICLES))
+    if rng.random() < INNER_EMOJI_RATE[i]:
+        out = _map_outside_links(out, lambda s: clauses(s, EMOJI))
     return out
 
 

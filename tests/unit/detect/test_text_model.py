@@ -84,3 +84,43 @@ def test_batch_cues_equal_the_cues_found_message_by_message() -> None:
     assert together == alone
     flagged = [v for v in together if v.fraud]
     assert len(flagged) > 50 and sum(bool(v.cues) for v in flagged) > 0.9 * len(flagged)
+
+
+def test_batch_verdicts_equal_one_by_one_verdicts() -> None:
+    from fanzha.sim.grammar import corpus
+
+    texts, _ = corpus(11, 20, 60)
+    model = shipped()
+    batch = model.classify(texts)
+    singles = [model.classify([t])[0] for t in texts]
+    assert [(v.label, v.fraud, v.cues) for v in batch] == [(v.label, v.fraud, v.cues) for v in singles]
+    assert np.allclose([v.probability for v in batch], [v.probability for v in singles], atol=2e-4)
+
+
+def test_the_fraud_floor_decides_and_round_trips() -> None:
+    from dataclasses import replace
+
+    from fanzha.detect.text.train import FLOORS, choose_floor
+
+    texts = ["日结兼职点赞返佣金", "点赞关注日结佣金", "吃饭了吗", "明天开会"]
+    labels = ["order_brushing", "order_brushing", "normal", "normal"]
+    model = fit(texts * 3, labels * 3)
+    _, p = model.probabilities(texts)
+    scam = 1.0 - p[:, CLASSES.index("normal")]
+    strict, lax = replace(model, fraud_floor=0.999), replace(model, fraud_floor=0.001)
+    assert strict.labels(texts) == ["normal"] * 4 or scam.max() >= 0.999
+    assert lax.labels(texts)[:2] == ["order_brushing"] * 2
+    assert all(
+        v.probability == round(float(s), 4) for v, s in zip(lax.classify(texts)[:2], scam[:2], strict=True)
+    )
+    assert TextModel.from_bytes(lax.to_bytes()).fraud_floor == 0.001
+    chosen = choose_floor(model, texts, labels)
+
+    def precise(m: TextModel) -> bool:
+        flagged = [y for y, g in zip(labels, m.labels(texts), strict=True) if g != "normal"]
+        return bool(flagged) and all(y != "normal" for y in flagged)
+
+    passing = [f for f in FLOORS if precise(replace(model, fraud_floor=f))]
+    assert chosen.fraud_floor == (
+        passing[0] if passing else FLOORS[-1]
+    )  # the lowest floor that keeps precision

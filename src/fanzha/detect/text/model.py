@@ -41,6 +41,10 @@ class TextModel:
     bias: npt.NDArray[np.float32]
     classes: tuple[str, ...]
     temperature: float = 1.0  # calibration: softmax(logits / T), T fitted on a held-out province
+    # A message is fraud when its calibrated probability of being any scam type (1 - P(normal)) reaches
+    # this floor; its type is then the likeliest scam type. The floor is chosen on the development world's
+    # held-out messages (train.choose_floor); 0.5 is the plain "more likely scam than not".
+    fraud_floor: float = 0.5
 
     def to_bytes(self) -> bytes:
         """The model as .npz bytes (no pickle)."""
@@ -52,6 +56,7 @@ class TextModel:
             classes=np.array(self.classes),
             meta=np.array([N_BUCKETS, MAX_N]),
             temperature=np.array([self.temperature], dtype=np.float64),
+            fraud_floor=np.array([self.fraud_floor], dtype=np.float64),
         )
         return buffer.getvalue()
 
@@ -66,6 +71,7 @@ class TextModel:
                 z["bias"].astype(np.float32),
                 tuple(str(c) for c in z["classes"]),
                 float(z["temperature"][0]) if "temperature" in z.files else 1.0,
+                float(z["fraud_floor"][0]) if "fraud_floor" in z.files else 0.5,
             )
 
     def logits(self, g: Grams) -> npt.NDArray[np.float32]:
@@ -84,16 +90,28 @@ class TextModel:
         e = np.exp(z)
         return g, e / e.sum(axis=1, keepdims=True)
 
+    def decide(self, p: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """Each message's class and its probability: a scam type when P(any scam) reaches the floor
+        (the probability reported is then P(any scam), the calibrated chance that it is fraud)."""
+        normal = self.classes.index(NORMAL)
+        scam = 1.0 - p[:, normal]
+        others = p.copy()
+        others[:, normal] = -1.0
+        best = np.where(scam >= self.fraud_floor, others.argmax(axis=1), normal)
+        prob = np.where(best == normal, p[:, normal], scam).astype(np.float32)
+        return best.astype(np.int64), prob
+
     def labels(self, texts: Sequence[str]) -> list[str]:
-        """The most probable class of each text (the fast path: no cue phrases)."""
+        """The class of each text (the fast path: no cue phrases)."""
         _, p = self.probabilities(texts)
-        return [self.classes[i] for i in p.argmax(axis=1)]
+        best, _ = self.decide(p)
+        return [self.classes[i] for i in best]
 
     def classify(self, texts: Sequence[str]) -> list[Verdict]:
         """Class, probability, fraud flag and (for fraud) the cue phrases of each text."""
         g, p = self.probabilities(texts)
-        best = p.argmax(axis=1)
-        probability = [round(x, 4) for x in p[np.arange(len(best)), best].tolist()]
+        best, prob = self.decide(p)
+        probability = [round(x, 4) for x in prob.tolist()]
         normal = self.classes.index(NORMAL)
         # Only a flag needs reasons: the n-grams of flagged messages, each message's strongest push first
         # (ties keep text order, as a stable sort would), found for the whole batch at once.
