@@ -224,9 +224,9 @@ class Otc:
         w, rng = self.w, self.rng
         got: dict[int, int] = {}
         for i in range(len(self.rows.cols["ts"])):
-            acct = (self.rows.cols["account_kind"][i], self.rows.cols["account"][i])
-            if acct in self.cashout:
-                got.setdefault(self.cashout[acct][2], self.rows.cols["ts"][i])
+            key = (self.rows.cols["account_kind"][i], self.rows.cols["account"][i])
+            if key in self.cashout:
+                got.setdefault(self.cashout[key][2], self.rows.cols["ts"][i])
         for g in self.groups:
             if g.gid not in got or not g.wallets:
                 continue
