@@ -18,7 +18,7 @@ from fanzha.funds.core import OPEN_STOP, Account
 from fanzha.funds.domain import Deposit, Kind, refuse
 from fanzha.funds.lead_trace import Located, load, locate, match_seeds
 from fanzha.funds.schemas import TraceRunCreate
-from fanzha.funds.stops import StopStage
+from fanzha.funds.stops import StopStage, refuse_second_stop
 from fanzha.funds.tables import Instruction, Trace, TraceLead, Transfer
 from fanzha.funds.trace import DEFAULT_HOPS
 from fanzha.identifiers import IdentifierKind
@@ -171,20 +171,7 @@ class LeadStage(StopStage):
         now = self.clock.now()
         with self._work(principal) as session:
             lead = self._lead(session, principal, lead_id, "funds.lead.accept")
-            open_stop = session.scalar(
-                select(Instruction.id).where(
-                    Instruction.case_id == lead.case_id,
-                    Instruction.kind == Kind.STOP_PAYMENT,
-                    Instruction.account_token == lead.account_token,
-                    Instruction.status.in_(OPEN_STOP),
-                )
-            )
-            if open_stop is not None:
-                raise Conflict(
-                    f"该账户已有止付指令 {open_stop}",
-                    f"Stop-payment {open_stop} already open on the account",
-                    field="lead_id",
-                )
+            refuse_second_stop(session, lead.case_id, lead.account_token, "lead_id")
             # The traced money becomes the account's traceability (stop and freeze caps, returns by time),
             # unless the institutions' receipts traced it there already.
             if not self.traced(session, lead.case_id, lead.account_token):

@@ -20,6 +20,24 @@ from fanzha.identity.service import refused
 from fanzha.identity.tables import Organisation
 
 
+def refuse_second_stop(session: Session, case_id: int, account_token: str, field: str) -> None:
+    """Refuse a stop-payment on an account that already has one open in the case."""
+    open_stop = session.scalar(
+        select(Instruction.id).where(
+            Instruction.case_id == case_id,
+            Instruction.kind == Kind.STOP_PAYMENT,
+            Instruction.account_token == account_token,
+            Instruction.status.in_(OPEN_STOP),
+        )
+    )
+    if open_stop is not None:
+        raise Conflict(
+            f"该账户已有止付指令 {open_stop}",
+            f"Stop-payment {open_stop} already open on the account",
+            field=field,
+        )
+
+
 class StopStage(FundsCore):
     """Stop-payments, receipts and follow-the-money (Art 18, Art 35)."""
 
@@ -42,20 +60,7 @@ class StopStage(FundsCore):
                 raise refuse(
                     "intake.confirmed", "transfer_id", "请先确认该报案", "confirm the report first", Conflict
                 )
-            open_stop = session.scalar(
-                select(Instruction.id).where(
-                    Instruction.case_id == transfer.case_id,
-                    Instruction.kind == Kind.STOP_PAYMENT,
-                    Instruction.account_token == transfer.payee_token,
-                    Instruction.status.in_(OPEN_STOP),
-                )
-            )
-            if open_stop is not None:
-                raise Conflict(
-                    f"该账户已有止付指令 {open_stop}",
-                    f"Stop-payment {open_stop} already open on the account",
-                    field="transfer_id",
-                )
+            refuse_second_stop(session, transfer.case_id, transfer.payee_token, "transfer_id")
             identifier = self.vault.decrypt(
                 transfer.payee_kind, transfer.payee_token, transfer.payee_ciphertext
             )
