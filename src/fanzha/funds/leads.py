@@ -16,8 +16,8 @@ from fanzha.core.clock import as_utc
 from fanzha.core.errors import Conflict, FanzhaError, NotFound, ValidationFailed
 from fanzha.funds.core import OPEN_STOP, Account
 from fanzha.funds.domain import Deposit, Kind, refuse
+from fanzha.funds.lead_schemas import TraceRunCreate
 from fanzha.funds.lead_trace import Located, load, locate, match_seeds
-from fanzha.funds.schemas import TraceRunCreate
 from fanzha.funds.stops import StopStage, refuse_second_stop
 from fanzha.funds.tables import Instruction, Trace, TraceLead, Transfer
 from fanzha.funds.trace import DEFAULT_HOPS

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from fanzha.appeals.otp import NEUTRAL_EN_ANY, NEUTRAL_ZH_ANY, OTP_TTL
 from fanzha.appeals.schemas import OtpAccepted
 from fanzha.funds import intake, objections, treasury
+from fanzha.funds.lead_schemas import LeadAccept, LeadDismiss, LeadRead, LeadVictim, TraceRunCreate
 from fanzha.funds.leads import lead_victims
 from fanzha.funds.schemas import (
     Approval,
@@ -20,10 +21,6 @@ from fanzha.funds.schemas import (
     InboxDetail,
     InstructionRead,
     IntakeConfirmRead,
-    LeadAccept,
-    LeadDismiss,
-    LeadRead,
-    LeadVictim,
     NoticeRead,
     ObjectionCreate,
     ObjectionDecision,
@@ -39,7 +36,6 @@ from fanzha.funds.schemas import (
     ShareRead,
     StopCreate,
     TraceRead,
-    TraceRunCreate,
     TransferRead,
     TreasuryCreate,
     TreasuryRead,

@@ -19,19 +19,18 @@ from fanzha.core.invalid import invalid
 from fanzha.funds import intake, objections, stats, treasury
 from fanzha.funds.domain import ANSWERS, Kind
 from fanzha.funds.graph import money_graph
+from fanzha.funds.lead_schemas import LeadDismiss, TraceRunCreate
 from fanzha.funds.router import funds_of, portal_of, reports_of, victim_answer
 from fanzha.funds.schemas import (
     Approval,
     CaseCreate,
     FreezeCreate,
-    LeadDismiss,
     ObjectionCreate,
     ObjectionDecision,
     ReceiptCreate,
     Renewal,
     ReturnCreate,
     StopCreate,
-    TraceRunCreate,
     TreasuryCreate,
     VerificationCreate,
     VictimCaseRead,
